@@ -1,0 +1,3 @@
+from accident_online.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,111 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from accident_online.auth.router import router as auth_router
+from accident_online.kit.db import Database, create_engine
+from accident_online.kit.observability import HttpMetrics, RequestContextMiddleware
+from accident_online.kit.problem_handlers import install_problem_handlers
+from accident_online.kit.problems import PROBLEM_MEDIA_TYPE, Problem
+from accident_online.operations.router import router as operations_router
+from accident_online.partners.router import router as partners_router
+from accident_online.settings import Settings
+
+DESCRIPTION = """
+Online handling of minor traffic accidents in Liaocheng (人未伤、车能动): drivers report
+through the mobile app, one of nine remote liability centers decides liability from
+the photos, and the decision flows to insurers, mediation and the court through one
+shared case record.
+
+**Officers**: press *Authorize*, sign in with your username and password (password
+flow), then work your center's queue.
+**Partner systems**: client-credentials flow with your client id and secret.
+
+Every error is an RFC 9457 `application/problem+json` document with a stable `code`.
+"""
+
+
+def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
+    settings = settings or Settings()
+    if database is None:
+        url = settings.resolved_database_url
+        engine = create_engine(
+            url,
+            pool_size=settings.database_pool_size,
+            busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+            connect_timeout=settings.database_connect_timeout_seconds,
+        )
+        database = Database(engine, url=url)
+    owned_database = database
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await owned_database.dispose()
+
+    app = FastAPI(
+        title="accident-online",
+        version="1.0.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        swagger_ui_parameters={"persistAuthorization": True, "displayRequestDuration": True},
+    )
+    metrics = HttpMetrics()
+    app.state.settings = settings
+    app.state.database = database
+    app.state.jwt_key = settings.jwt_key()
+    app.state.metrics = metrics
+
+    install_problem_handlers(app)
+    app.add_middleware(RequestContextMiddleware, metrics=metrics)
+
+    app.include_router(operations_router)
+    v1 = APIRouter(prefix="/v1")
+    v1.include_router(auth_router)
+    v1.include_router(partners_router)
+    app.include_router(v1)
+
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The OpenAPI document, with every error response declared as a problem document."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(
+        title=app.title, version=app.version, description=app.description, routes=app.routes
+    )
+    schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+    schemas.setdefault(
+        "Problem", Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    )
+    for name, definition in (
+        Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        .get("$defs", {})
+        .items()
+    ):
+        schemas.setdefault(name, definition)
+    schemas.get("Problem", {}).pop("$defs", None)
+    problem_ref = {"$ref": "#/components/schemas/Problem"}
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            responses = operation.get("responses", {})
+            for status, response in responses.items():
+                if status.isdigit() and int(status) >= 400:
+                    response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": problem_ref}}
+                    if status == "422":
+                        response["description"] = "Invalid request: see `errors`."
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
+    app.openapi_schema = schema
+    return schema

@@ -1,0 +1,64 @@
+"""Who is calling, and whether their role may call this route."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlowPassword, OAuthFlows
+from fastapi.security import OAuth2
+
+from accident_online.auth.exceptions import InvalidAccessToken
+from accident_online.auth.principal import Principal
+from accident_online.kit.problems import Forbidden, Unauthorized
+from accident_online.kit.tokens import InvalidToken, decode_token
+from accident_online.models.user import Role
+
+TOKEN_URL = "/v1/auth/token"  # noqa: S105 (a path, not a secret)
+
+# One scheme with both flows, so Swagger UI's "Authorize" offers officers and admins a
+# username and password, and partner systems a client id and secret.
+oauth2_scheme = OAuth2(
+    flows=OAuthFlows(
+        password=OAuthFlowPassword(tokenUrl=TOKEN_URL),
+        clientCredentials=OAuthFlowClientCredentials(tokenUrl=TOKEN_URL),
+    ),
+    scheme_name="OAuth2",
+    description="Officers and admins: password flow. Partner systems: client credentials.",
+    auto_error=False,
+)
+
+
+async def current_principal(
+    request: Request, authorization: Annotated[str | None, Depends(oauth2_scheme)]
+) -> Principal:
+    if not authorization:
+        raise Unauthorized()
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("Send 'Authorization: Bearer <token>'.")
+    try:
+        claims = decode_token(token.strip(), key=request.app.state.jwt_key)
+        return Principal.from_claims(claims)
+    except (InvalidToken, KeyError, ValueError) as error:
+        raise InvalidAccessToken() from error
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def require_roles(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
+    allowed = frozenset(roles)
+
+    async def principal_with_role(principal: CurrentPrincipal) -> Principal:
+        if principal.role not in allowed:
+            raise Forbidden(f"This needs one of the roles: {', '.join(sorted(allowed))}.")
+        return principal
+
+    return principal_with_role
+
+
+AdminPrincipal = Annotated[Principal, Depends(require_roles(Role.admin))]
+OfficerPrincipal = Annotated[Principal, Depends(require_roles(Role.officer))]
+AppPartnerPrincipal = Annotated[Principal, Depends(require_roles(Role.app))]

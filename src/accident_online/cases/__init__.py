@@ -1,0 +1,1 @@
+"""The shared case record: statuses, timeline, who may see what."""

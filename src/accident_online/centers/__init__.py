@@ -1,0 +1,1 @@
+"""The nine remote liability centers: configuration, live state and routing of cases."""

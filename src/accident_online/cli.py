@@ -1,0 +1,209 @@
+"""The ``accident-online`` command: serve, migrate, seed, accounts and partners."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import secrets
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
+
+from pydantic import ValidationError
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from accident_online.kit.db import Database, create_engine
+from accident_online.kit.migrations import upgrade_to_head
+from accident_online.kit.problems import AppError
+from accident_online.settings import Settings
+
+T = TypeVar("T")
+
+
+def _database(settings: Settings) -> Database:
+    url = settings.resolved_database_url
+    if url.startswith("sqlite"):
+        settings.var_dir.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        url,
+        pool_size=2,
+        busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+        connect_timeout=settings.database_connect_timeout_seconds,
+    )
+    return Database(engine, url=url)
+
+
+async def _in_transaction(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    database = _database(settings)
+    try:
+        async with database.session(write=True) as session:
+            return await work(session)
+    finally:
+        await database.dispose()
+
+
+async def _migrate(settings: Settings) -> None:
+    database = _database(settings)
+    try:
+        await upgrade_to_head(database.engine)
+    finally:
+        await database.dispose()
+
+
+async def _seed(session: AsyncSession) -> str | None:
+    """Seeds the centers; on the very first run, makes the admin account."""
+    from accident_online.auth import repository as auth_repository
+    from accident_online.auth.schemas import UserCreate
+    from accident_online.auth.service import create_user
+    from accident_online.centers.service import seed_default_centers
+    from accident_online.models.user import UserRole
+
+    await seed_default_centers(session)
+    if await auth_repository.any_admin(session):
+        return None
+    password = secrets.token_urlsafe(18)
+    await create_user(session, UserCreate(username="admin", password=password, role=UserRole.admin))
+    return password
+
+
+def cmd_migrate(settings: Settings, _: argparse.Namespace) -> int:
+    asyncio.run(_migrate(settings))
+    print("database migrated to head", file=sys.stderr)
+    return 0
+
+
+def cmd_seed(settings: Settings, _: argparse.Namespace) -> int:
+    password = asyncio.run(_in_transaction(settings, _seed))
+    if password is not None:
+        print("First run: an admin account was made. Its password is shown this once:")
+        print(f"username: admin  password: {password}", flush=True)
+    return 0
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from accident_online.app import create_app
+    from accident_online.kit.observability import configure_logging
+
+    configure_logging(level=settings.log_level, json_lines=settings.log_json)
+    uvicorn.run(
+        create_app(settings),
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=False,
+    )
+    return 0
+
+
+def cmd_users_add(settings: Settings, args: argparse.Namespace) -> int:
+    from accident_online.auth.schemas import UserCreate, UserRead
+    from accident_online.auth.service import create_user
+
+    if not args.password_stdin:
+        print("error: give the password on standard input with --password-stdin", file=sys.stderr)
+        return 2
+    password = sys.stdin.readline().rstrip("\r\n")
+    data = UserCreate(
+        username=args.username, password=password, role=args.role, center_id=args.center
+    )
+
+    async def work(session: AsyncSession) -> UserRead:
+        return UserRead.model_validate(await create_user(session, data))
+
+    user = asyncio.run(_in_transaction(settings, work))
+    print(user.model_dump_json())
+    return 0
+
+
+def cmd_partners_add(settings: Settings, args: argparse.Namespace) -> int:
+    from accident_online.partners.schemas import PartnerCreate
+    from accident_online.partners.service import register_partner
+
+    data = PartnerCreate.model_validate(
+        {
+            "id": args.id,
+            "kind": args.kind,
+            "name": args.name,
+            "webhook_url": args.webhook_url,
+            "insurer_codes": args.insurer_code or [],
+        }
+    )
+
+    async def work(session: AsyncSession) -> str:
+        return (await register_partner(session, data)).model_dump_json()
+
+    print(asyncio.run(_in_transaction(settings, work)))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="accident-online",
+        description="Online handling of minor traffic accidents. Settings come from "
+        "ACCIDENT_ONLINE_* environment variables (see README).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve the HTTP API")
+    serve.add_argument("--host", help="default: ACCIDENT_ONLINE_HOST")
+    serve.add_argument("--port", type=int, help="default: ACCIDENT_ONLINE_PORT")
+    serve.set_defaults(handler=cmd_serve)
+
+    commands.add_parser("migrate", help="upgrade the database to head").set_defaults(
+        handler=cmd_migrate
+    )
+    commands.add_parser(
+        "seed", help="add the shipped centers; on first run make the admin account"
+    ).set_defaults(handler=cmd_seed)
+
+    users = commands.add_parser("users", help="officer and admin accounts")
+    users_commands = users.add_subparsers(dest="users_command", required=True)
+    users_add = users_commands.add_parser("add", help="create an account")
+    users_add.add_argument("username")
+    users_add.add_argument("--role", required=True, choices=["admin", "officer"])
+    users_add.add_argument("--center", help="the officer's center id")
+    users_add.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    users_add.set_defaults(handler=cmd_users_add)
+
+    partners = commands.add_parser("partners", help="partner systems")
+    partners_commands = partners.add_subparsers(dest="partners_command", required=True)
+    partners_add = partners_commands.add_parser(
+        "add", help="register a partner; prints its secrets once, as JSON"
+    )
+    partners_add.add_argument("id")
+    partners_add.add_argument(
+        "--kind", required=True, choices=["app", "insurer", "mediation", "court"]
+    )
+    partners_add.add_argument("--name", required=True)
+    partners_add.add_argument("--webhook-url")
+    partners_add.add_argument(
+        "--insurer-code", action="append", help="an insurer code drivers give (repeatable)"
+    )
+    partners_add.set_defaults(handler=cmd_partners_add)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings()
+        handler: Callable[[Settings, argparse.Namespace], int] = args.handler
+        return handler(settings, args)
+    except ValidationError as error:
+        for item in error.errors():
+            location = ".".join(str(part) for part in item["loc"]) or "input"
+            print(f"error: {location}: {item['msg']}", file=sys.stderr)
+        return 2
+    except AppError as error:
+        print(json.dumps({"code": error.code, "detail": error.detail}), file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

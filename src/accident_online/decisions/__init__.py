@@ -1,0 +1,1 @@
+"""Officers' liability decisions (定责)."""

@@ -1,0 +1,1 @@
+"""Outbound webhooks: the transactional outbox and its delivery worker."""

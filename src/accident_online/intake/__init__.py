@@ -1,0 +1,1 @@
+"""Report intake: eligibility, validation, idempotent reports from the mobile app backend."""

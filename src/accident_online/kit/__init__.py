@@ -1,0 +1,1 @@
+"""Plumbing that knows nothing of accidents: database, problems, pagination, tokens, time."""

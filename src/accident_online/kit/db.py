@@ -1,0 +1,181 @@
+"""Async engine, sessions and column types shared by every table.
+
+SQLite is the embedded default and PostgreSQL the scale-out database; everything here
+makes the two behave alike where the service depends on it (durable commits, foreign
+keys, aware timestamps, writers that wait their turn instead of failing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import DateTime, event
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import create_async_engine as sa_create_async_engine
+from sqlalchemy.types import TypeDecorator
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from accident_online.kit.problems import AppError
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# Execution option read by the SQLite ``begin`` hook: a transaction that will write takes
+# the write lock up front, so that two writers queue on busy_timeout instead of one
+# failing with "database is locked" when it upgrades a read lock.
+WRITE_OPTION = "accident_online_write"
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC and always returned timezone-aware (SQLite drops the offset)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; store aware datetimes only")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def create_engine(
+    url: str, *, pool_size: int = 10, busy_timeout_ms: int = 10_000, connect_timeout: float = 5.0
+) -> AsyncEngine:
+    if is_sqlite(url):
+        engine = sa_create_async_engine(
+            url,
+            connect_args={"timeout": busy_timeout_ms / 1000},
+            # The driver's own transaction handling is off; the hooks below issue BEGIN.
+            isolation_level="AUTOCOMMIT",
+        )
+        _install_sqlite_hooks(engine, busy_timeout_ms)
+        return engine
+    return sa_create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        connect_args={"timeout": connect_timeout},
+    )
+
+
+def _install_sqlite_hooks(engine: AsyncEngine, busy_timeout_ms: int) -> None:
+    sync_engine = engine.sync_engine
+
+    @event.listens_for(sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        # WAL lets readers run beside the writer; synchronous=FULL makes an acknowledged
+        # commit survive a power cut, not only a process crash.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.close()
+
+    @event.listens_for(sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        immediate = connection.get_execution_options().get(WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+class Database:
+    """The engine and the two session factories (reading, writing) of one app."""
+
+    def __init__(self, bind: AsyncEngine | AsyncConnection, *, url: str) -> None:
+        self.url = url
+        self.bind = bind
+        self.sqlite = is_sqlite(url)
+        if isinstance(bind, AsyncConnection):
+            # Tests bind every session to one connection whose outer transaction is
+            # rolled back; a commit inside becomes a savepoint release.
+            factory = async_sessionmaker(
+                bind=bind,
+                class_=AsyncSession,
+                expire_on_commit=False,
+                join_transaction_mode="create_savepoint",
+            )
+            self._read = self._write = factory
+        else:
+            self._read = async_sessionmaker(bind=bind, class_=AsyncSession, expire_on_commit=False)
+            self._write = async_sessionmaker(
+                bind=bind.execution_options(**{WRITE_OPTION: True}),
+                class_=AsyncSession,
+                expire_on_commit=False,
+            )
+
+    @property
+    def engine(self) -> AsyncEngine:
+        return self.bind.engine if isinstance(self.bind, AsyncConnection) else self.bind
+
+    def sessionmaker(self, *, write: bool) -> async_sessionmaker[AsyncSession]:
+        return self._write if write else self._read
+
+    @asynccontextmanager
+    async def session(self, *, write: bool) -> AsyncIterator[AsyncSession]:
+        """A session whose transaction commits on success and rolls back on any error."""
+        async with self.sessionmaker(write=write)() as session:
+            try:
+                yield session
+                await session.commit()
+            except BaseException:
+                await session.rollback()
+                raise
+
+    async def dispose(self) -> None:
+        if isinstance(self.bind, AsyncEngine):
+            await self.bind.dispose()
+
+
+async def get_db_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's one transaction: committed before the response is sent, or rolled back.
+
+    An ``AppError`` that records evidence of itself (``keep_changes``, e.g. a failed
+    sign-in counted towards a lockout) is committed and still answered as an error.
+    """
+    database: Database = request.app.state.database
+    write = request.method not in SAFE_METHODS
+    async with database.sessionmaker(write=write)() as session:
+        try:
+            yield session
+        except AppError as error:
+            if error.keep_changes:
+                await session.commit()
+            else:
+                await session.rollback()
+            raise
+        except BaseException:
+            await session.rollback()
+            raise
+        else:
+            await session.commit()
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+# scope="function": the commit happens before the response goes out, so a client never
+# sees a 2xx for a transaction that then failed to commit.
+SessionDep = Annotated[AsyncSession, Depends(get_db_session, scope="function")]

@@ -1,0 +1,54 @@
+"""Cursor pagination: ``limit`` and an opaque ``cursor`` in, ``items`` and ``next_cursor`` out."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable, Sequence
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel, Field
+
+from accident_online.kit.problems import BadRequest
+
+
+class InvalidCursor(BadRequest):
+    code = "invalid-cursor"
+    title = "Invalid cursor"
+    default_detail = "The cursor is not one this service gave out; start again without it."
+
+
+class PageParams(BaseModel):
+    limit: int = Field(default=50, ge=1, le=200, description="Items per page, at most 200.")
+    cursor: str | None = Field(
+        default=None, max_length=512, description="next_cursor of the previous page."
+    )
+
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = Field(
+        description="Pass as cursor for the next page; null at the end."
+    )
+
+
+def encode_cursor(key: str) -> str:
+    return base64.urlsafe_b64encode(key.encode("utf-8")).decode("ascii").rstrip("=")
+
+
+def decode_cursor(cursor: str) -> str:
+    padded = cursor + "=" * (-len(cursor) % 4)
+    try:
+        return base64.urlsafe_b64decode(padded.encode("ascii")).decode("utf-8")
+    except (binascii.Error, UnicodeError, ValueError) as error:
+        raise InvalidCursor() from error
+
+
+def page_of(rows: Sequence[T], *, limit: int, key: Callable[[T], str]) -> Page[T]:
+    """A page from ``limit + 1`` rows: the extra row only tells that there is a next page."""
+    items = list(rows[:limit])
+    next_cursor = encode_cursor(key(items[-1])) if len(rows) > limit else None
+    return Page[T](items=items, next_cursor=next_cursor)

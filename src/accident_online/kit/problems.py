@@ -1,0 +1,207 @@
+"""RFC 9457 problem details: the one error shape every client gets.
+
+Every error the service raises is an ``AppError`` subclass with a status, a stable
+``code`` and a title; one handler renders them. FastAPI's and Starlette's own errors
+(404, 405, 422) and unexpected exceptions are rendered the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+PROBLEM_BASE_URI = "https://accident-online.example/problems/"
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+class ProblemErrorItem(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str | None = None
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": f"{PROBLEM_BASE_URI}case-not-found",
+                    "title": "Case not found",
+                    "status": 404,
+                    "detail": "No case with that id is visible to you.",
+                    "instance": "/v1/cases/0b0c6f5e-9d0a-4f7e-8a55-2f3f2d4b1c9a",
+                    "code": "case-not-found",
+                    "request_id": "4f2a9c1e7b3d4e5f",
+                }
+            ]
+        },
+    )
+
+    type: str = Field(description="A URI identifying the problem type.")
+    title: str
+    status: int
+    detail: str
+    instance: str = Field(description="The request path this occurrence belongs to.")
+    code: str = Field(description="A stable short string clients can branch on.")
+    request_id: str | None = Field(default=None, description="Correlation id, also in our logs.")
+    errors: list[ProblemErrorItem] | None = Field(
+        default=None, description="Field-level errors, for validation problems."
+    )
+
+
+class AppError(Exception):
+    """Base of every error a client may see."""
+
+    status_code: ClassVar[int] = 500
+    code: ClassVar[str] = "internal-error"
+    title: ClassVar[str] = "Internal server error"
+    default_detail: ClassVar[str] = "The server could not complete the request."
+    # Commit the request's transaction even though the request fails (e.g. counting a
+    # failed sign-in); almost every error must leave nothing behind, so False.
+    keep_changes: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+        errors: Sequence[ProblemErrorItem] | None = None,
+        **extra: Any,
+    ) -> None:
+        self.detail = detail or self.default_detail
+        self.headers = dict(headers or {})
+        self.errors = list(errors) if errors is not None else None
+        self.extra = extra
+        super().__init__(self.detail)
+
+    def to_problem(self, *, instance: str, request_id: str | None) -> Problem:
+        return Problem(
+            type=PROBLEM_BASE_URI + self.code,
+            title=self.title,
+            status=self.status_code,
+            detail=self.detail,
+            instance=instance,
+            code=self.code,
+            request_id=request_id,
+            errors=self.errors,
+            **self.extra,
+        )
+
+
+class BadRequest(AppError):
+    status_code = 400
+    code = "bad-request"
+    title = "Bad request"
+    default_detail = "The request is malformed."
+
+
+class Unauthorized(AppError):
+    status_code = 401
+    code = "unauthorized"
+    title = "Not signed in"
+    default_detail = "Sign in and send 'Authorization: Bearer <token>'."
+
+    def __init__(self, detail: str | None = None, **kwargs: Any) -> None:
+        headers = {"WWW-Authenticate": "Bearer", **kwargs.pop("headers", {})}
+        super().__init__(detail, headers=headers, **kwargs)
+
+
+class Forbidden(AppError):
+    status_code = 403
+    code = "forbidden"
+    title = "Not allowed"
+    default_detail = "Your role may not do this."
+
+
+class NotFound(AppError):
+    status_code = 404
+    code = "not-found"
+    title = "Not found"
+    default_detail = "Nothing exists at this address."
+
+
+class MethodNotAllowed(AppError):
+    status_code = 405
+    code = "method-not-allowed"
+    title = "Method not allowed"
+    default_detail = "This address does not accept that method."
+
+
+class Conflict(AppError):
+    status_code = 409
+    code = "conflict"
+    title = "Conflict"
+    default_detail = "The request conflicts with the current state."
+
+
+class PayloadTooLarge(AppError):
+    status_code = 413
+    code = "payload-too-large"
+    title = "Payload too large"
+    default_detail = "The request body is larger than allowed."
+
+
+class UnsupportedMediaType(AppError):
+    status_code = 415
+    code = "unsupported-media-type"
+    title = "Unsupported media type"
+    default_detail = "The request's content type is not accepted here."
+
+
+class ValidationFailed(AppError):
+    status_code = 422
+    code = "validation-error"
+    title = "Invalid request"
+    default_detail = "The request has invalid fields; see errors."
+
+
+class TooManyRequests(AppError):
+    status_code = 429
+    code = "too-many-requests"
+    title = "Too many requests"
+    default_detail = "Slow down and retry later."
+
+
+class ServiceUnavailable(AppError):
+    status_code = 503
+    code = "service-unavailable"
+    title = "Service unavailable"
+    default_detail = "The service cannot serve requests right now."
+
+
+STATUS_ERRORS: dict[int, type[AppError]] = {
+    cls.status_code: cls
+    for cls in (
+        BadRequest,
+        Unauthorized,
+        Forbidden,
+        NotFound,
+        MethodNotAllowed,
+        Conflict,
+        PayloadTooLarge,
+        UnsupportedMediaType,
+        ValidationFailed,
+        TooManyRequests,
+        ServiceUnavailable,
+    )
+}
+
+
+def problem_responses(*errors: type[AppError]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses=`` for the errors a route may answer with."""
+    by_status: dict[int, list[type[AppError]]] = {}
+    for error in errors:
+        by_status.setdefault(error.status_code, []).append(error)
+    return {
+        status: {
+            "model": Problem,
+            "description": "; ".join(f"`{e.code}`: {e.title}" for e in classes),
+            "content": {PROBLEM_MEDIA_TYPE: {}},
+        }
+        for status, classes in sorted(by_status.items())
+    }

@@ -1,0 +1,22 @@
+"""Every table, one module per aggregate; importing this package registers them all."""
+
+from sqlmodel import SQLModel
+
+from accident_online.kit.db import NAMING_CONVENTION
+
+SQLModel.metadata.naming_convention = NAMING_CONVENTION
+
+from accident_online.models.center import Center  # noqa: E402
+from accident_online.models.partner import InsurerCode, Partner, PartnerKind  # noqa: E402
+from accident_online.models.user import Role, SignInThrottle, User, UserRole  # noqa: E402
+
+__all__ = [
+    "Center",
+    "InsurerCode",
+    "Partner",
+    "PartnerKind",
+    "Role",
+    "SignInThrottle",
+    "User",
+    "UserRole",
+]

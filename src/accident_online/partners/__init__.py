@@ -1,0 +1,1 @@
+"""Partner systems: the mobile app backend, insurers, mediation and the court."""

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, model_validator
+
+from accident_online.models.partner import PartnerKind
+
+
+class PartnerCreate(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "picc-liaocheng",
+                    "kind": "insurer",
+                    "name": "中国人民财产保险 聊城市分公司",
+                    "webhook_url": "https://claims.picc.example/hooks/accident-online",
+                    "insurer_codes": ["PICC"],
+                }
+            ]
+        }
+    )
+
+    id: str = Field(min_length=2, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")
+    kind: PartnerKind
+    name: str = Field(min_length=1, max_length=200)
+    webhook_url: AnyHttpUrl | None = Field(default=None)
+    insurer_codes: list[str] = Field(default_factory=list, max_length=20)
+
+    @model_validator(mode="after")
+    def _codes_only_for_insurers(self) -> PartnerCreate:
+        if self.kind != PartnerKind.insurer and self.insurer_codes:
+            raise ValueError("only insurer partners have insurer_codes")
+        for code in self.insurer_codes:
+            if not (1 <= len(code) <= 32) or not code.replace("-", "").replace("_", "").isalnum():
+                raise ValueError(f"insurer code {code!r}: 1-32 letters, digits, '-' or '_'")
+        if len(set(self.insurer_codes)) != len(self.insurer_codes):
+            raise ValueError("insurer_codes has duplicates")
+        if self.webhook_url is not None and len(str(self.webhook_url)) > 2048:
+            raise ValueError("webhook_url is longer than 2048 characters")
+        return self
+
+
+class PartnerRead(BaseModel):
+    id: str
+    kind: PartnerKind
+    name: str
+    webhook_url: str | None
+    insurer_codes: list[str]
+    created_at: datetime
+
+
+class PartnerCreated(PartnerRead):
+    """Shown once: the secrets are not kept in a form that can be shown again."""
+
+    client_id: str
+    client_secret: str
+    webhook_secret: str = Field(description="Standard Webhooks key, `whsec_` + base64.")

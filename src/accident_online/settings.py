@@ -1,0 +1,130 @@
+"""Service settings, read from ``ACCIDENT_ONLINE_*`` environment variables.
+
+Built inside ``create_app()`` and the CLI, never at import time, so that tests and tools
+make their own.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MiB = 1024 * 1024
+
+# Standard Webhooks' recommended schedule, in seconds after the first attempt failed.
+DEFAULT_RETRY_SCHEDULE: list[float] = [5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ACCIDENT_ONLINE_", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    var_dir: Path = Field(
+        default=Path("var"), description="Where the SQLite database, dev secrets and uploads live."
+    )
+
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; sqlite+aiosqlite (default, under var/) or postgresql+asyncpg.",
+    )
+    database_pool_size: int = Field(default=10, ge=1)
+    database_connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    sqlite_busy_timeout_ms: int = Field(default=10_000, ge=0)
+
+    jwt_secret: SecretStr | None = Field(
+        default=None, description="HMAC key for access tokens; required in production."
+    )
+    access_token_ttl_seconds: int = Field(default=3600, ge=60, le=86400)
+    sign_in_max_failures: int = Field(default=5, ge=1)
+    sign_in_lockout_seconds: int = Field(default=900, ge=1)
+
+    storage_dir: Path | None = Field(
+        default=None, description="Evidence files; default var/evidence."
+    )
+    max_upload_bytes: int = Field(default=10 * MiB, ge=1)
+    max_body_bytes: int = Field(default=1 * MiB, ge=1024)
+    report_max_age_hours: int = Field(default=24, ge=1)
+
+    claim_lease_minutes: int = Field(default=30, ge=1)
+    response_deadline_hours: int = Field(default=72, ge=1)
+
+    webhook_retry_schedule: list[float] = Field(
+        default_factory=lambda: list(DEFAULT_RETRY_SCHEDULE)
+    )
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    webhook_allow_private_targets: bool | None = Field(
+        default=None,
+        description="Allow webhook URLs on private addresses; default: not in production.",
+    )
+    run_delivery_worker: bool = Field(
+        default=True, description="Run the webhook delivery worker inside the API process."
+    )
+
+    metrics_allowed_networks: list[str] = Field(
+        default_factory=lambda: [
+            "127.0.0.0/8",
+            "::1/128",
+            "10.0.0.0/8",
+            "172.16.0.0/12",
+            "192.168.0.0/16",
+        ]
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_json: bool = True
+
+    @model_validator(mode="after")
+    def _production_needs_explicit_secrets(self) -> Settings:
+        if self.env == "production":
+            missing = [
+                name
+                for name, value in (
+                    ("JWT_SECRET", self.jwt_secret),
+                    ("DATABASE_URL", self.database_url),
+                )
+                if value is None
+            ]
+            if missing:
+                names = ", ".join(f"ACCIDENT_ONLINE_{name}" for name in missing)
+                raise ValueError(f"production mode needs {names} set explicitly")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.var_dir / 'accident-online.db').resolve()}"
+
+    @property
+    def resolved_storage_dir(self) -> Path:
+        return self.storage_dir if self.storage_dir is not None else self.var_dir / "evidence"
+
+    @property
+    def allow_private_webhook_targets(self) -> bool:
+        if self.webhook_allow_private_targets is not None:
+            return self.webhook_allow_private_targets
+        return self.env != "production"
+
+    def jwt_key(self) -> str:
+        """The token signing key; outside production one is made once and kept under var/."""
+        if self.jwt_secret is not None:
+            return self.jwt_secret.get_secret_value()
+        path = self.var_dir / "jwt-secret"
+        if path.exists():
+            return path.read_text().strip()
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        # O_EXCL: two processes starting at once must not each write a different key.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return path.read_text().strip()
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key)
+        return key

@@ -1,0 +1,1 @@
+"""Statistics for the city: share handled online, time to decision, queues."""
