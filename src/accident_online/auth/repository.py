@@ -46,8 +46,8 @@ async def record_failed_sign_in(
         index_elements=[table.c.subject],
         set_={"failures": table.c.failures + 1},
     )
-    await session.execute(statement)
-    await session.execute(
+    await session.exec(statement)
+    await session.exec(
         update(table)
         .where(table.c.subject == subject, table.c.failures >= max_failures)
         .values(failures=0, locked_until=lock_until)
@@ -56,7 +56,7 @@ async def record_failed_sign_in(
 
 async def clear_failed_sign_ins(session: AsyncSession, subject: str) -> None:
     table = SignInThrottle.__table__  # type: ignore[attr-defined]
-    await session.execute(
+    await session.exec(
         update(table).where(table.c.subject == subject).values(failures=0, locked_until=None)
     )
 

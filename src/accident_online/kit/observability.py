@@ -13,6 +13,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from fastapi.routing import iter_route_contexts
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -85,11 +86,31 @@ class HttpMetrics:
         )
 
 
-def _route_template(scope: Scope) -> str:
-    route = scope.get("route")
-    path = getattr(route, "path", None)
-    # Unmatched paths share one label, so a scan of random URLs cannot blow up cardinality.
-    return path if isinstance(path, str) else "<unmatched>"
+class RouteTemplates:
+    """Full path templates of the matched routes (``/v1/cases/{case_id}``), for labels.
+
+    The route in the ASGI scope knows only its path inside its own router; the full
+    template comes from the app's route tree, looked up once per route.
+    """
+
+    def __init__(self) -> None:
+        self._by_route: dict[int, str] = {}
+
+    def template(self, scope: Scope) -> str:
+        route = scope.get("route")
+        if route is None:
+            # Unmatched paths share one label, so scans of random URLs cannot blow up
+            # the metrics' cardinality.
+            return "<unmatched>"
+        found = self._by_route.get(id(route))
+        if found is None:
+            app = scope.get("app")
+            if app is not None:
+                for context in iter_route_contexts(app.routes):
+                    if context.path_format:
+                        self._by_route[id(context.original_route)] = context.path_format
+            found = self._by_route.setdefault(id(route), getattr(route, "path", "<unmatched>"))
+        return found
 
 
 class RequestContextMiddleware:
@@ -101,6 +122,7 @@ class RequestContextMiddleware:
     def __init__(self, app: ASGIApp, *, metrics: HttpMetrics) -> None:
         self.app = app
         self.metrics = metrics
+        self.routes = RouteTemplates()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -135,7 +157,7 @@ class RequestContextMiddleware:
                 await _send_internal_error(send, scope, request_id)
         finally:
             duration = time.perf_counter() - started
-            route = _route_template(scope)
+            route = self.routes.template(scope)
             method = scope.get("method", "")
             self.metrics.requests.labels(method, route, str(status)).inc()
             self.metrics.latency.labels(method, route).observe(duration)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
@@ -40,11 +41,16 @@ def encode_cursor(key: str) -> str:
 
 
 def decode_cursor(cursor: str) -> str:
+    if not _CURSOR.match(cursor):
+        raise InvalidCursor()
     padded = cursor + "=" * (-len(cursor) % 4)
     try:
         return base64.urlsafe_b64decode(padded.encode("ascii")).decode("utf-8")
     except (binascii.Error, UnicodeError, ValueError) as error:
         raise InvalidCursor() from error
+
+
+_CURSOR = re.compile(r"^[A-Za-z0-9_-]{2,}$")
 
 
 def page_of(rows: Sequence[T], *, limit: int, key: Callable[[T], str]) -> Page[T]:

@@ -1,0 +1,118 @@
+"""POST/GET /v1/admin/users."""
+
+from __future__ import annotations
+
+import pytest
+
+
+async def test_admin_creates_an_officer_who_can_then_sign_in(client, admin_headers) -> None:
+    created = await client.post(
+        "/v1/admin/users",
+        json={
+            "username": "officer.chen",
+            "password": "photos-and-statements",
+            "role": "officer",
+            "center_id": "gaotang",
+        },
+        headers=admin_headers,
+    )
+    token = await client.post(
+        "/v1/auth/token",
+        data={
+            "grant_type": "password",
+            "username": "officer.chen",
+            "password": "photos-and-statements",
+        },
+    )
+
+    assert created.status_code == 201
+    body = created.json()
+    assert body["username"] == "officer.chen"
+    assert body["center_id"] == "gaotang"
+    assert "password" not in created.text
+    assert "hash" not in created.text
+    assert token.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        ({"username": "o1", "password": "long-enough-pass", "role": "officer"}, 422, None),
+        (
+            {"username": "officer1", "password": "long-enough-pass", "role": "officer"},
+            422,
+            "validation-error",
+        ),
+        (
+            {
+                "username": "officer1",
+                "password": "long-enough-pass",
+                "role": "officer",
+                "center_id": "atlantis",
+            },
+            422,
+            "unknown-center",
+        ),
+        (
+            {
+                "username": "admin2",
+                "password": "long-enough-pass",
+                "role": "admin",
+                "center_id": "linqing",
+            },
+            422,
+            "validation-error",
+        ),
+        (
+            {"username": "officer1", "password": "short", "role": "officer", "center_id": "zones"},
+            422,
+            "validation-error",
+        ),
+        (
+            {"username": "officer1", "password": "long-enough-pass", "role": "superuser"},
+            422,
+            "validation-error",
+        ),
+    ],
+)
+async def test_invalid_accounts_are_refused_and_nothing_is_stored(
+    client, admin_headers, body, status, code
+) -> None:
+    response = await client.post("/v1/admin/users", json=body, headers=admin_headers)
+    listing = await client.get("/v1/admin/users", headers=admin_headers)
+
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/problem+json"
+    if code:
+        assert response.json()["code"] == code
+    assert listing.json()["items"] == []
+
+
+async def test_duplicate_username_is_409(client, admin_headers, make_user) -> None:
+    await make_user("officer.wu")
+    response = await client.post(
+        "/v1/admin/users",
+        json={
+            "username": "officer.wu",
+            "password": "long-enough-pass",
+            "role": "officer",
+            "center_id": "zones",
+        },
+        headers=admin_headers,
+    )
+    assert response.status_code == 409
+    assert response.json()["code"] == "username-taken"
+
+
+async def test_users_list_pages_by_username(client, admin_headers, make_user) -> None:
+    for name in ("c.officer", "a.officer", "b.officer"):
+        await make_user(name)
+
+    first = await client.get("/v1/admin/users?limit=2", headers=admin_headers)
+    second = await client.get(
+        f"/v1/admin/users?limit=2&cursor={first.json()['next_cursor']}", headers=admin_headers
+    )
+
+    assert [u["username"] for u in first.json()["items"]] == ["a.officer", "b.officer"]
+    assert [u["username"] for u in second.json()["items"]] == ["c.officer"]
+    assert second.json()["next_cursor"] is None

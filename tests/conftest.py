@@ -1,0 +1,254 @@
+"""Test fixtures: every API test runs on SQLite and on PostgreSQL.
+
+Each backend's database is made and migrated once per session; each test runs inside
+one outer transaction that is rolled back afterwards, so tests never see each other.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from accident_online.app import create_app
+from accident_online.auth.principal import Principal
+from accident_online.auth.schemas import UserCreate
+from accident_online.auth.service import create_user, issue_access_token
+from accident_online.centers.service import seed_default_centers
+from accident_online.kit.db import Database, create_engine
+from accident_online.kit.migrations import upgrade_to_head
+from accident_online.models.user import Role, User, UserRole
+from accident_online.partners.schemas import PartnerCreate, PartnerCreated
+from accident_online.partners.service import register_partner
+from accident_online.settings import Settings
+
+POSTGRES_ADMIN_DSN = os.environ.get(
+    "ACCIDENT_ONLINE_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+BACKENDS = ["sqlite", "postgresql"]
+JWT_TEST_KEY = "test-signing-key-" + "x" * 32
+
+
+def _postgres_unavailable(error: Exception) -> None:
+    message = f"PostgreSQL at {POSTGRES_ADMIN_DSN} is unreachable ({error})"
+    # In CI the PostgreSQL tests must run; on a laptop without PostgreSQL they may not.
+    skip_or_fail = pytest.fail if os.environ.get("CI") else pytest.skip
+    skip_or_fail(message)
+
+
+class DatabaseFactory:
+    """Makes empty databases of one backend and drops them at the end of the session."""
+
+    def __init__(self, backend: str, directory: Path) -> None:
+        self.backend = backend
+        self.directory = directory
+        self.created: list[str] = []
+
+    async def create(self) -> str:
+        name = f"ao_test_{uuid.uuid4().hex[:12]}"
+        if self.backend == "sqlite":
+            return f"sqlite+aiosqlite:///{self.directory / name}.db"
+        try:
+            connection = await asyncpg.connect(POSTGRES_ADMIN_DSN, timeout=5)
+        except (OSError, asyncpg.PostgresError) as error:
+            _postgres_unavailable(error)
+            raise
+        try:
+            await connection.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await connection.close()
+        self.created.append(name)
+        base = POSTGRES_ADMIN_DSN.rsplit("/", 1)[0].replace(
+            "postgresql://", "postgresql+asyncpg://"
+        )
+        return f"{base}/{name}"
+
+    async def drop_all(self) -> None:
+        if not self.created:
+            return
+        connection = await asyncpg.connect(POSTGRES_ADMIN_DSN, timeout=5)
+        try:
+            for name in self.created:
+                await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await connection.close()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+async def database_factory(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[DatabaseFactory]:
+    factory = DatabaseFactory(request.param, tmp_path_factory.mktemp(request.param))
+    yield factory
+    await factory.drop_all()
+
+
+@pytest.fixture(scope="session")
+def backend(database_factory: DatabaseFactory) -> str:
+    return database_factory.backend
+
+
+@pytest.fixture(scope="session")
+async def database_url(database_factory: DatabaseFactory) -> str:
+    """The session's database of this backend, migrated once and seeded with the centers."""
+    url = await database_factory.create()
+    engine = create_engine(url)
+    try:
+        await upgrade_to_head(engine)
+        database = Database(engine, url=url)
+        async with database.session(write=True) as session:
+            await seed_default_centers(session)
+    finally:
+        await engine.dispose()
+    return url
+
+
+@pytest.fixture
+async def fresh_database_url(database_factory: DatabaseFactory) -> str:
+    """An empty, unmigrated database of this backend, for this test alone."""
+    return await database_factory.create()
+
+
+@pytest.fixture(scope="session")
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def db_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    async with engine.connect() as connection:
+        transaction = await connection.begin()
+        try:
+            yield connection
+        finally:
+            await transaction.rollback()
+
+
+@pytest.fixture
+def database(db_connection: AsyncConnection, database_url: str) -> Database:
+    return Database(db_connection, url=database_url)
+
+
+@pytest.fixture
+async def session(database: Database) -> AsyncIterator[AsyncSession]:
+    """A session inside the test's transaction, for arranging data through the services."""
+    async with database.session(write=True) as session:
+        yield session
+
+
+def make_settings(tmp_path: Path, database_url: str, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "env": "test",
+        "database_url": database_url,
+        "jwt_secret": JWT_TEST_KEY,
+        "var_dir": tmp_path / "var",
+        "storage_dir": tmp_path / "evidence",
+        "webhook_retry_schedule": [0.05, 0.1, 0.2],
+        "run_delivery_worker": False,
+        "log_json": False,
+        **overrides,
+    }
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return make_settings(tmp_path, database_url)
+
+
+@pytest.fixture
+def app(settings: Settings, database: Database):  # type: ignore[no-untyped-def]
+    return create_app(settings, database=database)
+
+
+@pytest.fixture
+async def client(app) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-untyped-def]
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 51000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client
+
+
+TokenFor = Callable[[Principal], dict[str, str]]
+
+
+@pytest.fixture
+def auth_headers(settings: Settings) -> TokenFor:
+    """Headers carrying a token for a principal, as POST /v1/auth/token would issue it."""
+
+    def headers(principal: Principal) -> dict[str, str]:
+        token = issue_access_token(principal, key=JWT_TEST_KEY, ttl_seconds=600)
+        return {"Authorization": f"Bearer {token.access_token}"}
+
+    return headers
+
+
+ADMIN = Principal(subject="user:test-admin", role=Role.admin)
+OFFICER = Principal(subject="user:test-officer", role=Role.officer, center_id="dongchangfu")
+
+
+@pytest.fixture
+def admin_headers(auth_headers: TokenFor) -> dict[str, str]:
+    return auth_headers(ADMIN)
+
+
+@pytest.fixture
+def officer_headers(auth_headers: TokenFor) -> dict[str, str]:
+    return auth_headers(OFFICER)
+
+
+MakeUser = Callable[..., Awaitable[User]]
+
+
+@pytest.fixture
+def make_user(session: AsyncSession) -> MakeUser:
+    async def make(
+        username: str,
+        password: str = "a-long-enough-password",
+        role: UserRole = UserRole.officer,
+        center_id: str | None = "dongchangfu",
+    ) -> User:
+        if role == UserRole.admin:
+            center_id = None
+        user = await create_user(
+            session,
+            UserCreate(username=username, password=password, role=role, center_id=center_id),
+        )
+        await session.commit()
+        return user
+
+    return make
+
+
+MakePartner = Callable[..., Awaitable[PartnerCreated]]
+
+
+@pytest.fixture
+def make_partner(session: AsyncSession) -> MakePartner:
+    async def make(partner_id: str, kind: str = "app", **fields: object) -> PartnerCreated:
+        data = PartnerCreate.model_validate(
+            {"id": partner_id, "kind": kind, "name": f"Partner {partner_id}", **fields}
+        )
+        created = await register_partner(session, data)
+        await session.commit()
+        return created
+
+    return make
+
+
+@pytest.fixture
+def settings_for(tmp_path: Path) -> Callable[..., Settings]:
+    """Settings for another database than the session's (e.g. an empty or unreachable one)."""
+
+    def build(database_url: str, **overrides: object) -> Settings:
+        return make_settings(tmp_path, database_url, **overrides)
+
+    return build

@@ -1,0 +1,27 @@
+"""The migrations build exactly the schema the models describe, on both databases."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Connection
+from sqlmodel import SQLModel
+
+import accident_online.models  # noqa: F401
+from accident_online.kit.migrations import current_revisions, head_revisions
+
+
+def _differences(connection: Connection) -> list[object]:
+    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    return list(compare_metadata(context, SQLModel.metadata))
+
+
+async def test_models_and_migrations_agree(engine) -> None:
+    async with engine.connect() as connection:
+        differences = await connection.run_sync(_differences)
+    assert differences == []
+
+
+async def test_database_is_at_head(engine) -> None:
+    assert await current_revisions(engine) == head_revisions()
+    assert len(head_revisions()) == 1
