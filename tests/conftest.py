@@ -252,3 +252,101 @@ def settings_for(tmp_path: Path) -> Callable[..., Settings]:
         return make_settings(tmp_path, database_url, **overrides)
 
     return build
+
+
+async def migrate_and_seed(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        await upgrade_to_head(engine)
+        async with Database(engine, url=url).session(write=True) as session:
+            await seed_default_centers(session)
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+async def committed_app(fresh_database_url: str, settings_for: Callable[..., Settings]):  # type: ignore[no-untyped-def]
+    """An app on a database of its own whose requests really commit, for concurrency tests."""
+    await migrate_and_seed(fresh_database_url)
+    app = create_app(settings_for(fresh_database_url))
+    yield app
+    await app.state.database.dispose()
+
+
+APP_PARTNER = Principal(subject="partner:app-lc", role=Role.app, partner_id="app-lc")
+
+
+@pytest.fixture
+async def app_headers(make_partner: MakePartner, auth_headers: TokenFor) -> dict[str, str]:
+    """The mobile app backend, registered, and a token for it."""
+    await make_partner("app-lc", kind="app")
+    return auth_headers(APP_PARTNER)
+
+
+@pytest.fixture
+def report_body() -> Callable[..., dict[str, object]]:
+    """A valid two-party report that happened ten minutes ago, with overrides."""
+    from datetime import UTC, datetime, timedelta
+
+    def build(**overrides: object) -> dict[str, object]:
+        body: dict[str, object] = {
+            "occurred_at": (datetime.now(UTC) - timedelta(minutes=10)).isoformat(),
+            "location": {
+                "lat": 36.4567,
+                "lon": 115.9855,
+                "address": "山东省聊城市东昌府区东昌路与柳园路交叉口",
+                "district": "371502",
+            },
+            "parties": [
+                {
+                    "name": "张伟",
+                    "phone": "13805350001",
+                    "id_number": "371502199001011234",
+                    "licence_number": "371502199001011234",
+                    "plate": "鲁P12345",
+                    "vehicle_type": "小型轿车",
+                    "insurer": "PICC",
+                    "policy_number": "PDZA202637150000012345",
+                    "commercial_third_party_cover": "1000000.00",
+                },
+                {
+                    "name": "李娜",
+                    "phone": "15965350002",
+                    "id_number": "371521198507152346",
+                    "licence_number": "371521198507152346",
+                    "plate": "鲁PD12345",
+                    "vehicle_type": "小型轿车",
+                    "insurer": "CPIC",
+                    "policy_number": "ASHZ202637150000067890",
+                },
+            ],
+            "injuries": False,
+            "all_vehicles_drivable": True,
+            "alcohol_or_drugs": False,
+            "all_drivers_licensed": True,
+            "all_vehicles_registered": True,
+            "all_vehicles_insured": True,
+            "party_fled": False,
+            "public_property_damage": False,
+            "hazardous_goods": False,
+            "deliberate": False,
+            "description": "乙车变道时与甲车右前侧刮擦。",
+        }
+        body.update(overrides)
+        return body
+
+    return build
+
+
+@pytest.fixture
+def file_report(client: httpx.AsyncClient, app_headers: dict[str, str], report_body):  # type: ignore[no-untyped-def]
+    """Files a report as the app partner; returns the response."""
+
+    async def file(body: dict[str, object] | None = None, key: str | None = None) -> httpx.Response:
+        return await client.post(
+            "/v1/reports",
+            json=body or report_body(),
+            headers={**app_headers, "Idempotency-Key": key or uuid.uuid4().hex},
+        )
+
+    return file

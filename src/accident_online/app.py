@@ -10,6 +10,9 @@ from fastapi import APIRouter, FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from accident_online.auth.router import router as auth_router
+from accident_online.cases.router import router as cases_router
+from accident_online.centers.router import router as centers_router
+from accident_online.intake.router import router as intake_router
 from accident_online.kit.db import Database, create_engine
 from accident_online.kit.observability import HttpMetrics, RequestContextMiddleware
 from accident_online.kit.problem_handlers import install_problem_handlers
@@ -72,6 +75,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     v1 = APIRouter(prefix="/v1")
     v1.include_router(auth_router)
     v1.include_router(partners_router)
+    v1.include_router(intake_router)
+    v1.include_router(cases_router)
+    v1.include_router(centers_router)
     app.include_router(v1)
 
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

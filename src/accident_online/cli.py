@@ -13,7 +13,7 @@ from typing import TypeVar
 from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from accident_online.kit.db import Database, create_engine
+from accident_online.kit.db import Database, create_engine, hold_setup_lock
 from accident_online.kit.migrations import upgrade_to_head
 from accident_online.kit.problems import AppError
 from accident_online.settings import Settings
@@ -59,6 +59,7 @@ async def _seed(session: AsyncSession) -> str | None:
     from accident_online.centers.service import seed_default_centers
     from accident_online.models.user import UserRole
 
+    await hold_setup_lock(session)
     await seed_default_centers(session)
     if await auth_repository.any_admin(session):
         return None

@@ -46,7 +46,8 @@ def test_normalize_plate(raw: str, expected: str) -> None:
         "京A12345",
         "琼B9Z8Y7",
         "藏AH0000",
-        "鲁P1234挂",  # trailer
+        "鲁P1234挂",  # trailer, as GA 36-2018 prints it
+        "鲁P12345挂",  # trailer, as DOMAIN.md reads the suffix (after five serial characters)
         "鲁P1234学",  # driving-school coach
         "鲁P0123警",  # police
         "粤Z1234港",  # Hong Kong cross-border
@@ -70,7 +71,6 @@ def test_valid_plates(plate: str) -> None:
         "鲁P1234",  # too short
         "鲁P1234I",  # I is never issued
         "鲁PO1234",  # nor O
-        "鲁P12345挂",  # suffix replaces the last serial character, it is not an extra one
         "鲁P123456",  # 8 characters but not new-energy
         "鲁PA12345",
         "鲁PD1234A",  # small new-energy ends in four digits

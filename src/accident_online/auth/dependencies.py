@@ -59,6 +59,11 @@ def require_roles(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
     return principal_with_role
 
 
-AdminPrincipal = Annotated[Principal, Depends(require_roles(Role.admin))]
-OfficerPrincipal = Annotated[Principal, Depends(require_roles(Role.officer))]
-AppPartnerPrincipal = Annotated[Principal, Depends(require_roles(Role.app))]
+# Module-level, so that FastAPI's per-request cache recognises the same dependency.
+admin = require_roles(Role.admin)
+officer = require_roles(Role.officer)
+app_partner = require_roles(Role.app)
+
+AdminPrincipal = Annotated[Principal, Depends(admin)]
+OfficerPrincipal = Annotated[Principal, Depends(officer)]
+AppPartnerPrincipal = Annotated[Principal, Depends(app_partner)]

@@ -4,11 +4,10 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from accident_online.kit.db import upsert_increment
 from accident_online.models.user import SignInThrottle, User
 
 
@@ -38,15 +37,8 @@ async def record_failed_sign_in(
     session: AsyncSession, *, subject: str, max_failures: int, lock_until: datetime
 ) -> None:
     """Counts one failure atomically; the failure that reaches the limit sets the lock."""
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     table = SignInThrottle.__table__  # type: ignore[attr-defined]
-    statement = insert(table).values(subject=subject, failures=1, locked_until=None)
-    statement = statement.on_conflict_do_update(
-        index_elements=[table.c.subject],
-        set_={"failures": table.c.failures + 1},
-    )
-    await session.exec(statement)
+    await upsert_increment(session, table, key={"subject": subject}, column="failures")
     await session.exec(
         update(table)
         .where(table.c.subject == subject, table.c.failures >= max_failures)

@@ -35,10 +35,13 @@ LIAOCHENG_DISTRICTS: Final[Mapping[str, str]] = MappingProxyType(
 PROVINCE_ABBREVIATIONS: Final = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 
 _SERIAL = "[A-HJ-NP-Z0-9]"  # I and O are never issued: they read as 1 and 0
-# The suffix takes the last serial position (鲁P1234挂, 粤Z1234港), as GA 36-2018 prints it.
+# GA 36-2018 prints the suffix in the last serial position (鲁P1234挂, 粤Z1234港);
+# DOMAIN.md reads it as following five serial characters (鲁P12345挂). Both are accepted:
+# a driver must never be turned away over how a plate's suffix is counted.
 _PLATE = re.compile(
     rf"[{PROVINCE_ABBREVIATIONS}][A-Z]"
-    rf"(?:{_SERIAL}{{4}}[A-HJ-NP-Z0-9挂学警港澳]"  # ordinary, trailer, coach, police, HK/Macau
+    # ordinary, and with a trailer, coach, police or Hong Kong / Macau suffix
+    rf"(?:{_SERIAL}{{4}}(?:{_SERIAL}[挂学警港澳]?|[挂学警港澳])"
     rf"|[DF]{_SERIAL}[0-9]{{4}}"  # small new-energy
     rf"|[0-9]{{5}}[DF])",  # large new-energy
 )

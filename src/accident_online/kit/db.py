@@ -10,10 +10,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, event
+from sqlalchemy import BigInteger, DateTime, Table, event, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as sa_create_async_engine
@@ -55,6 +58,26 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+class Money(TypeDecorator[Decimal]):
+    """Yuan with two decimals, stored as whole fen (cents) so SQLite keeps them exact too."""
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> int | None:
+        if value is None:
+            return None
+        cents = (value * 100).to_integral_value()
+        if cents != value * 100:
+            raise ValueError("money has at most two decimals")
+        return int(cents)
+
+    def process_result_value(self, value: int | None, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        return (Decimal(value) / 100).quantize(Decimal("0.01"))
 
 
 def is_sqlite(url: str) -> bool:
@@ -100,6 +123,41 @@ def _install_sqlite_hooks(engine: AsyncEngine, busy_timeout_ms: int) -> None:
     def _on_begin(connection: Any) -> None:
         immediate = connection.get_execution_options().get(WRITE_OPTION, False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+# Arbitrary, fixed: the PostgreSQL advisory lock that serialises migrations and seeding
+# when several replicas start at once.
+SETUP_LOCK_KEY = 0x4143_4349  # "ACCI"
+
+
+async def hold_setup_lock(connection: AsyncConnection | AsyncSession) -> None:
+    """Serialises start-up work (migrate, seed) across processes until the transaction ends.
+
+    On SQLite the write transaction (BEGIN IMMEDIATE) already does this.
+    """
+    bind = connection.get_bind() if isinstance(connection, AsyncSession) else connection
+    if bind.dialect.name == "postgresql":
+        await connection.execute(
+            text("SELECT pg_advisory_xact_lock(:key)"), {"key": SETUP_LOCK_KEY}
+        )
+
+
+async def upsert_increment(
+    session: AsyncSession, table: Table, *, key: dict[str, Any], column: str
+) -> int:
+    """Adds one to a counter row (made at 1 if missing) atomically; returns the new value."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(table)
+        .values(**key, **{column: 1})
+        .on_conflict_do_update(
+            index_elements=[table.c[name] for name in key],
+            set_={column: table.c[column] + 1},
+        )
+        .returning(table.c[column])
+    )
+    result = await session.exec(statement)
+    return int(result.scalar_one())
 
 
 class Database:

@@ -13,6 +13,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from accident_online.kit.db import WRITE_OPTION, hold_setup_lock
+
 FILE_TEMPLATE = "%%(year)d_%%(month).2d_%%(day).2d_%%(hour).2d%%(minute).2d-%%(rev)s_%%(slug)s"
 
 
@@ -49,7 +51,8 @@ def _upgrade(connection: Connection, config: Config) -> None:
 
 async def upgrade_to_head(engine: AsyncEngine) -> None:
     config = alembic_config(engine.url.render_as_string(hide_password=False))
-    async with engine.begin() as connection:
+    async with engine.execution_options(**{WRITE_OPTION: True}).begin() as connection:
+        await hold_setup_lock(connection)
         await connection.run_sync(_upgrade, config)
 
 

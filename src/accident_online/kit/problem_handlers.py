@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from accident_online.kit.idempotency import Replay, handle_replay
 from accident_online.kit.problems import (
     PROBLEM_MEDIA_TYPE,
     STATUS_ERRORS,
@@ -82,3 +83,4 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, handle_app_error)
     app.add_exception_handler(StarletteHTTPException, handle_http_exception)
     app.add_exception_handler(RequestValidationError, handle_validation_error)
+    app.add_exception_handler(Replay, handle_replay)

@@ -6,12 +6,30 @@ from accident_online.kit.db import NAMING_CONVENTION
 
 SQLModel.metadata.naming_convention = NAMING_CONVENTION
 
+from accident_online.models.case import (  # noqa: E402
+    Case,
+    CaseEvent,
+    CaseNumberCounter,
+    CaseParty,
+    CaseResponse,
+    CaseStatus,
+    Evidence,
+)
 from accident_online.models.center import Center  # noqa: E402
+from accident_online.models.idempotency import IdempotencyKey  # noqa: E402
 from accident_online.models.partner import InsurerCode, Partner, PartnerKind  # noqa: E402
 from accident_online.models.user import Role, SignInThrottle, User, UserRole  # noqa: E402
 
 __all__ = [
+    "Case",
+    "CaseEvent",
+    "CaseNumberCounter",
+    "CaseParty",
+    "CaseResponse",
+    "CaseStatus",
     "Center",
+    "Evidence",
+    "IdempotencyKey",
     "InsurerCode",
     "Partner",
     "PartnerKind",

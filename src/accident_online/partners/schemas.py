@@ -32,6 +32,7 @@ class PartnerCreate(BaseModel):
     def _codes_only_for_insurers(self) -> PartnerCreate:
         if self.kind != PartnerKind.insurer and self.insurer_codes:
             raise ValueError("only insurer partners have insurer_codes")
+        self.insurer_codes = [code.strip().upper() for code in self.insurer_codes]
         for code in self.insurer_codes:
             if not (1 <= len(code) <= 32) or not code.replace("-", "").replace("_", "").isalnum():
                 raise ValueError(f"insurer code {code!r}: 1-32 letters, digits, '-' or '_'")

@@ -1,0 +1,56 @@
+"""Who may see which case, and whose personal data they see in full.
+
+One place for object-level authorisation (OWASP API1): every query for cases goes
+through ``visible_to``; a case outside it is answered 404, never 403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import ColumnElement, false, true
+from sqlmodel import col, select
+
+from accident_online.auth.principal import Principal
+from accident_online.models.case import Case, CaseParty
+from accident_online.models.user import Role
+
+
+def visible_to(principal: Principal) -> ColumnElement[bool]:
+    match principal.role:
+        case Role.admin:
+            return true()
+        case Role.officer:
+            return col(Case.center_id) == principal.center_id
+        case Role.app:
+            return col(Case.filed_by_partner_id) == principal.partner_id
+        case Role.insurer:
+            insured = select(CaseParty.case_id).where(
+                CaseParty.insurer_partner_id == principal.partner_id
+            )
+            return col(Case.id).in_(insured)
+        case Role.mediation:
+            return col(Case.resolution) == "mediation"
+        case Role.court:
+            return col(Case.resolution) == "litigation"
+    return false()
+
+
+def parties_shown_in_full(
+    principal: Principal, case: Case, parties: Sequence[CaseParty]
+) -> frozenset[int]:
+    """The party indexes whose ID, phone and licence numbers this reader needs in full.
+
+    The app that filed the report is the drivers' own; the center's officers decide on
+    the people; mediation and the court settle between them; an insurer needs its own
+    insured. Admins and insurers of the other parties see them masked (DOMAIN.md).
+    """
+    everyone = frozenset(party.index for party in parties)
+    match principal.role:
+        case Role.app | Role.officer | Role.mediation | Role.court:
+            return everyone
+        case Role.insurer:
+            return frozenset(
+                party.index for party in parties if party.insurer_partner_id == principal.partner_id
+            )
+    return frozenset()

@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from pydantic import AwareDatetime
+
+from accident_online.auth.dependencies import CurrentPrincipal
+from accident_online.cases import service
+from accident_online.cases.dependencies import CaseForReader
+from accident_online.cases.exceptions import CaseNotFound
+from accident_online.cases.schemas import CaseEventRead, CaseRead, CaseSummary
+from accident_online.intake.formats import normalize_plate
+from accident_online.kit.db import SessionDep
+from accident_online.kit.pagination import (
+    InvalidCursor,
+    Page,
+    PageParams,
+    decode_cursor,
+    encode_cursor,
+)
+from accident_online.kit.problems import Unauthorized, ValidationFailed, problem_responses
+from accident_online.models.case import CaseStatus
+
+router = APIRouter(prefix="/cases", tags=["cases"])
+
+
+@router.get(
+    "",
+    summary="List the cases you may see",
+    response_model=Page[CaseSummary],
+    responses=problem_responses(Unauthorized, InvalidCursor, ValidationFailed),
+)
+async def list_cases(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    page: Annotated[PageParams, Query()],
+    status: Annotated[CaseStatus | None, Query()] = None,
+    center_id: Annotated[str | None, Query(max_length=32)] = None,
+    plate: Annotated[str | None, Query(max_length=16, description="e.g. 鲁P12345")] = None,
+    since: Annotated[
+        AwareDatetime | None, Query(description="Reported at or after (RFC 3339).")
+    ] = None,
+) -> Page[CaseSummary]:
+    """Newest first. Each role sees only its own: an officer the cases of its center, the
+    app the cases it filed, an insurer the cases of its insured, mediation and the court
+    the cases sent to them; admins all."""
+    before = _decode_case_cursor(page.cursor) if page.cursor else None
+    cases = await service.list_visible_cases(
+        session,
+        principal,
+        status=status,
+        center_id=center_id,
+        plate=normalize_plate(plate) if plate else None,
+        since=since,
+        before=before,
+        limit=page.limit + 1,
+    )
+    items = await service.summarise_cases(session, cases[: page.limit])
+    last = cases[page.limit - 1] if len(cases) > page.limit else None
+    next_cursor = encode_cursor(f"{last.reported_at.isoformat()}|{last.id}") if last else None
+    return Page[CaseSummary](items=items, next_cursor=next_cursor)
+
+
+def _decode_case_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        reported_at, case_id = decode_cursor(cursor).split("|")
+        return datetime.fromisoformat(reported_at), uuid.UUID(case_id)
+    except ValueError as error:
+        raise InvalidCursor() from error
+
+
+@router.get(
+    "/{case_id}",
+    summary="Show the shared case record",
+    response_model=CaseRead,
+    responses={
+        200: {
+            "headers": {"ETag": {"description": "The case version", "schema": {"type": "string"}}}
+        },
+        **problem_responses(Unauthorized, CaseNotFound, ValidationFailed),
+    },
+)
+async def get_case(
+    case: CaseForReader, session: SessionDep, principal: CurrentPrincipal, response: Response
+) -> CaseRead:
+    """The whole record: parties (personal data masked unless you need it), evidence and
+    what is still missing, the officer, the decision, the parties' answers. `ETag` is
+    the case's `version`; send it as `If-Match` when you change the case."""
+    response.headers["ETag"] = f'"{case.version}"'
+    return await service.read_case(session, case, principal)
+
+
+@router.get(
+    "/{case_id}/events",
+    summary="The case's timeline",
+    response_model=Page[CaseEventRead],
+    responses=problem_responses(Unauthorized, CaseNotFound, InvalidCursor, ValidationFailed),
+)
+async def list_case_events(
+    case: CaseForReader, session: SessionDep, page: Annotated[PageParams, Query()]
+) -> Page[CaseEventRead]:
+    """Append-only, oldest first: every report, routing, upload, status change and partner
+    event, with who did it (`actor`)."""
+    after = 0
+    if page.cursor:
+        try:
+            after = int(decode_cursor(page.cursor))
+        except ValueError as error:
+            raise InvalidCursor() from error
+    events = await service.list_events(session, case, after_seq=after, limit=page.limit + 1)
+    items = [
+        CaseEventRead(seq=e.seq, type=e.type, at=e.at, actor=e.actor, data=e.data)
+        for e in events[: page.limit]
+    ]
+    next_cursor = encode_cursor(str(items[-1].seq)) if len(events) > page.limit else None
+    return Page[CaseEventRead](items=items, next_cursor=next_cursor)

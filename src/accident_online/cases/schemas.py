@@ -1,0 +1,133 @@
+"""The case record as the API shows it, masked per reader."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from accident_online.models.case import CaseStatus
+
+
+class LocationRead(BaseModel):
+    lat: float
+    lon: float
+    address: str
+    district: str
+
+
+class InsurerRead(BaseModel):
+    code: str
+    partner_id: str | None = Field(description="The insurer partner on the platform, if any.")
+    connected: bool = Field(description="Whether that insurer receives this case's events.")
+
+
+class PartyRead(BaseModel):
+    party: int = Field(description="The party's index, used by evidence, decisions and responses.")
+    name: str
+    phone: str
+    id_number: str
+    licence_number: str
+    plate: str
+    vehicle_type: str
+    insurer: InsurerRead
+    policy_number: str
+    commercial_third_party_cover: Decimal | None
+    assessed_loss: Decimal | None = None
+    paid_amount: Decimal | None = None
+    masked: bool = Field(description="True when personal data is masked for this reader.")
+
+
+class MissingEvidence(BaseModel):
+    kind: str
+    party: int | None = None
+
+
+class EvidenceRead(BaseModel):
+    id: uuid.UUID
+    kind: str
+    party: int | None
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_at: datetime
+    content_url: str
+
+
+class ResponseRead(BaseModel):
+    party: int
+    accepts: bool
+    resolution: str
+    answered_at: datetime
+    by_deadline: bool = Field(
+        description="True when silence past the deadline counted as acceptance."
+    )
+
+
+class OfficerRead(BaseModel):
+    id: uuid.UUID
+    username: str | None = None
+    claim_expires_at: datetime | None = None
+
+
+class CaseRead(BaseModel):
+    id: uuid.UUID
+    number: str = Field(examples=["LC20261128-0001"])
+    status: CaseStatus
+    version: int
+    center_id: str
+    home_center_id: str
+    routing_reason: str
+    filed_by: str
+    occurred_at: datetime
+    reported_at: datetime
+    queued_at: datetime | None
+    decided_at: datetime | None
+    closed_at: datetime | None
+    location: LocationRead
+    description: str
+    eligibility_answers: dict[str, bool]
+    agreed_liability: list[dict[str, Any]] | None
+    parties: list[PartyRead]
+    missing: list[str] = Field(description="Evidence kinds still missing (per-party kinds once).")
+    missing_evidence: list[MissingEvidence] = Field(
+        description="Exactly what is missing, by party."
+    )
+    evidence_request_message: str | None
+    evidence: list[EvidenceRead]
+    assigned_officer: OfficerRead | None
+    decision: dict[str, Any] | None
+    response_deadline: datetime | None
+    responses: list[ResponseRead]
+    settlement: dict[str, Any] | None = None
+    resolution: str | None
+    referral_reason: str | None
+
+
+class CaseSummary(BaseModel):
+    """A case in a list: enough to pick it, without personal data."""
+
+    id: uuid.UUID
+    number: str
+    status: CaseStatus
+    version: int
+    center_id: str
+    routing_reason: str
+    occurred_at: datetime
+    reported_at: datetime
+    queued_at: datetime | None
+    district: str
+    address: str
+    plates: list[str]
+    missing: list[str]
+
+
+class CaseEventRead(BaseModel):
+    seq: int
+    type: str
+    at: datetime
+    actor: str
+    data: dict[str, Any]

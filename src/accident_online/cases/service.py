@@ -1,0 +1,266 @@
+"""The case record: loading what a reader may see, moving statuses, writing the timeline."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from accident_online.auth.principal import Principal
+from accident_online.cases import repository
+from accident_online.cases.access import parties_shown_in_full, visible_to
+from accident_online.cases.exceptions import CaseNotFound, InvalidTransition
+from accident_online.cases.schemas import (
+    CaseRead,
+    CaseSummary,
+    EvidenceRead,
+    InsurerRead,
+    LocationRead,
+    MissingEvidence,
+    OfficerRead,
+    PartyRead,
+    ResponseRead,
+)
+from accident_online.cases.state import can_transition
+from accident_online.evidence.kinds import EvidenceKind, Needed, missing_evidence
+from accident_online.intake.formats import (
+    mask_id_number,
+    mask_licence_number,
+    mask_name,
+    mask_phone,
+)
+from accident_online.kit.time import utc_now
+from accident_online.models.case import Case, CaseEvent, CaseParty, CaseStatus, Evidence
+from accident_online.models.user import User
+
+SYSTEM_ACTOR = "system"
+
+
+def actor_of(principal: Principal) -> str:
+    return principal.subject
+
+
+async def load_visible_case(
+    session: AsyncSession, principal: Principal, case_id: uuid.UUID, *, for_update: bool = False
+) -> Case:
+    """The case if this caller may see it; 404 otherwise, so that ids reveal nothing."""
+    query = select(Case).where(Case.id == case_id, visible_to(principal))
+    if for_update:
+        query = query.with_for_update()
+    case = (await session.exec(query)).first()
+    if case is None:
+        raise CaseNotFound()
+    return case
+
+
+async def append_event(
+    session: AsyncSession, case: Case, *, type: str, actor: str, data: dict[str, Any] | None = None
+) -> CaseEvent:
+    """Records something that happened to the case and makes it a new version of the record."""
+    case.last_event_seq += 1
+    case.version += 1
+    case.updated_at = utc_now()
+    event = CaseEvent(
+        case_id=case.id, seq=case.last_event_seq, type=type, actor=actor, data=data or {}
+    )
+    session.add(case)
+    await repository.add_event(session, event)
+    return event
+
+
+async def transition(
+    session: AsyncSession,
+    case: Case,
+    target: CaseStatus,
+    *,
+    actor: str,
+    event_type: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> CaseEvent:
+    """The only way a case's status changes: checked against ALLOWED_TRANSITIONS."""
+    current = CaseStatus(case.status)
+    if not can_transition(current, target):
+        raise InvalidTransition(f"A case that is {current.value} cannot become {target.value}.")
+    case.status = target
+    now = utc_now()
+    if target == CaseStatus.queued:
+        case.queued_at = now
+    elif target == CaseStatus.decided:
+        case.decided_at = now
+    elif target in (CaseStatus.closed, CaseStatus.referred_offline):
+        case.closed_at = now
+    return await append_event(
+        session,
+        case,
+        type=event_type or f"case.{target.value}",
+        actor=actor,
+        data={"from": current.value, "to": target.value, **(data or {})},
+    )
+
+
+def missing_for(
+    case: Case, parties: Sequence[CaseParty], evidence: Sequence[Evidence]
+) -> list[Needed]:
+    return missing_evidence(
+        party_count=len(parties),
+        present=[(item.kind, item.party) for item in evidence],
+        requested=[
+            Needed(EvidenceKind(item["kind"]), item.get("party"))
+            for item in case.requested_evidence
+        ],
+    )
+
+
+def missing_kinds(needed: Sequence[Needed]) -> list[str]:
+    return list(dict.fromkeys(item.kind.value for item in needed))
+
+
+def _party_read(party: CaseParty, *, full: bool) -> PartyRead:
+    return PartyRead(
+        party=party.index,
+        name=party.name if full else mask_name(party.name),
+        phone=party.phone if full else mask_phone(party.phone),
+        id_number=party.id_number if full else mask_id_number(party.id_number),
+        licence_number=party.licence_number if full else mask_licence_number(party.licence_number),
+        plate=party.plate,
+        vehicle_type=party.vehicle_type,
+        insurer=InsurerRead(
+            code=party.insurer_code,
+            partner_id=party.insurer_partner_id,
+            connected=party.insurer_partner_id is not None,
+        ),
+        policy_number=party.policy_number,
+        commercial_third_party_cover=party.commercial_third_party_cover,
+        assessed_loss=party.assessed_loss,
+        paid_amount=party.paid_amount,
+        masked=not full,
+    )
+
+
+async def read_case(session: AsyncSession, case: Case, principal: Principal) -> CaseRead:
+    """The shared case record, with personal data masked for this reader."""
+    ids = [case.id]
+    parties = (await repository.parties_of(session, ids))[case.id]
+    evidence = (await repository.evidence_of(session, ids))[case.id]
+    responses = (await repository.responses_of(session, ids))[case.id]
+    officer = None
+    if case.assigned_officer_id is not None:
+        user = await session.get(User, case.assigned_officer_id)
+        officer = OfficerRead(
+            id=case.assigned_officer_id,
+            username=user.username if user else None,
+            claim_expires_at=case.claim_expires_at,
+        )
+    full = parties_shown_in_full(principal, case, parties)
+    needed = missing_for(case, parties, evidence)
+    return CaseRead(
+        id=case.id,
+        number=case.number,
+        status=case.status,
+        version=case.version,
+        center_id=case.center_id,
+        home_center_id=case.home_center_id,
+        routing_reason=case.routing_reason,
+        filed_by=case.filed_by_partner_id,
+        occurred_at=case.occurred_at,
+        reported_at=case.reported_at,
+        queued_at=case.queued_at,
+        decided_at=case.decided_at,
+        closed_at=case.closed_at,
+        location=LocationRead(
+            lat=case.latitude, lon=case.longitude, address=case.address, district=case.district
+        ),
+        description=case.description,
+        eligibility_answers=case.eligibility_answers,
+        agreed_liability=case.agreed_liability,
+        parties=[_party_read(party, full=party.index in full) for party in parties],
+        missing=missing_kinds(needed),
+        missing_evidence=[MissingEvidence(kind=n.kind.value, party=n.party) for n in needed],
+        evidence_request_message=case.evidence_request_message,
+        evidence=[
+            EvidenceRead(
+                id=item.id,
+                kind=item.kind,
+                party=item.party,
+                content_type=item.content_type,
+                size=item.size,
+                sha256=item.sha256,
+                uploaded_at=item.uploaded_at,
+                content_url=f"/v1/cases/{case.id}/evidence/{item.id}/content",
+            )
+            for item in evidence
+        ],
+        assigned_officer=officer,
+        decision=case.decision,
+        response_deadline=case.response_deadline,
+        responses=[
+            ResponseRead(
+                party=r.party,
+                accepts=r.accepts,
+                resolution=r.resolution,
+                answered_at=r.answered_at,
+                by_deadline=r.by_deadline,
+            )
+            for r in responses
+        ],
+        resolution=case.resolution,
+        referral_reason=case.referral_reason,
+    )
+
+
+async def summarise_cases(session: AsyncSession, cases: Sequence[Case]) -> list[CaseSummary]:
+    """List items for a page of cases, in three queries whatever the page size."""
+    ids = [case.id for case in cases]
+    parties = await repository.parties_of(session, ids)
+    evidence = await repository.evidence_of(session, ids)
+    return [
+        CaseSummary(
+            id=case.id,
+            number=case.number,
+            status=case.status,
+            version=case.version,
+            center_id=case.center_id,
+            routing_reason=case.routing_reason,
+            occurred_at=case.occurred_at,
+            reported_at=case.reported_at,
+            queued_at=case.queued_at,
+            district=case.district,
+            address=case.address,
+            plates=[party.plate for party in parties[case.id]],
+            missing=missing_kinds(missing_for(case, parties[case.id], evidence[case.id])),
+        )
+        for case in cases
+    ]
+
+
+async def list_visible_cases(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    status: CaseStatus | None,
+    center_id: str | None,
+    plate: str | None,
+    since: datetime | None,
+    before: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> Sequence[Case]:
+    return await repository.list_cases(
+        session,
+        visibility=visible_to(principal),
+        status=status,
+        center_id=center_id,
+        plate=plate,
+        since=since,
+        before=before,
+        limit=limit,
+    )
+
+
+async def list_events(
+    session: AsyncSession, case: Case, *, after_seq: int, limit: int
+) -> Sequence[CaseEvent]:
+    return await repository.list_events(session, case.id, after_seq=after_seq, limit=limit)

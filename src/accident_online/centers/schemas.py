@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from accident_online.centers.config import CenterHours
+
+
+class CenterRead(BaseModel):
+    id: str
+    name: str
+    districts: list[str]
+    online: bool
+    capacity: int = Field(description="Queued cases the center takes before new ones overflow.")
+    queue_depth: int = Field(description="Cases queued now.")
+    hours: CenterHours = Field(
+        description="Local time, Asia/Shanghai; equal times: around the clock."
+    )
+
+
+class CenterUpdate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"online": True, "capacity": 40, "hours": {"opens": "07:00", "closes": "22:00"}}
+            ]
+        },
+    )
+
+    online: bool | None = None
+    capacity: int | None = Field(default=None, ge=0, le=10_000)
+    hours: CenterHours | None = None

@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response, status
+
+from accident_online.auth.dependencies import AppPartnerPrincipal, app_partner
+from accident_online.cases.schemas import CaseRead
+from accident_online.cases.service import read_case
+from accident_online.intake import service
+from accident_online.intake.exceptions import NotEligible
+from accident_online.intake.schemas import EligibilityRead, ReportCreate
+from accident_online.kit.db import SessionDep
+from accident_online.kit.idempotency import (
+    IdempotencyKeyInProgress,
+    IdempotencyKeyInvalid,
+    IdempotencyKeyMissing,
+    IdempotencyKeyReused,
+    IdempotentCall,
+    idempotency,
+)
+from accident_online.kit.problems import (
+    Forbidden,
+    PayloadTooLarge,
+    Unauthorized,
+    ValidationFailed,
+    problem_responses,
+)
+
+router = APIRouter(tags=["reports"])
+
+ReportKey = Annotated[
+    IdempotentCall, Depends(idempotency(required=True, client_of=app_partner), scope="function")
+]
+
+
+@router.post(
+    "/eligibility",
+    summary="Check whether an accident may be handled online",
+    response_model=EligibilityRead,
+    responses=problem_responses(Unauthorized, Forbidden, ValidationFailed, PayloadTooLarge),
+)
+async def check_eligibility(
+    body: ReportCreate, request: Request, session: SessionDep, _: AppPartnerPrincipal
+) -> EligibilityRead:
+    """Takes the same body as a report and answers `eligible` with every failed rule's
+    code in `reasons`. Stores nothing. When not eligible, tell the driver to stay at the
+    scene and call 122 (`detail` says so in Chinese and English)."""
+    settings = request.app.state.settings
+    return await service.check_report(session, body, max_age_hours=settings.report_max_age_hours)
+
+
+@router.post(
+    "/reports",
+    summary="File a driver's accident report",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CaseRead,
+    responses={
+        201: {
+            "headers": {"Location": {"description": "The new case", "schema": {"type": "string"}}}
+        },
+        **problem_responses(
+            IdempotencyKeyMissing,
+            IdempotencyKeyInvalid,
+            Unauthorized,
+            Forbidden,
+            IdempotencyKeyInProgress,
+            PayloadTooLarge,
+            NotEligible,
+            IdempotencyKeyReused,
+            ValidationFailed,
+        ),
+    },
+)
+async def file_report(
+    body: ReportCreate,
+    request: Request,
+    session: SessionDep,
+    principal: AppPartnerPrincipal,
+    key: ReportKey,
+) -> Response:
+    """Files the report as a new case, routed to one of the nine centers and waiting for
+    its photos (`awaiting_evidence`; `missing` lists them).
+
+    Requires `Idempotency-Key`: a retry with the same key and body replays the first
+    answer with `Idempotent-Replayed: true`. An accident that may not be handled online
+    is refused with `422 not-eligible`, every failed rule in `reasons`, and nothing is
+    stored.
+    """
+    settings = request.app.state.settings
+    case = await service.file_report(
+        session, principal, body, max_age_hours=settings.report_max_age_hours
+    )
+    record = await read_case(session, case, principal)
+    return await key.respond(
+        session,
+        record,
+        status_code=status.HTTP_201_CREATED,
+        headers={"Location": f"/v1/cases/{case.id}", "ETag": f'"{case.version}"'},
+    )

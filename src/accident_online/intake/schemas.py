@@ -1,0 +1,217 @@
+"""The report the mobile app backend files for the drivers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from accident_online.decisions.liability import (
+    InvalidLiability,
+    LiabilityGrade,
+    PartyLiability,
+    resolve_shares,
+)
+from accident_online.intake.eligibility import EligibilityAnswers
+from accident_online.intake.formats import validate_id_number, validate_mobile, validate_plate
+
+Plate = Annotated[str, StringConstraints(max_length=16), AfterValidator(validate_plate)]
+IdNumber = Annotated[str, StringConstraints(max_length=24), AfterValidator(validate_id_number)]
+Mobile = Annotated[str, StringConstraints(max_length=20), AfterValidator(validate_mobile)]
+Code = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, to_upper=True, min_length=1, max_length=32, pattern=r"^[A-Z0-9_-]+$"
+    ),
+]
+Text = Annotated[str, StringConstraints(strip_whitespace=True)]
+
+EXAMPLE_REPORT: dict[str, Any] = {
+    "occurred_at": "2026-11-28T08:15:00+08:00",
+    "location": {
+        "lat": 36.4567,
+        "lon": 115.9855,
+        "address": "山东省聊城市东昌府区东昌路与柳园路交叉口",
+        "district": "371502",
+    },
+    "parties": [
+        {
+            "name": "张伟",
+            "phone": "13805350001",
+            "id_number": "371502199001011234",
+            "licence_number": "371502199001011234",
+            "plate": "鲁P12345",
+            "vehicle_type": "小型轿车",
+            "insurer": "PICC",
+            "policy_number": "PDZA202637150000012345",
+            "commercial_third_party_cover": "1000000.00",
+        },
+        {
+            "name": "李娜",
+            "phone": "15965350002",
+            "id_number": "371521198507152346",
+            "licence_number": "371521198507152346",
+            "plate": "鲁PD12345",
+            "vehicle_type": "小型轿车",
+            "insurer": "CPIC",
+            "policy_number": "ASHZ202637150000067890",
+        },
+    ],
+    "injuries": False,
+    "all_vehicles_drivable": True,
+    "alcohol_or_drugs": False,
+    "all_drivers_licensed": True,
+    "all_vehicles_registered": True,
+    "all_vehicles_insured": True,
+    "party_fled": False,
+    "public_property_damage": False,
+    "hazardous_goods": False,
+    "deliberate": False,
+    "description": "甲车直行，乙车变道时与甲车右前侧发生刮擦，双方车辆均可移动。",
+    "agreed_liability": [
+        {"party": 0, "grade": "none"},
+        {"party": 1, "grade": "full"},
+    ],
+}
+
+
+class Location(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
+    lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
+    address: Text = Field(min_length=1, max_length=200)
+    district: Text = Field(
+        min_length=1,
+        max_length=16,
+        description="GB/T 2260 county code (e.g. 371502) or zone id (kfq, gxq, dujiaqu).",
+    )
+
+
+class PartyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Text = Field(min_length=1, max_length=50)
+    phone: Mobile
+    id_number: IdNumber
+    licence_number: Text = Field(min_length=6, max_length=32, pattern=r"^[0-9A-Za-z]+$")
+    plate: Plate
+    vehicle_type: Text = Field(min_length=1, max_length=32)
+    insurer: Code = Field(description="The insurer's code, e.g. PICC.")
+    policy_number: Text = Field(min_length=1, max_length=64)
+    commercial_third_party_cover: Decimal | None = Field(
+        default=None,
+        ge=0,
+        le=100_000_000,
+        decimal_places=2,
+        description="Commercial third-party cover (商业三者险) in yuan, if any.",
+    )
+
+
+class AgreedLiability(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    party: int = Field(ge=0, le=19)
+    grade: LiabilityGrade
+    share_percent: int | None = Field(default=None, ge=0, le=100)
+
+
+class ReportCreate(BaseModel):
+    """A driver's report of a minor accident, as the app filed it."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [EXAMPLE_REPORT]})
+
+    occurred_at: AwareDatetime
+    location: Location
+    parties: list[PartyCreate] = Field(
+        min_length=1,
+        max_length=20,
+        description="Every vehicle involved; a single vehicle is not eligible online.",
+    )
+    injuries: bool = Field(description="Is anybody injured or dead?")
+    all_vehicles_drivable: bool
+    alcohol_or_drugs: bool = Field(description="Is any driver suspected of drink or drugs?")
+    all_drivers_licensed: bool
+    all_vehicles_registered: bool = Field(
+        description="Plates and inspection marks on every vehicle?"
+    )
+    all_vehicles_insured: bool = Field(
+        description="Compulsory insurance (交强险) on every vehicle?"
+    )
+    party_fled: bool
+    public_property_damage: bool
+    hazardous_goods: bool
+    deliberate: bool
+    description: Text = Field(default="", max_length=2000)
+    agreed_liability: list[AgreedLiability] | None = Field(
+        default=None, max_length=20, description="The parties' own agreement (自行协商), if any."
+    )
+
+    @field_validator("parties")
+    @classmethod
+    def _plates_are_distinct(cls, parties: list[PartyCreate]) -> list[PartyCreate]:
+        plates = [party.plate for party in parties]
+        if len(set(plates)) != len(plates):
+            raise ValueError("two parties have the same plate")
+        return parties
+
+    @model_validator(mode="after")
+    def _agreement_fits_the_parties(self) -> ReportCreate:
+        if self.agreed_liability is not None and len(self.parties) >= 2:
+            try:
+                resolve_shares(
+                    [
+                        PartyLiability(a.party, a.grade, a.share_percent)
+                        for a in self.agreed_liability
+                    ],
+                    party_count=len(self.parties),
+                )
+            except InvalidLiability as error:
+                raise ValueError(f"agreed_liability: {error}") from error
+        return self
+
+    def eligibility_answers(self) -> EligibilityAnswers:
+        return EligibilityAnswers(
+            injuries=self.injuries,
+            all_vehicles_drivable=self.all_vehicles_drivable,
+            alcohol_or_drugs=self.alcohol_or_drugs,
+            all_drivers_licensed=self.all_drivers_licensed,
+            all_vehicles_registered=self.all_vehicles_registered,
+            all_vehicles_insured=self.all_vehicles_insured,
+            party_fled=self.party_fled,
+            public_property_damage=self.public_property_damage,
+            hazardous_goods=self.hazardous_goods,
+            deliberate=self.deliberate,
+            vehicle_count=len(self.parties),
+        )
+
+
+class EligibilityRead(BaseModel):
+    eligible: bool
+    reasons: list[str] = Field(description="Every failed rule's code, in the rule table's order.")
+    detail: str | None = Field(
+        default=None, description="What to tell the driver when not eligible."
+    )
+
+
+def occurred_at_window_errors(
+    occurred_at: datetime, *, now: datetime, max_age_hours: int
+) -> str | None:
+    """Why ``occurred_at`` is outside the window a report may be filed in, if it is."""
+    # A phone's clock may run a little fast; five minutes of grace.
+    if (occurred_at - now).total_seconds() > 300:
+        return "occurred_at is in the future"
+    if (now - occurred_at).total_seconds() > max_age_hours * 3600:
+        return f"occurred_at is more than {max_age_hours} hours ago; report it offline (call 122)"
+    return None

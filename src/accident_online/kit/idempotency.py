@@ -1,0 +1,221 @@
+"""Idempotency-Key for POSTs: a retry replays the first response instead of acting twice.
+
+The key is claimed in its own short transaction, so that a second request with the same
+key sees it at once (409 while the first runs) in every API process. The first
+response is stored in the request's own transaction, together with its effects: either
+both commit or neither does. A failed request gives its key back, so the client may
+retry; a request that died holding a key loses it when its lock expires.
+"""
+
+
+import hashlib
+import json
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request, Response
+from pydantic import BaseModel
+from sqlalchemy import delete, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from accident_online.kit.db import Database
+from accident_online.kit.problems import BadRequest, Conflict, ValidationFailed
+from accident_online.kit.time import utc_now
+from accident_online.models.idempotency import IdempotencyKey
+
+KEEP_FOR = timedelta(hours=24)
+# A request still "running" after this is taken to have died with its process.
+LOCK_FOR = timedelta(seconds=60)
+REPLAYED_HEADER = "Idempotent-Replayed"
+
+
+class IdempotencyKeyMissing(BadRequest):
+    code = "idempotency-key-missing"
+    title = "Idempotency-Key missing"
+    default_detail = "This request needs an Idempotency-Key header (a UUID is a good key)."
+
+
+class IdempotencyKeyInvalid(BadRequest):
+    code = "idempotency-key-invalid"
+    title = "Idempotency-Key invalid"
+    default_detail = "An Idempotency-Key is 1 to 255 printable ASCII characters."
+
+
+class IdempotencyKeyReused(ValidationFailed):
+    code = "idempotency-key-reused"
+    title = "Idempotency-Key reused"
+    default_detail = "This Idempotency-Key was used for a different request; use a new key."
+
+
+class IdempotencyKeyInProgress(Conflict):
+    code = "idempotency-key-in-progress"
+    title = "Request still running"
+    default_detail = "A request with this Idempotency-Key is still running; retry shortly."
+
+
+class Replay(Exception):
+    """Raised before the route runs when the stored first response answers the request."""
+
+    def __init__(self, response: Response) -> None:
+        self.response = response
+
+
+@dataclass
+class IdempotentCall:
+    """The key a request holds, if it sent one."""
+
+    client: str | None = None
+    key: str | None = None
+
+    async def respond(
+        self,
+        session: AsyncSession,
+        model: BaseModel,
+        *,
+        status_code: int = 200,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
+        """The response, stored with the request's effects when the request holds a key."""
+        body = model.model_dump_json()
+        if self.key is not None:
+            await session.exec(
+                update(IdempotencyKey)
+                .where(IdempotencyKey.client == self.client, IdempotencyKey.key == self.key)  # type: ignore[arg-type]
+                .values(
+                    response_status=status_code, response_body=body, response_headers=headers or {}
+                )
+            )
+        return Response(
+            body, status_code=status_code, headers=headers, media_type="application/json"
+        )
+
+
+def _fingerprint(method: str, path: str, body: bytes) -> str:
+    try:
+        canonical = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
+    except (ValueError, UnicodeDecodeError):
+        canonical = body
+    return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + canonical).hexdigest()
+
+
+def _replay(row: IdempotencyKey) -> Replay:
+    headers = {**(row.response_headers or {}), REPLAYED_HEADER: "true"}
+    return Replay(
+        Response(
+            row.response_body or "",
+            status_code=row.response_status or 200,
+            headers=headers,
+            media_type="application/json",
+        )
+    )
+
+
+async def _claim(
+    database: Database, *, client: str, key: str, method: str, path: str, fingerprint: str
+) -> None:
+    now = utc_now()
+    async with database.session(write=True) as session:
+        row = await session.get(IdempotencyKey, (client, key), with_for_update=True)
+        if row is not None and row.expires_at <= now:
+            await session.delete(row)
+            await session.flush()
+            row = None
+        if row is None:
+            insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+            result = await session.exec(
+                insert(IdempotencyKey)
+                .values(
+                    client=client,
+                    key=key,
+                    method=method,
+                    path=path,
+                    request_hash=fingerprint,
+                    locked_until=now + LOCK_FOR,
+                    created_at=now,
+                    expires_at=now + KEEP_FOR,
+                )
+                .on_conflict_do_nothing()
+            )
+            if result.rowcount == 1:
+                return
+            row = await session.get(IdempotencyKey, (client, key), populate_existing=True)
+            if row is None:  # given back in between; the client may simply retry
+                raise IdempotencyKeyInProgress()
+        if row.request_hash != fingerprint:
+            raise IdempotencyKeyReused()
+        if row.response_status is not None:
+            raise _replay(row)
+        if row.locked_until > now:
+            raise IdempotencyKeyInProgress()
+        row.locked_until = now + LOCK_FOR  # the first holder died; take the key over
+        session.add(row)
+
+
+async def _give_back(database: Database, *, client: str, key: str) -> None:
+    async with database.session(write=True) as session:
+        await session.exec(
+            delete(IdempotencyKey).where(
+                IdempotencyKey.client == client,  # type: ignore[arg-type]
+                IdempotencyKey.key == key,  # type: ignore[arg-type]
+                IdempotencyKey.response_status.is_(None),  # type: ignore[union-attr]
+            )
+        )
+
+
+def idempotency(
+    *, required: bool, client_of: Callable[..., Any]
+) -> Callable[..., AsyncIterator[IdempotentCall]]:
+    """A dependency holding the request's Idempotency-Key for the route's duration.
+
+    ``client_of`` is a dependency giving the caller's id: keys are per client.
+    """
+
+    async def hold_key(
+        request: Request,
+        client: Annotated[Any, Depends(client_of)],
+        idempotency_key: Annotated[
+            str | None,
+            Header(
+                alias="Idempotency-Key",
+                description="Makes retries safe: the same key and body replay the first answer.",
+            ),
+        ] = None,
+    ) -> AsyncIterator[IdempotentCall]:
+        if idempotency_key is None:
+            if required:
+                raise IdempotencyKeyMissing()
+            yield IdempotentCall()
+            return
+        if (
+            not (1 <= len(idempotency_key) <= 255)
+            or not idempotency_key.isprintable()
+            or not idempotency_key.isascii()
+        ):
+            raise IdempotencyKeyInvalid()
+        client_id = str(getattr(client, "subject", client))
+        database: Database = request.app.state.database
+        fingerprint = _fingerprint(request.method, request.url.path, await request.body())
+        await _claim(
+            database,
+            client=client_id,
+            key=idempotency_key,
+            method=request.method,
+            path=request.url.path,
+            fingerprint=fingerprint,
+        )
+        try:
+            yield IdempotentCall(client=client_id, key=idempotency_key)
+        except BaseException:
+            await _give_back(database, client=client_id, key=idempotency_key)
+            raise
+
+    return hold_key
+
+
+async def handle_replay(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, Replay)
+    return exc.response

@@ -1,0 +1,189 @@
+"""The shared case record: one accident, its parties, timeline and evidence."""
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlmodel import Field, SQLModel
+
+from accident_online.kit.db import Money, UTCDateTime
+from accident_online.kit.time import utc_now
+
+
+class CaseStatus(StrEnum):
+    awaiting_evidence = "awaiting_evidence"
+    queued = "queued"
+    under_review = "under_review"
+    decided = "decided"
+    accepted = "accepted"
+    disputed = "disputed"
+    in_mediation = "in_mediation"
+    in_litigation = "in_litigation"
+    closed = "closed"
+    referred_offline = "referred_offline"
+
+
+class Case(SQLModel, table=True):
+    __tablename__ = "cases"
+    __table_args__ = (
+        # The officers' queue: a center's queued cases, oldest first.
+        Index("ix_cases_center_status_queued", "center_id", "status", "queued_at"),
+        Index("ix_cases_reported_at_id", "reported_at", "id"),
+        Index("ix_cases_status_reported_at", "status", "reported_at"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    number: str = Field(sa_column=Column(String(20), nullable=False, unique=True))
+    status: CaseStatus = Field(sa_column=Column(String(24), nullable=False))
+    version: int = Field(default=1)
+    last_event_seq: int = Field(default=0)
+
+    center_id: str = Field(sa_column=Column(String(32), ForeignKey("centers.id"), nullable=False))
+    home_center_id: str = Field(sa_column=Column(String(32), nullable=False))
+    routing_reason: str = Field(sa_column=Column(String(24), nullable=False))
+    filed_by_partner_id: str = Field(
+        sa_column=Column(String(64), ForeignKey("partners.id"), nullable=False, index=True)
+    )
+
+    occurred_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    reported_at: datetime = Field(
+        default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+    queued_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    decided_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    updated_at: datetime = Field(
+        default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+    latitude: float = Field(sa_column=Column(Float, nullable=False))
+    longitude: float = Field(sa_column=Column(Float, nullable=False))
+    address: str = Field(sa_column=Column(String(200), nullable=False))
+    district: str = Field(sa_column=Column(String(16), nullable=False))
+    description: str = Field(default="", sa_column=Column(Text, nullable=False))
+    eligibility_answers: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    agreed_liability: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON))
+
+    # Evidence an officer asked to be re-shot: [{"kind", "party"}], cleared when uploaded.
+    requested_evidence: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    evidence_request_message: str | None = Field(default=None, sa_column=Column(String(1000)))
+
+    assigned_officer_id: uuid.UUID | None = Field(default=None, foreign_key="users.id")
+    claim_expires_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    decision: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    response_deadline: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    resolution: str | None = Field(default=None, sa_column=Column(String(24)))
+    referral_reason: str | None = Field(default=None, sa_column=Column(String(1000)))
+
+
+class CaseParty(SQLModel, table=True):
+    """One vehicle and its driver; ``index`` is the party number used everywhere in the API."""
+
+    __tablename__ = "case_parties"
+    __table_args__ = (UniqueConstraint("case_id", "index"),)
+
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+        ),
+    )
+    case_id: uuid.UUID = Field(foreign_key="cases.id", index=True)
+    index: int
+    name: str = Field(sa_column=Column(String(50), nullable=False))
+    phone: str = Field(sa_column=Column(String(11), nullable=False))
+    id_number: str = Field(sa_column=Column(String(18), nullable=False))
+    licence_number: str = Field(sa_column=Column(String(32), nullable=False))
+    plate: str = Field(sa_column=Column(String(10), nullable=False, index=True))
+    vehicle_type: str = Field(sa_column=Column(String(32), nullable=False))
+    insurer_code: str = Field(sa_column=Column(String(32), nullable=False))
+    insurer_partner_id: str | None = Field(
+        default=None, sa_column=Column(String(64), ForeignKey("partners.id"), index=True)
+    )
+    policy_number: str = Field(sa_column=Column(String(64), nullable=False))
+    commercial_third_party_cover: Decimal | None = Field(default=None, sa_column=Column(Money()))
+    assessed_loss: Decimal | None = Field(default=None, sa_column=Column(Money()))
+    paid_amount: Decimal | None = Field(default=None, sa_column=Column(Money()))
+
+
+class CaseResponse(SQLModel, table=True):
+    """A party's answer to the decision: accept, or dispute and choose how to settle it."""
+
+    __tablename__ = "case_responses"
+    __table_args__ = (UniqueConstraint("case_id", "party"),)
+
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+        ),
+    )
+    case_id: uuid.UUID = Field(foreign_key="cases.id", index=True)
+    party: int
+    accepts: bool
+    resolution: str = Field(sa_column=Column(String(24), nullable=False))
+    by_deadline: bool = Field(default=False)
+    answered_at: datetime = Field(
+        default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class CaseEvent(SQLModel, table=True):
+    """The append-only timeline of a case."""
+
+    __tablename__ = "case_events"
+    __table_args__ = (UniqueConstraint("case_id", "seq"),)
+
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+        ),
+    )
+    case_id: uuid.UUID = Field(foreign_key="cases.id")
+    seq: int
+    type: str = Field(sa_column=Column(String(48), nullable=False))
+    at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False))
+    actor: str = Field(sa_column=Column(String(120), nullable=False))
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Evidence(SQLModel, table=True):
+    __tablename__ = "evidence"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    case_id: uuid.UUID = Field(foreign_key="cases.id", index=True)
+    kind: str = Field(sa_column=Column(String(24), nullable=False))
+    party: int | None = Field(default=None)
+    sha256: str = Field(sa_column=Column(String(64), nullable=False))
+    content_type: str = Field(sa_column=Column(String(32), nullable=False))
+    size: int
+    filename: str | None = Field(default=None, sa_column=Column(String(255)))
+    uploaded_at: datetime = Field(
+        default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class CaseNumberCounter(SQLModel, table=True):
+    """The last case number given out per day (Asia/Shanghai date), e.g. LC20261128-0001."""
+
+    __tablename__ = "case_number_counters"
+
+    day: str = Field(sa_column=Column(String(8), primary_key=True))
+    last: int = Field(default=0)
