@@ -301,17 +301,108 @@ def test_knock_for_knock_does_not_apply(claims: list[VehicleClaim]) -> None:
     assert_conserved(settlement, claims)
 
 
-def test_nobody_liable_each_party_bears_its_own_loss() -> None:
+def test_nobody_liable_the_other_compulsory_policy_pays_its_no_fault_limit() -> None:
+    """DOMAIN.md rule 1 when nobody is liable: each loss is paid by the other vehicle's
+    交强险 up to its no-fault 100 yuan; the party bears the rest."""
     claims = [vehicle(0, 0, "800"), vehicle(1, 0, "1200.40")]
 
     settlement = calculate_settlement(claims)
 
+    assert settlement.method == "standard"
     assert rows(settlement) == [
-        ("party:0", 0, 0, "800.00", BORNE),
-        ("party:1", 1, 1, "1200.40", BORNE),
+        ("insurer:INS1", 1, 0, "100.00", COMPULSORY),
+        ("party:0", 0, 0, "700.00", BORNE),
+        ("insurer:INS0", 0, 1, "100.00", COMPULSORY),
+        ("party:1", 1, 1, "1100.40", BORNE),
     ]
-    assert settlement.paid_to(0) == settlement.paid_to(1) == 0
-    assert "nobody is liable" in settlement.lines[0].note
+    assert "not liable, property limit 100.00" in settlement.lines[0].note
+    assert "nobody is liable" in settlement.lines[1].note
+    # Nobody is liable, so there is no liable insurer to advance anything (无责代赔).
+    assert rows(calculate_settlement(claims, use_no_fault_proxy=False)) == rows(settlement)
+
+
+@pytest.mark.parametrize(
+    ("claims", "expected"),
+    [
+        pytest.param(
+            [vehicle(0, 0, "60"), vehicle(1, 0, "0")],
+            [("insurer:INS1", 1, 0, "60.00", COMPULSORY)],
+            id="a loss below the limit is paid in full",
+        ),
+        pytest.param(
+            # A's 150 is claimed 75/75 on B and C. B's 100 has one claimant (A; C has no
+            # loss), so B pays the 75; C's 100 is split evenly between A and B, 50 each.
+            # B's 1,000 is claimed 500/500 on A and C: A pays its whole 100, C its 50.
+            # B has no 交强险 and pays what it would have itself.
+            [vehicle(0, 0, "150"), vehicle(1, 0, "1000", insured=False), vehicle(2, 0, "0")],
+            [
+                ("party:1", 1, 0, "75.00", COMPULSORY),
+                ("insurer:INS2", 2, 0, "50.00", COMPULSORY),
+                ("party:0", 0, 0, "25.00", BORNE),
+                ("insurer:INS0", 0, 1, "100.00", COMPULSORY),
+                ("insurer:INS2", 2, 1, "50.00", COMPULSORY),
+                ("party:1", 1, 1, "850.00", BORNE),
+            ],
+            id="three vehicles share each policy's 100 among the damaged",
+        ),
+        pytest.param(
+            # Each policy's 100 splits 33.34/33.33/33.33; each spare cent goes to whoever
+            # has been given least so far, so every vehicle gets 100.00 in all.
+            [vehicle(party, 0, "500") for party in range(4)],
+            [
+                ("insurer:INS1", 1, 0, "33.34", COMPULSORY),
+                ("insurer:INS2", 2, 0, "33.33", COMPULSORY),
+                ("insurer:INS3", 3, 0, "33.33", COMPULSORY),
+                ("party:0", 0, 0, "400.00", BORNE),
+                ("insurer:INS0", 0, 1, "33.33", COMPULSORY),
+                ("insurer:INS2", 2, 1, "33.34", COMPULSORY),
+                ("insurer:INS3", 3, 1, "33.33", COMPULSORY),
+                ("party:1", 1, 1, "400.00", BORNE),
+                ("insurer:INS0", 0, 2, "33.33", COMPULSORY),
+                ("insurer:INS1", 1, 2, "33.33", COMPULSORY),
+                ("insurer:INS3", 3, 2, "33.34", COMPULSORY),
+                ("party:2", 2, 2, "400.00", BORNE),
+                ("insurer:INS0", 0, 3, "33.34", COMPULSORY),
+                ("insurer:INS1", 1, 3, "33.33", COMPULSORY),
+                ("insurer:INS2", 2, 3, "33.33", COMPULSORY),
+                ("party:3", 3, 3, "400.00", BORNE),
+            ],
+            id="four vehicles",
+        ),
+    ],
+)
+def test_nobody_liable_table(claims: list[VehicleClaim], expected: list[Row]) -> None:
+    settlement = calculate_settlement(claims)
+
+    assert rows(settlement) == expected
+    assert_conserved(settlement, claims)
+
+
+def test_no_fault_proxy_spreads_the_cents_of_several_no_fault_policies() -> None:
+    """Two no-fault and three liable cars: each no-fault 100 splits 33.34/33.33/33.33.
+
+    Were every policy's spare cent given to the same liable car, it would receive
+    2 × 33.34 = 66.68 by 无责代赔, over DOMAIN.md's limit 2 × 100 ÷ 3 = 66.67. The second
+    policy gives its spare cent to another car instead.
+    """
+    claims = [
+        vehicle(0, 1, "0", insured=False, cover=None),
+        vehicle(1, 1, "0", insured=False, cover=None),
+        vehicle(2, 0, "0"),
+        vehicle(3, 98, "1500"),
+        vehicle(4, 0, "0"),
+    ]
+
+    settlement = calculate_settlement(claims)
+
+    assert [row for row in rows(settlement) if row[4] == PROXY] == [
+        ("insurer:INS3", 3, 3, "33.34", PROXY),
+        ("insurer:INS3", 3, 3, "33.33", PROXY),
+    ]
+    without_proxy = rows(calculate_settlement(claims, use_no_fault_proxy=False))
+    assert ("insurer:INS2", 2, 3, "33.34", COMPULSORY) in without_proxy
+    assert ("insurer:INS4", 4, 3, "33.33", COMPULSORY) in without_proxy
+    assert_conserved(settlement, claims)
 
 
 def test_rounding_never_makes_a_line_negative() -> None:

@@ -7,7 +7,7 @@ keys, aware timestamps, writers that wait their turn instead of failing).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -213,23 +213,37 @@ async def get_db_session(request: Request) -> AsyncIterator[AsyncSession]:
 
     An ``AppError`` that records evidence of itself (``keep_changes``, e.g. a failed
     sign-in counted towards a lockout) is committed and still answered as an error.
+    Work that must follow a rollback (giving an idempotency key back) registers itself
+    with ``after_rollback``; it runs once this transaction's locks are released.
     """
     database: Database = request.app.state.database
     write = request.method not in SAFE_METHODS
+    request.state.after_rollback = []
     async with database.sessionmaker(write=write)() as session:
         try:
             yield session
         except AppError as error:
             if error.keep_changes:
                 await session.commit()
-            else:
-                await session.rollback()
+                raise
+            await _roll_back(request, session)
             raise
         except BaseException:
-            await session.rollback()
+            await _roll_back(request, session)
             raise
         else:
             await session.commit()
+
+
+async def _roll_back(request: Request, session: AsyncSession) -> None:
+    await session.rollback()
+    for hook in request.state.after_rollback:
+        await hook()
+
+
+def after_rollback(request: Request, hook: Callable[[], Awaitable[None]]) -> None:
+    """Runs ``hook`` after the request's transaction was rolled back, if it is."""
+    request.state.after_rollback.append(hook)
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

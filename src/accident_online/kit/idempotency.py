@@ -22,7 +22,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from accident_online.kit.db import Database
+from accident_online.kit.db import Database, SessionDep, after_rollback
 from accident_online.kit.problems import BadRequest, Conflict, ValidationFailed
 from accident_online.kit.time import utc_now
 from accident_online.models.idempotency import IdempotencyKey
@@ -176,6 +176,8 @@ def idempotency(
 
     async def hold_key(
         request: Request,
+        # Listed so that the request's transaction exists around this key's lifetime.
+        session: SessionDep,
         client: Annotated[Any, Depends(client_of)],
         idempotency_key: Annotated[
             str | None,
@@ -207,11 +209,12 @@ def idempotency(
             path=request.url.path,
             fingerprint=fingerprint,
         )
-        try:
-            yield IdempotentCall(client=client_id, key=idempotency_key)
-        except BaseException:
+
+        async def give_back() -> None:
             await _give_back(database, client=client_id, key=idempotency_key)
-            raise
+
+        after_rollback(request, give_back)
+        yield IdempotentCall(client=client_id, key=idempotency_key)
 
     return hold_key
 

@@ -12,6 +12,10 @@ vehicles, this module follows the insurers' own practice, 中国保险行业协�
   another no-fault vehicle's, and its 100 yuan is split evenly among the liable
   vehicles (which is where DOMAIN.md's 无责代赔 limit, no-fault cars × 100 ÷ liable
   cars, comes from);
+- when nobody is liable (none/none), DOMAIN.md rule 1 applies literally: every other
+  vehicle's 交强险 pays towards a damaged vehicle's loss, each policy at most its
+  100 yuan for the accident, split evenly among the damaged vehicles claiming on it;
+  the party bears the rest;
 - a vehicle without 交强险 is counted as if insured, and its owner pays what the
   policy would have.
 
@@ -23,7 +27,7 @@ exactly, so that for every party what is paid to it plus what it bears is its lo
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Final, Literal
@@ -308,17 +312,25 @@ def _compulsory_payments(vehicles: Sequence[VehicleClaim]) -> _Payments:
     实务规程: a loss is apportioned among the other vehicles by their limits; a no-fault
     vehicle takes part only in liable vehicles' losses; each policy's limit holds per
     accident, so a liable policy shares its 2,000 yuan among its claims in proportion
-    to them, and a no-fault policy's 100 yuan is split evenly among the liable vehicles.
-    That even split is also DOMAIN.md's 无责代赔 limit, (no-fault cars × 100) ÷ liable
-    cars: what the no-fault policies owe one liable vehicle never exceeds it, so its
-    own insurer can advance all of it.
+    to them, and a no-fault policy's 100 yuan is split evenly among the liable vehicles
+    (`_no_fault_limits`). That even split is also DOMAIN.md's 无责代赔 limit, (no-fault
+    cars × 100) ÷ liable cars: what the no-fault policies owe one liable vehicle never
+    exceeds it by more than the cent it is rounded to, so its own insurer can advance
+    all of it.
+
+    When nobody is liable (none/none, an accident nobody caused), DOMAIN.md rule 1
+    applies literally: every damaged vehicle claims on every other vehicle's 交强险, each
+    of which pays at most its no-fault 100 yuan for the accident, split evenly among the
+    damaged vehicles claiming on it.
     """
+    nobody_liable = all(vehicle.share_percent == 0 for vehicle in vehicles)
     claims: dict[int, dict[int, Decimal]] = defaultdict(dict)  # payer -> victim -> claim
     for victim in vehicles:
         payers = [
             other
             for other in vehicles
-            if other.party != victim.party and (other.share_percent > 0 or victim.share_percent > 0)
+            if other.party != victim.party
+            and (nobody_liable or other.share_percent > 0 or victim.share_percent > 0)
         ]
         if victim.loss == 0 or not payers:
             continue
@@ -326,24 +338,61 @@ def _compulsory_payments(vehicles: Sequence[VehicleClaim]) -> _Payments:
         for payer, part in zip(payers, parts, strict=True):
             claims[payer.party][victim.party] = part
 
-    liable = [vehicle.party for vehicle in vehicles if vehicle.share_percent > 0]
-    no_fault_limit_per_liable: dict[int, Decimal] = {}
-    if liable:
-        even_split = _apportion(COMPULSORY_PROPERTY_LIMIT_NOT_LIABLE, [Decimal(1)] * len(liable))
-        no_fault_limit_per_liable = dict(zip(liable, even_split, strict=True))
-
+    liable = {vehicle.party for vehicle in vehicles if vehicle.share_percent > 0}
+    no_fault_limits = _no_fault_limits(vehicles, nobody_liable=nobody_liable)
     payments: _Payments = {}
     for payer_party, claims_on_payer in claims.items():
         if payer_party in liable:
             paid = _within_limit(claims_on_payer, COMPULSORY_PROPERTY_LIMIT_LIABLE)
-        else:  # a no-fault policy: its claims are all from liable vehicles
+        else:
             paid = {
-                victim_party: min(claim, no_fault_limit_per_liable[victim_party])
+                victim_party: min(claim, no_fault_limits[payer_party, victim_party])
                 for victim_party, claim in claims_on_payer.items()
             }
         for victim_party, amount in paid.items():
             payments[payer_party, victim_party] = amount
     return payments
+
+
+def _no_fault_limits(vehicles: Sequence[VehicleClaim], *, nobody_liable: bool) -> _Payments:
+    """How much of each no-fault policy's 100 yuan each vehicle may claim.
+
+    The 100 yuan is split evenly among the vehicles that may claim on it: the liable
+    ones (实务规程), or, when nobody is liable, the other damaged ones. Keys are
+    (payer, claimant).
+
+    100 yuan rarely splits into whole cents, and splitting each policy on its own would
+    hand every policy's spare cent to the same vehicle: with two no-fault and three
+    liable cars, the last liable car would get 33.34 twice, 66.68 against a 无责代赔
+    limit of 200 ÷ 3 = 66.67. So each policy's spare cents go to the claimants that have
+    been given the least so far (on a tie, the later one, as in `_apportion`): what one
+    vehicle may claim from all no-fault policies together then stays within a cent of
+    its exact even share, and each policy's parts still add up to its 100 yuan.
+    """
+    liable = [vehicle.party for vehicle in vehicles if vehicle.share_percent > 0]
+    given: dict[int, Decimal] = defaultdict(Decimal)
+    limits: _Payments = {}
+    for payer in vehicles:
+        if payer.share_percent > 0:
+            continue
+        claimants = (
+            [other.party for other in vehicles if other.party != payer.party and other.loss > 0]
+            if nobody_liable
+            else liable
+        )
+        if not claimants:
+            continue
+        even = (COMPULSORY_PROPERTY_LIMIT_NOT_LIABLE / len(claimants)).quantize(
+            CENT, rounding=ROUND_DOWN
+        )
+        spare = int((COMPULSORY_PROPERTY_LIMIT_NOT_LIABLE - even * len(claimants)) / CENT)
+        by_need = sorted(range(len(claimants)), key=lambda index: (given[claimants[index]], -index))
+        favoured = {claimants[index] for index in by_need[:spare]}
+        for claimant in claimants:
+            limit = even + CENT if claimant in favoured else even
+            limits[payer.party, claimant] = limit
+            given[claimant] += limit
+    return limits
 
 
 def _may_proxy(*, payer: VehicleClaim, victim: VehicleClaim) -> bool:
