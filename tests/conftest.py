@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import uuid
+import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
@@ -154,6 +155,7 @@ def make_settings(tmp_path: Path, database_url: str, **overrides: object) -> Set
         "storage_dir": tmp_path / "evidence",
         "webhook_retry_schedule": [0.05, 0.1, 0.2],
         "run_delivery_worker": False,
+        "run_housekeeping": False,
         "log_json": False,
         **overrides,
     }
@@ -350,3 +352,83 @@ def file_report(client: httpx.AsyncClient, app_headers: dict[str, str], report_b
         )
 
     return file
+
+
+def tiny_png(seed: int = 0) -> bytes:
+    """A real 1×1 PNG; ``seed`` changes the pixel, so the bytes (and hash) differ."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    pixel = bytes([0, seed % 256, (seed // 256) % 256, 200])
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(pixel))
+        + chunk(b"IEND", b"")
+    )
+
+
+@pytest.fixture
+def png() -> Callable[[int], bytes]:
+    return tiny_png
+
+
+@pytest.fixture
+def upload_evidence(client: httpx.AsyncClient, app_headers: dict[str, str]):  # type: ignore[no-untyped-def]
+    async def upload(
+        case_id: str, kind: str, party: int | None = None, content: bytes | None = None
+    ) -> httpx.Response:
+        data = {"kind": kind} if party is None else {"kind": kind, "party": str(party)}
+        files = {
+            "file": (
+                f"{kind}.png",
+                content or tiny_png(zlib.crc32(f"{kind}{party}".encode()) % 65536),
+                "image/png",
+            )
+        }
+        return await client.post(
+            f"/v1/cases/{case_id}/evidence", data=data, files=files, headers=app_headers
+        )
+
+    return upload
+
+
+@pytest.fixture
+def queued_case(file_report, upload_evidence):  # type: ignore[no-untyped-def]
+    """Files a report and uploads the required photos: a case in its center's queue."""
+
+    async def make(body: dict[str, object] | None = None) -> dict[str, object]:
+        case = (await file_report(body)).json()
+        for kind in ("overview_front", "overview_rear", "collision_point"):
+            await upload_evidence(case["id"], kind)
+        for party in range(len(case["parties"])):
+            last = await upload_evidence(case["id"], "plate", party)
+        assert last.json()["status"] == "queued", last.text
+        return case
+
+    return make
+
+
+class Officer:
+    def __init__(self, user: User, headers: dict[str, str]) -> None:
+        self.user = user
+        self.headers = headers
+
+    def with_version(self, version: int | str) -> dict[str, str]:
+        return {**self.headers, "If-Match": f'"{version}"'}
+
+
+@pytest.fixture
+def make_officer(make_user: MakeUser, auth_headers: TokenFor):  # type: ignore[no-untyped-def]
+    from accident_online.auth.service import principal_for_user
+
+    async def make(username: str, center_id: str = "dongchangfu") -> Officer:
+        user = await make_user(username, center_id=center_id)
+        return Officer(user, auth_headers(principal_for_user(user)))
+
+    return make

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -12,7 +13,11 @@ from fastapi.openapi.utils import get_openapi
 from accident_online.auth.router import router as auth_router
 from accident_online.cases.router import router as cases_router
 from accident_online.centers.router import router as centers_router
+from accident_online.decisions.router import router as decisions_router
+from accident_online.decisions.tasks import run_deadlines
+from accident_online.evidence.router import router as evidence_router
 from accident_online.intake.router import router as intake_router
+from accident_online.kit.background import run_periodically
 from accident_online.kit.db import Database, create_engine
 from accident_online.kit.observability import HttpMetrics, RequestContextMiddleware
 from accident_online.kit.problem_handlers import install_problem_handlers
@@ -20,6 +25,7 @@ from accident_online.kit.problems import PROBLEM_MEDIA_TYPE, Problem
 from accident_online.operations.router import router as operations_router
 from accident_online.partners.router import router as partners_router
 from accident_online.settings import Settings
+from accident_online.settlement.router import router as settlement_router
 
 DESCRIPTION = """
 Online handling of minor traffic accidents in Liaocheng (人未伤、车能动): drivers report
@@ -50,9 +56,24 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        tasks = []
+        if settings.run_housekeeping:
+            tasks.append(
+                asyncio.create_task(
+                    run_periodically(
+                        "deadlines",
+                        lambda: run_deadlines(owned_database),
+                        every_seconds=settings.housekeeping_interval_seconds,
+                        stop=stop,
+                    )
+                )
+            )
         try:
             yield
         finally:
+            stop.set()
+            await asyncio.gather(*tasks, return_exceptions=True)
             await owned_database.dispose()
 
     app = FastAPI(
@@ -77,7 +98,10 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     v1.include_router(partners_router)
     v1.include_router(intake_router)
     v1.include_router(cases_router)
+    v1.include_router(evidence_router)
     v1.include_router(centers_router)
+    v1.include_router(decisions_router)
+    v1.include_router(settlement_router)
     app.include_router(v1)
 
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

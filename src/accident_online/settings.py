@@ -54,6 +54,10 @@ class Settings(BaseSettings):
 
     claim_lease_minutes: int = Field(default=30, ge=1)
     response_deadline_hours: int = Field(default=72, ge=1)
+    run_housekeeping: bool = Field(
+        default=True, description="Expire officers' leases and response deadlines in this process."
+    )
+    housekeeping_interval_seconds: float = Field(default=15.0, gt=0)
 
     webhook_retry_schedule: list[float] = Field(
         default_factory=lambda: list(DEFAULT_RETRY_SCHEDULE)

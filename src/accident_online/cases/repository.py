@@ -143,3 +143,24 @@ async def list_cases(
         )
     query = query.order_by(col(Case.reported_at).desc(), col(Case.id).desc()).limit(limit)
     return (await session.exec(query)).all()
+
+
+async def queued_cases(
+    session: AsyncSession,
+    center_id: str,
+    *,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> Sequence[Case]:
+    """A center's queue, oldest first (index ix_cases_center_status_queued)."""
+    query = select(Case).where(Case.center_id == center_id, Case.status == CaseStatus.queued)
+    if after is not None:
+        queued_at, case_id = after
+        query = query.where(
+            or_(
+                col(Case.queued_at) > queued_at,
+                (col(Case.queued_at) == queued_at) & (col(Case.id) > case_id),
+            )
+        )
+    query = query.order_by(col(Case.queued_at), col(Case.id)).limit(limit)
+    return (await session.exec(query)).all()

@@ -1,18 +1,32 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 
 from accident_online.auth.dependencies import AdminPrincipal, CurrentPrincipal
+from accident_online.cases.schemas import CaseSummary
+from accident_online.cases.service import summarise_cases
 from accident_online.centers import service
 from accident_online.centers.exceptions import CenterNotFound
 from accident_online.centers.schemas import CenterRead, CenterUpdate
 from accident_online.kit.db import SessionDep
+from accident_online.kit.pagination import (
+    InvalidCursor,
+    Page,
+    PageParams,
+    decode_cursor,
+    encode_cursor,
+)
 from accident_online.kit.problems import (
     Forbidden,
     Unauthorized,
     ValidationFailed,
     problem_responses,
 )
+from accident_online.models.user import Role
 
 router = APIRouter(prefix="/centers", tags=["centers"])
 
@@ -40,3 +54,42 @@ async def update_center(
 ) -> CenterRead:
     """New reports route around a center that is offline, closed or full."""
     return await service.update_center(session, center_id, body)
+
+
+@router.get(
+    "/{center_id}/queue",
+    summary="Your center's queue, oldest first",
+    response_model=Page[CaseSummary],
+    responses=problem_responses(
+        Unauthorized, Forbidden, CenterNotFound, InvalidCursor, ValidationFailed
+    ),
+)
+async def center_queue(
+    center_id: str,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    page: Annotated[PageParams, Query()],
+) -> Page[CaseSummary]:
+    """Cases waiting for an officer, the longest-waiting first: claim the first one."""
+    if principal.role == Role.officer and principal.center_id != center_id:
+        raise Forbidden("You work at another center; see your own center's queue.")
+    if principal.role not in (Role.officer, Role.admin):
+        raise Forbidden()
+    after = _decode_queue_cursor(page.cursor) if page.cursor else None
+    cases = await service.queue(session, center_id, after=after, limit=page.limit + 1)
+    items = await summarise_cases(session, cases[: page.limit])
+    last = cases[page.limit - 1] if len(cases) > page.limit else None
+    next_cursor = (
+        encode_cursor(f"{last.queued_at.isoformat() if last.queued_at else ''}|{last.id}")
+        if last
+        else None
+    )
+    return Page[CaseSummary](items=items, next_cursor=next_cursor)
+
+
+def _decode_queue_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        queued_at, case_id = decode_cursor(cursor).split("|")
+        return datetime.fromisoformat(queued_at), uuid.UUID(case_id)
+    except ValueError as error:
+        raise InvalidCursor() from error

@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from accident_online.cases import repository as cases_repository
@@ -7,6 +11,7 @@ from accident_online.centers import repository
 from accident_online.centers.config import CenterHours, load_default_centers
 from accident_online.centers.exceptions import CenterNotFound
 from accident_online.centers.schemas import CenterRead, CenterUpdate
+from accident_online.models.case import Case
 from accident_online.models.center import Center
 
 
@@ -63,3 +68,11 @@ def _read(center: Center, queue_depth: int) -> CenterRead:
         queue_depth=queue_depth,
         hours=CenterHours.model_validate(center.hours),
     )
+
+
+async def queue(
+    session: AsyncSession, center_id: str, *, after: tuple[datetime, uuid.UUID] | None, limit: int
+) -> Sequence[Case]:
+    if await repository.get_center(session, center_id) is None:
+        raise CenterNotFound()
+    return await cases_repository.queued_cases(session, center_id, after=after, limit=limit)

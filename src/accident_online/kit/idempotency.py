@@ -7,7 +7,6 @@ both commit or neither does. A failed request gives its key back, so the client 
 retry; a request that died holding a key loses it when its lock expires.
 """
 
-
 import hashlib
 import json
 from collections.abc import AsyncIterator, Callable

@@ -1,0 +1,260 @@
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Path, Request, Response
+
+from accident_online.auth.dependencies import (
+    AppPartnerPrincipal,
+    CurrentPrincipal,
+    OfficerPrincipal,
+)
+from accident_online.auth.principal import Principal
+from accident_online.cases.dependencies import CaseForReader
+from accident_online.cases.exceptions import CaseNotFound, InvalidTransition
+from accident_online.cases.schemas import CaseRead
+from accident_online.cases.service import load_visible_case, read_case
+from accident_online.decisions import service
+from accident_online.decisions.exceptions import (
+    AlreadyAnswered,
+    CaseHeldByAnotherOfficer,
+    InvalidDecision,
+    NotAwaitingAnswers,
+    NotHoldingCase,
+    PreconditionFailed,
+    PreconditionRequired,
+)
+from accident_online.decisions.schemas import (
+    DecisionCreate,
+    EvidenceRequestCreate,
+    ReferralCreate,
+    ResponseCreate,
+)
+from accident_online.kit.db import SessionDep
+from accident_online.kit.problems import (
+    Forbidden,
+    Unauthorized,
+    ValidationFailed,
+    problem_responses,
+)
+from accident_online.models.case import Case
+from accident_online.settings import Settings
+from accident_online.settlement.exceptions import NoDecisionYet
+
+router = APIRouter(prefix="/cases/{case_id}", tags=["officers"])
+
+IfMatch = Annotated[
+    str | None,
+    Header(alias="If-Match", description='The case\'s ETag as you last read it, e.g. "7".'),
+]
+CaseId = Annotated[uuid.UUID, Path(description="The case's id.")]
+
+OFFICER_ERRORS = (
+    Unauthorized,
+    Forbidden,
+    CaseNotFound,
+    InvalidTransition,
+    NotHoldingCase,
+    PreconditionFailed,
+    PreconditionRequired,
+    ValidationFailed,
+)
+
+
+async def case_for_officer(
+    case_id: CaseId, session: SessionDep, principal: OfficerPrincipal
+) -> Case:
+    """The case, locked for this change, if it belongs to the officer's center (else 404)."""
+    return await load_visible_case(session, principal, case_id, for_update=True)
+
+
+CaseForOfficer = Annotated[Case, Depends(case_for_officer)]
+
+
+async def _answer(
+    session: SessionDep, case: Case, principal: Principal, response: Response
+) -> CaseRead:
+    response.headers["ETag"] = f'"{case.version}"'
+    return await read_case(session, case, principal)
+
+
+@router.post(
+    "/claim",
+    summary="Take a case from your center's queue",
+    response_model=CaseRead,
+    responses=problem_responses(
+        Unauthorized,
+        Forbidden,
+        CaseNotFound,
+        CaseHeldByAnotherOfficer,
+        InvalidTransition,
+        ValidationFailed,
+    ),
+)
+async def claim_case(
+    case_id: CaseId,
+    request: Request,
+    session: SessionDep,
+    principal: OfficerPrincipal,
+    response: Response,
+) -> CaseRead:
+    """The case becomes `under_review`, held by you for a while (the lease; see
+    `assigned_officer.claim_expires_at`). Claiming it again renews the lease. If another
+    officer holds it: 409. No `If-Match` needed."""
+    settings: Settings = request.app.state.settings
+    case = await service.claim_case(
+        session, principal, case_id, lease=timedelta(minutes=settings.claim_lease_minutes)
+    )
+    return await _answer(session, case, principal, response)
+
+
+@router.post(
+    "/release",
+    summary="Put a case you hold back in the queue",
+    response_model=CaseRead,
+    responses=problem_responses(*OFFICER_ERRORS),
+)
+async def release_case(
+    case: CaseForOfficer,
+    session: SessionDep,
+    principal: OfficerPrincipal,
+    response: Response,
+    if_match: IfMatch = None,
+) -> CaseRead:
+    """Back to `queued` for any officer of the center. Needs `If-Match`."""
+    await service.release_case(session, principal, case, if_match)
+    return await _answer(session, case, principal, response)
+
+
+@router.post(
+    "/evidence-requests",
+    summary="Ask the drivers for more or better photos",
+    response_model=CaseRead,
+    responses=problem_responses(*OFFICER_ERRORS),
+)
+async def request_evidence(
+    body: EvidenceRequestCreate,
+    case: CaseForOfficer,
+    session: SessionDep,
+    principal: OfficerPrincipal,
+    response: Response,
+    if_match: IfMatch = None,
+) -> CaseRead:
+    """The case goes back to `awaiting_evidence`; the app shows the drivers your message
+    and what to re-shoot (`missing`). When the photos arrive it is queued again."""
+    await service.request_evidence(session, principal, case, body, if_match)
+    return await _answer(session, case, principal, response)
+
+
+@router.post(
+    "/referral",
+    summary="Refer a case offline (to officers at the scene)",
+    response_model=CaseRead,
+    responses=problem_responses(*OFFICER_ERRORS),
+)
+async def refer_offline(
+    body: ReferralCreate,
+    case: CaseForOfficer,
+    session: SessionDep,
+    principal: OfficerPrincipal,
+    response: Response,
+    if_match: IfMatch = None,
+) -> CaseRead:
+    """For a case that cannot be decided from photos: `referred_offline`, final."""
+    await service.refer_offline(session, principal, case, body, if_match)
+    return await _answer(session, case, principal, response)
+
+
+@router.post(
+    "/decision",
+    summary="Decide liability (定责)",
+    response_model=CaseRead,
+    responses=problem_responses(*OFFICER_ERRORS, InvalidDecision),
+)
+async def decide(
+    body: DecisionCreate,
+    request: Request,
+    case: CaseForOfficer,
+    session: SessionDep,
+    principal: OfficerPrincipal,
+    response: Response,
+    if_match: IfMatch = None,
+) -> CaseRead:
+    """Grades per party (order 146 art. 60). Two parties: full/none, primary/secondary,
+    equal/equal or none/none; three or more: give every `share_percent`, adding up to 100
+    (or all 0). State the facts and the legal basis. If the parties agreed on liability,
+    the decision says whether you confirmed or changed it. Needs `If-Match`."""
+    settings: Settings = request.app.state.settings
+    await service.decide(
+        session,
+        principal,
+        case,
+        body,
+        if_match,
+        response_window=timedelta(hours=settings.response_deadline_hours),
+    )
+    return await _answer(session, case, principal, response)
+
+
+async def case_for_filing_app(
+    case_id: CaseId, session: SessionDep, principal: AppPartnerPrincipal
+) -> Case:
+    return await load_visible_case(session, principal, case_id, for_update=True)
+
+
+@router.post(
+    "/responses",
+    summary="A party's answer to the decision",
+    response_model=CaseRead,
+    tags=["reports"],
+    responses=problem_responses(
+        Unauthorized,
+        Forbidden,
+        CaseNotFound,
+        AlreadyAnswered,
+        NotAwaitingAnswers,
+        InvalidTransition,
+        ValidationFailed,
+    ),
+)
+async def answer_decision(
+    body: ResponseCreate,
+    case: Annotated[Case, Depends(case_for_filing_app)],
+    session: SessionDep,
+    principal: AppPartnerPrincipal,
+    response: Response,
+) -> CaseRead:
+    """One answer per party. All accept → `accepted` (insurers settle). A dispute →
+    `disputed`, then `in_mediation` or `in_litigation` as the disputing party chose. A
+    party silent past `response_deadline` is taken to accept."""
+    await service.answer_decision(session, principal, case, body)
+    return await _answer(session, case, principal, response)
+
+
+@router.get(
+    "/decision/document",
+    summary="The decision as a printable PDF",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/pdf": {}}, "description": "The document."},
+        **problem_responses(Unauthorized, CaseNotFound, NoDecisionYet, ValidationFailed),
+    },
+)
+async def decision_document(
+    case: CaseForReader, session: SessionDep, principal: CurrentPrincipal
+) -> Response:
+    """道路交通事故认定书, or 协议书 where the officer confirmed the parties' agreement: case
+    number, parties (masked as for you), facts, liabilities, legal basis, officer and
+    center, and a SHA-256 verification code of the decision at the case version it was
+    made from (also in the `X-Verification-Hash` header)."""
+    document, digest = await service.decision_document(session, case, principal)
+    return Response(
+        document,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="{case.number}.pdf"',
+            "X-Verification-Hash": digest,
+        },
+    )

@@ -1,0 +1,461 @@
+"""The remote liability officer's work on a case, and the parties' answers to it.
+
+Claim → (release | request evidence | refer offline | decide); then each party answers.
+A claim is a lease: a case whose officer went quiet returns to the queue by itself.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from accident_online.auth.principal import Principal
+from accident_online.cases import repository as cases_repository
+from accident_online.cases.exceptions import InvalidTransition
+from accident_online.cases.service import (
+    SYSTEM_ACTOR,
+    actor_of,
+    append_event,
+    load_visible_case,
+    read_case,
+    transition,
+)
+from accident_online.centers import repository as centers_repository
+from accident_online.decisions.document import (
+    DocumentParty,
+    render_decision_document,
+    verification_hash,
+)
+from accident_online.decisions.exceptions import (
+    AlreadyAnswered,
+    CaseHeldByAnotherOfficer,
+    InvalidDecision,
+    NotAwaitingAnswers,
+    NotHoldingCase,
+    PreconditionFailed,
+    PreconditionRequired,
+)
+from accident_online.decisions.liability import InvalidLiability, PartyLiability, resolve_shares
+from accident_online.decisions.schemas import (
+    DecisionCreate,
+    EvidenceRequestCreate,
+    ReferralCreate,
+    Resolution,
+    ResponseCreate,
+)
+from accident_online.evidence.kinds import PER_PARTY_KINDS, EvidenceKind
+from accident_online.kit.problems import ProblemErrorItem, ValidationFailed
+from accident_online.kit.time import utc_now
+from accident_online.models.case import Case, CaseResponse, CaseStatus
+from accident_online.models.user import User
+from accident_online.settlement.exceptions import NoDecisionYet
+
+S = CaseStatus
+
+
+def officer_id(principal: Principal) -> uuid.UUID:
+    return uuid.UUID(principal.subject.removeprefix("user:"))
+
+
+def check_if_match(if_match: str | None, case: Case) -> None:
+    """Optimistic concurrency: the change applies only to the version the officer saw."""
+    if if_match is None:
+        raise PreconditionRequired()
+    tags = {tag.strip().removeprefix("W/").strip('"') for tag in if_match.split(",")}
+    if "*" not in tags and str(case.version) not in tags:
+        raise PreconditionFailed(
+            f"The case is at version {case.version}; you sent If-Match {if_match}.",
+            headers={"ETag": f'"{case.version}"'},
+        )
+
+
+def _require_holder(case: Case, principal: Principal) -> None:
+    if case.status != S.under_review:
+        raise InvalidTransition(f"The case is {case.status}, not under review.")
+    expired = case.claim_expires_at is not None and case.claim_expires_at <= utc_now()
+    if case.assigned_officer_id != officer_id(principal) or expired:
+        raise NotHoldingCase()
+
+
+def _release_officer(case: Case) -> None:
+    case.assigned_officer_id = None
+    case.claim_expires_at = None
+
+
+async def claim_case(
+    session: AsyncSession, principal: Principal, case_id: uuid.UUID, *, lease: timedelta
+) -> Case:
+    """Takes a queued case (or renews one's own claim) with one conditional update.
+
+    The update matches only the version just read, so when officers race exactly one
+    wins; the others find the version moved and get 409.
+    """
+    me = officer_id(principal)
+    case = await load_visible_case(session, principal, case_id)
+    now = utc_now()
+    claimable = case.status == S.queued or (
+        case.status == S.under_review
+        and (case.assigned_officer_id == me or (case.claim_expires_at or now) <= now)
+    )
+    if not claimable:
+        if case.status == S.under_review:
+            raise CaseHeldByAnotherOfficer()
+        raise InvalidTransition(f"A case that is {case.status} cannot be claimed.")
+    previous = case.status
+    result = await session.exec(
+        update(Case)
+        .where(col(Case.id) == case.id, col(Case.version) == case.version)
+        .values(status=S.under_review, assigned_officer_id=me, claim_expires_at=now + lease)
+    )
+    if result.rowcount != 1:
+        raise CaseHeldByAnotherOfficer("Another officer claimed this case a moment ago.")
+    await session.refresh(case)
+    await append_event(
+        session,
+        case,
+        type="case.claimed" if previous == S.queued else "case.claim_renewed",
+        actor=actor_of(principal),
+        data={
+            "from": previous,
+            "to": S.under_review.value,
+            "officer_id": str(me),
+            "claim_expires_at": (now + lease).isoformat(),
+        },
+    )
+    return case
+
+
+async def release_case(
+    session: AsyncSession, principal: Principal, case: Case, if_match: str | None
+) -> Case:
+    check_if_match(if_match, case)
+    _require_holder(case, principal)
+    _release_officer(case)
+    await transition(session, case, S.queued, actor=actor_of(principal), event_type="case.released")
+    return case
+
+
+async def request_evidence(
+    session: AsyncSession,
+    principal: Principal,
+    case: Case,
+    body: EvidenceRequestCreate,
+    if_match: str | None,
+) -> Case:
+    check_if_match(if_match, case)
+    _require_holder(case, principal)
+    parties = (await cases_repository.parties_of(session, [case.id]))[case.id]
+    wanted = _requested_items(body, party_count=len(parties))
+    case.requested_evidence = wanted
+    case.evidence_request_message = body.message
+    _release_officer(case)
+    await transition(
+        session,
+        case,
+        S.awaiting_evidence,
+        actor=actor_of(principal),
+        event_type="case.evidence_requested",
+        data={"kinds": wanted, "message": body.message},
+    )
+    return case
+
+
+def _requested_items(body: EvidenceRequestCreate, *, party_count: int) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    errors: list[ProblemErrorItem] = []
+    for position, entry in enumerate(body.kinds):
+        kind = entry if isinstance(entry, EvidenceKind) else entry.kind
+        party = None if isinstance(entry, EvidenceKind) else entry.party
+        loc: list[str | int] = ["body", "kinds", position]
+        if kind in PER_PARTY_KINDS:
+            if party is None:
+                items += [{"kind": kind.value, "party": index} for index in range(party_count)]
+                continue
+            if party >= party_count:
+                errors.append(ProblemErrorItem(loc=loc, msg=f"party {party} does not exist"))
+                continue
+        elif party is not None:
+            errors.append(ProblemErrorItem(loc=loc, msg=f"{kind.value} is not per vehicle"))
+            continue
+        items.append({"kind": kind.value, "party": party})
+    if errors:
+        raise ValidationFailed(errors=errors)
+    unique = {(item["kind"], item["party"]): item for item in items}
+    return list(unique.values())
+
+
+async def refer_offline(
+    session: AsyncSession,
+    principal: Principal,
+    case: Case,
+    body: ReferralCreate,
+    if_match: str | None,
+) -> Case:
+    check_if_match(if_match, case)
+    _require_holder(case, principal)
+    case.referral_reason = body.reason
+    _release_officer(case)
+    await transition(
+        session,
+        case,
+        S.referred_offline,
+        actor=actor_of(principal),
+        event_type="case.referred_offline",
+        data={"reason": body.reason},
+    )
+    return case
+
+
+async def decide(
+    session: AsyncSession,
+    principal: Principal,
+    case: Case,
+    body: DecisionCreate,
+    if_match: str | None,
+    *,
+    response_window: timedelta,
+) -> Case:
+    """Records the officer's liability decision (定责) and opens the parties' answers."""
+    check_if_match(if_match, case)
+    _require_holder(case, principal)
+    parties = (await cases_repository.parties_of(session, [case.id]))[case.id]
+    try:
+        resolved = resolve_shares(
+            [
+                PartyLiability(item.party, item.grade, item.share_percent)
+                for item in body.liabilities
+            ],
+            party_count=len(parties),
+        )
+    except InvalidLiability as error:
+        raise InvalidDecision(
+            str(error), errors=[ProblemErrorItem(loc=["body", "liabilities"], msg=str(error))]
+        ) from error
+    agreement = _compare_with_agreement(case.agreed_liability, resolved, party_count=len(parties))
+    officer = await session.get(User, officer_id(principal))
+    now = utc_now()
+    case.decision = {
+        "liabilities": [
+            {"party": r.party, "grade": r.grade.value, "share_percent": r.share_percent}
+            for r in resolved
+        ],
+        "facts": body.facts,
+        "legal_basis": body.legal_basis,
+        "officer": {
+            "id": str(officer_id(principal)),
+            "username": officer.username if officer else None,
+        },
+        "center_id": case.center_id,
+        "decided_at": now.isoformat(),
+        "agreement": agreement,
+        # The parties' own agreement, confirmed by the officer, makes a quick-handling
+        # agreement (协议书); otherwise the officer's determination (认定书).
+        "document": "quick_handling_agreement"
+        if agreement == "confirmed"
+        else "liability_determination",
+    }
+    case.response_deadline = now + response_window
+    _release_officer(case)
+    await transition(
+        session,
+        case,
+        S.decided,
+        actor=actor_of(principal),
+        event_type="case.decided",
+        data={"liabilities": case.decision["liabilities"], "agreement": agreement},
+    )
+    case.decision = {**case.decision, "case_version": case.version}
+    return case
+
+
+def _compare_with_agreement(
+    agreed: list[dict[str, Any]] | None, resolved: Sequence[Any], *, party_count: int
+) -> str | None:
+    if not agreed:
+        return None
+    try:
+        theirs = resolve_shares(
+            [PartyLiability(a["party"], a["grade"], a.get("share_percent")) for a in agreed],
+            party_count=party_count,
+        )
+    except InvalidLiability:
+        return "changed"
+    return "confirmed" if tuple(theirs) == tuple(resolved) else "changed"
+
+
+async def answer_decision(
+    session: AsyncSession, principal: Principal, case: Case, body: ResponseCreate
+) -> Case:
+    """One party's answer: accept, or dispute and choose mediation or the court."""
+    parties = (await cases_repository.parties_of(session, [case.id]))[case.id]
+    if body.party >= len(parties):
+        raise ValidationFailed(
+            errors=[
+                ProblemErrorItem(loc=["body", "party"], msg=f"party {body.party} does not exist")
+            ]
+        )
+    if not body.accepts and body.resolution == Resolution.insurer_claim:
+        raise ValidationFailed(
+            errors=[
+                ProblemErrorItem(
+                    loc=["body", "resolution"],
+                    msg="a party that disputes the decision chooses mediation or litigation",
+                )
+            ]
+        )
+    if case.status not in (S.decided, S.disputed, S.in_mediation, S.in_litigation):
+        raise NotAwaitingAnswers()
+    answered = (await cases_repository.responses_of(session, [case.id]))[case.id]
+    if any(r.party == body.party for r in answered):
+        raise AlreadyAnswered()
+    session.add(
+        CaseResponse(
+            case_id=case.id,
+            party=body.party,
+            accepts=body.accepts,
+            resolution=body.resolution.value,
+        )
+    )
+    await append_event(
+        session,
+        case,
+        type="case.response",
+        actor=actor_of(principal),
+        data={"party": body.party, "accepts": body.accepts, "resolution": body.resolution.value},
+    )
+    await session.flush()
+    await _settle_answers(session, case, actor=actor_of(principal), party_count=len(parties))
+    return case
+
+
+async def _settle_answers(
+    session: AsyncSession, case: Case, *, actor: str, party_count: int
+) -> None:
+    """Moves the case once its answers say where it goes."""
+    if case.status != S.decided:
+        return
+    answers = (await cases_repository.responses_of(session, [case.id]))[case.id]
+    disputes = [r for r in answers if not r.accepts]
+    if disputes:
+        # Court over mediation: a party that wants a judgment cannot be made to mediate.
+        litigation = any(r.resolution == Resolution.litigation for r in disputes)
+        case.resolution = Resolution.litigation if litigation else Resolution.mediation
+        await transition(
+            session,
+            case,
+            S.disputed,
+            actor=actor,
+            event_type="case.disputed",
+            data={"parties": [r.party for r in disputes]},
+        )
+        if litigation:
+            await transition(
+                session, case, S.in_litigation, actor=actor, event_type="case.litigation_requested"
+            )
+        else:
+            await transition(
+                session, case, S.in_mediation, actor=actor, event_type="case.mediation_requested"
+            )
+    elif len(answers) == party_count:
+        case.resolution = Resolution.insurer_claim
+        await transition(session, case, S.accepted, actor=actor, event_type="case.accepted")
+
+
+async def release_expired_claims(session: AsyncSession, *, now: datetime) -> int:
+    """Returns to the queue every case whose officer's lease ran out."""
+    expired = await session.exec(
+        select(Case)
+        .where(Case.status == S.under_review, col(Case.claim_expires_at) <= now)
+        .with_for_update(skip_locked=True)
+        .limit(100)
+    )
+    count = 0
+    for case in expired.all():
+        officer = case.assigned_officer_id
+        _release_officer(case)
+        await transition(
+            session,
+            case,
+            S.queued,
+            actor=SYSTEM_ACTOR,
+            event_type="case.claim_expired",
+            data={"officer_id": str(officer) if officer else None},
+        )
+        count += 1
+    return count
+
+
+async def apply_response_deadlines(session: AsyncSession, *, now: datetime) -> int:
+    """After the deadline, a party's silence counts as acceptance (recorded as such)."""
+    due = await session.exec(
+        select(Case)
+        .where(Case.status == S.decided, col(Case.response_deadline) <= now)
+        .with_for_update(skip_locked=True)
+        .limit(100)
+    )
+    count = 0
+    for case in due.all():
+        parties = (await cases_repository.parties_of(session, [case.id]))[case.id]
+        answered = {
+            r.party for r in (await cases_repository.responses_of(session, [case.id]))[case.id]
+        }
+        silent = [p.index for p in parties if p.index not in answered]
+        for index in silent:
+            session.add(
+                CaseResponse(
+                    case_id=case.id,
+                    party=index,
+                    accepts=True,
+                    resolution=Resolution.insurer_claim.value,
+                    by_deadline=True,
+                )
+            )
+        await append_event(
+            session,
+            case,
+            type="case.response_deadline_passed",
+            actor=SYSTEM_ACTOR,
+            data={"parties_deemed_to_accept": silent},
+        )
+        await session.flush()
+        await _settle_answers(session, case, actor=SYSTEM_ACTOR, party_count=len(parties))
+        count += 1
+    return count
+
+
+async def decision_document(
+    session: AsyncSession, case: Case, principal: Principal
+) -> tuple[bytes, str]:
+    """The PDF of the decision, parties masked as for this reader, and its verification hash."""
+    if not case.decision:
+        raise NoDecisionYet()
+    record = await read_case(session, case, principal)
+    center = await centers_repository.get_center(session, case.center_id)
+    decision = dict(case.decision)
+    digest = verification_hash(case_id=str(case.id), number=case.number, decision=decision)
+    document = render_decision_document(
+        number=case.number,
+        decision=decision,
+        parties=[
+            DocumentParty(
+                index=p.party,
+                name=p.name,
+                id_number=p.id_number,
+                phone=p.phone,
+                plate=p.plate,
+                insurer=p.insurer.code,
+            )
+            for p in record.parties
+        ],
+        center_name=center.name if center else case.center_id,
+        address=case.address,
+        occurred_at=case.occurred_at,
+        digest=digest,
+    )
+    return document, digest

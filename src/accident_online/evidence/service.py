@@ -1,0 +1,479 @@
+"""Receiving evidence: a multipart upload streamed into the store, then recorded on the case.
+
+An upload is read in two steps so that a slow phone never holds the database: first the
+body is streamed to a temporary file (hashed, counted, its type sniffed from the first
+bytes); only then does the request's transaction lock the case, record the row and the
+timeline event, and move the file into place. Whatever fails on the way, the temporary
+file goes, and a file placed for a transaction that did not commit goes too
+(``StagedUpload.abandon``).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import AsyncIterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import anyio.to_thread
+from python_multipart.exceptions import FormParserError
+from python_multipart.multipart import MultipartParser, parse_options_header
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from accident_online.auth.principal import Principal
+from accident_online.cases import repository
+from accident_online.cases.schemas import MissingEvidence
+from accident_online.cases.service import (
+    actor_of,
+    append_event,
+    load_visible_case,
+    missing_for,
+    missing_kinds,
+    transition,
+)
+from accident_online.evidence.exceptions import (
+    EvidenceNotAccepted,
+    EvidenceNotFound,
+    EvidenceTooLarge,
+    MalformedUpload,
+    MultipartRequired,
+    UnsupportedEvidenceType,
+)
+from accident_online.evidence.kinds import PER_PARTY_KINDS, EvidenceKind
+from accident_online.evidence.schemas import EvidenceUploaded
+from accident_online.evidence.sniffing import ACCEPTED_TYPES, SNIFF_LENGTH, sniff_image_type
+from accident_online.evidence.storage import BlobWriter, ContentStore, StoredBlob
+from accident_online.kit.db import Database
+from accident_online.kit.problems import ProblemErrorItem, ValidationFailed
+from accident_online.models.case import Case, CaseStatus, Evidence
+
+if TYPE_CHECKING:
+    from python_multipart.multipart import MultipartCallbacks
+
+logger = logging.getLogger(__name__)
+
+# Photos may be added while the case waits for them or for an officer, and while an
+# officer reviews it (users asked to add photos later); after a decision they are closed.
+ACCEPTING_EVIDENCE = frozenset(
+    {CaseStatus.awaiting_evidence, CaseStatus.queued, CaseStatus.under_review}
+)
+
+# Room for boundaries, part headers and the small fields around the file.
+MULTIPART_OVERHEAD = 64 * 1024
+_FIELDS = ("kind", "party", "file")
+_MAX_FIELD_BYTES = 64  # `kind` and `party` are short words
+_MAX_FILENAME = 255
+
+
+def _field_error(field: str, msg: str, type_: str) -> ProblemErrorItem:
+    return ProblemErrorItem(loc=["body", field], msg=msg, type=type_)
+
+
+def ensure_accepts_evidence(case: Case) -> None:
+    if case.status not in ACCEPTING_EVIDENCE:
+        raise EvidenceNotAccepted(f"The case is {case.status}; it takes no more evidence.")
+
+
+async def check_case_takes_evidence(
+    database: Database, principal: Principal, case_id: uuid.UUID
+) -> None:
+    """Fails fast, before the client sends megabytes, with a short read of its own.
+
+    The request's write transaction must not start yet: on SQLite it takes the write
+    lock, which would be held for as long as the phone takes to upload.
+    """
+    async with database.session(write=False) as session:
+        ensure_accepts_evidence(await load_visible_case(session, principal, case_id))
+
+
+class StagedUpload:
+    """The file of one upload on its way into the store (blocking I/O in worker threads)."""
+
+    def __init__(self, store: ContentStore) -> None:
+        self.store = store
+        self.placed: StoredBlob | None = None
+        self._writer: BlobWriter | None = None
+
+    @property
+    def size(self) -> int:
+        return self._writer.size if self._writer else 0
+
+    @property
+    def sha256(self) -> str:
+        if self._writer is None:
+            raise RuntimeError("nothing received")
+        return self._writer.sha256
+
+    async def write(self, data: bytes) -> None:
+        if self._writer is None:
+            self._writer = await anyio.to_thread.run_sync(self.store.begin)
+        await anyio.to_thread.run_sync(self._writer.write, data)
+
+    async def place(self) -> StoredBlob:
+        if self._writer is None:
+            raise RuntimeError("nothing received")
+        self.placed = await anyio.to_thread.run_sync(self.store.place, self._writer)
+        return self.placed
+
+    async def discard(self) -> None:
+        """Removes the temporary file, if the upload never reached its place."""
+        if self._writer is not None and self.placed is None:
+            await anyio.to_thread.run_sync(self._writer.discard)
+
+    async def abandon(self, database: Database) -> None:
+        """Undoes the upload after its transaction failed.
+
+        A file this upload placed goes unless some committed row refers to the same bytes.
+        If that cannot be checked (the database being down is the likely reason the
+        transaction failed), the file stays: an unreferenced file is harmless, a row
+        whose bytes were deleted is not.
+        """
+        await self.discard()
+        if self.placed is None or not self.placed.created:
+            return
+        sha256 = self.placed.sha256
+        try:
+            async with database.session(write=False) as session:
+                referenced = await _has_evidence_with(session, sha256)
+        except Exception:
+            logger.warning("kept evidence file %s: could not check its references", sha256)
+            return
+        if not referenced:
+            await anyio.to_thread.run_sync(self.store.remove, sha256)
+
+
+@dataclass(frozen=True)
+class UploadForm:
+    kind: EvidenceKind
+    party: int | None
+    content_type: str  # sniffed from the bytes
+    filename: str | None
+
+
+async def receive_upload(
+    chunks: AsyncIterable[bytes],
+    *,
+    content_type: str,
+    staged: StagedUpload,
+    max_bytes: int,
+) -> UploadForm:
+    """Parses a multipart body as it arrives, streaming its `file` part into ``staged``.
+
+    Raises as soon as the file is too large or its first bytes are not an accepted image,
+    without reading the rest.
+    """
+    media_type, options = parse_options_header(content_type)
+    if media_type != b"multipart/form-data":
+        raise MultipartRequired()
+    boundary = options.get(b"boundary")
+    if not boundary:
+        raise MalformedUpload("The Content-Type has no multipart boundary.")
+    form = _MultipartForm()
+    try:
+        parser = MultipartParser(boundary, form.callbacks())
+    except FormParserError as error:
+        raise MalformedUpload("The multipart boundary is invalid.") from error
+
+    sniffer = _Sniffer()
+    received = 0
+    async for chunk in chunks:
+        received += len(chunk)
+        if received > max_bytes + MULTIPART_OVERHEAD:
+            raise _too_large(max_bytes)
+        try:
+            parser.write(chunk)
+        except FormParserError as error:
+            raise MalformedUpload() from error
+        data = form.take_file_data()
+        if data:
+            sniffer.feed(data)
+            if staged.size + len(data) > max_bytes:
+                raise _too_large(max_bytes)
+            await staged.write(data)
+        if form.file_complete:
+            sniffer.finish()
+    if not form.complete:
+        raise MalformedUpload("The body ended before the closing multipart boundary.")
+    return form.validated(sniffer.content_type)
+
+
+def _too_large(max_bytes: int) -> EvidenceTooLarge:
+    return EvidenceTooLarge(
+        f"A file may have at most {max_bytes} bytes.", max_upload_bytes=max_bytes
+    )
+
+
+class _Sniffer:
+    """Decides the file's type once its first bytes are in, so a wrong file stops early."""
+
+    def __init__(self) -> None:
+        self.content_type: str | None = None
+        self._head = b""
+
+    def feed(self, data: bytes) -> None:
+        if self.content_type is None:
+            self._head += data[: SNIFF_LENGTH - len(self._head)]
+            if len(self._head) >= SNIFF_LENGTH:
+                self.finish()
+
+    def finish(self) -> None:
+        if self.content_type is None:
+            self.content_type = sniff_image_type(self._head)
+            if self.content_type is None:
+                raise UnsupportedEvidenceType(accepted=list(ACCEPTED_TYPES))
+
+
+class _MultipartForm:
+    """Callbacks for python_multipart's parser: small fields kept, file bytes handed on.
+
+    The parser calls these synchronously from ``write``; the file's bytes wait in a list
+    until the caller takes them and writes them out asynchronously.
+    """
+
+    def __init__(self) -> None:
+        self.fields: dict[str, bytearray] = {}
+        self.filename: str | None = None
+        self.file_seen = False
+        self.file_complete = False
+        self.complete = False
+        self._file_data: list[bytes] = []
+        self._part: str | None = None
+        self._header_name = bytearray()
+        self._header_value = bytearray()
+        self._disposition: bytes | None = None
+
+    def callbacks(self) -> MultipartCallbacks:
+        return {
+            "on_part_begin": self._on_part_begin,
+            "on_header_field": self._on_header_field,
+            "on_header_value": self._on_header_value,
+            "on_header_end": self._on_header_end,
+            "on_headers_finished": self._on_headers_finished,
+            "on_part_data": self._on_part_data,
+            "on_part_end": self._on_part_end,
+            "on_end": self._on_end,
+        }
+
+    def take_file_data(self) -> bytes:
+        data = b"".join(self._file_data)
+        self._file_data.clear()
+        return data
+
+    def _on_part_begin(self) -> None:
+        self._part = None
+        self._disposition = None
+
+    def _on_header_field(self, data: bytes, start: int, end: int) -> None:
+        self._header_name += data[start:end]
+
+    def _on_header_value(self, data: bytes, start: int, end: int) -> None:
+        self._header_value += data[start:end]
+
+    def _on_header_end(self) -> None:
+        if self._header_name.lower() == b"content-disposition":
+            self._disposition = bytes(self._header_value)
+        self._header_name.clear()
+        self._header_value.clear()
+
+    def _on_headers_finished(self) -> None:
+        disposition, options = parse_options_header(self._disposition)
+        raw_name = options.get(b"name")
+        if disposition != b"form-data" or raw_name is None:
+            raise MalformedUpload("Every part needs 'Content-Disposition: form-data; name=...'.")
+        name = raw_name.decode("utf-8", "replace")
+        if name not in _FIELDS:
+            raise ValidationFailed(
+                errors=[
+                    _field_error(
+                        name, "Unexpected field; send kind, party and file.", "extra_forbidden"
+                    )
+                ]
+            )
+        if name in self.fields or (name == "file" and self.file_seen):
+            raise ValidationFailed(
+                errors=[_field_error(name, "Send this field once.", "duplicate")]
+            )
+        self._part = name
+        if name == "file":
+            self.file_seen = True
+            self.filename = _client_filename(options.get(b"filename"))
+        else:
+            self.fields[name] = bytearray()
+
+    def _on_part_data(self, data: bytes, start: int, end: int) -> None:
+        if self._part == "file":
+            self._file_data.append(data[start:end])
+        elif self._part is not None:
+            value = self.fields[self._part]
+            value += data[start:end]
+            if len(value) > _MAX_FIELD_BYTES:
+                raise ValidationFailed(
+                    errors=[_field_error(self._part, "Value too long.", "string_too_long")]
+                )
+
+    def _on_part_end(self) -> None:
+        if self._part == "file":
+            self.file_complete = True
+        self._part = None
+
+    def _on_end(self) -> None:
+        self.complete = True
+
+    def validated(self, content_type: str | None) -> UploadForm:
+        """The form's fields checked as a request model would be: every error at once."""
+        errors: list[ProblemErrorItem] = []
+        kind: EvidenceKind | None = None
+        party: int | None = None
+        raw_kind = self._text("kind")
+        raw_party = self._text("party")
+        if raw_kind is None:
+            errors.append(_field_error("kind", "Field required", "missing"))
+        else:
+            try:
+                kind = EvidenceKind(raw_kind)
+            except ValueError:
+                allowed = ", ".join(f"'{k.value}'" for k in EvidenceKind)
+                errors.append(_field_error("kind", f"Input should be one of {allowed}", "enum"))
+        if raw_party is not None:
+            try:
+                party = int(raw_party)
+            except ValueError:
+                party = -1
+            if party < 0:
+                errors.append(
+                    _field_error(
+                        "party", "Input should be a party index (0, 1, ...)", "int_parsing"
+                    )
+                )
+        if kind in PER_PARTY_KINDS and raw_party is None:
+            errors.append(
+                _field_error("party", f"Field required for {kind}: which vehicle?", "missing")
+            )
+        elif kind is not None and kind not in PER_PARTY_KINDS and raw_party is not None:
+            errors.append(
+                _field_error(
+                    "party", f"{kind} is shot once per case; send no party.", "extra_forbidden"
+                )
+            )
+        if not self.file_seen:
+            errors.append(_field_error("file", "Field required", "missing"))
+        if errors or kind is None or content_type is None:
+            raise ValidationFailed(errors=errors)
+        return UploadForm(kind=kind, party=party, content_type=content_type, filename=self.filename)
+
+    def _text(self, name: str) -> str | None:
+        """A field's value; an empty one counts as not sent (forms send blanks)."""
+        raw = self.fields.get(name)
+        if raw is None:
+            return None
+        text = raw.decode("utf-8", "replace").strip()
+        return text or None
+
+
+def _client_filename(raw: bytes | None) -> str | None:
+    """The name the phone gave the file, without any directory part, for the record only."""
+    if not raw:
+        return None
+    name = raw.decode("utf-8", "replace").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return name[:_MAX_FILENAME] or None
+
+
+async def record_evidence(
+    session: AsyncSession,
+    principal: Principal,
+    case_id: uuid.UUID,
+    form: UploadForm,
+    staged: StagedUpload,
+) -> EvidenceUploaded:
+    """Adds the received file to the case; queues the case when nothing is missing any more.
+
+    The row and the timeline event are flushed before the file is moved into place, so a
+    failed insert leaves no file behind.
+    """
+    case = await load_visible_case(session, principal, case_id, for_update=True)
+    ensure_accepts_evidence(case)
+    parties = (await repository.parties_of(session, [case.id]))[case.id]
+    if form.party is not None and form.party not in {party.index for party in parties}:
+        raise ValidationFailed(
+            errors=[
+                _field_error(
+                    "party",
+                    f"This case's parties are 0 to {len(parties) - 1}.",
+                    "less_than",
+                )
+            ]
+        )
+    actor = actor_of(principal)
+    evidence = Evidence(
+        case_id=case.id,
+        kind=form.kind.value,
+        party=form.party,
+        sha256=staged.sha256,
+        content_type=form.content_type,
+        size=staged.size,
+        filename=form.filename,
+    )
+    session.add(evidence)
+    await append_event(
+        session,
+        case,
+        type="evidence.added",
+        actor=actor,
+        data={
+            "evidence_id": str(evidence.id),
+            "kind": evidence.kind,
+            "party": evidence.party,
+            "sha256": evidence.sha256,
+            "size": evidence.size,
+            "content_type": evidence.content_type,
+        },
+    )
+    remaining = [
+        item
+        for item in case.requested_evidence
+        if (item.get("kind"), item.get("party")) != (evidence.kind, evidence.party)
+    ]
+    if len(remaining) != len(case.requested_evidence):
+        # A new list: SQLAlchemy does not see changes made inside a JSON value.
+        case.requested_evidence = remaining
+    await session.flush()
+    everything = (await repository.evidence_of(session, [case.id]))[case.id]
+    needed = missing_for(case, parties, everything)
+    if case.status == CaseStatus.awaiting_evidence and not needed:
+        await transition(session, case, CaseStatus.queued, actor=actor, event_type="case.queued")
+        case.evidence_request_message = None
+        await session.flush()
+    await staged.place()
+    return EvidenceUploaded(
+        id=evidence.id,
+        kind=evidence.kind,
+        party=evidence.party,
+        content_type=evidence.content_type,
+        size=evidence.size,
+        sha256=evidence.sha256,
+        uploaded_at=evidence.uploaded_at,
+        content_url=content_url(case.id, evidence.id),
+        missing=missing_kinds(needed),
+        missing_evidence=[MissingEvidence(kind=n.kind.value, party=n.party) for n in needed],
+        status=CaseStatus(case.status),
+        version=case.version,
+    )
+
+
+def content_url(case_id: uuid.UUID, evidence_id: uuid.UUID) -> str:
+    return f"/v1/cases/{case_id}/evidence/{evidence_id}/content"
+
+
+async def get_evidence(session: AsyncSession, case: Case, evidence_id: uuid.UUID) -> Evidence:
+    query = select(Evidence).where(Evidence.id == evidence_id, Evidence.case_id == case.id)
+    evidence = (await session.exec(query)).first()
+    if evidence is None:
+        raise EvidenceNotFound()
+    return evidence
+
+
+async def _has_evidence_with(session: AsyncSession, sha256: str) -> bool:
+    query = select(Evidence.id).where(col(Evidence.sha256) == sha256).limit(1)
+    return (await session.exec(query)).first() is not None
