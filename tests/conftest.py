@@ -156,6 +156,7 @@ def make_settings(tmp_path: Path, database_url: str, **overrides: object) -> Set
         "webhook_retry_schedule": [0.05, 0.1, 0.2],
         "run_delivery_worker": False,
         "run_housekeeping": False,
+        "webhook_timeout_seconds": 2.0,
         "log_json": False,
         **overrides,
     }

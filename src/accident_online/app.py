@@ -15,6 +15,8 @@ from accident_online.cases.router import router as cases_router
 from accident_online.centers.router import router as centers_router
 from accident_online.decisions.router import router as decisions_router
 from accident_online.decisions.tasks import run_deadlines
+from accident_online.delivery.router import router as deliveries_router
+from accident_online.delivery.tasks import delivery_worker
 from accident_online.evidence.router import router as evidence_router
 from accident_online.intake.router import router as intake_router
 from accident_online.kit.background import run_periodically
@@ -23,6 +25,7 @@ from accident_online.kit.observability import HttpMetrics, RequestContextMiddlew
 from accident_online.kit.problem_handlers import install_problem_handlers
 from accident_online.kit.problems import PROBLEM_MEDIA_TYPE, Problem
 from accident_online.operations.router import router as operations_router
+from accident_online.partner_events.router import router as partner_events_router
 from accident_online.partners.router import router as partners_router
 from accident_online.settings import Settings
 from accident_online.settlement.router import router as settlement_router
@@ -69,6 +72,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
                     )
                 )
             )
+        if settings.run_delivery_worker:
+            worker = delivery_worker(owned_database, settings)
+            tasks.append(asyncio.create_task(worker.run(stop)))
         try:
             yield
         finally:
@@ -102,6 +108,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     v1.include_router(centers_router)
     v1.include_router(decisions_router)
     v1.include_router(settlement_router)
+    v1.include_router(deliveries_router)
+    v1.include_router(partner_events_router)
     app.include_router(v1)
 
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

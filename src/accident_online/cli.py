@@ -21,13 +21,13 @@ from accident_online.settings import Settings
 T = TypeVar("T")
 
 
-def _database(settings: Settings) -> Database:
+def _database(settings: Settings, *, pool_size: int = 2) -> Database:
     url = settings.resolved_database_url
     if url.startswith("sqlite"):
         settings.var_dir.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
         url,
-        pool_size=2,
+        pool_size=pool_size,
         busy_timeout_ms=settings.sqlite_busy_timeout_ms,
         connect_timeout=settings.database_connect_timeout_seconds,
     )
@@ -100,6 +100,51 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_worker(settings: Settings, _: argparse.Namespace) -> int:
+    """Delivers webhooks and keeps deadlines until SIGTERM or SIGINT."""
+    import signal
+
+    from accident_online.decisions.tasks import run_deadlines
+    from accident_online.delivery.tasks import delivery_worker
+    from accident_online.kit.background import run_periodically
+    from accident_online.kit.observability import configure_logging
+
+    configure_logging(level=settings.log_level, json_lines=settings.log_json)
+
+    async def work() -> None:
+        database = _database(settings, pool_size=settings.database_pool_size)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        worker = delivery_worker(database, settings)
+        tasks = [asyncio.create_task(worker.run(stop))]
+        if settings.run_housekeeping:
+            tasks.append(
+                asyncio.create_task(
+                    run_periodically(
+                        "deadlines",
+                        lambda: run_deadlines(database),
+                        every_seconds=settings.housekeeping_interval_seconds,
+                        stop=stop,
+                    )
+                )
+            )
+        print(f"worker {worker.name} started", file=sys.stderr, flush=True)
+        try:
+            await asyncio.gather(*tasks)
+        finally:
+            await database.dispose()
+        print(
+            f"worker {worker.name} stopped: {worker.delivered} delivered, {worker.failed} failed",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    asyncio.run(work())
+    return 0
+
+
 def cmd_users_add(settings: Settings, args: argparse.Namespace) -> int:
     from accident_online.auth.schemas import UserCreate, UserRead
     from accident_online.auth.service import create_user
@@ -135,7 +180,11 @@ def cmd_partners_add(settings: Settings, args: argparse.Namespace) -> int:
     )
 
     async def work(session: AsyncSession) -> str:
-        return (await register_partner(session, data)).model_dump_json()
+        return (
+            await register_partner(
+                session, data, allow_private_targets=settings.allow_private_webhook_targets
+            )
+        ).model_dump_json()
 
     print(asyncio.run(_in_transaction(settings, work)))
     return 0
@@ -160,6 +209,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "seed", help="add the shipped centers; on first run make the admin account"
     ).set_defaults(handler=cmd_seed)
+
+    commands.add_parser(
+        "worker", help="deliver webhooks (and keep deadlines) until stopped"
+    ).set_defaults(handler=cmd_worker)
 
     users = commands.add_parser("users", help="officer and admin accounts")
     users_commands = users.add_subparsers(dest="users_command", required=True)

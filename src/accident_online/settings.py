@@ -67,6 +67,8 @@ class Settings(BaseSettings):
         default=None,
         description="Allow webhook URLs on private addresses; default: not in production.",
     )
+    webhook_batch_size: int = Field(default=200, ge=1, le=5000)
+    webhook_senders: int = Field(default=16, ge=1, le=256)
     run_delivery_worker: bool = Field(
         default=True, description="Run the webhook delivery worker inside the API process."
     )

@@ -26,6 +26,7 @@ from accident_online.cases.schemas import (
     ResponseRead,
 )
 from accident_online.cases.state import can_transition
+from accident_online.delivery.outbox import enqueue_case_event
 from accident_online.evidence.kinds import EvidenceKind, Needed, missing_evidence
 from accident_online.intake.formats import (
     mask_id_number,
@@ -69,6 +70,7 @@ async def append_event(
     )
     session.add(case)
     await repository.add_event(session, event)
+    await enqueue_case_event(session, case, event)
     return event
 
 

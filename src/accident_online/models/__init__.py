@@ -19,6 +19,12 @@ from accident_online.models.center import Center  # noqa: E402
 from accident_online.models.idempotency import IdempotencyKey  # noqa: E402
 from accident_online.models.partner import InsurerCode, Partner, PartnerKind  # noqa: E402
 from accident_online.models.user import Role, SignInThrottle, User, UserRole  # noqa: E402
+from accident_online.models.webhook import (  # noqa: E402
+    DeliveryStatus,
+    InboundEvent,
+    WebhookAttempt,
+    WebhookMessage,
+)
 
 __all__ = [
     "Case",
@@ -28,8 +34,10 @@ __all__ = [
     "CaseResponse",
     "CaseStatus",
     "Center",
+    "DeliveryStatus",
     "Evidence",
     "IdempotencyKey",
+    "InboundEvent",
     "InsurerCode",
     "Partner",
     "PartnerKind",
@@ -37,4 +45,6 @@ __all__ = [
     "SignInThrottle",
     "User",
     "UserRole",
+    "WebhookAttempt",
+    "WebhookMessage",
 ]

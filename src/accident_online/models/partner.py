@@ -27,6 +27,13 @@ class Partner(SQLModel, table=True):
     client_secret_hash: str = Field(sa_column=Column(String(255), nullable=False))
     # The HMAC key itself: outbound signatures need it, so it is kept, never shown again.
     webhook_secret: str = Field(sa_column=Column(String(128), nullable=False))
+    # After a rotation the old key signs (and verifies) too, until it expires.
+    previous_webhook_secret: str | None = Field(default=None, sa_column=Column(String(128)))
+    previous_secret_expires_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime())
+    )
+    # Set when the endpoint answered 410 Gone; nothing is sent until an admin re-enables it.
+    webhook_disabled_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     created_at: datetime = Field(
         default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False)
     )

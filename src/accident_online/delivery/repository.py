@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, insert, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from accident_online.models.partner import Partner
+from accident_online.models.webhook import DeliveryStatus, WebhookAttempt, WebhookMessage
+
+M = WebhookMessage
+
+
+@dataclass(frozen=True)
+class ClaimedMessage:
+    id: str
+    partner_id: str
+    body: str
+    attempts: int
+
+
+async def claim_due(
+    session: AsyncSession, *, worker: str, now: datetime, lease_until: datetime, limit: int
+) -> list[ClaimedMessage]:
+    """Leases up to ``limit`` due messages to this worker, skipping others' (one statement).
+
+    PostgreSQL: FOR UPDATE SKIP LOCKED lets any number of workers claim side by side;
+    SQLite: the write transaction (BEGIN IMMEDIATE) makes claims take turns.
+    """
+    due = (
+        select(M.id)
+        .where(
+            M.status == DeliveryStatus.pending,
+            col(M.next_attempt_at) <= now,
+            (col(M.locked_until).is_(None)) | (col(M.locked_until) < now),
+        )
+        .order_by(col(M.next_attempt_at))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    result = await session.exec(
+        update(M)
+        .where(col(M.id).in_(due.scalar_subquery()))
+        .values(locked_by=worker, locked_until=lease_until)
+        .returning(col(M.id), col(M.partner_id), col(M.body), col(M.attempts))
+    )
+    return [ClaimedMessage(*row) for row in result.all()]
+
+
+async def partners_by_id(session: AsyncSession, ids: Sequence[str]) -> dict[str, Partner]:
+    rows = await session.exec(select(Partner).where(col(Partner.id).in_(ids)))
+    return {partner.id: partner for partner in rows}
+
+
+async def record_outcomes(
+    session: AsyncSession,
+    *,
+    worker: str,
+    updates: Sequence[dict[str, Any]],
+    attempts: Sequence[dict[str, Any]],
+) -> None:
+    """Writes a batch's results; a message whose lease passed to another worker is left alone."""
+    connection = await session.connection()
+    if attempts:
+        await connection.execute(insert(WebhookAttempt.__table__), list(attempts))  # type: ignore[attr-defined]
+    if updates:
+        table = M.__table__  # type: ignore[attr-defined]
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("message_id"), table.c.locked_by == worker)
+            .values(
+                status=bindparam("new_status"),
+                attempts=bindparam("new_attempts"),
+                next_attempt_at=bindparam("new_next_attempt_at"),
+                delivered_at=bindparam("new_delivered_at"),
+                last_status_code=bindparam("new_status_code"),
+                last_error=bindparam("new_error"),
+                locked_by=None,
+                locked_until=None,
+            )
+        )
+        await connection.execute(statement, list(updates))
+
+
+async def disable_endpoints(
+    session: AsyncSession, partner_ids: Sequence[str], *, now: datetime
+) -> None:
+    if partner_ids:
+        await session.exec(
+            update(Partner).where(col(Partner.id).in_(partner_ids)).values(webhook_disabled_at=now)
+        )

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from accident_online.models.webhook import DeliveryStatus
+
+
+class DeliveryRead(BaseModel):
+    """One outbound message to one partner, and where its delivery stands."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "msg_6f1c2b0e4d8a4c3e9b7a5d1f2e3c4b5a",
+                    "partner_id": "picc-liaocheng",
+                    "event_type": "case.decided",
+                    "case_id": "0b0c6f5e-9d0a-4f7e-8a55-2f3f2d4b1c9a",
+                    "case_version": 9,
+                    "status": "pending",
+                    "attempts": 2,
+                    "created_at": "2026-11-28T10:15:00Z",
+                    "next_attempt_at": "2026-11-28T10:20:05Z",
+                    "delivered_at": None,
+                    "last_status_code": 503,
+                    "last_error": "HTTP 503",
+                }
+            ]
+        }
+    )
+
+    id: str = Field(description="The `webhook-id` header, the same on every attempt.")
+    partner_id: str
+    event_type: str
+    case_id: str | None
+    case_version: int | None
+    status: DeliveryStatus = Field(
+        description="pending (will be tried at next_attempt_at), delivered, dead (retries "
+        "used up) or disabled (the endpoint answered 410 Gone)."
+    )
+    attempts: int = Field(description="Attempts made so far.")
+    created_at: datetime
+    next_attempt_at: datetime
+    delivered_at: datetime | None
+    last_status_code: int | None
+    last_error: str | None
+
+
+class DeliveryAttemptRead(BaseModel):
+    number: int
+    started_at: datetime
+    duration_ms: int
+    status_code: int | None
+    outcome: str = Field(
+        description="delivered, http_error, timeout, connection_error, blocked (private "
+        "address), gone (410), disabled or no_endpoint."
+    )
+    error: str | None
+    response_excerpt: str | None = Field(description="The start of the endpoint's answer.")
+
+
+class DeliveryDetail(DeliveryRead):
+    payload: dict[str, Any] = Field(description="The body sent: `{type, timestamp, data}`.")
+    attempt_log: list[DeliveryAttemptRead] = Field(description="Every attempt, first first.")

@@ -1,0 +1,156 @@
+"""Reading and replaying outbound deliveries (the outbox as its readers see it)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, false, true
+from sqlmodel import col, or_, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from accident_online.auth.principal import Principal
+from accident_online.delivery.schemas import DeliveryAttemptRead, DeliveryDetail, DeliveryRead
+from accident_online.kit.problems import NotFound
+from accident_online.kit.time import utc_now
+from accident_online.models.partner import Partner
+from accident_online.models.user import Role
+from accident_online.models.webhook import DeliveryStatus, WebhookAttempt, WebhookMessage
+
+M = WebhookMessage
+
+
+class DeliveryNotFound(NotFound):
+    code = "delivery-not-found"
+    title = "Delivery not found"
+    default_detail = "No delivery with that id is visible to you."
+
+
+def visible_to(principal: Principal) -> ColumnElement[bool]:
+    """Admins see every message, a partner system its own; anyone else none."""
+    if principal.role == Role.admin:
+        return true()
+    if principal.partner_id is not None:
+        return col(M.partner_id) == principal.partner_id
+    return false()
+
+
+async def list_deliveries(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    status: DeliveryStatus | None,
+    partner_id: str | None,
+    case_id: uuid.UUID | None,
+    event_type: str | None,
+    before: tuple[datetime, str] | None,
+    limit: int,
+) -> list[DeliveryRead]:
+    """Newest first (created_at, then id)."""
+    query = select(M).where(visible_to(principal))
+    if status is not None:
+        query = query.where(M.status == status)
+    if partner_id is not None:
+        query = query.where(M.partner_id == partner_id)
+    if case_id is not None:
+        query = query.where(M.case_id == str(case_id))
+    if event_type is not None:
+        query = query.where(M.event_type == event_type)
+    if before is not None:
+        created_at, message_id = before
+        query = query.where(
+            or_(
+                col(M.created_at) < created_at,
+                (col(M.created_at) == created_at) & (col(M.id) < message_id),
+            )
+        )
+    query = query.order_by(col(M.created_at).desc(), col(M.id).desc()).limit(limit)
+    return [_read(message) for message in (await session.exec(query)).all()]
+
+
+async def _visible_message(
+    session: AsyncSession, principal: Principal, message_id: str, *, for_update: bool = False
+) -> WebhookMessage:
+    query = select(M).where(M.id == message_id, visible_to(principal))
+    if for_update:
+        query = query.with_for_update()
+    message = (await session.exec(query)).first()
+    if message is None:
+        raise DeliveryNotFound()
+    return message
+
+
+async def get_delivery(
+    session: AsyncSession, principal: Principal, message_id: str
+) -> DeliveryDetail:
+    message = await _visible_message(session, principal, message_id)
+    attempts = await session.exec(
+        select(WebhookAttempt)
+        .where(WebhookAttempt.message_id == message.id)
+        .order_by(col(WebhookAttempt.number), col(WebhookAttempt.id))
+    )
+    return _detail(message, attempts.all())
+
+
+async def retry_delivery(
+    session: AsyncSession, principal: Principal, message_id: str
+) -> DeliveryRead:
+    """Due now, under the same id; the endpoint re-enabled if a 410 had disabled it.
+
+    The attempt count goes on (attempt numbers stay unique): a message whose retries
+    were used up gets this one attempt, and is dead again if it fails.
+    """
+    message = await _visible_message(session, principal, message_id, for_update=True)
+    now = utc_now()
+    message.status = DeliveryStatus.pending
+    message.next_attempt_at = now
+    message.delivered_at = None
+    # A worker still sending it under an old lease finds its lease gone and records
+    # nothing over this (delivery.repository.record_outcomes).
+    message.locked_by = None
+    message.locked_until = None
+    session.add(message)
+    partner = await session.get(Partner, message.partner_id, with_for_update=True)
+    if partner is not None and partner.webhook_disabled_at is not None:
+        partner.webhook_disabled_at = None
+        session.add(partner)
+    await session.flush()
+    return _read(message)
+
+
+def _read(message: WebhookMessage) -> DeliveryRead:
+    return DeliveryRead(
+        id=message.id,
+        partner_id=message.partner_id,
+        event_type=message.event_type,
+        case_id=message.case_id,
+        case_version=message.case_version,
+        status=message.status,
+        attempts=message.attempts,
+        created_at=message.created_at,
+        next_attempt_at=message.next_attempt_at,
+        delivered_at=message.delivered_at,
+        last_status_code=message.last_status_code,
+        last_error=message.last_error,
+    )
+
+
+def _detail(message: WebhookMessage, attempts: Sequence[WebhookAttempt]) -> DeliveryDetail:
+    return DeliveryDetail(
+        **_read(message).model_dump(),
+        payload=json.loads(message.body),
+        attempt_log=[
+            DeliveryAttemptRead(
+                number=attempt.number,
+                started_at=attempt.started_at,
+                duration_ms=attempt.duration_ms,
+                status_code=attempt.status_code,
+                outcome=attempt.outcome,
+                error=attempt.error,
+                response_excerpt=attempt.response_excerpt,
+            )
+            for attempt in attempts
+        ],
+    )

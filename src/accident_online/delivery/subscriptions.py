@@ -1,0 +1,32 @@
+"""Who receives which outbound event (CONTRACT.md "Webhooks"): one table, in code."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Final
+
+
+class Audience(StrEnum):
+    filing_app = "filing_app"  # the app partner that filed the report
+    party_insurers = "party_insurers"  # the insurers of every party, where connected
+    mediation = "mediation"  # the mediation partner(s)
+    court = "court"  # the court partner(s)
+
+
+_CASE_PARTIES: Final = frozenset({Audience.filing_app, Audience.party_insurers})
+
+SUBSCRIPTIONS: Final[Mapping[str, frozenset[Audience]]] = MappingProxyType(
+    {
+        "case.reported": _CASE_PARTIES,
+        "case.evidence_requested": _CASE_PARTIES,
+        "case.decided": _CASE_PARTIES,
+        "case.accepted": _CASE_PARTIES,
+        "case.disputed": _CASE_PARTIES,
+        "case.referred_offline": _CASE_PARTIES,
+        "case.closed": _CASE_PARTIES,
+        "case.mediation_requested": frozenset({Audience.mediation}),
+        "case.litigation_requested": frozenset({Audience.court}),
+    }
+)
