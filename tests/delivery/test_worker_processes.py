@@ -33,7 +33,7 @@ def start_worker(database_url: str, tmp_path, name: str) -> subprocess.Popen[byt
         "ACCIDENT_ONLINE_RUN_HOUSEKEEPING": "false",
         "ACCIDENT_ONLINE_LOG_LEVEL": "WARNING",
     }
-    return subprocess.Popen(  # noqa: ASYNC220
+    return subprocess.Popen(
         [sys.executable, "-m", "accident_online", "worker"],
         env=env,
         stdout=subprocess.DEVNULL,
