@@ -25,6 +25,7 @@ from accident_online.auth.service import create_user, issue_access_token
 from accident_online.centers.service import seed_default_centers
 from accident_online.kit.db import Database, create_engine
 from accident_online.kit.migrations import upgrade_to_head
+from accident_online.kit.passwords import configure_hashing
 from accident_online.models.user import Role, User, UserRole
 from accident_online.partners.schemas import PartnerCreate, PartnerCreated
 from accident_online.partners.service import register_partner
@@ -35,6 +36,11 @@ POSTGRES_ADMIN_DSN = os.environ.get(
 )
 BACKENDS = ["sqlite", "postgresql"]
 JWT_TEST_KEY = "test-signing-key-" + "x" * 32
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> None:
+    configure_hashing(time_cost=1, memory_kib=1024)
 
 
 def _postgres_unavailable(error: Exception) -> None:
@@ -156,6 +162,9 @@ def make_settings(tmp_path: Path, database_url: str, **overrides: object) -> Set
         "webhook_retry_schedule": [0.05, 0.1, 0.2],
         "run_delivery_worker": False,
         "run_housekeeping": False,
+        # Cheap argon2 in tests: the cost is a setting, the code path is the same.
+        "password_hash_time_cost": 1,
+        "password_hash_memory_kib": 1024,
         "webhook_timeout_seconds": 2.0,
         "log_json": False,
         **overrides,

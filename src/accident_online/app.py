@@ -22,6 +22,7 @@ from accident_online.intake.router import router as intake_router
 from accident_online.kit.background import run_periodically
 from accident_online.kit.db import Database, create_engine
 from accident_online.kit.observability import HttpMetrics, RequestContextMiddleware
+from accident_online.kit.passwords import configure_hashing
 from accident_online.kit.problem_handlers import install_problem_handlers
 from accident_online.kit.problems import PROBLEM_MEDIA_TYPE, Problem
 from accident_online.operations.router import router as operations_router
@@ -29,6 +30,7 @@ from accident_online.partner_events.router import router as partner_events_route
 from accident_online.partners.router import router as partners_router
 from accident_online.settings import Settings
 from accident_online.settlement.router import router as settlement_router
+from accident_online.stats.router import router as stats_router
 
 DESCRIPTION = """
 Online handling of minor traffic accidents in Liaocheng (人未伤、车能动): drivers report
@@ -46,6 +48,9 @@ Every error is an RFC 9457 `application/problem+json` document with a stable `co
 
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
     settings = settings or Settings()
+    configure_hashing(
+        time_cost=settings.password_hash_time_cost, memory_kib=settings.password_hash_memory_kib
+    )
     if database is None:
         url = settings.resolved_database_url
         engine = create_engine(
@@ -108,6 +113,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     v1.include_router(centers_router)
     v1.include_router(decisions_router)
     v1.include_router(settlement_router)
+    v1.include_router(stats_router)
     v1.include_router(deliveries_router)
     v1.include_router(partner_events_router)
     app.include_router(v1)

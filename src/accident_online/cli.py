@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from accident_online.kit.db import Database, create_engine, hold_setup_lock
 from accident_online.kit.migrations import upgrade_to_head
+from accident_online.kit.passwords import configure_hashing
 from accident_online.kit.problems import AppError
 from accident_online.settings import Settings
 
@@ -247,6 +248,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = Settings()
+        configure_hashing(
+            time_cost=settings.password_hash_time_cost,
+            memory_kib=settings.password_hash_memory_kib,
+        )
         handler: Callable[[Settings, argparse.Namespace], int] = args.handler
         return handler(settings, args)
     except ValidationError as error:

@@ -42,6 +42,8 @@ class Settings(BaseSettings):
         default=None, description="HMAC key for access tokens; required in production."
     )
     access_token_ttl_seconds: int = Field(default=3600, ge=60, le=86400)
+    password_hash_time_cost: int = Field(default=3, ge=1, le=20)
+    password_hash_memory_kib: int = Field(default=65536, ge=1024, le=1048576)
     sign_in_max_failures: int = Field(default=5, ge=1)
     sign_in_lockout_seconds: int = Field(default=900, ge=1)
 

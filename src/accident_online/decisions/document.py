@@ -75,12 +75,12 @@ def render_decision_document(
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=A4, invariant=True)
     canvas.setTitle(f"{number} {TITLES[decision['document']]}")
-    _, height = A4
+    width, height = A4
     y = height - 60
 
     def line(text: str, *, size: int = 11, indent: int = 0, gap: int = 18) -> None:
         nonlocal y
-        for chunk in _wrap(text, 40 - indent // 12):
+        for chunk in _wrap(text, width=width - 120 - indent, size=size):
             if y < 60:
                 canvas.showPage()
                 y = height - 60
@@ -120,8 +120,8 @@ def render_decision_document(
     decided_at = datetime.fromisoformat(decision["decided_at"]).astimezone(CENTER_TIME_ZONE)
     line(f"定责时间：{decided_at:%Y-%m-%d %H:%M}")
     line(f"案件版本：{decision.get('case_version')}")
-    line(f"校验码（SHA-256）：{digest[:32]}", size=9, gap=12)
-    line(f"{digest[32:]}", size=9, indent=96)
+    line("校验码（SHA-256）：", size=9, gap=12)
+    line(digest, size=9, indent=12)
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()
@@ -132,6 +132,15 @@ def _party_label(index: int) -> str:
     return f"{labels[index]}方" if index < len(labels) else f"第{index + 1}方"
 
 
-def _wrap(text: str, width: int) -> list[str]:
-    """Wraps by character count (CJK text has no spaces to break at)."""
-    return [text[i : i + width] for i in range(0, len(text), width)] or [""]
+def _wrap(text: str, *, width: float, size: int) -> list[str]:
+    """Wraps by measured width, character by character: CJK text has no spaces to break at."""
+    lines: list[str] = []
+    current = ""
+    for char in text:
+        if current and pdfmetrics.stringWidth(current + char, FONT, size) > width:
+            lines.append(current)
+            current = char.lstrip()
+        else:
+            current += char
+    lines.append(current)
+    return lines

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+
+class CenterStats(BaseModel):
+    center_id: str | None = Field(description="null for the overall figures")
+    reports: int = Field(description="Cases reported in the range.")
+    decided_online: int = Field(description="Of those, decided by a remote officer.")
+    referred_offline: int = Field(description="Of those, referred offline.")
+    share_online: float | None = Field(
+        description="decided online ÷ (decided online + referred offline); null with neither."
+    )
+    minutes_to_decision_median: float | None
+    minutes_to_decision_p90: float | None
+    queue_depth: int = Field(description="Cases queued now.")
+
+
+class DeliveryStats(BaseModel):
+    pending: int
+    dead: int
+
+
+class StatsRead(BaseModel):
+    since: datetime
+    until: datetime
+    overall: CenterStats
+    centers: list[CenterStats]
+    deliveries: DeliveryStats | None = Field(description="Outbound webhooks now (admins only).")
