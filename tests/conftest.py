@@ -249,7 +249,7 @@ def make_partner(session: AsyncSession) -> MakePartner:
         data = PartnerCreate.model_validate(
             {"id": partner_id, "kind": kind, "name": f"Partner {partner_id}", **fields}
         )
-        created = await register_partner(session, data)
+        created = await register_partner(session, data, allow_private_targets=True)
         await session.commit()
         return created
 

@@ -84,3 +84,18 @@ async def test_metrics_are_hidden_from_outside_networks(app) -> None:
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as outsider:
         response = await outsider.get("/metrics")
     assert response.status_code == 404
+
+
+async def test_metrics_show_cases_queues_and_deliveries(client, queued_case, make_partner) -> None:
+    await make_partner(
+        "picc-metrics", kind="insurer", insurer_codes=["PICC"], webhook_url="http://127.0.0.1:9/x"
+    )
+    await queued_case()
+
+    text = (await client.get("/metrics")).text
+
+    assert 'accident_online_cases{center="dongchangfu",status="queued"} 1.0' in text
+    assert 'accident_online_queue_depth{center="dongchangfu"} 1.0' in text
+    assert 'accident_online_webhook_messages{status="pending"} 1.0' in text  # case.reported
+    assert "accident_online_webhook_delivery_lag_seconds " in text
+    assert "# TYPE accident_online_webhook_attempts_total counter" in text

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import logging
 
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -10,6 +11,11 @@ from pydantic import BaseModel
 from accident_online.kit.db import Database
 from accident_online.kit.migrations import current_revisions, head_revisions
 from accident_online.kit.problems import NotFound, ServiceUnavailable, problem_responses
+from accident_online.stats.metrics import domain_metrics
+
+logger = logging.getLogger("accident_online.operations")
+
+logger = logging.getLogger("accident_online.operations")
 
 router = APIRouter(tags=["operations"])
 
@@ -71,9 +77,15 @@ async def metrics(request: Request) -> Response:
     client = request.client.host if request.client else None
     if not _is_internal(client, request.app.state.settings.metrics_allowed_networks):
         raise NotFound()
-    return Response(
-        generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST
-    )
+    text = generate_latest(request.app.state.metrics.registry)
+    database: Database = request.app.state.database
+    try:
+        async with database.session(write=False) as session:
+            text += await asyncio.wait_for(domain_metrics(session), timeout=5)
+    except Exception:
+        # The HTTP metrics are still worth having while the database is away.
+        logger.warning("domain metrics unavailable", exc_info=True)
+    return Response(text, media_type=CONTENT_TYPE_LATEST)
 
 
 def _is_internal(host: str | None, networks: list[str]) -> bool:

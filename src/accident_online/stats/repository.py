@@ -11,8 +11,9 @@ from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from accident_online.kit.db import UTCDateTime
 from accident_online.models.case import Case, CaseStatus
-from accident_online.models.webhook import DeliveryStatus, WebhookMessage
+from accident_online.models.webhook import DeliveryStatus, WebhookAttempt, WebhookMessage
 
 
 def _minutes_to_decision(dialect: str) -> ColumnElement[Any]:
@@ -96,3 +97,37 @@ async def delivery_counts(session: AsyncSession) -> dict[str, int]:
         .group_by(col(WebhookMessage.status))
     )
     return {str(status): int(count) for status, count in rows}
+
+
+async def cases_by_center_and_status(session: AsyncSession) -> list[tuple[str, str, int]]:
+    rows = await session.exec(
+        select(col(Case.center_id), col(Case.status), func.count()).group_by(
+            col(Case.center_id), col(Case.status)
+        )
+    )
+    return [(center, str(status), int(count)) for center, status, count in rows]
+
+
+async def messages_by_status(session: AsyncSession) -> dict[str, int]:
+    rows = await session.exec(
+        select(col(WebhookMessage.status), func.count()).group_by(col(WebhookMessage.status))
+    )
+    return {str(status): int(count) for status, count in rows}
+
+
+async def attempts_by_outcome(session: AsyncSession) -> dict[str, int]:
+    rows = await session.exec(
+        select(col(WebhookAttempt.outcome), func.count()).group_by(col(WebhookAttempt.outcome))
+    )
+    return {outcome: int(count) for outcome, count in rows}
+
+
+async def oldest_due_message(session: AsyncSession, *, now: datetime) -> datetime | None:
+    result = await session.exec(
+        select(func.min(col(WebhookMessage.next_attempt_at))).where(
+            col(WebhookMessage.status) == DeliveryStatus.pending,
+            col(WebhookMessage.next_attempt_at) <= now,
+        )
+    )
+    value = result.first()
+    return UTCDateTime().process_result_value(value, session.get_bind().dialect) if value else None

@@ -1,0 +1,63 @@
+"""Gauges and counters of the case record and the outbox for Prometheus, read at scrape.
+
+Read from the database rather than counted in memory, so that every API process reports
+the same numbers however many processes and workers share the database.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from accident_online.kit.time import utc_now
+from accident_online.stats import repository
+
+
+class _Snapshot(Collector):
+    def __init__(self, families: list[GaugeMetricFamily | CounterMetricFamily]) -> None:
+        self.families = families
+
+    def collect(self):  # type: ignore[no-untyped-def]
+        return iter(self.families)
+
+
+async def domain_metrics(session: AsyncSession) -> bytes:
+    now = utc_now()
+    cases = GaugeMetricFamily(
+        "accident_online_cases", "Cases by center and status.", labels=["center", "status"]
+    )
+    queue = GaugeMetricFamily(
+        "accident_online_queue_depth", "Queued cases by center.", labels=["center"]
+    )
+    depths: dict[str, int] = {}
+    for center, status, count in await repository.cases_by_center_and_status(session):
+        cases.add_metric([center, status], count)
+        if status == "queued":
+            depths[center] = count
+    for center, count in sorted(depths.items()):
+        queue.add_metric([center], count)
+    messages = GaugeMetricFamily(
+        "accident_online_webhook_messages",
+        "Outbound webhook messages by status.",
+        labels=["status"],
+    )
+    for status, count in sorted((await repository.messages_by_status(session)).items()):
+        messages.add_metric([status], count)
+    attempts = CounterMetricFamily(
+        "accident_online_webhook_attempts",
+        "Outbound webhook delivery attempts by outcome.",
+        labels=["outcome"],
+    )
+    for outcome, count in sorted((await repository.attempts_by_outcome(session)).items()):
+        attempts.add_metric([outcome], count)
+    oldest = await repository.oldest_due_message(session, now=now)
+    lag = GaugeMetricFamily(
+        "accident_online_webhook_delivery_lag_seconds",
+        "How long the oldest due webhook message has been waiting.",
+    )
+    lag.add_metric([], max(0.0, (now - oldest).total_seconds()) if oldest else 0.0)
+    registry = CollectorRegistry()
+    registry.register(_Snapshot([cases, queue, messages, attempts, lag]))
+    return generate_latest(registry)
