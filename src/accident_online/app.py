@@ -21,6 +21,7 @@ from accident_online.evidence.router import router as evidence_router
 from accident_online.intake.router import router as intake_router
 from accident_online.kit.background import run_periodically
 from accident_online.kit.db import Database, create_engine
+from accident_online.kit.limits import BodyLimitMiddleware, RateLimiter
 from accident_online.kit.observability import HttpMetrics, RequestContextMiddleware
 from accident_online.kit.passwords import configure_hashing
 from accident_online.kit.problem_handlers import install_problem_handlers
@@ -100,7 +101,22 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.jwt_key = settings.jwt_key()
     app.state.metrics = metrics
 
+    app.state.sign_in_limiter = RateLimiter(
+        per_minute=settings.rate_limit_sign_in_per_minute,
+        burst=max(1, int(settings.rate_limit_sign_in_per_minute // 3)),
+    )
+    app.state.report_limiter = RateLimiter(
+        per_minute=settings.rate_limit_reports_per_minute,
+        burst=max(1, int(settings.rate_limit_reports_per_minute // 6)),
+    )
+
     install_problem_handlers(app)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        json_limit=settings.max_body_bytes,
+        upload_limit=settings.max_upload_bytes,
+    )
+    # Added last, so outermost: every response, 413s included, carries the request id.
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
 
     app.include_router(operations_router)

@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     )
     max_upload_bytes: int = Field(default=10 * MiB, ge=1)
     max_body_bytes: int = Field(default=1 * MiB, ge=1024)
+    rate_limit_sign_in_per_minute: float = Field(
+        default=30, gt=0, description="Token requests a minute per client address."
+    )
+    rate_limit_reports_per_minute: float = Field(
+        default=1200, gt=0, description="Reports a minute per app partner."
+    )
     report_max_age_hours: int = Field(default=24, ge=1)
 
     claim_lease_minutes: int = Field(default=30, ge=1)

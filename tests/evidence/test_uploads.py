@@ -16,7 +16,9 @@ from sqlalchemy import update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from accident_online.auth.principal import Principal
-from accident_online.models.case import Case, Evidence
+from accident_online.evidence.service import StagedUpload
+from accident_online.evidence.storage import StoredBlob
+from accident_online.models.case import Case
 from accident_online.models.user import Role
 from accident_online.settings import Settings
 
@@ -542,22 +544,33 @@ async def test_an_interrupted_upload_leaves_no_file_and_no_row(
     assert stored_files(settings) == []
 
 
-@pytest.fixture
-def failing_commit(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The request's commit fails (the database went away) once an evidence row is in it."""
-    commit = AsyncSession.commit
+class CommitFailure:
+    """Makes the request's commit fail (the database went away) once a file was placed."""
 
-    async def fail_if_evidence(self: AsyncSession) -> None:
-        if any(isinstance(item, Evidence) for item in self.identity_map.values()):
-            raise RuntimeError("connection lost during commit")
-        await commit(self)
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.armed = False
+        place, commit = StagedUpload.place, AsyncSession.commit
 
-    monkeypatch.setattr(AsyncSession, "commit", fail_if_evidence)
+        async def place_then_arm(staged: StagedUpload) -> StoredBlob:
+            placed = await place(staged)
+            self.armed = True
+            return placed
+
+        async def commit_unless_armed(session: AsyncSession) -> None:
+            if self.armed:
+                self.armed = False
+                raise RuntimeError("connection lost during commit")
+            await commit(session)
+
+        monkeypatch.setattr(StagedUpload, "place", place_then_arm)
+        monkeypatch.setattr(AsyncSession, "commit", commit_unless_armed)
 
 
 async def test_a_failed_commit_takes_the_placed_file_back_out(
-    client, app_headers, case, settings, failing_commit
+    client, app_headers, case, settings, monkeypatch
 ) -> None:
+    CommitFailure(monkeypatch)
+
     response = await upload(client, app_headers, case["id"], "road", png(b"lost"))
 
     assert_problem(response, 500, "internal-error")
@@ -571,21 +584,14 @@ async def test_a_failed_commit_keeps_bytes_another_row_refers_to(
     photo = png(b"kept")
     first = await upload(client, app_headers, case["id"], "road", photo)
     assert first.status_code == 201
-    # The file went missing behind our back, so the failed upload places it anew; the
+    # The file went missing behind our back, so the failing upload places it anew; the
     # committed row still needs it.
     for path in stored_files(settings):
         path.unlink()
-    commit = AsyncSession.commit
+    CommitFailure(monkeypatch)
 
-    async def fail_if_evidence(self: AsyncSession) -> None:
-        if any(isinstance(item, Evidence) for item in self.identity_map.values()):
-            raise RuntimeError("connection lost during commit")
-        await commit(self)
-
-    monkeypatch.setattr(AsyncSession, "commit", fail_if_evidence)
     response = await upload(client, app_headers, case["id"], "other", photo)
 
     assert_problem(response, 500, "internal-error")
-    monkeypatch.undo()
     assert len(await evidence_of(client, app_headers, case["id"])) == 1
     assert len(stored_files(settings)) == 1

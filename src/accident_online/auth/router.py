@@ -19,6 +19,7 @@ from accident_online.auth.exceptions import (
 )
 from accident_online.auth.schemas import TokenResponse, UserCreate, UserRead
 from accident_online.kit.db import SessionDep
+from accident_online.kit.limits import RateLimited
 from accident_online.kit.pagination import Page, PageParams, decode_cursor, page_of
 from accident_online.kit.problems import (
     Forbidden,
@@ -36,7 +37,7 @@ router = APIRouter(tags=["auth"])
     summary="Sign in and get an access token",
     response_model=TokenResponse,
     responses=problem_responses(
-        UnsupportedGrantType, InvalidCredentials, SignInLocked, ValidationFailed
+        UnsupportedGrantType, InvalidCredentials, SignInLocked, ValidationFailed, RateLimited
     ),
 )
 async def issue_token(
@@ -56,6 +57,8 @@ async def issue_token(
     `client_secret`, in the form or as HTTP Basic. After repeated failures for one
     username or client id, sign-in is locked for a while (429 with `Retry-After`).
     """
+    client = request.client.host if request.client else "unknown"
+    request.app.state.sign_in_limiter.check(client)
     settings: Settings = request.app.state.settings
     policy = service.SignInPolicy(
         max_failures=settings.sign_in_max_failures,

@@ -337,11 +337,9 @@ class _MultipartForm:
                 allowed = ", ".join(f"'{k.value}'" for k in EvidenceKind)
                 errors.append(_field_error("kind", f"Input should be one of {allowed}", "enum"))
         if raw_party is not None:
-            try:
+            if raw_party.isascii() and raw_party.isdigit():
                 party = int(raw_party)
-            except ValueError:
-                party = -1
-            if party < 0:
+            else:
                 errors.append(
                     _field_error(
                         "party", "Input should be a party index (0, 1, ...)", "int_parsing"

@@ -19,6 +19,7 @@ from accident_online.kit.idempotency import (
     IdempotentCall,
     idempotency,
 )
+from accident_online.kit.limits import RateLimited
 from accident_online.kit.problems import (
     Forbidden,
     PayloadTooLarge,
@@ -69,6 +70,7 @@ async def check_eligibility(
             NotEligible,
             IdempotencyKeyReused,
             ValidationFailed,
+            RateLimited,
         ),
     },
 )
@@ -87,6 +89,7 @@ async def file_report(
     is refused with `422 not-eligible`, every failed rule in `reasons`, and nothing is
     stored.
     """
+    request.app.state.report_limiter.check(principal.subject)
     settings = request.app.state.settings
     case = await service.file_report(
         session, principal, body, max_age_hours=settings.report_max_age_hours

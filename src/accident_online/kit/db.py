@@ -231,8 +231,11 @@ async def get_db_session(request: Request) -> AsyncIterator[AsyncSession]:
         except BaseException:
             await _roll_back(request, session)
             raise
-        else:
+        try:
             await session.commit()
+        except BaseException:
+            await _roll_back(request, session)
+            raise
 
 
 async def _roll_back(request: Request, session: AsyncSession) -> None:

@@ -1,4 +1,4 @@
-from accident_online.kit.problems import Conflict, NotFound
+from accident_online.kit.problems import Conflict, NotFound, ValidationFailed
 
 
 class PartnerNotFound(NotFound):
@@ -17,3 +17,11 @@ class InsurerCodeTaken(Conflict):
     code = "insurer-code-taken"
     title = "Insurer code taken"
     default_detail = "An insurer code belongs to another insurer partner already."
+
+
+class UnsafeWebhookUrl(ValidationFailed):
+    code = "unsafe-webhook-url"
+    title = "Unsafe webhook URL"
+    default_detail = (
+        "The webhook URL must be http(s), carry no credentials and reach a public address."
+    )

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from accident_online.auth.dependencies import AdminPrincipal
 from accident_online.kit.db import SessionDep
@@ -14,8 +14,20 @@ from accident_online.kit.problems import (
     problem_responses,
 )
 from accident_online.partners import service
-from accident_online.partners.exceptions import InsurerCodeTaken, PartnerExists, PartnerNotFound
-from accident_online.partners.schemas import PartnerCreate, PartnerCreated, PartnerRead
+from accident_online.partners.exceptions import (
+    InsurerCodeTaken,
+    PartnerExists,
+    PartnerNotFound,
+    UnsafeWebhookUrl,
+)
+from accident_online.partners.schemas import (
+    PartnerCreate,
+    PartnerCreated,
+    PartnerRead,
+    PartnerUpdate,
+    SecretRotated,
+)
+from accident_online.settings import Settings
 
 router = APIRouter(prefix="/partners", tags=["partners"])
 
@@ -26,19 +38,30 @@ router = APIRouter(prefix="/partners", tags=["partners"])
     status_code=status.HTTP_201_CREATED,
     response_model=PartnerCreated,
     responses=problem_responses(
-        Unauthorized, Forbidden, PartnerExists, InsurerCodeTaken, ValidationFailed
+        Unauthorized, Forbidden, PartnerExists, InsurerCodeTaken, ValidationFailed, UnsafeWebhookUrl
     ),
 )
 async def register_partner(
-    body: PartnerCreate, session: SessionDep, _: AdminPrincipal, response: Response
+    body: PartnerCreate,
+    request: Request,
+    session: SessionDep,
+    _: AdminPrincipal,
+    response: Response,
 ) -> PartnerCreated:
     """Registers the mobile app backend, an insurer, mediation or the court.
 
     The answer holds `client_id` and `client_secret` (for the client-credentials
     grant) and the `whsec_` webhook secret. They are shown **this once**: store them.
     An insurer lists the `insurer_codes` that drivers give for it in their reports.
+
+    `webhook_url` must be http(s) without credentials in it; in production its host
+    must resolve to public addresses only (no private, loopback, link-local or cloud
+    metadata targets): otherwise 422 `unsafe-webhook-url`.
     """
-    created = await service.register_partner(session, body)
+    settings: Settings = request.app.state.settings
+    created = await service.register_partner(
+        session, body, allow_private_targets=settings.allow_private_webhook_targets
+    )
     response.headers["Location"] = f"/v1/partners/{created.id}"
     return created
 
@@ -67,3 +90,52 @@ async def list_partners(
 async def get_partner(partner_id: str, session: SessionDep, _: AdminPrincipal) -> PartnerRead:
     """No secrets: they were shown once, at registration."""
     return await service.get_partner(session, partner_id)
+
+
+@router.patch(
+    "/{partner_id}",
+    summary="Change a partner's name or webhook endpoint",
+    response_model=PartnerRead,
+    responses=problem_responses(
+        Unauthorized, Forbidden, PartnerNotFound, ValidationFailed, UnsafeWebhookUrl
+    ),
+)
+async def update_partner(
+    partner_id: str,
+    body: PartnerUpdate,
+    request: Request,
+    session: SessionDep,
+    _: AdminPrincipal,
+) -> PartnerRead:
+    """Only the fields you send change.
+
+    - `webhook_url`: checked like at registration (422 `unsafe-webhook-url`); `null`
+      removes the endpoint (nothing is sent any more). A new URL starts enabled.
+    - `webhook_enabled: true` re-enables an endpoint that was disabled because it
+      answered 410 Gone (`webhook_disabled_at` is cleared); `false` pauses deliveries.
+      Messages that were marked `disabled` meanwhile are not resent by themselves:
+      replay them with `POST /v1/deliveries/{id}/retry`.
+    """
+    settings: Settings = request.app.state.settings
+    return await service.update_partner(
+        session, partner_id, body, allow_private_targets=settings.allow_private_webhook_targets
+    )
+
+
+@router.post(
+    "/{partner_id}/rotate-secret",
+    summary="Rotate a partner's webhook secret",
+    response_model=SecretRotated,
+    responses=problem_responses(Unauthorized, Forbidden, PartnerNotFound),
+)
+async def rotate_webhook_secret(
+    partner_id: str, session: SessionDep, _: AdminPrincipal
+) -> SecretRotated:
+    """Makes a new `whsec_` secret and shows it **this once**.
+
+    For 24 hours (`previous_secret_expires_at`) the previous secret stays valid:
+    outbound webhooks carry two signatures in `webhook-signature` (one per secret), and
+    events the partner sends may be signed with either. Rotating again within those 24
+    hours ends the oldest secret at once.
+    """
+    return await service.rotate_webhook_secret(session, partner_id)

@@ -43,11 +43,46 @@ class PartnerCreate(BaseModel):
         return self
 
 
+class PartnerUpdate(BaseModel):
+    """Only the fields sent change; `webhook_url: null` removes the endpoint."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "webhook_url": "https://claims.picc.example/hooks/accident-online/v2",
+                    "webhook_enabled": True,
+                }
+            ]
+        },
+    )
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    webhook_url: AnyHttpUrl | None = Field(default=None)
+    webhook_enabled: bool | None = Field(
+        default=None,
+        description="true re-enables an endpoint disabled after a 410 Gone; false pauses it.",
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> PartnerUpdate:
+        if "name" in self.model_fields_set and self.name is None:
+            raise ValueError("name cannot be removed")
+        if self.webhook_url is not None and len(str(self.webhook_url)) > 2048:
+            raise ValueError("webhook_url is longer than 2048 characters")
+        return self
+
+
 class PartnerRead(BaseModel):
     id: str
     kind: PartnerKind
     name: str
     webhook_url: str | None
+    webhook_disabled_at: datetime | None = Field(
+        description="Set when the endpoint answered 410 Gone (or an admin paused it): "
+        "nothing is sent until it is re-enabled."
+    )
     insurer_codes: list[str]
     created_at: datetime
 
@@ -58,3 +93,11 @@ class PartnerCreated(PartnerRead):
     client_id: str
     client_secret: str
     webhook_secret: str = Field(description="Standard Webhooks key, `whsec_` + base64.")
+
+
+class SecretRotated(BaseModel):
+    """Shown once. The previous secret still signs and verifies until it expires."""
+
+    partner_id: str
+    webhook_secret: str = Field(description="The new Standard Webhooks key, `whsec_` + base64.")
+    previous_secret_expires_at: datetime

@@ -1,0 +1,1 @@
+"""Signed events partner systems send us: claims, mediation outcomes, court decisions."""

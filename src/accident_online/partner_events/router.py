@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Path, Request
+
+from accident_online.cases.exceptions import CaseNotFound, InvalidTransition
+from accident_online.kit.db import SessionDep
+from accident_online.kit.problems import PayloadTooLarge, ValidationFailed, problem_responses
+from accident_online.kit.time import utc_now
+from accident_online.partner_events import service
+from accident_online.partner_events.exceptions import (
+    EventDoesNotFitCase,
+    EventTypeNotForPartner,
+    InvalidWebhookSignature,
+    PartyNotInCase,
+)
+from accident_online.partner_events.schemas import InboundEventResult, request_body_schema
+from accident_online.settings import Settings
+
+router = APIRouter(prefix="/webhooks", tags=["partner events"])
+
+
+@router.post(
+    "/{partner_id}",
+    summary="Receive a signed event from a partner system",
+    response_model=InboundEventResult,
+    response_model_exclude_none=True,
+    responses=problem_responses(
+        InvalidWebhookSignature,
+        CaseNotFound,
+        EventDoesNotFitCase,
+        InvalidTransition,
+        PayloadTooLarge,
+        ValidationFailed,
+        EventTypeNotForPartner,
+        PartyNotInCase,
+    ),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": request_body_schema()}},
+        }
+    },
+)
+async def receive_partner_event(
+    partner_id: Annotated[str, Path(description="Your partner id (= your client_id).")],
+    request: Request,
+    session: SessionDep,
+    # The three headers are declared for the documentation only: the signature check
+    # reads them itself, so that a missing one is a 401 like any bad signature, not a 422.
+    webhook_id: Annotated[
+        str | None, Header(alias="webhook-id", description="Unique per event; the dedupe key.")
+    ] = None,
+    webhook_timestamp: Annotated[
+        str | None, Header(alias="webhook-timestamp", description="Unix seconds.")
+    ] = None,
+    webhook_signature: Annotated[
+        str | None,
+        Header(
+            alias="webhook-signature", description="`v1,<base64 HMAC-SHA256>`, space-separated."
+        ),
+    ] = None,
+) -> InboundEventResult:
+    """Standard Webhooks, signed with your `whsec_` webhook secret (during a rotation the
+    previous secret is accepted too): no bearer token. A missing or wrong signature, or a
+    `webhook-timestamp` more than 5 minutes off → 401 `invalid-signature`.
+
+    Body: `{"type", "timestamp", "data": {"case_id", ...}}`. Types, by partner:
+
+    - insurer `claim.opened` (`party`?, `claim_number`?): timeline only. The case must be
+      decided, accepted, disputed, in_mediation or in_litigation, as for:
+    - insurer `claim.assessed` (`party`, `assessed_loss`): sets that party's assessed
+      loss, which the settlement uses; a later assessment replaces it.
+    - insurer `claim.paid` (`party`, `amount`): adds to that party's paid amount; once
+      every party has been paid (`"0.00"` for one owed nothing), the case is `closed`.
+      Only while the case is `accepted`: in a dispute, mediation or the court closes it.
+    - mediation `mediation.agreed` (`agreement`?): `in_mediation` → `closed`.
+    - mediation `mediation.failed` (`reason`?): `in_mediation` → `in_litigation`; the
+      court is notified.
+    - court `lawsuit.filed` (`docket_number`?): timeline only, while `in_litigation`.
+    - court `judgment.issued` (`docket_number`?, `summary`?): `in_litigation` → `closed`.
+
+    Amounts are decimal strings in yuan (`"2100.00"`); an insurer may assess and pay any
+    party's loss (the other vehicle's insurer pays first). Every event goes into the
+    case's timeline with actor `partner:<your id>`.
+
+    Answers: 200 `{"status": "applied", "case_version"}`; 200 `{"status": "duplicate"}`
+    for a `webhook-id` already applied (nothing changes: retry freely). 404 for a case
+    that does not concern you; 409 when the event does not fit the case's status (nothing
+    is recorded: send it again once it does); 422 for an invalid body, a type your kind
+    of partner does not send, or a party the case does not have.
+    """
+    settings: Settings = request.app.state.settings
+    body = await _read_body(request, limit=settings.max_body_bytes)
+    partner, message_id = await service.authenticate_partner(
+        session, partner_id, body=body, headers=request.headers, now=utc_now()
+    )
+    event = service.parse_event(body)
+    return await service.apply_partner_event(session, partner, webhook_id=message_id, event=event)
+
+
+async def _read_body(request: Request, *, limit: int) -> bytes:
+    """The exact bytes that were signed, refusing (before reading them all) more than
+    ``limit``: anyone may call this route, a signature is checked only afterwards."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"The body may be at most {limit} bytes.")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"The body may be at most {limit} bytes.")
+        chunks.append(chunk)
+    return b"".join(chunks)

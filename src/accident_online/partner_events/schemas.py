@@ -1,0 +1,182 @@
+"""The events partners send (CONTRACT.md "Webhooks", inbound), one model per type.
+
+Unknown fields are ignored (a partner adding fields must not break its integration);
+missing or invalid known fields are a 422.
+"""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+)
+
+Money = Annotated[
+    Decimal,
+    Field(
+        ge=0,
+        le=100_000_000,
+        decimal_places=2,
+        description="Yuan, a decimal string with two places.",
+        examples=["2100.00"],
+    ),
+    # After the checks: "5000" is stored and shown as "5000.00", "5000.123" is refused.
+    AfterValidator(lambda amount: amount.quantize(Decimal("0.01"))),
+]
+PartyIndex = Annotated[
+    int, Field(ge=0, le=19, description="The party's index in the case (0 = first vehicle).")
+]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+
+
+class EventData(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    case_id: uuid.UUID
+
+
+class ClaimOpenedData(EventData):
+    party: PartyIndex | None = None
+    claim_number: ShortText | None = None
+
+
+class ClaimAssessedData(EventData):
+    party: PartyIndex
+    assessed_loss: Money
+    claim_number: ShortText | None = None
+
+
+class ClaimPaidData(EventData):
+    party: PartyIndex
+    amount: Money = Field(description="Paid towards this party's loss; added to earlier payments.")
+    claim_number: ShortText | None = None
+
+
+class MediationAgreedData(EventData):
+    agreement: LongText | None = Field(default=None, description="What the parties agreed.")
+
+
+class MediationFailedData(EventData):
+    reason: LongText | None = None
+
+
+class LawsuitFiledData(EventData):
+    docket_number: ShortText | None = Field(default=None, description="The court's case number.")
+
+
+class JudgmentIssuedData(EventData):
+    docket_number: ShortText | None = None
+    summary: LongText | None = None
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    timestamp: AwareDatetime = Field(description="When the partner says it happened.")
+
+
+class ClaimOpened(_Event):
+    type: Literal["claim.opened"]
+    data: ClaimOpenedData
+
+
+class ClaimAssessed(_Event):
+    type: Literal["claim.assessed"]
+    data: ClaimAssessedData
+
+
+class ClaimPaid(_Event):
+    type: Literal["claim.paid"]
+    data: ClaimPaidData
+
+
+class MediationAgreed(_Event):
+    type: Literal["mediation.agreed"]
+    data: MediationAgreedData
+
+
+class MediationFailed(_Event):
+    type: Literal["mediation.failed"]
+    data: MediationFailedData
+
+
+class LawsuitFiled(_Event):
+    type: Literal["lawsuit.filed"]
+    data: LawsuitFiledData
+
+
+class JudgmentIssued(_Event):
+    type: Literal["judgment.issued"]
+    data: JudgmentIssuedData
+
+
+PartnerEvent = Annotated[
+    ClaimOpened
+    | ClaimAssessed
+    | ClaimPaid
+    | MediationAgreed
+    | MediationFailed
+    | LawsuitFiled
+    | JudgmentIssued,
+    Field(discriminator="type"),
+]
+PARTNER_EVENT: TypeAdapter[PartnerEvent] = TypeAdapter(PartnerEvent)
+
+EXAMPLE = {
+    "type": "claim.assessed",
+    "timestamp": "2026-11-28T10:15:00+08:00",
+    "data": {
+        "case_id": "0b0c6f5e-9d0a-4f7e-8a55-2f3f2d4b1c9a",
+        "party": 1,
+        "assessed_loss": "5000.00",
+        "claim_number": "PICC-LC-2026-001234",
+    },
+}
+
+
+def request_body_schema() -> dict[str, Any]:
+    """The JSON schema of an event, self-contained (no $defs), for the OpenAPI document.
+
+    The route reads the raw body itself (the signature covers the exact bytes), so
+    FastAPI cannot derive this from a body parameter.
+    """
+    schema = PARTNER_EVENT.json_schema()
+    definitions = schema.pop("$defs", {})
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                return inline(definitions[ref.removeprefix("#/$defs/")])
+            return {key: inline(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [inline(item) for item in node]
+        return node
+
+    inlined: dict[str, Any] = inline(schema)
+    inlined.pop("discriminator", None)  # its mapping points into the dropped $defs
+    inlined["examples"] = [EXAMPLE]
+    return inlined
+
+
+class InboundEventResult(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"status": "applied", "case_version": 14}]}
+    )
+
+    status: Literal["applied", "duplicate"] = Field(
+        description="`duplicate`: this webhook-id was applied before; nothing changed now."
+    )
+    case_version: int | None = Field(
+        default=None, description="The case's version after the event (when applied)."
+    )

@@ -1,0 +1,274 @@
+"""Applying the signed events partners send: verify, deduplicate, check, change the case.
+
+Order matters: the signature is checked on the raw bytes before anything is parsed;
+the webhook-id is recorded (ON CONFLICT DO NOTHING) before the case is touched, in the
+same transaction as the effect, so a replay, even a concurrent one, finds the row and
+changes nothing; and an event that does not fit rolls back together with that row, so
+the partner may send it again once the case is ready for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import Table
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from accident_online.auth.service import principal_for_partner
+from accident_online.cases import repository as cases_repository
+from accident_online.cases.service import append_event, load_visible_case, transition
+from accident_online.decisions.schemas import Resolution
+from accident_online.kit.problems import ProblemErrorItem, ValidationFailed
+from accident_online.kit.signing import InvalidSignature, verify
+from accident_online.kit.time import utc_now
+from accident_online.models.case import Case, CaseParty, CaseStatus
+from accident_online.models.partner import Partner, PartnerKind
+from accident_online.models.webhook import InboundEvent
+from accident_online.partner_events.exceptions import (
+    EventDoesNotFitCase,
+    EventTypeNotForPartner,
+    InvalidWebhookSignature,
+    PartyNotInCase,
+)
+from accident_online.partner_events.schemas import (
+    PARTNER_EVENT,
+    ClaimAssessed,
+    ClaimOpened,
+    ClaimPaid,
+    InboundEventResult,
+    JudgmentIssued,
+    LawsuitFiled,
+    MediationAgreed,
+    MediationFailed,
+    PartnerEvent,
+)
+from accident_online.partners import repository as partners_repository
+from accident_online.partners.service import webhook_secrets
+
+S = CaseStatus
+
+# CONTRACT.md "Webhooks", inbound: which partner kind sends which types.
+EVENT_TYPES_BY_KIND: Mapping[PartnerKind, frozenset[str]] = {
+    PartnerKind.insurer: frozenset({"claim.opened", "claim.assessed", "claim.paid"}),
+    PartnerKind.mediation: frozenset({"mediation.agreed", "mediation.failed"}),
+    PartnerKind.court: frozenset({"lawsuit.filed", "judgment.issued"}),
+    PartnerKind.app: frozenset(),
+}
+
+# Insurers handle a claim once liability is decided (DOMAIN.md "Claim calculation"
+# rests on the decision) and until the case is closed; a disputed case still has
+# losses to assess, whoever ends up deciding the liability.
+_CLAIMS_OPEN = frozenset({S.decided, S.accepted, S.disputed, S.in_mediation, S.in_litigation})
+
+# Which statuses each event fits; any other → 409 and nothing changes.
+APPLIES_IN: Mapping[str, frozenset[CaseStatus]] = {
+    "claim.opened": _CLAIMS_OPEN,
+    "claim.assessed": _CLAIMS_OPEN,
+    # Payment settles the claim only when everybody accepted the decision: in a dispute
+    # the mediation agreement or the judgment decides what is owed and closes the case.
+    "claim.paid": frozenset({S.accepted}),
+    "mediation.agreed": frozenset({S.in_mediation}),
+    "mediation.failed": frozenset({S.in_mediation}),
+    "lawsuit.filed": frozenset({S.in_litigation}),
+    "judgment.issued": frozenset({S.in_litigation}),
+}
+
+MAX_WEBHOOK_ID_LENGTH = 128  # inbound_events.webhook_id
+
+
+async def authenticate_partner(
+    session: AsyncSession,
+    partner_id: str,
+    *,
+    body: bytes,
+    headers: Mapping[str, str],
+    now: datetime,
+) -> tuple[Partner, str]:
+    """The partner, if the Standard Webhooks signature verifies with one of its secrets
+    (the previous one too while a rotation runs), and the message's webhook-id."""
+    partner = await partners_repository.get_partner(session, partner_id)
+    if partner is None:
+        # The same answer as a bad signature: the path reveals no partner ids.
+        raise InvalidWebhookSignature()
+    try:
+        verify(webhook_secrets(partner, now=now), body=body, headers=headers)
+    except InvalidSignature as error:
+        raise InvalidWebhookSignature() from error
+    webhook_id = headers["webhook-id"]
+    if len(webhook_id) > MAX_WEBHOOK_ID_LENGTH:
+        raise ValidationFailed(
+            errors=[
+                ProblemErrorItem(
+                    loc=["header", "webhook-id"],
+                    msg=f"at most {MAX_WEBHOOK_ID_LENGTH} characters",
+                )
+            ]
+        )
+    return partner, webhook_id
+
+
+def parse_event(body: bytes) -> PartnerEvent:
+    """The event, validated; a 422 listing every invalid field otherwise."""
+    try:
+        return PARTNER_EVENT.validate_json(body)
+    except ValidationError as error:
+        raise ValidationFailed(
+            errors=[
+                ProblemErrorItem(
+                    loc=["body", *_field_path(item["loc"])],
+                    msg=str(item["msg"]).removeprefix("Value error, "),
+                    type=item["type"],
+                )
+                for item in error.errors(include_url=False)
+            ]
+        ) from error
+
+
+def _field_path(loc: tuple[int | str, ...]) -> list[int | str]:
+    # A discriminated union puts the tag first ("claim.paid", "data", "amount").
+    if loc and loc[0] in APPLIES_IN:
+        loc = loc[1:]
+    return [part if isinstance(part, int) else str(part) for part in loc]
+
+
+async def apply_partner_event(
+    session: AsyncSession, partner: Partner, *, webhook_id: str, event: PartnerEvent
+) -> InboundEventResult:
+    if event.type not in EVENT_TYPES_BY_KIND[PartnerKind(partner.kind)]:
+        raise EventTypeNotForPartner(
+            f"A {partner.kind} partner does not send {event.type} events.",
+            errors=[ProblemErrorItem(loc=["body", "type"], msg="not accepted from this partner")],
+        )
+    if not await _record_once(session, partner, webhook_id=webhook_id, event=event):
+        return InboundEventResult(status="duplicate")
+    principal = principal_for_partner(partner)
+    # Another partner's case is answered 404, exactly like one that does not exist.
+    case = await load_visible_case(session, principal, event.data.case_id, for_update=True)
+    party = await _party_named_in(session, case, event)
+    allowed = APPLIES_IN[event.type]
+    if case.status not in allowed:
+        raise EventDoesNotFitCase(
+            f"{event.type} applies to a case that is "
+            f"{' or '.join(sorted(s.value for s in allowed))}; this case is {case.status}. "
+            "Nothing was changed; send it again once the case is there."
+        )
+    actor = principal.subject
+    data = _timeline_data(event, webhook_id)
+    match event:
+        case ClaimOpened() | LawsuitFiled():
+            await append_event(session, case, type=event.type, actor=actor, data=data)
+        case ClaimAssessed():
+            assert party is not None
+            if party.assessed_loss is not None:
+                data["replaces"] = str(party.assessed_loss)
+            party.assessed_loss = event.data.assessed_loss
+            session.add(party)
+            await append_event(session, case, type=event.type, actor=actor, data=data)
+        case ClaimPaid():
+            assert party is not None
+            await _record_payment(session, case, party, event.data.amount, actor, data)
+        case MediationAgreed() | JudgmentIssued():
+            await append_event(session, case, type=event.type, actor=actor, data=data)
+            await transition(
+                session,
+                case,
+                S.closed,
+                actor=actor,
+                event_type="case.closed",
+                data={"reason": event.type.replace(".", "_")},
+            )
+        case MediationFailed():
+            await append_event(session, case, type=event.type, actor=actor, data=data)
+            # Mediation failed: the court decides (cases.state: in_mediation → in_litigation);
+            # the resolution makes the case visible to the court, the event notifies it.
+            case.resolution = Resolution.litigation.value
+            await transition(
+                session,
+                case,
+                S.in_litigation,
+                actor=actor,
+                event_type="case.litigation_requested",
+                data={"reason": "mediation_failed"},
+            )
+    await session.flush()
+    return InboundEventResult(status="applied", case_version=case.version)
+
+
+async def _record_once(
+    session: AsyncSession, partner: Partner, *, webhook_id: str, event: PartnerEvent
+) -> bool:
+    """Records the webhook-id; False if it was recorded before (or is being, concurrently:
+    the insert then waits for that transaction and finds the row if it commits)."""
+    table: Table = InboundEvent.__table__  # type: ignore[attr-defined]
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    result = await session.exec(
+        insert(table)
+        .values(
+            partner_id=partner.id,
+            webhook_id=webhook_id,
+            type=event.type,
+            case_id=str(event.data.case_id),
+            received_at=utc_now(),
+        )
+        .on_conflict_do_nothing(index_elements=[table.c.partner_id, table.c.webhook_id])
+    )
+    return bool(result.rowcount == 1)
+
+
+async def _party_named_in(
+    session: AsyncSession, case: Case, event: PartnerEvent
+) -> CaseParty | None:
+    index = getattr(event.data, "party", None)
+    if index is None:
+        return None
+    parties = (await cases_repository.parties_of(session, [case.id]))[case.id]
+    for party in parties:
+        if party.index == index:
+            return party
+    raise PartyNotInCase(
+        f"The case has parties 0 to {len(parties) - 1}; there is no party {index}.",
+        errors=[ProblemErrorItem(loc=["body", "data", "party"], msg="no such party in the case")],
+    )
+
+
+async def _record_payment(
+    session: AsyncSession,
+    case: Case,
+    party: CaseParty,
+    amount: Decimal,
+    actor: str,
+    data: dict[str, Any],
+) -> None:
+    """Adds a payment to the party's total; once every party was paid, the case closes.
+
+    Several payments may go to one party (compulsory then commercial insurance, or
+    two insurers under 无责代赔), hence a running total. A party with nothing to be paid
+    is settled by a claim.paid of 0.00.
+    """
+    party.paid_amount = (party.paid_amount or Decimal("0.00")) + amount
+    session.add(party)
+    data["paid_total"] = str(party.paid_amount)
+    await append_event(session, case, type="claim.paid", actor=actor, data=data)
+    parties = (await cases_repository.parties_of(session, [case.id]))[case.id]
+    if all(p.paid_amount is not None for p in parties):
+        await transition(
+            session,
+            case,
+            S.closed,
+            actor=actor,
+            event_type="case.closed",
+            data={"reason": "claims_paid"},
+        )
+
+
+def _timeline_data(event: PartnerEvent, webhook_id: str) -> dict[str, Any]:
+    data: dict[str, Any] = event.data.model_dump(
+        mode="json", exclude={"case_id"}, exclude_none=True
+    )
+    return {**data, "webhook_id": webhook_id, "sent_at": event.timestamp.isoformat()}

@@ -1,0 +1,659 @@
+"""POST /v1/webhooks/{partner_id}: signed partner events, their effects, replays and refusals.
+
+Signatures are made with the standardwebhooks package itself, not with our own code, so
+that these tests check compatibility with what partners' libraries send.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from sqlmodel import select
+from standardwebhooks import Webhook
+
+from accident_online.auth.principal import Principal
+from accident_online.kit.time import utc_now
+from accident_online.models.partner import Partner
+from accident_online.models.user import Role
+from accident_online.models.webhook import InboundEvent, WebhookMessage
+
+DECISION = {
+    "liabilities": [{"party": 0, "grade": "primary"}, {"party": 1, "grade": "secondary"}],
+    "facts": "甲车未按规定让行，与乙车发生刮擦，两车受损。",
+    "legal_basis": "《道路交通安全法》第三十八条；《道路交通事故处理程序规定》第六十条",
+}
+
+
+def event(type_: str, case_id: str, **data: Any) -> dict[str, Any]:
+    return {
+        "type": type_,
+        "timestamp": datetime.now(UTC).isoformat(),
+        "data": {"case_id": case_id, **data},
+    }
+
+
+def signed(
+    secret: str,
+    body: dict[str, Any] | bytes,
+    *,
+    msg_id: str | None = None,
+    at: datetime | None = None,
+) -> tuple[bytes, dict[str, str]]:
+    """The body and Standard Webhooks headers, as a partner's library makes them."""
+    payload = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode()
+    msg_id = msg_id or f"evt_{uuid.uuid4().hex}"
+    at = at or datetime.now(UTC)
+    signature = Webhook(secret).sign(msg_id, at, payload.decode())
+    return payload, {
+        "content-type": "application/json",
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(int(at.timestamp())),
+        "webhook-signature": signature,
+    }
+
+
+class Partners:
+    """The partner systems of these tests and a way to send as each of them."""
+
+    def __init__(self, client: httpx.AsyncClient, secrets: dict[str, str]) -> None:
+        self.client = client
+        self.secrets = secrets
+
+    async def send(
+        self,
+        partner_id: str,
+        body: dict[str, Any] | bytes,
+        *,
+        msg_id: str | None = None,
+        secret: str | None = None,
+        at: datetime | None = None,
+    ) -> httpx.Response:
+        payload, headers = signed(secret or self.secrets[partner_id], body, msg_id=msg_id, at=at)
+        return await self.client.post(
+            f"/v1/webhooks/{partner_id}", content=payload, headers=headers
+        )
+
+
+@pytest.fixture
+async def partners(client, admin_headers, app_headers, make_partner) -> Partners:  # type: ignore[no-untyped-def]
+    """Insurers of both parties (PICC, CPIC), another insurer, mediation and the court.
+
+    Registered before any report is filed, so that the parties' insurers are connected.
+    The court has an endpoint, to see it notified.
+    """
+    secrets = {
+        "picc": (await make_partner("picc", kind="insurer", insurer_codes=["PICC"])).webhook_secret,
+        "cpic": (await make_partner("cpic", kind="insurer", insurer_codes=["CPIC"])).webhook_secret,
+        "paic": (await make_partner("paic", kind="insurer", insurer_codes=["PAIC"])).webhook_secret,
+        "mediation-lc": (await make_partner("mediation-lc", kind="mediation")).webhook_secret,
+    }
+    court = await client.post(
+        "/v1/partners",
+        json={
+            "id": "court-lc",
+            "kind": "court",
+            "name": "聊城市东昌府区人民法院",
+            "webhook_url": "http://127.0.0.1:9/court",
+        },
+        headers=admin_headers,
+    )
+    assert court.status_code == 201, court.text
+    secrets["court-lc"] = court.json()["webhook_secret"]
+    return Partners(client, secrets)
+
+
+@pytest.fixture
+def decided_case(client, partners, queued_case, make_officer):  # type: ignore[no-untyped-def]
+    async def make() -> dict[str, Any]:
+        officer = await make_officer(f"officer.{uuid.uuid4().hex[:8]}")
+        case = await queued_case()
+        version = (
+            await client.post(f"/v1/cases/{case['id']}/claim", headers=officer.headers)
+        ).json()["version"]
+        decided = await client.post(
+            f"/v1/cases/{case['id']}/decision", json=DECISION, headers=officer.with_version(version)
+        )
+        assert decided.status_code == 200, decided.text
+        return decided.json()
+
+    return make
+
+
+@pytest.fixture
+def case_in(client, app_headers, decided_case):  # type: ignore[no-untyped-def]
+    """A case brought to accepted, in_mediation or in_litigation by the parties' answers."""
+
+    async def make(status: str) -> dict[str, Any]:
+        case = await decided_case()
+        answers = {
+            "accepted": [(0, True, "insurer_claim"), (1, True, "insurer_claim")],
+            "in_mediation": [(1, False, "mediation")],
+            "in_litigation": [(1, False, "litigation")],
+        }[status]
+        for party, accepts, resolution in answers:
+            answered = await client.post(
+                f"/v1/cases/{case['id']}/responses",
+                json={"party": party, "accepts": accepts, "resolution": resolution},
+                headers=app_headers,
+            )
+        assert answered.json()["status"] == status, answered.text
+        return answered.json()
+
+    return make
+
+
+async def read(client, admin_headers, case_id) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    return (await client.get(f"/v1/cases/{case_id}", headers=admin_headers)).json()
+
+
+async def timeline(client, admin_headers, case_id) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+    response = await client.get(f"/v1/cases/{case_id}/events?limit=200", headers=admin_headers)
+    return response.json()["items"]
+
+
+async def inbound_rows(session, webhook_id: str) -> list[InboundEvent]:  # type: ignore[no-untyped-def]
+    rows = await session.exec(select(InboundEvent).where(InboundEvent.webhook_id == webhook_id))
+    return list(rows.all())
+
+
+# --- effects ----------------------------------------------------------------------------
+
+
+async def test_claim_opened_is_written_to_the_timeline(
+    client, admin_headers, partners, decided_case, session
+) -> None:
+    case = await decided_case()
+
+    response = await partners.send(
+        "picc",
+        event("claim.opened", case["id"], party=1, claim_number="PICC-LC-2026-0001"),
+        msg_id="evt_opened_1",
+    )
+    record = await read(client, admin_headers, case["id"])
+    last = (await timeline(client, admin_headers, case["id"]))[-1]
+
+    assert response.status_code == 200, response.text
+    assert response.json() == {"status": "applied", "case_version": case["version"] + 1}
+    assert record["status"] == "decided"
+    assert record["version"] == case["version"] + 1
+    assert last["type"] == "claim.opened"
+    assert last["actor"] == "partner:picc"
+    assert last["data"]["party"] == 1
+    assert last["data"]["claim_number"] == "PICC-LC-2026-0001"
+    assert last["data"]["webhook_id"] == "evt_opened_1"
+    rows = await inbound_rows(session, "evt_opened_1")
+    assert [(r.partner_id, r.type, r.case_id) for r in rows] == [
+        ("picc", "claim.opened", case["id"])
+    ]
+
+
+async def test_claim_assessed_sets_the_partys_loss(
+    client, admin_headers, app_headers, partners, decided_case
+) -> None:
+    case = await decided_case()
+
+    first = await partners.send(
+        "picc", event("claim.assessed", case["id"], party=1, assessed_loss="5000")
+    )
+    second = await partners.send(
+        "cpic", event("claim.assessed", case["id"], party=0, assessed_loss="3000.00")
+    )
+    again = await partners.send(
+        "cpic", event("claim.assessed", case["id"], party=0, assessed_loss="3100.50")
+    )
+    record = await read(client, admin_headers, case["id"])
+    events = await timeline(client, admin_headers, case["id"])
+    settlement = (
+        await client.get(f"/v1/cases/{case['id']}/settlement", headers=app_headers)
+    ).json()
+
+    assert [r.status_code for r in (first, second, again)] == [200, 200, 200]
+    assert [p["assessed_loss"] for p in record["parties"]] == ["3100.50", "5000.00"]
+    assert record["status"] == "decided"
+    assessed = [e for e in events if e["type"] == "claim.assessed"]
+    assert [(e["actor"], e["data"]["party"], e["data"]["assessed_loss"]) for e in assessed] == [
+        ("partner:picc", 1, "5000.00"),
+        ("partner:cpic", 0, "3000.00"),
+        ("partner:cpic", 0, "3100.50"),
+    ]
+    assert assessed[-1]["data"]["replaces"] == "3000.00"
+    assert settlement["awaiting_assessment"] == []
+
+
+async def test_claim_paid_by_every_party_closes_an_accepted_case(
+    client, admin_headers, partners, case_in
+) -> None:
+    case = await case_in("accepted")
+
+    compulsory = await partners.send(
+        "picc", event("claim.paid", case["id"], party=1, amount="2000.00")
+    )
+    commercial = await partners.send("picc", event("claim.paid", case["id"], party=1, amount="100"))
+    between = await read(client, admin_headers, case["id"])
+    last = await partners.send("cpic", event("claim.paid", case["id"], party=0, amount="300.00"))
+    record = await read(client, admin_headers, case["id"])
+    events = await timeline(client, admin_headers, case["id"])
+
+    assert [r.status_code for r in (compulsory, commercial, last)] == [200, 200, 200]
+    assert between["status"] == "accepted"
+    assert [p["paid_amount"] for p in between["parties"]] == [None, "2100.00"]
+    assert record["status"] == "closed"
+    assert record["closed_at"] is not None
+    assert [p["paid_amount"] for p in record["parties"]] == ["300.00", "2100.00"]
+    assert last.json()["case_version"] == record["version"]
+    assert [(e["type"], e["actor"]) for e in events[-4:]] == [
+        ("claim.paid", "partner:picc"),
+        ("claim.paid", "partner:picc"),
+        ("claim.paid", "partner:cpic"),
+        ("case.closed", "partner:cpic"),
+    ]
+    assert events[-3]["data"]["paid_total"] == "2100.00"
+    assert events[-1]["data"]["from"] == "accepted"
+
+
+async def test_mediation_agreed_closes_the_case(client, admin_headers, partners, case_in) -> None:
+    case = await case_in("in_mediation")
+
+    response = await partners.send(
+        "mediation-lc", event("mediation.agreed", case["id"], agreement="乙方赔偿甲方 800 元。")
+    )
+    record = await read(client, admin_headers, case["id"])
+    events = await timeline(client, admin_headers, case["id"])
+
+    assert response.status_code == 200, response.text
+    assert record["status"] == "closed"
+    assert [(e["type"], e["actor"]) for e in events[-2:]] == [
+        ("mediation.agreed", "partner:mediation-lc"),
+        ("case.closed", "partner:mediation-lc"),
+    ]
+    assert events[-2]["data"]["agreement"] == "乙方赔偿甲方 800 元。"
+
+
+async def test_mediation_failed_goes_to_court_which_is_notified_and_then_judges(
+    client, admin_headers, partners, case_in, session
+) -> None:
+    case = await case_in("in_mediation")
+
+    failed = await partners.send(
+        "mediation-lc", event("mediation.failed", case["id"], reason="双方对损失金额分歧较大")
+    )
+    record = await read(client, admin_headers, case["id"])
+    notified = (
+        await session.exec(
+            select(WebhookMessage).where(
+                WebhookMessage.case_id == case["id"],
+                WebhookMessage.event_type == "case.litigation_requested",
+            )
+        )
+    ).all()
+    filed = await partners.send(
+        "court-lc", event("lawsuit.filed", case["id"], docket_number="(2026)鲁1502民初1234号")
+    )
+    judged = await partners.send(
+        "court-lc", event("judgment.issued", case["id"], summary="乙方承担次要责任。")
+    )
+    closed = await read(client, admin_headers, case["id"])
+    events = await timeline(client, admin_headers, case["id"])
+
+    assert failed.status_code == 200, failed.text
+    assert record["status"] == "in_litigation"
+    assert record["resolution"] == "litigation"
+    assert [(m.partner_id, m.case_version) for m in notified] == [("court-lc", record["version"])]
+    assert filed.status_code == 200, filed.text
+    assert judged.status_code == 200, judged.text
+    assert closed["status"] == "closed"
+    assert [(e["type"], e["actor"]) for e in events[-5:]] == [
+        ("mediation.failed", "partner:mediation-lc"),
+        ("case.litigation_requested", "partner:mediation-lc"),
+        ("lawsuit.filed", "partner:court-lc"),
+        ("judgment.issued", "partner:court-lc"),
+        ("case.closed", "partner:court-lc"),
+    ]
+    assert events[-3]["data"]["docket_number"] == "(2026)鲁1502民初1234号"
+
+
+# --- replays ----------------------------------------------------------------------------
+
+
+async def test_a_replayed_webhook_id_changes_nothing(
+    client, admin_headers, partners, case_in, session
+) -> None:
+    case = await case_in("accepted")
+    body = event("claim.paid", case["id"], party=0, amount="300.00")
+
+    first = await partners.send("cpic", body, msg_id="evt_paid_once")
+    replay = await partners.send("cpic", body, msg_id="evt_paid_once")
+    record = await read(client, admin_headers, case["id"])
+    events = await timeline(client, admin_headers, case["id"])
+
+    assert first.json()["status"] == "applied"
+    assert replay.status_code == 200
+    assert replay.json() == {"status": "duplicate"}
+    assert record["parties"][0]["paid_amount"] == "300.00"
+    assert record["version"] == first.json()["case_version"]
+    assert [e["type"] for e in events].count("claim.paid") == 1
+    assert len(await inbound_rows(session, "evt_paid_once")) == 1
+
+
+async def test_the_same_webhook_id_from_another_partner_is_another_event(
+    client, admin_headers, partners, decided_case
+) -> None:
+    case = await decided_case()
+
+    picc = await partners.send("picc", event("claim.opened", case["id"]), msg_id="evt_1")
+    cpic = await partners.send("cpic", event("claim.opened", case["id"]), msg_id="evt_1")
+
+    assert picc.json()["status"] == cpic.json()["status"] == "applied"
+
+
+async def test_ten_concurrent_replays_apply_once(committed_app, report_body, png) -> None:
+    from accident_online.auth.service import issue_access_token
+
+    key = committed_app.state.jwt_key
+
+    def bearer(principal: Principal) -> dict[str, str]:
+        return {
+            "Authorization": "Bearer "
+            + issue_access_token(principal, key=key, ttl_seconds=600).access_token
+        }
+
+    admin = bearer(Principal(subject="user:test-admin", role=Role.admin))
+    app = bearer(Principal(subject="partner:app-lc", role=Role.app, partner_id="app-lc"))
+    transport = httpx.ASGITransport(app=committed_app, client=("127.0.0.1", 1))
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        secrets = {}
+        for partner in (
+            {"id": "app-lc", "kind": "app", "name": "App"},
+            {"id": "picc", "kind": "insurer", "name": "PICC", "insurer_codes": ["PICC"]},
+            {"id": "cpic", "kind": "insurer", "name": "CPIC", "insurer_codes": ["CPIC"]},
+        ):
+            created = await client.post("/v1/partners", json=partner, headers=admin)
+            assert created.status_code == 201, created.text
+            secrets[partner["id"]] = created.json()["webhook_secret"]
+        user = await client.post(
+            "/v1/admin/users",
+            json={
+                "username": "officer.zhao",
+                "password": "a-long-enough-password",
+                "role": "officer",
+                "center_id": "dongchangfu",
+            },
+            headers=admin,
+        )
+        officer = bearer(
+            Principal(
+                subject=f"user:{user.json()['id']}", role=Role.officer, center_id="dongchangfu"
+            )
+        )
+        case = (
+            await client.post(
+                "/v1/reports", json=report_body(), headers={**app, "Idempotency-Key": "k1"}
+            )
+        ).json()
+        photos = [("overview_front", None), ("overview_rear", None), ("collision_point", None)]
+        for number, (kind, party) in enumerate([*photos, ("plate", 0), ("plate", 1)]):
+            data = {"kind": kind} if party is None else {"kind": kind, "party": str(party)}
+            uploaded = await client.post(
+                f"/v1/cases/{case['id']}/evidence",
+                data=data,
+                files={"file": (f"{kind}.png", png(number + 1), "image/png")},
+                headers=app,
+            )
+            assert uploaded.status_code == 201, uploaded.text
+        claimed = await client.post(f"/v1/cases/{case['id']}/claim", headers=officer)
+        decided = await client.post(
+            f"/v1/cases/{case['id']}/decision",
+            json=DECISION,
+            headers={**officer, "If-Match": f'"{claimed.json()["version"]}"'},
+        )
+        assert decided.status_code == 200, decided.text
+        for party in (0, 1):
+            accepted = await client.post(
+                f"/v1/cases/{case['id']}/responses",
+                json={"party": party, "accepts": True, "resolution": "insurer_claim"},
+                headers=app,
+            )
+        assert accepted.json()["status"] == "accepted"
+
+        payload, headers = signed(
+            secrets["picc"],
+            event("claim.paid", case["id"], party=1, amount="2000.00"),
+            msg_id="evt_concurrent",
+        )
+        responses = await asyncio.gather(
+            *(client.post("/v1/webhooks/picc", content=payload, headers=headers) for _ in range(10))
+        )
+        record = (await client.get(f"/v1/cases/{case['id']}", headers=admin)).json()
+        events = (
+            await client.get(f"/v1/cases/{case['id']}/events?limit=200", headers=admin)
+        ).json()["items"]
+
+    assert [r.status_code for r in responses] == [200] * 10, [r.text for r in responses]
+    assert sorted(r.json()["status"] for r in responses) == ["applied"] + ["duplicate"] * 9
+    assert record["parties"][1]["paid_amount"] == "2000.00"
+    assert [e["type"] for e in events].count("claim.paid") == 1
+
+
+# --- refusals ---------------------------------------------------------------------------
+
+
+async def test_bad_signatures_are_401_problems_and_change_nothing(
+    client, admin_headers, partners, decided_case
+) -> None:
+    case = await decided_case()
+    body = event("claim.opened", case["id"])
+    payload, good = signed(partners.secrets["picc"], body)
+    other_secret = partners.secrets["cpic"]
+
+    attempts = {
+        "no headers": ("picc", payload, {"content-type": "application/json"}),
+        "no signature": (
+            "picc",
+            payload,
+            {k: v for k, v in good.items() if k != "webhook-signature"},
+        ),
+        "garbage signature": ("picc", payload, {**good, "webhook-signature": "garbage"}),
+        "not base64": ("picc", payload, {**good, "webhook-signature": "v1,%%%not-base64%%%"}),
+        "other version": ("picc", payload, {**good, "webhook-signature": "v2,AAAA"}),
+        "bad timestamp": ("picc", payload, {**good, "webhook-timestamp": "yesterday"}),
+        "wrong secret": ("picc", *signed(other_secret, body)),
+        "tampered body": ("picc", payload.replace(b"claim.opened", b"claim.opened "), good),
+        "stale": (
+            "picc",
+            *signed(partners.secrets["picc"], body, at=utc_now() - timedelta(minutes=6)),
+        ),
+        "future": (
+            "picc",
+            *signed(partners.secrets["picc"], body, at=utc_now() + timedelta(minutes=6)),
+        ),
+        "unknown partner": ("nobody", payload, good),
+        "not utf-8": ("picc", b"\xff\xfe", good),
+    }
+    results = {
+        name: await client.post(f"/v1/webhooks/{partner_id}", content=data, headers=headers)
+        for name, (partner_id, data, headers) in attempts.items()
+    }
+    record = await read(client, admin_headers, case["id"])
+
+    for name, response in results.items():
+        assert response.status_code == 401, (name, response.text)
+        assert response.headers["content-type"] == "application/problem+json", name
+        assert response.json()["code"] == "invalid-signature", name
+    assert record["version"] == case["version"]
+
+
+async def test_a_type_this_partner_kind_does_not_send_is_422(partners, decided_case) -> None:
+    case = await decided_case()
+
+    insurer = await partners.send("picc", event("mediation.agreed", case["id"]))
+    court = await partners.send("court-lc", event("claim.opened", case["id"]))
+    unknown = await partners.send("picc", event("claim.denied", case["id"]))
+
+    assert insurer.status_code == court.status_code == 422
+    assert insurer.json()["code"] == "event-type-not-accepted"
+    assert court.json()["code"] == "event-type-not-accepted"
+    assert unknown.status_code == 422
+    assert unknown.json()["code"] == "validation-error"
+
+
+@pytest.mark.parametrize(
+    ("body", "loc"),
+    [
+        (b"{not json", ["body"]),
+        ({"type": "claim.assessed", "timestamp": "2026-11-28T10:00:00+08:00"}, ["body", "data"]),
+        ({"type": "claim.assessed", "timestamp": "now", "data": {}}, ["body", "timestamp"]),
+        ("assessed_loss=12.345", ["body", "data", "assessed_loss"]),
+        ("assessed_loss=-1.00", ["body", "data", "assessed_loss"]),
+        ("party=-1", ["body", "data", "party"]),
+        ("case_id=nope", ["body", "data", "case_id"]),
+    ],
+)
+async def test_a_malformed_event_is_a_422_problem(partners, decided_case, body, loc) -> None:
+    case = await decided_case()
+    if isinstance(body, str):
+        field, value = body.split("=")
+        body = event("claim.assessed", case["id"], party=0, assessed_loss="100.00")
+        body["data"][field] = int(value) if field == "party" else value
+
+    response = await partners.send("picc", body)
+
+    assert response.status_code == 422, response.text
+    assert response.json()["code"] == "validation-error"
+    assert loc in [error["loc"] for error in response.json()["errors"]]
+
+
+async def test_a_case_that_does_not_concern_the_partner_is_404(
+    client, admin_headers, partners, decided_case, session
+) -> None:
+    case = await decided_case()
+
+    other_insurer = await partners.send("paic", event("claim.opened", case["id"]), msg_id="e404")
+    mediation = await partners.send("mediation-lc", event("mediation.agreed", case["id"]))
+    no_case = await partners.send("picc", event("claim.opened", str(uuid.uuid4())))
+    record = await read(client, admin_headers, case["id"])
+
+    for response in (other_insurer, mediation, no_case):
+        assert response.status_code == 404, response.text
+        assert response.json()["code"] == "case-not-found"
+    assert record["version"] == case["version"]
+    assert await inbound_rows(session, "e404") == []
+
+
+async def test_a_party_the_case_does_not_have_is_422(partners, decided_case) -> None:
+    case = await decided_case()
+
+    response = await partners.send(
+        "picc", event("claim.assessed", case["id"], party=2, assessed_loss="100.00")
+    )
+
+    assert response.status_code == 422
+    assert response.json()["code"] == "party-not-found"
+    assert response.json()["errors"][0]["loc"] == ["body", "data", "party"]
+
+
+async def test_an_event_that_does_not_fit_the_status_is_409_then_applies_later(
+    client, admin_headers, app_headers, partners, decided_case, session
+) -> None:
+    case = await decided_case()
+    body = event("claim.paid", case["id"], party=0, amount="300.00")
+
+    too_early = await partners.send("cpic", body, msg_id="evt_paid_early")
+    record = await read(client, admin_headers, case["id"])
+    rows = await inbound_rows(session, "evt_paid_early")
+    for party in (0, 1):
+        await client.post(
+            f"/v1/cases/{case['id']}/responses",
+            json={"party": party, "accepts": True, "resolution": "insurer_claim"},
+            headers=app_headers,
+        )
+    retried = await partners.send("cpic", body, msg_id="evt_paid_early")
+    after = await read(client, admin_headers, case["id"])
+
+    assert too_early.status_code == 409
+    assert too_early.json()["code"] == "event-not-applicable"
+    assert record["version"] == case["version"]
+    assert record["parties"][0]["paid_amount"] is None
+    assert rows == []
+    assert retried.status_code == 200
+    assert retried.json()["status"] == "applied"
+    assert after["parties"][0]["paid_amount"] == "300.00"
+    assert after["status"] == "accepted"
+
+
+async def test_events_that_come_too_late_are_409(client, admin_headers, partners, case_in) -> None:
+    mediated = await case_in("in_mediation")
+    litigated = await case_in("in_litigation")
+    await partners.send("mediation-lc", event("mediation.agreed", mediated["id"]))
+    await partners.send("court-lc", event("judgment.issued", litigated["id"]))
+    before = {c["id"]: await read(client, admin_headers, c["id"]) for c in (mediated, litigated)}
+
+    late = {
+        "claim.paid while in mediation": await partners.send(
+            "picc", event("claim.paid", (await case_in("in_mediation"))["id"], party=0, amount="1")
+        ),
+        "claim.opened after closing": await partners.send(
+            "picc", event("claim.opened", mediated["id"])
+        ),
+        "mediation.failed after agreement": await partners.send(
+            "mediation-lc", event("mediation.failed", mediated["id"])
+        ),
+        "lawsuit.filed after judgment": await partners.send(
+            "court-lc", event("lawsuit.filed", litigated["id"])
+        ),
+    }
+    after = {c["id"]: await read(client, admin_headers, c["id"]) for c in (mediated, litigated)}
+
+    assert {name: r.status_code for name, r in late.items()} == dict.fromkeys(late, 409)
+    assert [c["status"] for c in before.values()] == ["closed", "closed"]
+    assert [c["version"] for c in after.values()] == [c["version"] for c in before.values()]
+
+
+# --- secret rotation --------------------------------------------------------------------
+
+
+async def test_the_previous_secret_verifies_until_it_expires(
+    client, admin_headers, partners, decided_case, session
+) -> None:
+    case = await decided_case()
+    old = partners.secrets["picc"]
+
+    rotated = await client.post("/v1/partners/picc/rotate-secret", headers=admin_headers)
+    new = rotated.json()["webhook_secret"]
+    with_old = await partners.send("picc", event("claim.opened", case["id"]), secret=old)
+    with_new = await partners.send("picc", event("claim.opened", case["id"]), secret=new)
+    partner = await session.get(Partner, "picc")
+    assert partner is not None
+    partner.previous_secret_expires_at = utc_now() - timedelta(seconds=1)
+    session.add(partner)
+    await session.commit()
+    expired = await partners.send("picc", event("claim.opened", case["id"]), secret=old)
+    still_new = await partners.send("picc", event("claim.opened", case["id"]), secret=new)
+
+    assert rotated.status_code == 200
+    assert new != old
+    assert with_old.status_code == 200, with_old.text
+    assert with_new.status_code == 200, with_new.text
+    assert expired.status_code == 401
+    assert still_new.status_code == 200
+
+
+async def test_inbound_route_is_documented(client) -> None:
+    spec = (await client.get("/openapi.json")).json()
+    operation = spec["paths"]["/v1/webhooks/{partner_id}"]["post"]
+
+    assert operation["summary"]
+    assert "401" in operation["responses"]
+    assert "409" in operation["responses"]
+    assert "oneOf" in operation["requestBody"]["content"]["application/json"]["schema"]
+    assert "$defs" not in json.dumps(operation)
+    assert {p["name"] for p in operation["parameters"]} >= {
+        "webhook-id",
+        "webhook-timestamp",
+        "webhook-signature",
+    }
