@@ -1,0 +1,325 @@
+"""Scale-out on PostgreSQL: two API processes and two delivery workers on one database.
+
+Reports go in through both APIs at once, officers claim and decide through both, and a
+real receiver on 127.0.0.1 takes the webhooks. Case numbers stay unique, each case is
+held by exactly one officer, and every message is delivered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+
+from accident_online.kit.db import Database, create_engine
+from accident_online.kit.migrations import upgrade_to_head
+
+POSTGRES_ADMIN_DSN = os.environ.get(
+    "ACCIDENT_ONLINE_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+REPORTS = 120
+OFFICERS = 4
+
+
+@pytest.fixture
+async def postgres_url() -> AsyncIterator[str]:
+    """A database of its own on PostgreSQL: scale-out is PostgreSQL's job."""
+    name = f"ao_scale_{uuid.uuid4().hex[:10]}"
+    try:
+        admin = await asyncpg.connect(POSTGRES_ADMIN_DSN, timeout=5)
+    except (OSError, asyncpg.PostgresError) as error:
+        skip_or_fail = pytest.fail if os.environ.get("CI") else pytest.skip
+        skip_or_fail(f"PostgreSQL unreachable: {error}")
+        raise
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    base = POSTGRES_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def environment(url: str, var: Path, **extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "ACCIDENT_ONLINE_ENV": "test",
+        "ACCIDENT_ONLINE_DATABASE_URL": url,
+        "ACCIDENT_ONLINE_VAR_DIR": str(var),
+        "ACCIDENT_ONLINE_STORAGE_DIR": str(var / "evidence"),
+        "ACCIDENT_ONLINE_JWT_SECRET": "scale-out-" + "k" * 40,
+        "ACCIDENT_ONLINE_LOG_LEVEL": "WARNING",
+        "ACCIDENT_ONLINE_RUN_DELIVERY_WORKER": "false",
+        "ACCIDENT_ONLINE_WEBHOOK_RETRY_SCHEDULE": "[0.2, 0.5, 1, 2, 2, 2]",
+        "ACCIDENT_ONLINE_WEBHOOK_TIMEOUT_SECONDS": "2",
+        "ACCIDENT_ONLINE_RATE_LIMIT_REPORTS_PER_MINUTE": "100000",
+        "ACCIDENT_ONLINE_RATE_LIMIT_SIGN_IN_PER_MINUTE": "10000",
+        "ACCIDENT_ONLINE_PASSWORD_HASH_TIME_COST": "1",
+        "ACCIDENT_ONLINE_PASSWORD_HASH_MEMORY_KIB": "1024",
+        **extra,
+    }
+
+
+def cli(env: dict[str, str], *args: str, stdin: str = "") -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "accident_online", *args],
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+async def wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
+    async with httpx.AsyncClient() as client:
+        for _ in range(200):
+            assert process.poll() is None, "an API process died on start"
+            try:
+                if (await client.get(f"{url}/readyz")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.05)
+    raise AssertionError(f"{url} never became ready")
+
+
+def stop_all(processes: list[subprocess.Popen[bytes]]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+async def test_two_apis_and_two_workers_on_one_postgresql(
+    postgres_url, receiver, tmp_path, report_body, png
+) -> None:
+    import json
+
+    env = environment(postgres_url, tmp_path)
+    engine = create_engine(postgres_url)
+    await upgrade_to_head(engine)
+    await engine.dispose()
+    cli(env, "seed")
+    app_secret = json.loads(
+        cli(env, "partners", "add", "app-scale", "--kind", "app", "--name", "App")
+    )
+    cli(
+        env,
+        "partners",
+        "add",
+        "picc-scale",
+        "--kind",
+        "insurer",
+        "--name",
+        "PICC",
+        "--webhook-url",
+        receiver.url,
+        "--insurer-code",
+        "PICC",
+    )
+    for n in range(OFFICERS):
+        cli(
+            env,
+            "users",
+            "add",
+            f"officer{n}",
+            "--role",
+            "officer",
+            "--center",
+            "dongchangfu",
+            "--password-stdin",
+            stdin="scale-out-password\n",
+        )
+
+    ports = [free_port(), free_port()]
+    apis = [
+        subprocess.Popen(  # noqa: ASYNC220
+            [sys.executable, "-m", "accident_online", "serve", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for port in ports
+    ]
+    workers = [
+        subprocess.Popen(  # noqa: ASYNC220
+            [sys.executable, "-m", "accident_online", "worker"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(2)
+    ]
+    urls = [f"http://127.0.0.1:{port}" for port in ports]
+    started = time.monotonic()
+    try:
+        for url, process in zip(urls, apis, strict=True):
+            await wait_ready(url, process)
+        clients = [httpx.AsyncClient(base_url=url, timeout=30) for url in urls]
+        token = (
+            await clients[0].post(
+                "/v1/auth/token",
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": "app-scale",
+                    "client_secret": app_secret["client_secret"],
+                },
+            )
+        ).json()["access_token"]
+        app_headers = {"Authorization": f"Bearer {token}"}
+        officer_headers = []
+        for n in range(OFFICERS):
+            answer = await clients[n % 2].post(
+                "/v1/auth/token",
+                data={
+                    "grant_type": "password",
+                    "username": f"officer{n}",
+                    "password": "scale-out-password",
+                },
+            )
+            officer_headers.append({"Authorization": f"Bearer {answer.json()['access_token']}"})
+
+        async def file_one(i: int) -> str:
+            client = clients[i % 2]
+            body = report_body()
+            body["parties"][0]["plate"] = f"鲁P{i:05d}"  # type: ignore[index]
+            created = await client.post(
+                "/v1/reports", json=body, headers={**app_headers, "Idempotency-Key": f"scale-{i}"}
+            )
+            assert created.status_code == 201, created.text
+            case_id = created.json()["id"]
+            uploads = [
+                ("overview_front", None),
+                ("overview_rear", None),
+                ("collision_point", None),
+                ("plate", 0),
+                ("plate", 1),
+            ]
+            for n, (kind, party) in enumerate(uploads):
+                data = {"kind": kind} if party is None else {"kind": kind, "party": str(party)}
+                answer = await clients[(i + n) % 2].post(
+                    f"/v1/cases/{case_id}/evidence",
+                    data=data,
+                    files={"file": ("p.png", png(i * 8 + n), "image/png")},
+                    headers=app_headers,
+                )
+                assert answer.status_code == 201, answer.text
+            return str(case_id)
+
+        semaphore = asyncio.Semaphore(16)
+
+        async def limited(i: int) -> str:
+            async with semaphore:
+                return await file_one(i)
+
+        case_ids = await asyncio.gather(*(limited(i) for i in range(REPORTS)))
+        filed_at = time.monotonic()
+
+        claims: Counter[str] = Counter()
+        conflicts = 0
+
+        async def officer_loop(n: int) -> None:
+            nonlocal conflicts
+            client, headers = clients[n % 2], officer_headers[n]
+            while True:
+                queue = (
+                    await client.get("/v1/centers/dongchangfu/queue?limit=10", headers=headers)
+                ).json()
+                if not queue["items"]:
+                    return
+                for item in queue["items"]:
+                    claimed = await client.post(f"/v1/cases/{item['id']}/claim", headers=headers)
+                    if claimed.status_code == 409:
+                        conflicts += 1
+                        continue
+                    assert claimed.status_code == 200, claimed.text
+                    claims[item["id"]] += 1
+                    decided = await client.post(
+                        f"/v1/cases/{item['id']}/decision",
+                        headers={**headers, "If-Match": claimed.headers["etag"]},
+                        json={
+                            "liabilities": [
+                                {"party": 0, "grade": "none"},
+                                {"party": 1, "grade": "full"},
+                            ],
+                            "facts": "乙车变更车道时与甲车刮擦，双方车辆可移动。",
+                            "legal_basis": "《道路交通事故处理程序规定》第六十条",
+                        },
+                    )
+                    assert decided.status_code == 200, decided.text
+
+        await asyncio.gather(*(officer_loop(n) for n in range(OFFICERS)))
+        decided_at = time.monotonic()
+
+        records = [
+            (await clients[i % 2].get(f"/v1/cases/{case_id}", headers=app_headers)).json()
+            for i, case_id in enumerate(case_ids)
+        ]
+        # Every case.reported and case.decided goes to the insurer of party 0.
+        expected_messages = 2 * REPORTS
+        await receiver.wait_for(expected_messages, timeout=120)
+        for client in clients:
+            await client.aclose()
+    finally:
+        stop_all(apis + workers)
+
+    database = Database(create_engine(postgres_url), url=postgres_url)
+    async with database.session(write=False) as session:
+        from sqlmodel import func, select
+
+        from accident_online.models.webhook import WebhookMessage
+
+        stored = (await session.exec(select(func.count()).select_from(WebhookMessage))).one()
+        undelivered = (
+            await session.exec(
+                select(func.count())
+                .select_from(WebhookMessage)
+                .where(WebhookMessage.status != "delivered")
+            )
+        ).one()
+    await database.dispose()
+
+    numbers = [record["number"] for record in records]
+    holders = Counter(record["decision"]["officer"]["username"] for record in records)
+    duplicates = len(receiver.received) - len(receiver.delivered_ids)
+    print(
+        f"\nscale-out: {REPORTS} reports via 2 APIs in {filed_at - started:.1f}s, "
+        f"claimed+decided by {OFFICERS} officers in {decided_at - filed_at:.1f}s "
+        f"({conflicts} lost races → 409); decisions per officer {dict(holders)}; "
+        f"messages stored={stored} delivered={len(receiver.delivered_ids)} "
+        f"undelivered={undelivered} duplicates={duplicates}"
+    )
+    assert len(set(numbers)) == REPORTS
+    assert all(record["status"] == "decided" for record in records)
+    assert sorted(claims.values()) == [1] * REPORTS
+    assert set(claims) == set(case_ids)
+    assert stored == expected_messages
+    assert undelivered == 0
+    assert len(receiver.delivered_ids) == expected_messages
