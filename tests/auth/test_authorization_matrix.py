@@ -1,0 +1,412 @@
+"""Every route of the app against every kind of caller (OWASP API1 and API5).
+
+The routes are read from the app itself: a new route without a row here fails
+`test_every_route_is_in_the_matrix`. Each call runs inside a savepoint that is rolled
+back, so every caller meets the same world.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from fastapi.routing import iter_route_contexts
+
+from accident_online.auth.principal import Principal
+from accident_online.auth.service import principal_for_user
+from accident_online.models.user import Role
+
+CALLERS = [
+    "anonymous",
+    "admin",
+    "officer_of_center",
+    "officer_elsewhere",
+    "filing_app",
+    "other_app",
+    "party_insurer",
+    "other_insurer",
+    "mediation",
+    "court",
+]
+PARTNERS = {"filing_app", "other_app", "party_insurer", "other_insurer", "mediation", "court"}
+OFFICERS = {"officer_of_center", "officer_elsewhere"}
+SIGNED_IN = [c for c in CALLERS if c != "anonymous"]
+# Who may read a case filed by filing_app whose party 0 is insured by party_insurer.
+CASE_READERS = {"admin", "officer_of_center", "filing_app", "party_insurer"}
+
+DECISION = {
+    "liabilities": [{"party": 0, "grade": "none"}, {"party": 1, "grade": "full"}],
+    "facts": "乙车变更车道时与甲车刮擦，双方车辆可以移动。",
+    "legal_basis": "《道路交通事故处理程序规定》第六十条",
+}
+
+
+def expect(default: int, **per_caller: int) -> dict[str, int]:
+    statuses = dict.fromkeys(CALLERS, default)
+    statuses["anonymous"] = per_caller.pop("anonymous", 401)
+    statuses.update(per_caller)
+    return statuses
+
+
+def only(
+    allowed: set[str],
+    status: int,
+    *,
+    otherwise: int = 403,
+    hidden: int | None = None,
+    hidden_from: set[str] | None = None,
+) -> dict[str, int]:
+    """``allowed`` get ``status``; ``hidden_from`` (the right role, another case) get 404."""
+    statuses = expect(otherwise)
+    for caller in allowed:
+        statuses[caller] = status
+    for caller in hidden_from or set():
+        statuses[caller] = hidden or 404
+    return statuses
+
+
+def case_reader(status: int = 200) -> dict[str, int]:
+    return only(CASE_READERS, status, otherwise=404)
+
+
+@dataclass
+class Call:
+    method: str
+    path: str
+    expected: dict[str, int]
+    json: Any = None
+    data: dict[str, str] | None = None
+    files: dict[str, Any] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    if_match: str | None = None  # the id of the case whose current version goes in If-Match
+
+
+def matrix(w: dict[str, Any]) -> dict[tuple[str, str], Call]:
+    q, held, decided = w["queued"], w["held"], w["decided"]
+    everyone = expect(200, anonymous=200)
+    return {
+        ("GET", "/openapi.json"): Call("GET", "/openapi.json", everyone),
+        ("GET", "/docs"): Call("GET", "/docs", everyone),
+        ("GET", "/docs/oauth2-redirect"): Call("GET", "/docs/oauth2-redirect", everyone),
+        ("GET", "/redoc"): Call("GET", "/redoc", everyone),
+        ("GET", "/healthz"): Call("GET", "/healthz", everyone),
+        ("GET", "/readyz"): Call("GET", "/readyz", everyone),
+        ("GET", "/metrics"): Call("GET", "/metrics", everyone),
+        ("POST", "/v1/auth/token"): Call(
+            "POST",
+            "/v1/auth/token",
+            everyone,
+            data={
+                "grant_type": "client_credentials",
+                "client_id": "filing-app",
+                "client_secret": w["filing_secret"],
+            },
+        ),
+        ("POST", "/v1/admin/users"): Call(
+            "POST",
+            "/v1/admin/users",
+            only({"admin"}, 201),
+            json={
+                "username": "new.officer",
+                "password": "a-long-password",
+                "role": "officer",
+                "center_id": "zones",
+            },
+        ),
+        ("GET", "/v1/admin/users"): Call("GET", "/v1/admin/users", only({"admin"}, 200)),
+        ("POST", "/v1/partners"): Call(
+            "POST",
+            "/v1/partners",
+            only({"admin"}, 201),
+            json={"id": "new-app", "kind": "app", "name": "N"},
+        ),
+        ("GET", "/v1/partners"): Call("GET", "/v1/partners", only({"admin"}, 200)),
+        ("GET", "/v1/partners/{partner_id}"): Call(
+            "GET", "/v1/partners/filing-app", only({"admin"}, 200)
+        ),
+        ("PATCH", "/v1/partners/{partner_id}"): Call(
+            "PATCH", "/v1/partners/filing-app", only({"admin"}, 200), json={"name": "Renamed"}
+        ),
+        ("POST", "/v1/partners/{partner_id}/rotate-secret"): Call(
+            "POST", "/v1/partners/filing-app/rotate-secret", only({"admin"}, 200)
+        ),
+        ("POST", "/v1/eligibility"): Call(
+            "POST", "/v1/eligibility", only({"filing_app", "other_app"}, 200), json=w["report"]
+        ),
+        ("POST", "/v1/reports"): Call(
+            "POST",
+            "/v1/reports",
+            only({"filing_app", "other_app"}, 201),
+            json=w["report"],
+            headers={"Idempotency-Key": "matrix"},
+        ),
+        ("GET", "/v1/cases"): Call("GET", "/v1/cases", expect(200)),
+        ("GET", "/v1/cases/{case_id}"): Call("GET", f"/v1/cases/{q}", case_reader()),
+        ("GET", "/v1/cases/{case_id}/events"): Call("GET", f"/v1/cases/{q}/events", case_reader()),
+        ("POST", "/v1/cases/{case_id}/evidence"): Call(
+            "POST",
+            f"/v1/cases/{q}/evidence",
+            only({"filing_app"}, 201, hidden_from={"other_app"}),
+            data={"kind": "damage", "party": "0"},
+            files={"file": ("d.png", w["png"], "image/png")},
+        ),
+        ("GET", "/v1/cases/{case_id}/evidence/{evidence_id}/content"): Call(
+            "GET", f"/v1/cases/{q}/evidence/{w['evidence']}/content", case_reader()
+        ),
+        ("GET", "/v1/centers"): Call("GET", "/v1/centers", expect(200)),
+        ("PATCH", "/v1/centers/{center_id}"): Call(
+            "PATCH", "/v1/centers/zones", only({"admin"}, 200), json={"capacity": 10}
+        ),
+        ("GET", "/v1/centers/{center_id}/queue"): Call(
+            "GET", "/v1/centers/dongchangfu/queue", only({"admin", "officer_of_center"}, 200)
+        ),
+        ("POST", "/v1/cases/{case_id}/claim"): Call(
+            "POST",
+            f"/v1/cases/{q}/claim",
+            only({"officer_of_center"}, 200, hidden_from={"officer_elsewhere"}),
+        ),
+        ("POST", "/v1/cases/{case_id}/release"): Call(
+            "POST",
+            f"/v1/cases/{held}/release",
+            only({"officer_of_center"}, 200, hidden_from={"officer_elsewhere"}),
+            if_match=held,
+        ),
+        ("POST", "/v1/cases/{case_id}/evidence-requests"): Call(
+            "POST",
+            f"/v1/cases/{held}/evidence-requests",
+            only({"officer_of_center"}, 200, hidden_from={"officer_elsewhere"}),
+            json={"kinds": ["collision_point"], "message": "请重拍碰撞部位"},
+            if_match=held,
+        ),
+        ("POST", "/v1/cases/{case_id}/referral"): Call(
+            "POST",
+            f"/v1/cases/{held}/referral",
+            only({"officer_of_center"}, 200, hidden_from={"officer_elsewhere"}),
+            json={"reason": "需现场处理"},
+            if_match=held,
+        ),
+        ("POST", "/v1/cases/{case_id}/decision"): Call(
+            "POST",
+            f"/v1/cases/{held}/decision",
+            only({"officer_of_center"}, 200, hidden_from={"officer_elsewhere"}),
+            json=DECISION,
+            if_match=held,
+        ),
+        ("POST", "/v1/cases/{case_id}/responses"): Call(
+            "POST",
+            f"/v1/cases/{decided}/responses",
+            only({"filing_app"}, 200, hidden_from={"other_app"}),
+            json={"party": 0, "accepts": True, "resolution": "insurer_claim"},
+        ),
+        ("GET", "/v1/cases/{case_id}/decision/document"): Call(
+            "GET", f"/v1/cases/{decided}/decision/document", case_reader()
+        ),
+        ("POST", "/v1/settlements/calculate"): Call(
+            "POST",
+            "/v1/settlements/calculate",
+            expect(200),
+            json={
+                "liabilities": DECISION["liabilities"],
+                "vehicles": [
+                    {"party": 0, "loss": "800.00", "insurer": "PICC"},
+                    {"party": 1, "loss": "1500.00", "insurer": "CPIC"},
+                ],
+            },
+        ),
+        ("GET", "/v1/cases/{case_id}/settlement"): Call(
+            "GET", f"/v1/cases/{decided}/settlement", case_reader()
+        ),
+        ("GET", "/v1/stats"): Call("GET", "/v1/stats", only({"admin"} | OFFICERS, 200)),
+        ("GET", "/v1/deliveries"): Call("GET", "/v1/deliveries", only({"admin"} | PARTNERS, 200)),
+        ("GET", "/v1/deliveries/{message_id}"): Call(
+            "GET",
+            f"/v1/deliveries/{w['message']}",
+            only({"admin", "party_insurer"}, 200, hidden_from=PARTNERS - {"party_insurer"}),
+        ),
+        ("POST", "/v1/deliveries/{message_id}/retry"): Call(
+            "POST",
+            f"/v1/deliveries/{w['message']}/retry",
+            only({"admin", "party_insurer"}, 200, hidden_from=PARTNERS - {"party_insurer"}),
+        ),
+        # Partners authenticate inbound webhooks by signature, never by bearer token.
+        ("POST", "/v1/webhooks/{partner_id}"): Call(
+            "POST",
+            "/v1/webhooks/party-insurer",
+            expect(401),
+            json={
+                "type": "claim.opened",
+                "timestamp": "2026-11-28T00:00:00Z",
+                "data": {"case_id": q},
+            },
+        ),
+    }
+
+
+def app_routes(app) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    routes = set()
+    for context in iter_route_contexts(app.routes):
+        for method in context.methods or ():
+            if method != "HEAD" and context.path_format:
+                routes.add((method, context.path_format))
+    return routes
+
+
+@pytest.fixture
+async def world(client, make_partner, make_user, auth_headers, report_body, png, upload_evidence):  # type: ignore[no-untyped-def]
+    filing = await make_partner("filing-app", kind="app")
+    await make_partner("other-app", kind="app")
+    await make_partner(
+        "party-insurer",
+        kind="insurer",
+        insurer_codes=["PICC"],
+        webhook_url="http://127.0.0.1:9/hooks",
+    )
+    await make_partner("other-insurer", kind="insurer", insurer_codes=["XYZ"])
+    await make_partner("mediation-lc", kind="mediation")
+    await make_partner("court-lc", kind="court")
+    here = await make_user("officer.here", center_id="dongchangfu")
+    elsewhere = await make_user("officer.elsewhere", center_id="linqing")
+    headers = {
+        "anonymous": {},
+        "admin": auth_headers(Principal(subject="user:matrix-admin", role=Role.admin)),
+        "officer_of_center": auth_headers(principal_for_user(here)),
+        "officer_elsewhere": auth_headers(principal_for_user(elsewhere)),
+    }
+    for caller, (partner_id, role) in {
+        "filing_app": ("filing-app", Role.app),
+        "other_app": ("other-app", Role.app),
+        "party_insurer": ("party-insurer", Role.insurer),
+        "other_insurer": ("other-insurer", Role.insurer),
+        "mediation": ("mediation-lc", Role.mediation),
+        "court": ("court-lc", Role.court),
+    }.items():
+        headers[caller] = auth_headers(
+            Principal(subject=f"partner:{partner_id}", role=role, partner_id=partner_id)
+        )
+    app_h = headers["filing_app"]
+
+    async def queued_case(n: int) -> str:
+        body = report_body()
+        body["parties"][0]["plate"] = f"鲁P{n:05d}"  # type: ignore[index]
+        case = (
+            await client.post(
+                "/v1/reports", json=body, headers={**app_h, "Idempotency-Key": f"w{n}"}
+            )
+        ).json()
+        for kind, party in (
+            ("overview_front", None),
+            ("overview_rear", None),
+            ("collision_point", None),
+            ("plate", 0),
+            ("plate", 1),
+        ):
+            data = {"kind": kind} if party is None else {"kind": kind, "party": str(party)}
+            answer = await client.post(
+                f"/v1/cases/{case['id']}/evidence",
+                data=data,
+                files={"file": ("p.png", png(n * 10 + (party or 0) + len(kind)), "image/png")},
+                headers=app_h,
+            )
+            assert answer.status_code == 201, answer.text
+        return str(case["id"])
+
+    queued, held, decided = await queued_case(1), await queued_case(2), await queued_case(3)
+    officer = headers["officer_of_center"]
+    await client.post(f"/v1/cases/{held}/claim", headers=officer)
+    claimed = await client.post(f"/v1/cases/{decided}/claim", headers=officer)
+    made = await client.post(
+        f"/v1/cases/{decided}/decision",
+        json=DECISION,
+        headers={**officer, "If-Match": claimed.headers["etag"]},
+    )
+    assert made.status_code == 200, made.text
+    evidence = (await client.get(f"/v1/cases/{queued}", headers=app_h)).json()["evidence"][0]["id"]
+    messages = (await client.get("/v1/deliveries", headers=headers["admin"])).json()["items"]
+    message = next(m["id"] for m in messages if m["partner_id"] == "party-insurer")
+    body = report_body()
+    body["parties"][0]["plate"] = "鲁P77777"  # type: ignore[index]
+    return {
+        "headers": headers,
+        "queued": queued,
+        "held": held,
+        "decided": decided,
+        "evidence": evidence,
+        "message": message,
+        "report": body,
+        "png": png(999),
+        "filing_secret": filing.client_secret,
+    }
+
+
+async def test_every_route_is_in_the_matrix(app, world) -> None:
+    assert app_routes(app) == set(matrix(world))
+
+
+async def test_every_route_answers_every_caller_as_expected(client, world, db_connection) -> None:
+    mismatches = []
+    for (method, template), call in matrix(world).items():
+        for caller in CALLERS:
+            savepoint = await db_connection.begin_nested()
+            try:
+                headers = {**world["headers"][caller], **call.headers}
+                if call.if_match:
+                    version = (
+                        await client.get(
+                            f"/v1/cases/{call.if_match}", headers=world["headers"]["admin"]
+                        )
+                    ).json()["version"]
+                    headers["If-Match"] = f'"{version}"'
+                response = await client.request(
+                    call.method,
+                    call.path,
+                    json=call.json,
+                    data=call.data,
+                    files=call.files,
+                    headers=headers,
+                )
+            finally:
+                await savepoint.rollback()
+            if response.status_code != call.expected[caller]:
+                mismatches.append(
+                    f"{method} {template} as {caller}: {response.status_code} "
+                    f"(expected {call.expected[caller]}) {response.text[:160]}"
+                )
+            if response.status_code >= 400:
+                assert response.headers["content-type"] == "application/problem+json", (
+                    method,
+                    template,
+                    caller,
+                )
+    assert mismatches == []
+
+
+async def test_personal_data_is_masked_for_who_does_not_need_it(client, world) -> None:
+    url = f"/v1/cases/{world['queued']}"
+    seen: Callable[[str], Any] = lambda caller: client.get(url, headers=world["headers"][caller])  # noqa: E731
+    full_for_all = {"officer_of_center", "filing_app"}
+    for caller in full_for_all:
+        parties = (await seen(caller)).json()["parties"]
+        assert [p["masked"] for p in parties] == [False, False], caller
+        assert parties[0]["id_number"] == "371502199001011234"
+    admin = (await seen("admin")).json()["parties"]
+    assert [p["masked"] for p in admin] == [True, True]
+    assert admin[0]["id_number"] == "3715**********1234"
+    assert admin[0]["phone"] == "138****0001"
+    insurer = (await seen("party_insurer")).json()["parties"]
+    assert [p["masked"] for p in insurer] == [False, True]
+    assert "371521198507152346" not in (await seen("party_insurer")).text
+
+
+async def test_secrets_are_shown_once(client, world) -> None:
+    admin = world["headers"]["admin"]
+    shown = [
+        (await client.get("/v1/partners", headers=admin)).text,
+        (await client.get("/v1/partners/filing-app", headers=admin)).text,
+        (await client.get("/v1/deliveries", headers=admin)).text,
+    ]
+    for text in shown:
+        assert world["filing_secret"] not in text
+        assert "whsec_" not in text
+        assert "client_secret" not in text
