@@ -6,6 +6,7 @@ one outer transaction that is rolled back afterwards, so tests never see each ot
 
 from __future__ import annotations
 
+import copy
 import os
 import uuid
 import zlib
@@ -23,6 +24,7 @@ from accident_online.auth.principal import Principal
 from accident_online.auth.schemas import UserCreate
 from accident_online.auth.service import create_user, issue_access_token
 from accident_online.centers.service import seed_default_centers
+from accident_online.intake.schemas import EXAMPLE_REPORT
 from accident_online.kit.db import Database, create_engine
 from accident_online.kit.migrations import upgrade_to_head
 from accident_online.kit.passwords import configure_hashing
@@ -301,49 +303,11 @@ def report_body() -> Callable[..., dict[str, object]]:
     from datetime import UTC, datetime, timedelta
 
     def build(**overrides: object) -> dict[str, object]:
-        body: dict[str, object] = {
-            "occurred_at": (datetime.now(UTC) - timedelta(minutes=10)).isoformat(),
-            "location": {
-                "lat": 36.4567,
-                "lon": 115.9855,
-                "address": "山东省聊城市东昌府区东昌路与柳园路交叉口",
-                "district": "371502",
-            },
-            "parties": [
-                {
-                    "name": "张伟",
-                    "phone": "13805350001",
-                    "id_number": "371502199001011234",
-                    "licence_number": "371502199001011234",
-                    "plate": "鲁P12345",
-                    "vehicle_type": "小型轿车",
-                    "insurer": "PICC",
-                    "policy_number": "PDZA202637150000012345",
-                    "commercial_third_party_cover": "1000000.00",
-                },
-                {
-                    "name": "李娜",
-                    "phone": "15965350002",
-                    "id_number": "371521198507152346",
-                    "licence_number": "371521198507152346",
-                    "plate": "鲁PD12345",
-                    "vehicle_type": "小型轿车",
-                    "insurer": "CPIC",
-                    "policy_number": "ASHZ202637150000067890",
-                },
-            ],
-            "injuries": False,
-            "all_vehicles_drivable": True,
-            "alcohol_or_drugs": False,
-            "all_drivers_licensed": True,
-            "all_vehicles_registered": True,
-            "all_vehicles_insured": True,
-            "party_fled": False,
-            "public_property_damage": False,
-            "hazardous_goods": False,
-            "deliberate": False,
-            "description": "乙车变道时与甲车右前侧刮擦。",
-        }
+        # The Swagger UI example is the base, so the example is known to be a valid report.
+        body = copy.deepcopy(EXAMPLE_REPORT)
+        del body["agreed_liability"]
+        body["occurred_at"] = (datetime.now(UTC) - timedelta(minutes=10)).isoformat()
+        body["description"] = "乙车变道时与甲车右前侧刮擦。"
         body.update(overrides)
         return body
 

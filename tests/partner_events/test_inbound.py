@@ -488,6 +488,17 @@ async def test_bad_signatures_are_401_problems_and_change_nothing(
     assert record["version"] == case["version"]
 
 
+async def test_an_oversized_body_is_413_before_any_signature_check(
+    client, partners, settings
+) -> None:
+    body = b'{"type":"claim.opened","padding":"' + b"x" * settings.max_body_bytes + b'"}'
+
+    response = await partners.send("picc", body)
+
+    assert response.status_code == 413
+    assert response.json()["code"] == "payload-too-large"
+
+
 async def test_a_type_this_partner_kind_does_not_send_is_422(partners, decided_case) -> None:
     case = await decided_case()
 

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import BigInteger, DateTime, Table, event, text
+from sqlalchemy import BigInteger, Column, DateTime, Integer, Table, event, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
@@ -78,6 +78,13 @@ class Money(TypeDecorator[Decimal]):
         if value is None:
             return None
         return (Decimal(value) / 100).quantize(Decimal("0.01"))
+
+
+def serial_primary_key() -> Column[int]:
+    """A 64-bit auto-increment key; SQLite's INTEGER PRIMARY KEY is its rowid, also 64-bit."""
+    return Column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
 
 
 def is_sqlite(url: str) -> bool:

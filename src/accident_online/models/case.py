@@ -8,19 +8,17 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     Column,
     Float,
     ForeignKey,
     Index,
-    Integer,
     String,
     Text,
     UniqueConstraint,
 )
 from sqlmodel import Field, SQLModel
 
-from accident_online.kit.db import Money, UTCDateTime
+from accident_online.kit.db import Money, UTCDateTime, serial_primary_key
 from accident_online.kit.time import utc_now
 
 
@@ -98,12 +96,7 @@ class CaseParty(SQLModel, table=True):
     __tablename__ = "case_parties"
     __table_args__ = (UniqueConstraint("case_id", "index"),)
 
-    id: int | None = Field(
-        default=None,
-        sa_column=Column(
-            BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
-        ),
-    )
+    id: int | None = Field(default=None, sa_column=serial_primary_key())
     case_id: uuid.UUID = Field(foreign_key="cases.id", index=True)
     index: int
     name: str = Field(sa_column=Column(String(50), nullable=False))
@@ -128,12 +121,7 @@ class CaseResponse(SQLModel, table=True):
     __tablename__ = "case_responses"
     __table_args__ = (UniqueConstraint("case_id", "party"),)
 
-    id: int | None = Field(
-        default=None,
-        sa_column=Column(
-            BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
-        ),
-    )
+    id: int | None = Field(default=None, sa_column=serial_primary_key())
     case_id: uuid.UUID = Field(foreign_key="cases.id", index=True)
     party: int
     accepts: bool
@@ -150,12 +138,7 @@ class CaseEvent(SQLModel, table=True):
     __tablename__ = "case_events"
     __table_args__ = (UniqueConstraint("case_id", "seq"),)
 
-    id: int | None = Field(
-        default=None,
-        sa_column=Column(
-            BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
-        ),
-    )
+    id: int | None = Field(default=None, sa_column=serial_primary_key())
     case_id: uuid.UUID = Field(foreign_key="cases.id")
     seq: int
     type: str = Field(sa_column=Column(String(48), nullable=False))

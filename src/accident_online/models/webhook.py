@@ -4,7 +4,6 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import (
-    BigInteger,
     Column,
     ForeignKey,
     Index,
@@ -15,7 +14,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
-from accident_online.kit.db import UTCDateTime
+from accident_online.kit.db import UTCDateTime, serial_primary_key
 from accident_online.kit.time import utc_now
 
 
@@ -65,12 +64,7 @@ class WebhookMessage(SQLModel, table=True):
 class WebhookAttempt(SQLModel, table=True):
     __tablename__ = "webhook_attempts"
 
-    id: int | None = Field(
-        default=None,
-        sa_column=Column(
-            BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
-        ),
-    )
+    id: int | None = Field(default=None, sa_column=serial_primary_key())
     message_id: str = Field(
         sa_column=Column(String(40), ForeignKey("webhook_messages.id"), nullable=False, index=True)
     )
@@ -90,12 +84,7 @@ class InboundEvent(SQLModel, table=True):
     __tablename__ = "inbound_events"
     __table_args__ = (UniqueConstraint("partner_id", "webhook_id"),)
 
-    id: int | None = Field(
-        default=None,
-        sa_column=Column(
-            BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
-        ),
-    )
+    id: int | None = Field(default=None, sa_column=serial_primary_key())
     partner_id: str = Field(sa_column=Column(String(64), ForeignKey("partners.id"), nullable=False))
     webhook_id: str = Field(sa_column=Column(String(128), nullable=False))
     type: str = Field(sa_column=Column(String(48), nullable=False))

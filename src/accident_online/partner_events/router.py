@@ -16,7 +16,6 @@ from accident_online.partner_events.exceptions import (
     PartyNotInCase,
 )
 from accident_online.partner_events.schemas import InboundEventResult, request_body_schema
-from accident_online.settings import Settings
 
 router = APIRouter(prefix="/webhooks", tags=["partner events"])
 
@@ -91,26 +90,11 @@ async def receive_partner_event(
     is recorded: send it again once it does); 422 for an invalid body, a type your kind
     of partner does not send, or a party the case does not have.
     """
-    settings: Settings = request.app.state.settings
-    body = await _read_body(request, limit=settings.max_body_bytes)
+    # The exact bytes that were signed; kit.limits.BodyLimitMiddleware bounds their size
+    # (413) before anybody is authenticated.
+    body = await request.body()
     partner, message_id = await service.authenticate_partner(
         session, partner_id, body=body, headers=request.headers, now=utc_now()
     )
     event = service.parse_event(body)
     return await service.apply_partner_event(session, partner, webhook_id=message_id, event=event)
-
-
-async def _read_body(request: Request, *, limit: int) -> bytes:
-    """The exact bytes that were signed, refusing (before reading them all) more than
-    ``limit``: anyone may call this route, a signature is checked only afterwards."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(f"The body may be at most {limit} bytes.")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"The body may be at most {limit} bytes.")
-        chunks.append(chunk)
-    return b"".join(chunks)
