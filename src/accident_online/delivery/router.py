@@ -9,8 +9,8 @@ from fastapi import APIRouter, Depends, Path, Query
 from accident_online.auth.dependencies import require_roles
 from accident_online.auth.principal import Principal
 from accident_online.delivery import service
+from accident_online.delivery.exceptions import DeliveryNotFound
 from accident_online.delivery.schemas import DeliveryDetail, DeliveryRead
-from accident_online.delivery.service import DeliveryNotFound
 from accident_online.kit.db import SessionDep
 from accident_online.kit.pagination import (
     InvalidCursor,

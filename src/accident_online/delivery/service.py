@@ -12,20 +12,14 @@ from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from accident_online.auth.principal import Principal
+from accident_online.delivery.exceptions import DeliveryNotFound
 from accident_online.delivery.schemas import DeliveryAttemptRead, DeliveryDetail, DeliveryRead
-from accident_online.kit.problems import NotFound
 from accident_online.kit.time import utc_now
 from accident_online.models.partner import Partner
 from accident_online.models.user import Role
 from accident_online.models.webhook import DeliveryStatus, WebhookAttempt, WebhookMessage
 
 M = WebhookMessage
-
-
-class DeliveryNotFound(NotFound):
-    code = "delivery-not-found"
-    title = "Delivery not found"
-    default_detail = "No delivery with that id is visible to you."
 
 
 def visible_to(principal: Principal) -> ColumnElement[bool]:

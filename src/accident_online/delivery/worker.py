@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import email.utils
-import ipaddress
 import logging
 import os
 import random
@@ -30,6 +29,7 @@ import httpx
 from accident_online.delivery import repository
 from accident_online.delivery.repository import ClaimedMessage
 from accident_online.kit.db import Database
+from accident_online.kit.net import resolves_to_public_addresses_only
 from accident_online.kit.signing import sign
 from accident_online.kit.time import utc_now
 from accident_online.models.partner import Partner
@@ -111,18 +111,9 @@ class AddressGuard:
         cached = self._cache.get(host)
         if cached and cached[0] > time.monotonic():
             return cached[1]
-        allowed = await addresses_are_public(host)
+        allowed = await resolves_to_public_addresses_only(host)
         self._cache[host] = (time.monotonic() + 60, allowed)
         return allowed
-
-
-async def addresses_are_public(host: str) -> bool:
-    try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
-    except OSError:
-        return False
-    addresses = {str(info[4][0]).split("%")[0] for info in infos}
-    return bool(addresses) and all(ipaddress.ip_address(a).is_global for a in addresses)
 
 
 class DeliveryWorker:

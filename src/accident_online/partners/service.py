@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from accident_online.kit.net import is_public_address
 from accident_online.kit.passwords import hash_secret
 from accident_online.kit.problems import ProblemErrorItem
 from accident_online.kit.time import utc_now
@@ -37,32 +38,12 @@ PREVIOUS_SECRET_VALID_FOR = timedelta(hours=24)
 # Cloud metadata services (AWS, GCP, Azure, ... on IPv4; AWS on IPv6): the classic
 # server-side request forgery target. The IPv4 one is link-local anyway; named here so
 # that the rule says what it is for.
-METADATA_ADDRESSES = frozenset(
-    {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
-)
 RESOLVE_TIMEOUT_SECONDS = 5.0
 
 
 def new_webhook_secret() -> str:
     # Standard Webhooks: "whsec_" + base64 of 24 to 64 random bytes.
     return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode("ascii")
-
-
-def is_public_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    """Whether a webhook may be sent there: not private, loopback, link-local, reserved,
-    multicast, unspecified, shared (CGNAT) or a cloud metadata address."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return not (
-        address in METADATA_ADDRESSES
-        or address.is_private
-        or address.is_loopback
-        or address.is_link_local
-        or address.is_reserved
-        or address.is_multicast
-        or address.is_unspecified
-        or not address.is_global
-    )
 
 
 async def check_webhook_url(url: str, *, allow_private_targets: bool) -> None:
