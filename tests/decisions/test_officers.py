@@ -288,7 +288,7 @@ async def test_lease_not_yet_expired_is_kept(client, queued_case, make_officer, 
 
 
 async def test_twenty_officers_racing_for_one_case_one_wins(
-    committed_app, report_body, png
+    committed_app, report_body, png, capsys
 ) -> None:
     from accident_online.auth.principal import Principal
     from accident_online.auth.service import issue_access_token, principal_for_user
@@ -354,6 +354,7 @@ async def test_twenty_officers_racing_for_one_case_one_wins(
 
     statuses = sorted(r.status_code for r in responses)
     winners = [r.json()["assigned_officer"]["username"] for r in responses if r.status_code == 200]
-    print(f"\n20 concurrent claims: {statuses.count(200)} won, {statuses.count(409)} got 409")
+    with capsys.disabled():
+        print(f"\n20 concurrent claims: {statuses.count(200)} won, {statuses.count(409)} got 409")
     assert statuses == [200] + [409] * 19
     assert final["assigned_officer"]["username"] == winners[0]

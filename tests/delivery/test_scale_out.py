@@ -118,7 +118,7 @@ def stop_all(processes: list[subprocess.Popen[bytes]]) -> None:
 
 
 async def test_two_apis_and_two_workers_on_one_postgresql(
-    postgres_url, receiver, tmp_path, report_body, png
+    postgres_url, receiver, tmp_path, report_body, png, capsys
 ) -> None:
     import json
 
@@ -309,13 +309,14 @@ async def test_two_apis_and_two_workers_on_one_postgresql(
     numbers = [record["number"] for record in records]
     holders = Counter(record["decision"]["officer"]["username"] for record in records)
     duplicates = len(receiver.received) - len(receiver.delivered_ids)
-    print(
-        f"\nscale-out: {REPORTS} reports via 2 APIs in {filed_at - started:.1f}s, "
-        f"claimed+decided by {OFFICERS} officers in {decided_at - filed_at:.1f}s "
-        f"({conflicts} lost races → 409); decisions per officer {dict(holders)}; "
-        f"messages stored={stored} delivered={len(receiver.delivered_ids)} "
-        f"undelivered={undelivered} duplicates={duplicates}"
-    )
+    with capsys.disabled():
+        print(
+            f"\nscale-out: {REPORTS} reports via 2 APIs in {filed_at - started:.1f}s, "
+            f"claimed+decided by {OFFICERS} officers in {decided_at - filed_at:.1f}s "
+            f"({conflicts} lost races → 409); decisions per officer {dict(holders)}; "
+            f"messages stored={stored} delivered={len(receiver.delivered_ids)} "
+            f"undelivered={undelivered} duplicates={duplicates}"
+        )
     assert len(set(numbers)) == REPORTS
     assert all(record["status"] == "decided" for record in records)
     assert sorted(claims.values()) == [1] * REPORTS

@@ -75,7 +75,7 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 async def test_a_worker_killed_mid_backlog_loses_nothing(
-    committed_app, receiver, tmp_path, settings_for
+    committed_app, receiver, tmp_path, settings_for, capsys
 ) -> None:
     receiver.script = lambda _id, _n: (200, {}, 0.005)
     ids = await backlog(committed_app, receiver.url, BACKLOG)
@@ -103,17 +103,19 @@ async def test_a_worker_killed_mid_backlog_loses_nothing(
     deliveries = len(receiver.received)
     duplicates = deliveries - len(receiver.delivered_ids)
     lost = len(set(ids) - receiver.delivered_ids)
-    print(
-        f"\nkill -9 mid-backlog: messages={BACKLOG} delivered_before_kill={delivered_before_kill} "
-        f"faults=1 (SIGKILL) lost={lost} duplicated={duplicates}"
-    )
+    with capsys.disabled():
+        print(
+            f"\nkill -9 mid-backlog: messages={BACKLOG} "
+            f"delivered_before_kill={delivered_before_kill} "
+            f"faults=1 (SIGKILL) lost={lost} duplicated={duplicates}"
+        )
     assert lost == 0
     # At least once: only what the killed worker had in flight, one batch, may go twice.
     assert duplicates <= BATCH
 
 
 async def test_two_workers_never_send_one_message_at_the_same_time(
-    committed_app, receiver, tmp_path
+    committed_app, receiver, tmp_path, capsys
 ) -> None:
     receiver.script = lambda _id, _n: (200, {}, 0.01)
     ids = await backlog(committed_app, receiver.url, BACKLOG)
@@ -128,10 +130,11 @@ async def test_two_workers_never_send_one_message_at_the_same_time(
             stop(worker)
 
     duplicates = len(receiver.received) - len(receiver.delivered_ids)
-    print(
-        f"\ntwo workers: messages={BACKLOG} delivered={len(receiver.delivered_ids)} "
-        f"duplicated={duplicates} max_in_flight_per_message={receiver.max_in_flight_per_id}"
-    )
+    with capsys.disabled():
+        print(
+            f"\ntwo workers: messages={BACKLOG} delivered={len(receiver.delivered_ids)} "
+            f"duplicated={duplicates} max_in_flight_per_message={receiver.max_in_flight_per_id}"
+        )
     assert receiver.delivered_ids == set(ids)
     assert receiver.max_in_flight_per_id == 1
     assert duplicates == 0
