@@ -53,8 +53,9 @@ def center_snapshot(center: Center, queue_depth: int) -> CenterSnapshot:
     )
 
 
-async def route(session: AsyncSession, *, district: str, at: datetime) -> RoutingDecision:
-    centers = await centers_repository.list_centers(session)
+async def route(
+    session: AsyncSession, *, district: str, at: datetime, centers: Sequence[Center]
+) -> RoutingDecision:
     depths = await cases_repository.queue_depths(session)
     snapshots = [center_snapshot(center, depths.get(center.id, 0)) for center in centers]
     return route_to_center(district=district, at=at, centers=snapshots)
@@ -66,18 +67,18 @@ def _field_error(loc: Sequence[str | int], message: str) -> ValidationFailed:
 
 async def _check_against_config(
     session: AsyncSession, report: ReportCreate, *, now: datetime, max_age_hours: int
-) -> None:
+) -> Sequence[Center]:
+    """Checks what depends on the clock and the centers' configuration; returns the centers."""
     problem = occurred_at_window_errors(report.occurred_at, now=now, max_age_hours=max_age_hours)
     if problem:
         raise _field_error(["body", "occurred_at"], problem)
-    known = {
-        d for center in await centers_repository.list_centers(session) for d in center.districts
-    }
-    if report.location.district not in known:
+    centers = await centers_repository.list_centers(session)
+    if not any(report.location.district in center.districts for center in centers):
         raise _field_error(
             ["body", "location", "district"],
             f"district {report.location.district!r} is not served by any liability center",
         )
+    return centers
 
 
 async def check_report(
@@ -93,13 +94,13 @@ async def file_report(
 ) -> Case:
     """Stores an eligible report as a new case, routed to a center, awaiting its photos."""
     now = utc_now()
-    await _check_against_config(session, report, now=now, max_age_hours=max_age_hours)
+    centers = await _check_against_config(session, report, now=now, max_age_hours=max_age_hours)
     eligibility = assess_eligibility(report)
     if not eligibility.eligible:
         raise NotEligible(NOT_ELIGIBLE_ADVICE, reasons=eligibility.reasons)
     assert principal.partner_id is not None
 
-    routing = await route(session, district=report.location.district, at=now)
+    routing = await route(session, district=report.location.district, at=now, centers=centers)
     connected = await _insurer_partners(session, [party.insurer for party in report.parties])
     day = now.astimezone(CENTER_TIME_ZONE).strftime("%Y%m%d")
     serial = await cases_repository.next_case_number(session, day)

@@ -1,0 +1,59 @@
+"""The officers' hot paths make a fixed number of queries, however much is stored (no N+1)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+from sqlalchemy import event
+
+from accident_online.auth.service import principal_for_user
+
+
+@contextlib.contextmanager
+def counting(engine) -> Iterator[list[str]]:  # type: ignore[no-untyped-def]
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN")):
+            statements.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+
+
+async def test_queue_and_case_lookup_do_not_grow_with_the_data(
+    client, engine, queued_case, make_user, auth_headers, report_body
+) -> None:
+    officer = auth_headers(principal_for_user(await make_user("officer.counter")))
+    first = await queued_case()
+
+    with counting(engine) as one_case_queue:
+        await client.get("/v1/centers/dongchangfu/queue", headers=officer)
+    with counting(engine) as one_case_lookup:
+        await client.get(f"/v1/cases/{first['id']}", headers=officer)
+
+    for n in range(5):
+        body = report_body()
+        body["parties"][0]["plate"] = f"鲁P6{n:04d}"  # type: ignore[index]
+        await queued_case(body)
+
+    with counting(engine) as six_case_queue:
+        listed = await client.get("/v1/centers/dongchangfu/queue", headers=officer)
+    with counting(engine) as six_case_lookup:
+        await client.get(f"/v1/cases/{first['id']}", headers=officer)
+
+    assert len(listed.json()["items"]) == 6
+    assert len(six_case_queue) == len(one_case_queue) <= 4
+    assert len(six_case_lookup) == len(one_case_lookup) <= 6
+
+
+async def test_intake_uses_a_bounded_number_of_queries(client, engine, file_report) -> None:
+    await file_report()  # warm caches (e.g. the first sign-in of a partner)
+    with counting(engine) as statements:
+        response = await file_report()
+    assert response.status_code == 201
+    assert len(statements) <= 22, statements
