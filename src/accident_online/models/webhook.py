@@ -33,6 +33,8 @@ class WebhookMessage(SQLModel, table=True):
     __table_args__ = (
         # The workers' scan: due pending messages, oldest due first.
         Index("ix_webhook_messages_due", "status", "next_attempt_at"),
+        # GET /v1/deliveries: newest first.
+        Index("ix_webhook_messages_created_at_id", "created_at", "id"),
     )
 
     id: str = Field(sa_column=Column(String(40), primary_key=True))
