@@ -25,3 +25,26 @@ async def test_models_and_migrations_agree(engine) -> None:
 async def test_database_is_at_head(engine) -> None:
     assert await current_revisions(engine) == head_revisions()
     assert len(head_revisions()) == 1
+
+
+def _downgrade_to_base(connection: Connection, config: object) -> None:
+    from alembic import command
+
+    config.attributes["connection"] = connection  # type: ignore[attr-defined]
+    command.downgrade(config, "base")  # type: ignore[arg-type]
+
+
+async def test_migrations_go_down_to_nothing_and_up_again(fresh_database_url) -> None:
+    from accident_online.kit.db import create_engine
+    from accident_online.kit.migrations import alembic_config, upgrade_to_head
+
+    engine = create_engine(fresh_database_url)
+    try:
+        await upgrade_to_head(engine)
+        async with engine.begin() as connection:
+            await connection.run_sync(_downgrade_to_base, alembic_config(fresh_database_url))
+        assert await current_revisions(engine) == frozenset()
+        await upgrade_to_head(engine)
+        assert await current_revisions(engine) == head_revisions()
+    finally:
+        await engine.dispose()
