@@ -25,7 +25,7 @@ from accident_online.kit.limits import BodyLimitMiddleware, RateLimiter
 from accident_online.kit.observability import HttpMetrics, RequestContextMiddleware
 from accident_online.kit.passwords import configure_hashing
 from accident_online.kit.problem_handlers import install_problem_handlers
-from accident_online.kit.problems import PROBLEM_MEDIA_TYPE, Problem
+from accident_online.kit.problems import PROBLEM_MEDIA_TYPE, PayloadTooLarge, Problem
 from accident_online.operations.router import router as operations_router
 from accident_online.partner_events.router import router as partner_events_router
 from accident_online.partners.router import router as partners_router
@@ -157,9 +157,13 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         schemas.setdefault(name, definition)
     schemas.get("Problem", {}).pop("$defs", None)
     problem_ref = {"$ref": "#/components/schemas/Problem"}
+    too_large = f"`{PayloadTooLarge.code}`: {PayloadTooLarge.title}"
     for path_item in schema.get("paths", {}).values():
         for operation in path_item.values():
             responses = operation.get("responses", {})
+            if "requestBody" in operation:
+                # kit.limits.BodyLimitMiddleware refuses an oversized body on any route.
+                responses.setdefault("413", {"description": too_large})
             for status, response in responses.items():
                 if status.isdigit() and int(status) >= 400:
                     response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": problem_ref}}

@@ -20,7 +20,13 @@ from accident_online.auth.exceptions import (
 from accident_online.auth.schemas import TokenResponse, UserCreate, UserRead
 from accident_online.kit.db import SessionDep
 from accident_online.kit.limits import RateLimited
-from accident_online.kit.pagination import Page, PageParams, decode_cursor, page_of
+from accident_online.kit.pagination import (
+    InvalidCursor,
+    Page,
+    PageParams,
+    decode_cursor,
+    page_of,
+)
 from accident_online.kit.problems import (
     Forbidden,
     Unauthorized,
@@ -124,7 +130,7 @@ async def create_user(body: UserCreate, session: SessionDep, _: AdminPrincipal) 
     "/admin/users",
     summary="List officer and admin accounts",
     response_model=Page[UserRead],
-    responses=problem_responses(Unauthorized, Forbidden, ValidationFailed),
+    responses=problem_responses(Unauthorized, Forbidden, InvalidCursor, ValidationFailed),
 )
 async def list_users(
     session: SessionDep, _: AdminPrincipal, page: Annotated[PageParams, Query()]

@@ -25,14 +25,20 @@ class UserCreate(BaseModel):
                     "role": "officer",
                     "center_id": "dongchangfu",
                 }
-            ]
+            ],
+            # The rule of _officers_belong_to_a_center, for clients and generators to see.
+            "if": {"properties": {"role": {"const": "officer"}}, "required": ["role"]},
+            "then": {"required": ["center_id"], "properties": {"center_id": {"type": "string"}}},
+            "else": {"properties": {"center_id": {"type": "null"}}},
         }
     )
 
     username: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
     password: str = Field(min_length=12, max_length=128)
     role: UserRole
-    center_id: str | None = Field(default=None, max_length=32)
+    center_id: str | None = Field(
+        default=None, max_length=32, description="Required for an officer; none for an admin."
+    )
 
     @model_validator(mode="after")
     def _officers_belong_to_a_center(self) -> UserCreate:

@@ -5,7 +5,6 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
-from pydantic import AwareDatetime
 
 from accident_online.auth.dependencies import CurrentPrincipal
 from accident_online.cases import service
@@ -22,6 +21,7 @@ from accident_online.kit.pagination import (
     encode_cursor,
 )
 from accident_online.kit.problems import Unauthorized, ValidationFailed, problem_responses
+from accident_online.kit.time import Rfc3339DateTime
 from accident_online.models.case import CaseStatus
 
 router = APIRouter(prefix="/cases", tags=["cases"])
@@ -41,7 +41,7 @@ async def list_cases(
     center_id: Annotated[str | None, Query(max_length=32)] = None,
     plate: Annotated[str | None, Query(max_length=16, description="e.g. 鲁P12345")] = None,
     since: Annotated[
-        AwareDatetime | None, Query(description="Reported at or after (RFC 3339).")
+        Rfc3339DateTime | None, Query(description="Reported at or after (RFC 3339).")
     ] = None,
 ) -> Page[CaseSummary]:
     """Newest first. Each role sees only its own: an officer the cases of its center, the

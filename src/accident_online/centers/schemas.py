@@ -1,8 +1,11 @@
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from accident_online.centers.config import CenterHours
+from accident_online.kit.fields import JSON_INTEGER
 
 
 class CenterRead(BaseModel):
@@ -27,6 +30,6 @@ class CenterUpdate(BaseModel):
         },
     )
 
-    online: bool | None = None
-    capacity: int | None = Field(default=None, ge=0, le=10_000)
+    online: StrictBool | None = None
+    capacity: Annotated[int, Field(ge=0, le=10_000), JSON_INTEGER] | None = None
     hours: CenterHours | None = None

@@ -5,21 +5,24 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from accident_online.decisions.liability import LiabilityGrade
 from accident_online.evidence.kinds import EvidenceKind
+from accident_online.kit.fields import JSON_INTEGER, NOT_BLANK, trimmed_at_least
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True)]
+PartyIndex = Annotated[int, Field(ge=0, le=19), JSON_INTEGER]
+SharePercent = Annotated[int, Field(ge=0, le=100), JSON_INTEGER]
 
 
 class LiabilityIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    party: int = Field(ge=0, le=19)
+    party: PartyIndex
     grade: LiabilityGrade
-    share_percent: int | None = Field(
-        default=None, ge=0, le=100, description="Required with three or more parties."
+    share_percent: SharePercent | None = Field(
+        default=None, description="Required with three or more parties."
     )
 
 
@@ -43,9 +46,17 @@ class DecisionCreate(BaseModel):
     )
 
     liabilities: list[LiabilityIn] = Field(min_length=2, max_length=20)
-    facts: Text = Field(min_length=10, max_length=4000, description="What happened (事故事实).")
+    facts: Text = Field(
+        min_length=10,
+        max_length=4000,
+        pattern=trimmed_at_least(10),
+        description="What happened (事故事实).",
+    )
     legal_basis: Text = Field(
-        min_length=4, max_length=1000, description="The articles the decision rests on."
+        min_length=4,
+        max_length=1000,
+        pattern=trimmed_at_least(4),
+        description="The articles the decision rests on.",
     )
 
 
@@ -53,7 +64,7 @@ class RequestedKind(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: EvidenceKind
-    party: int | None = Field(default=None, ge=0, le=19, description="For per-vehicle kinds.")
+    party: PartyIndex | None = Field(default=None, description="For per-vehicle kinds.")
 
 
 class EvidenceRequestCreate(BaseModel):
@@ -74,7 +85,9 @@ class EvidenceRequestCreate(BaseModel):
         max_length=20,
         description="A kind (per-vehicle kinds: every vehicle) or {kind, party}.",
     )
-    message: Text = Field(min_length=1, max_length=1000, description="Shown to the drivers.")
+    message: Text = Field(
+        min_length=1, max_length=1000, pattern=NOT_BLANK, description="Shown to the drivers."
+    )
 
 
 class ReferralCreate(BaseModel):
@@ -83,7 +96,7 @@ class ReferralCreate(BaseModel):
         json_schema_extra={"examples": [{"reason": "照片显示一方车辆无法移动，需现场处理。"}]},
     )
 
-    reason: Text = Field(min_length=1, max_length=1000)
+    reason: Text = Field(min_length=1, max_length=1000, pattern=NOT_BLANK)
 
 
 class Resolution(StrEnum):
@@ -103,8 +116,8 @@ class ResponseCreate(BaseModel):
         },
     )
 
-    party: int = Field(ge=0, le=19)
-    accepts: bool
+    party: PartyIndex
+    accepts: StrictBool
     resolution: Resolution = Field(
         description="How to settle: insurer_claim when accepting; mediation or litigation "
         "when disputing."

@@ -12,6 +12,7 @@ from accident_online.intake.exceptions import NotEligible
 from accident_online.intake.schemas import EligibilityRead, ReportCreate
 from accident_online.kit.db import SessionDep
 from accident_online.kit.idempotency import (
+    REQUIRED_KEY_PARAMETER,
     IdempotencyKeyInProgress,
     IdempotencyKeyInvalid,
     IdempotencyKeyMissing,
@@ -73,6 +74,7 @@ async def check_eligibility(
             RateLimited,
         ),
     },
+    openapi_extra={"parameters": [REQUIRED_KEY_PARAMETER]},
 )
 async def file_report(
     body: ReportCreate,

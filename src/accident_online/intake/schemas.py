@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
+    StrictFloat,
     StringConstraints,
     field_validator,
     model_validator,
@@ -23,8 +23,12 @@ from accident_online.decisions.liability import (
     PartyLiability,
     resolve_shares,
 )
+from accident_online.decisions.schemas import PartyIndex, SharePercent
 from accident_online.intake.eligibility import EligibilityAnswers
 from accident_online.intake.formats import validate_id_number, validate_mobile, validate_plate
+from accident_online.kit.fields import NOT_BLANK
+from accident_online.kit.money import Amount
+from accident_online.kit.time import Rfc3339DateTime
 
 Plate = Annotated[str, StringConstraints(max_length=16), AfterValidator(validate_plate)]
 IdNumber = Annotated[str, StringConstraints(max_length=24), AfterValidator(validate_id_number)]
@@ -89,12 +93,13 @@ EXAMPLE_REPORT: dict[str, Any] = {
 class Location(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
-    lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
-    address: Text = Field(min_length=1, max_length=200)
+    lat: StrictFloat = Field(ge=-90, le=90, allow_inf_nan=False)
+    lon: StrictFloat = Field(ge=-180, le=180, allow_inf_nan=False)
+    address: Text = Field(min_length=1, max_length=200, pattern=NOT_BLANK)
     district: Text = Field(
         min_length=1,
         max_length=16,
+        pattern=NOT_BLANK,
         description="GB/T 2260 county code (e.g. 371502) or zone id (kfq, gxq, dujiaqu).",
     )
 
@@ -102,29 +107,25 @@ class Location(BaseModel):
 class PartyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: Text = Field(min_length=1, max_length=50)
+    name: Text = Field(min_length=1, max_length=50, pattern=NOT_BLANK)
     phone: Mobile
     id_number: IdNumber
     licence_number: Text = Field(min_length=6, max_length=32, pattern=r"^[0-9A-Za-z]+$")
     plate: Plate
-    vehicle_type: Text = Field(min_length=1, max_length=32)
+    vehicle_type: Text = Field(min_length=1, max_length=32, pattern=NOT_BLANK)
     insurer: Code = Field(description="The insurer's code, e.g. PICC.")
-    policy_number: Text = Field(min_length=1, max_length=64)
-    commercial_third_party_cover: Decimal | None = Field(
-        default=None,
-        ge=0,
-        le=100_000_000,
-        decimal_places=2,
-        description="Commercial third-party cover (商业三者险) in yuan, if any.",
+    policy_number: Text = Field(min_length=1, max_length=64, pattern=NOT_BLANK)
+    commercial_third_party_cover: Amount | None = Field(
+        default=None, description="Commercial third-party cover (商业三者险) in yuan, if any."
     )
 
 
 class AgreedLiability(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    party: int = Field(ge=0, le=19)
+    party: PartyIndex
     grade: LiabilityGrade
-    share_percent: int | None = Field(default=None, ge=0, le=100)
+    share_percent: SharePercent | None = None
 
 
 class ReportCreate(BaseModel):
@@ -132,27 +133,27 @@ class ReportCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [EXAMPLE_REPORT]})
 
-    occurred_at: AwareDatetime
+    occurred_at: Rfc3339DateTime
     location: Location
     parties: list[PartyCreate] = Field(
         min_length=1,
         max_length=20,
         description="Every vehicle involved; a single vehicle is not eligible online.",
     )
-    injuries: bool = Field(description="Is anybody injured or dead?")
-    all_vehicles_drivable: bool
-    alcohol_or_drugs: bool = Field(description="Is any driver suspected of drink or drugs?")
-    all_drivers_licensed: bool
-    all_vehicles_registered: bool = Field(
+    injuries: StrictBool = Field(description="Is anybody injured or dead?")
+    all_vehicles_drivable: StrictBool
+    alcohol_or_drugs: StrictBool = Field(description="Is any driver suspected of drink or drugs?")
+    all_drivers_licensed: StrictBool
+    all_vehicles_registered: StrictBool = Field(
         description="Plates and inspection marks on every vehicle?"
     )
-    all_vehicles_insured: bool = Field(
+    all_vehicles_insured: StrictBool = Field(
         description="Compulsory insurance (交强险) on every vehicle?"
     )
-    party_fled: bool
-    public_property_damage: bool
-    hazardous_goods: bool
-    deliberate: bool
+    party_fled: StrictBool
+    public_property_damage: StrictBool
+    hazardous_goods: StrictBool
+    deliberate: StrictBool
     description: Text = Field(default="", max_length=2000)
     agreed_liability: list[AgreedLiability] | None = Field(
         default=None, max_length=20, description="The parties' own agreement (自行协商), if any."

@@ -27,6 +27,24 @@ from accident_online.kit.time import utc_now
 from accident_online.models.idempotency import IdempotencyKey
 
 KEEP_FOR = timedelta(hours=24)
+_KEY_DESCRIPTION = "Makes retries safe: the same key and body replay the first answer."
+# How the OpenAPI document shows the header on a route that requires it (the route's
+# `openapi_extra`). The dependency reads it as optional all the same, so that a missing
+# key is this service's 400 idempotency-key-missing rather than FastAPI's 422.
+REQUIRED_KEY_PARAMETER: dict[str, Any] = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": True,
+    "description": _KEY_DESCRIPTION + " Required here.",
+    "schema": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 255,
+        # Printable ASCII; no spaces at either end, which HTTP would strip anyway.
+        "pattern": r"^[!-~]([ -~]*[!-~])?$",
+        "examples": ["5f0c2a1e-8d3b-4c6f-9a7e-1b2c3d4e5f60"],
+    },
+}
 # A request still "running" after this is taken to have died with its process.
 LOCK_FOR = timedelta(seconds=60)
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -170,7 +188,8 @@ def idempotency(
 ) -> Callable[..., AsyncIterator[IdempotentCall]]:
     """A dependency holding the request's Idempotency-Key for the route's duration.
 
-    ``client_of`` is a dependency giving the caller's id: keys are per client.
+    ``client_of`` is a dependency giving the caller's id: keys are per client. A route
+    that requires the key declares it with ``openapi_extra`` and ``REQUIRED_KEY_PARAMETER``.
     """
 
     async def hold_key(
@@ -182,7 +201,8 @@ def idempotency(
             str | None,
             Header(
                 alias="Idempotency-Key",
-                description="Makes retries safe: the same key and body replay the first answer.",
+                description=_KEY_DESCRIPTION,
+                include_in_schema=not required,
             ),
         ] = None,
     ) -> AsyncIterator[IdempotentCall]:

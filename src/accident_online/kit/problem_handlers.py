@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 from accident_online.kit.idempotency import Replay, handle_replay
 from accident_online.kit.problems import (
@@ -45,8 +49,15 @@ async def handle_app_error(request: Request, exc: Exception) -> ProblemResponse:
 
 async def handle_http_exception(request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and isinstance(exc.__cause__, ValueError | RecursionError):
+        # FastAPI answers a JSON body it cannot decode (not UTF-8, nested too deep) with a
+        # bare 400, but one with a syntax error with 422 json_invalid: the same mistake,
+        # so both get the declared 422.
+        return problem_response(request, ValidationFailed(errors=[_UNREADABLE_BODY]))
     error_class = STATUS_ERRORS.get(exc.status_code)
     headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
     if error_class is None:
         error: AppError = AppError(str(exc.detail), headers=headers)
         response = problem_response(request, error)
@@ -58,6 +69,27 @@ async def handle_http_exception(request: Request, exc: Exception) -> ProblemResp
 
 # Starlette's stock details ("Not Found") say less than our defaults.
 _GENERIC = {"Not Found", "Method Not Allowed", "Unauthorized", "Forbidden", "Bad Request"}
+_UNREADABLE_BODY = ProblemErrorItem(
+    loc=["body"], msg="The body could not be read as UTF-8 JSON.", type="json_invalid"
+)
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method the request's path takes, across all routes for it.
+
+    Starlette names only the methods of the first route whose path matched, but a path
+    may have several routes (e.g. GET and POST /v1/partners).
+    """
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.router.routes):
+        if route.path and route.methods and _path_pattern(route.path).match(request.url.path):
+            methods.update(route.methods)
+    return ", ".join(sorted(methods))
+
+
+@functools.cache
+def _path_pattern(path: str) -> re.Pattern[str]:
+    return compile_path(path)[0]
 
 
 async def handle_validation_error(request: Request, exc: Exception) -> ProblemResponse:

@@ -20,15 +20,11 @@ from pydantic import (
     TypeAdapter,
 )
 
+from accident_online.kit.money import Amount
+
 Money = Annotated[
-    Decimal,
-    Field(
-        ge=0,
-        le=100_000_000,
-        decimal_places=2,
-        description="Yuan, a decimal string with two places.",
-        examples=["2100.00"],
-    ),
+    Amount,
+    Field(description="Yuan, a decimal string with two places."),
     # After the checks: "5000" is stored and shown as "5000.00", "5000.123" is refused.
     AfterValidator(lambda amount: amount.quantize(Decimal("0.01"))),
 ]

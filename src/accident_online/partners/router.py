@@ -6,7 +6,13 @@ from fastapi import APIRouter, Query, Request, Response, status
 
 from accident_online.auth.dependencies import AdminPrincipal
 from accident_online.kit.db import SessionDep
-from accident_online.kit.pagination import Page, PageParams, decode_cursor, page_of
+from accident_online.kit.pagination import (
+    InvalidCursor,
+    Page,
+    PageParams,
+    decode_cursor,
+    page_of,
+)
 from accident_online.kit.problems import (
     Forbidden,
     Unauthorized,
@@ -70,7 +76,7 @@ async def register_partner(
     "",
     summary="List partner systems",
     response_model=Page[PartnerRead],
-    responses=problem_responses(Unauthorized, Forbidden, ValidationFailed),
+    responses=problem_responses(Unauthorized, Forbidden, InvalidCursor, ValidationFailed),
 )
 async def list_partners(
     session: SessionDep, _: AdminPrincipal, page: Annotated[PageParams, Query()]

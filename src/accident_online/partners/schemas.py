@@ -1,8 +1,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated, Any
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    WithJsonSchema,
+    model_validator,
+)
 
 from accident_online.models.partner import PartnerKind
 
@@ -43,6 +52,10 @@ class PartnerCreate(BaseModel):
         return self
 
 
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
 class PartnerUpdate(BaseModel):
     """Only the fields sent change; `webhook_url: null` removes the endpoint."""
 
@@ -58,9 +71,12 @@ class PartnerUpdate(BaseModel):
         },
     )
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    # May be left out but not removed, so the document shows no null (nor a null default).
+    name: Annotated[
+        str | None, WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 200})
+    ] = Field(default=None, min_length=1, max_length=200, json_schema_extra=_no_default)
     webhook_url: AnyHttpUrl | None = Field(default=None)
-    webhook_enabled: bool | None = Field(
+    webhook_enabled: StrictBool | None = Field(
         default=None,
         description="true re-enables an endpoint disabled after a 410 Gone; false pauses it.",
     )

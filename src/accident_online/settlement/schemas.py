@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from accident_online.decisions.schemas import LiabilityIn
+from accident_online.decisions.schemas import LiabilityIn, PartyIndex
 from accident_online.intake.schemas import Code
+from accident_online.kit.money import Amount
 
 Money = Decimal
 
@@ -13,13 +14,13 @@ Money = Decimal
 class VehicleIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    party: int = Field(ge=0, le=19)
-    loss: Decimal = Field(ge=0, le=100_000_000, decimal_places=2, description="Yuan.")
-    compulsory_insured: bool = Field(default=True, description="Has compulsory insurance (交强险).")
-    insurer: Code | None = None
-    commercial_third_party_cover: Decimal | None = Field(
-        default=None, ge=0, le=100_000_000, decimal_places=2
+    party: PartyIndex
+    loss: Amount = Field(description="Yuan.")
+    compulsory_insured: StrictBool = Field(
+        default=True, description="Has compulsory insurance (交强险)."
     )
+    insurer: Code | None = None
+    commercial_third_party_cover: Amount | None = None
 
 
 class SettlementRequest(BaseModel):
@@ -53,7 +54,7 @@ class SettlementRequest(BaseModel):
 
     liabilities: list[LiabilityIn] = Field(min_length=2, max_length=20)
     vehicles: list[VehicleIn] = Field(min_length=2, max_length=20)
-    use_no_fault_proxy: bool = Field(default=True, description="Apply 无责代赔 where it can.")
+    use_no_fault_proxy: StrictBool = Field(default=True, description="Apply 无责代赔 where it can.")
 
 
 class SettlementLineRead(BaseModel):

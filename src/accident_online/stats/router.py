@@ -4,7 +4,6 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import AwareDatetime
 
 from accident_online.auth.dependencies import require_roles
 from accident_online.auth.principal import Principal
@@ -15,7 +14,7 @@ from accident_online.kit.problems import (
     ValidationFailed,
     problem_responses,
 )
-from accident_online.kit.time import utc_now
+from accident_online.kit.time import Rfc3339DateTime, utc_now
 from accident_online.models.user import Role
 from accident_online.stats import service
 from accident_online.stats.schemas import StatsRead
@@ -34,8 +33,8 @@ admin_or_officer = require_roles(Role.admin, Role.officer)
 async def statistics(
     session: SessionDep,
     principal: Annotated[Principal, Depends(admin_or_officer)],
-    since: Annotated[AwareDatetime | None, Query(description="Default: 30 days ago.")] = None,
-    until: Annotated[AwareDatetime | None, Query(description="Default: now.")] = None,
+    since: Annotated[Rfc3339DateTime | None, Query(description="Default: 30 days ago.")] = None,
+    until: Annotated[Rfc3339DateTime | None, Query(description="Default: now.")] = None,
 ) -> StatsRead:
     """Per center and overall, for cases reported in [since, until): reports, decided
     online, referred offline, the share handled online (the city's aim: 60 % and more),
