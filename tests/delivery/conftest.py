@@ -21,6 +21,7 @@ class Received:
     headers: dict[str, str]
     body: bytes
     at: float
+    path: str = ""
 
     @property
     def json(self) -> dict:
@@ -68,7 +69,9 @@ class Receiver:
             if delay:
                 await asyncio.sleep(delay)
             if 200 <= status < 300:
-                self.received.append(Received(webhook_id, headers, body, time.monotonic()))
+                self.received.append(
+                    Received(webhook_id, headers, body, time.monotonic(), scope.get("path", ""))
+                )
         finally:
             self.in_flight[webhook_id] -= 1
         await send(
