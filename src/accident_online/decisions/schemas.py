@@ -112,7 +112,10 @@ class ResponseCreate(BaseModel):
             "examples": [
                 {"party": 0, "accepts": True, "resolution": "insurer_claim"},
                 {"party": 1, "accepts": False, "resolution": "mediation"},
-            ]
+            ],
+            # The rule answer_decision enforces, for clients and generators to see.
+            "if": {"properties": {"accepts": {"const": False}}, "required": ["accepts"]},
+            "then": {"properties": {"resolution": {"enum": ["mediation", "litigation"]}}},
         },
     )
 
