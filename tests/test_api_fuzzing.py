@@ -17,6 +17,7 @@ with its reason; where fuzzing would only repeat itself it is thinner
 
 from __future__ import annotations
 
+import copy
 import itertools
 import json
 import os
@@ -44,6 +45,7 @@ import schemathesis
 from schemathesis.core import NOT_SET
 
 from accident_online.app import create_app
+from accident_online.intake.schemas import EXAMPLE_REPORT
 from accident_online.kit.signing import sign
 from accident_online.settings import Settings
 
@@ -173,50 +175,12 @@ def tiny_png(seed: int) -> bytes:
 
 
 def report(plate: str) -> dict[str, Any]:
-    """A valid two-party report (conftest's ``report_body``) of an accident just now."""
-    return {
-        "occurred_at": (datetime.now(UTC) - timedelta(minutes=10)).isoformat(),
-        "location": {
-            "lat": 36.4567,
-            "lon": 115.9855,
-            "address": "山东省聊城市东昌府区东昌路与柳园路交叉口",
-            "district": "371502",
-        },
-        "parties": [
-            {
-                "name": "张伟",
-                "phone": "13805350001",
-                "id_number": "371502199001011234",
-                "licence_number": "371502199001011234",
-                "plate": plate,
-                "vehicle_type": "小型轿车",
-                "insurer": "PICC",
-                "policy_number": "PDZA202637150000012345",
-                "commercial_third_party_cover": "1000000.00",
-            },
-            {
-                "name": "李娜",
-                "phone": "15965350002",
-                "id_number": "371521198507152346",
-                "licence_number": "371521198507152346",
-                "plate": "鲁PD12345",
-                "vehicle_type": "小型轿车",
-                "insurer": "CPIC",
-                "policy_number": "ASHZ202637150000067890",
-            },
-        ],
-        "injuries": False,
-        "all_vehicles_drivable": True,
-        "alcohol_or_drugs": False,
-        "all_drivers_licensed": True,
-        "all_vehicles_registered": True,
-        "all_vehicles_insured": True,
-        "party_fled": False,
-        "public_property_damage": False,
-        "hazardous_goods": False,
-        "deliberate": False,
-        "description": "乙车变道时与甲车右前侧刮擦。",
-    }
+    """A valid two-party report of an accident just now: the Swagger example, as in conftest."""
+    body = copy.deepcopy(EXAMPLE_REPORT)
+    del body["agreed_liability"]
+    body["occurred_at"] = (datetime.now(UTC) - timedelta(minutes=10)).isoformat()
+    body["parties"][0]["plate"] = plate
+    return body
 
 
 def seed_world(env: dict[str, str], url: str) -> World:
