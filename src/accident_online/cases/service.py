@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from sqlmodel import select
@@ -35,7 +36,14 @@ from accident_online.intake.formats import (
     mask_phone,
 )
 from accident_online.kit.time import utc_now
-from accident_online.models.case import Case, CaseEvent, CaseParty, CaseStatus, Evidence
+from accident_online.models.case import (
+    Case,
+    CaseEvent,
+    CaseParty,
+    CaseResponse,
+    CaseStatus,
+    Evidence,
+)
 from accident_online.models.user import User
 
 SYSTEM_ACTOR = "system"
@@ -157,8 +165,58 @@ async def read_case(session: AsyncSession, case: Case, principal: Principal) -> 
             username=user.username if user else None,
             claim_expires_at=case.claim_expires_at,
         )
-    full = parties_shown_in_full(principal, case, parties)
-    needed = missing_for(case, parties, evidence)
+    return case_record(
+        case,
+        parties=parties,
+        evidence=evidence,
+        responses=responses,
+        officer=officer,
+        full=parties_shown_in_full(principal, case, parties),
+    )
+
+
+def new_case_record(
+    case: dict[str, Any], parties: Sequence[dict[str, Any]], principal: Principal
+) -> CaseRead:
+    """The record of a case just written from these rows, without reading it back."""
+    case_view = SimpleNamespace(
+        **{
+            "requested_evidence": [],
+            "queued_at": None,
+            "decided_at": None,
+            "closed_at": None,
+            "evidence_request_message": None,
+            "decision": None,
+            "response_deadline": None,
+            "resolution": None,
+            "referral_reason": None,
+            **case,
+        }
+    )
+    party_views = [
+        SimpleNamespace(**party, assessed_loss=None, paid_amount=None) for party in parties
+    ]
+    return case_record(
+        case_view,
+        parties=party_views,
+        evidence=[],
+        responses=[],
+        officer=None,
+        full=parties_shown_in_full(principal, case_view, party_views),  # type: ignore[arg-type]
+    )
+
+
+def case_record(
+    case: Case | SimpleNamespace,
+    *,
+    parties: Sequence[CaseParty | SimpleNamespace],
+    evidence: Sequence[Evidence],
+    responses: Sequence[CaseResponse],
+    officer: OfficerRead | None,
+    full: frozenset[int],
+) -> CaseRead:
+    """``case`` and ``parties`` are rows or anything with their attributes."""
+    needed = missing_for(case, parties, evidence)  # type: ignore[arg-type]
     return CaseRead(
         id=case.id,
         number=case.number,
@@ -179,7 +237,7 @@ async def read_case(session: AsyncSession, case: Case, principal: Principal) -> 
         description=case.description,
         eligibility_answers=case.eligibility_answers,
         agreed_liability=case.agreed_liability,
-        parties=[_party_read(party, full=party.index in full) for party in parties],
+        parties=[_party_read(party, full=party.index in full) for party in parties],  # type: ignore[arg-type]
         missing=missing_kinds(needed),
         missing_evidence=[MissingEvidence(kind=n.kind.value, party=n.party) for n in needed],
         evidence_request_message=case.evidence_request_message,

@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Table, insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from accident_online.delivery.subscriptions import SUBSCRIPTIONS, Audience
 from accident_online.models.case import Case, CaseEvent, CaseParty
 from accident_online.models.partner import Partner, PartnerKind
-from accident_online.models.webhook import WebhookMessage
+from accident_online.models.webhook import DeliveryStatus, WebhookMessage
+
+_MESSAGES: Table = WebhookMessage.__table__  # type: ignore[attr-defined]
 
 
 def new_message_id() -> str:
@@ -54,16 +58,68 @@ async def _recipients(
     return recipients
 
 
-async def enqueue_case_event(
-    session: AsyncSession, case: Case, event: CaseEvent
-) -> list[WebhookMessage]:
+def case_event_messages(
+    *,
+    case: dict[str, Any],
+    event: dict[str, Any],
+    recipients: dict[str, list[int]],
+) -> list[dict[str, Any]]:
+    """The outbox rows of one timeline event, one per recipient (partner id → insured parties).
+
+    ``case`` holds the case as it stands with this event (``id``, ``number``, ``version``,
+    ``status``, ``center_id``); ``event`` holds ``type``, ``seq``, ``at`` and ``data``.
+    """
+    rows = []
+    for partner_id, insured in recipients.items():
+        data: dict[str, Any] = {
+            "case_id": str(case["id"]),
+            "case_number": case["number"],
+            "case_version": case["version"],
+            "status": case["status"],
+            "center_id": case["center_id"],
+            "seq": event["seq"],
+            **event["data"],
+        }
+        if insured:
+            data["insured_parties"] = insured
+        at: datetime = event["at"]
+        body = json.dumps(
+            {"type": event["type"], "timestamp": at.isoformat(), "data": data},
+            ensure_ascii=False,
+            separators=(",", ":"),
+            default=str,
+        )
+        rows.append(
+            {
+                "id": new_message_id(),
+                "partner_id": partner_id,
+                "event_type": event["type"],
+                "case_id": str(case["id"]),
+                "case_version": case["version"],
+                "body": body,
+                "status": DeliveryStatus.pending,
+                "attempts": 0,
+                "created_at": at,
+                "next_attempt_at": at,
+            }
+        )
+    return rows
+
+
+async def insert_messages(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        connection = await session.connection()
+        await connection.execute(insert(_MESSAGES), rows)
+
+
+async def enqueue_case_event(session: AsyncSession, case: Case, event: CaseEvent) -> None:
     """The messages a timeline event causes, per SUBSCRIPTIONS; none for other events."""
     audiences = SUBSCRIPTIONS.get(event.type)
     if not audiences:
-        return []
+        return
     recipients = await _recipients(session, case, audiences)
     if not recipients:
-        return []
+        return
     with_url = set(
         await session.exec(
             select(Partner.id).where(
@@ -71,37 +127,15 @@ async def enqueue_case_event(
             )
         )
     )
-    messages = []
-    for partner_id, insured in recipients.items():
-        if partner_id not in with_url:
-            continue
-        data: dict[str, Any] = {
-            "case_id": str(case.id),
-            "case_number": case.number,
-            "case_version": case.version,
+    rows = case_event_messages(
+        case={
+            "id": case.id,
+            "number": case.number,
+            "version": case.version,
             "status": case.status,
             "center_id": case.center_id,
-            "seq": event.seq,
-            **event.data,
-        }
-        if insured:
-            data["insured_parties"] = insured
-        body = json.dumps(
-            {"type": event.type, "timestamp": event.at.isoformat(), "data": data},
-            ensure_ascii=False,
-            separators=(",", ":"),
-            default=str,
-        )
-        messages.append(
-            WebhookMessage(
-                id=new_message_id(),
-                partner_id=partner_id,
-                event_type=event.type,
-                case_id=str(case.id),
-                case_version=case.version,
-                body=body,
-                next_attempt_at=event.at,
-            )
-        )
-    session.add_all(messages)
-    return messages
+        },
+        event={"type": event.type, "seq": event.seq, "at": event.at, "data": event.data},
+        recipients={k: v for k, v in recipients.items() if k in with_url},
+    )
+    await insert_messages(session, rows)

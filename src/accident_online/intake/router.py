@@ -6,7 +6,6 @@ from fastapi import APIRouter, Depends, Request, Response, status
 
 from accident_online.auth.dependencies import AppPartnerPrincipal, app_partner
 from accident_online.cases.schemas import CaseRead
-from accident_online.cases.service import read_case
 from accident_online.intake import service
 from accident_online.intake.exceptions import NotEligible
 from accident_online.intake.schemas import EligibilityRead, ReportCreate
@@ -17,8 +16,8 @@ from accident_online.kit.idempotency import (
     IdempotencyKeyInvalid,
     IdempotencyKeyMissing,
     IdempotencyKeyReused,
-    IdempotentCall,
-    idempotency,
+    KeyedRequest,
+    required_key,
 )
 from accident_online.kit.limits import RateLimited
 from accident_online.kit.problems import (
@@ -31,9 +30,7 @@ from accident_online.kit.problems import (
 
 router = APIRouter(tags=["reports"])
 
-ReportKey = Annotated[
-    IdempotentCall, Depends(idempotency(required=True, client_of=app_partner), scope="function")
-]
+ReportKey = Annotated[KeyedRequest, Depends(required_key(client_of=app_partner))]
 
 
 @router.post(
@@ -93,13 +90,6 @@ async def file_report(
     """
     request.app.state.report_limiter.check(principal.subject)
     settings = request.app.state.settings
-    case = await service.file_report(
-        session, principal, body, max_age_hours=settings.report_max_age_hours
-    )
-    record = await read_case(session, case, principal)
-    return await key.respond(
-        session,
-        record,
-        status_code=status.HTTP_201_CREATED,
-        headers={"Location": f"/v1/cases/{case.id}", "ETag": f'"{case.version}"'},
+    return await service.file_report(
+        session, principal, body, key=key, max_age_hours=settings.report_max_age_hours
     )

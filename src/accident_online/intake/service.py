@@ -2,32 +2,34 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from datetime import datetime, time
 from decimal import Decimal
+from typing import Any
 
-from sqlmodel import col, select
+from fastapi import Response, status
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from accident_online.auth.principal import Principal
 from accident_online.cases import repository as cases_repository
-from accident_online.cases.service import SYSTEM_ACTOR, actor_of, append_event
+from accident_online.cases.service import SYSTEM_ACTOR, actor_of, new_case_record
 from accident_online.centers import repository as centers_repository
 from accident_online.centers.routing import (
     CENTER_TIME_ZONE,
     CenterSnapshot,
-    RoutingDecision,
     ServiceHours,
     route_to_center,
 )
+from accident_online.delivery.outbox import case_event_messages, insert_messages
 from accident_online.intake.eligibility import NOT_ELIGIBLE_ADVICE, check_eligibility
 from accident_online.intake.exceptions import NotEligible
 from accident_online.intake.schemas import EligibilityRead, ReportCreate, occurred_at_window_errors
+from accident_online.kit.idempotency import KeyedRequest, stored_first
 from accident_online.kit.problems import ProblemErrorItem, ValidationFailed
 from accident_online.kit.time import utc_now
-from accident_online.models.case import Case, CaseParty, CaseStatus
-from accident_online.models.center import Center
-from accident_online.models.partner import InsurerCode
+from accident_online.models.case import CaseStatus
+from accident_online.partners import repository as partners_repository
 
 
 def assess_eligibility(report: ReportCreate) -> EligibilityRead:
@@ -39,13 +41,14 @@ def assess_eligibility(report: ReportCreate) -> EligibilityRead:
     )
 
 
-def center_snapshot(center: Center, queue_depth: int) -> CenterSnapshot:
+def center_snapshot(center: Any) -> CenterSnapshot:
+    """A center row as routing sees it (see ``centers_repository.centers_for_routing``)."""
     return CenterSnapshot(
         id=center.id,
         districts=frozenset(center.districts),
         online=center.online,
         capacity=center.capacity,
-        queue_depth=queue_depth,
+        queue_depth=center.queue_depth,
         hours=ServiceHours(
             opens=time.fromisoformat(center.hours["opens"]),
             closes=time.fromisoformat(center.hours["closes"]),
@@ -53,26 +56,21 @@ def center_snapshot(center: Center, queue_depth: int) -> CenterSnapshot:
     )
 
 
-async def route(
-    session: AsyncSession, *, district: str, at: datetime, centers: Sequence[Center]
-) -> RoutingDecision:
-    depths = await cases_repository.queue_depths(session)
-    snapshots = [center_snapshot(center, depths.get(center.id, 0)) for center in centers]
-    return route_to_center(district=district, at=at, centers=snapshots)
-
-
 def _field_error(loc: Sequence[str | int], message: str) -> ValidationFailed:
     return ValidationFailed(errors=[ProblemErrorItem(loc=list(loc), msg=message)])
 
 
-async def _check_against_config(
-    session: AsyncSession, report: ReportCreate, *, now: datetime, max_age_hours: int
-) -> Sequence[Center]:
-    """Checks what depends on the clock and the centers' configuration; returns the centers."""
+def _check_time(report: ReportCreate, *, now: datetime, max_age_hours: int) -> None:
     problem = occurred_at_window_errors(report.occurred_at, now=now, max_age_hours=max_age_hours)
     if problem:
         raise _field_error(["body", "occurred_at"], problem)
-    centers = await centers_repository.list_centers(session)
+
+
+async def _centers_serving(session: AsyncSession, report: ReportCreate) -> list[CenterSnapshot]:
+    """Every center as routing sees it; 422 when none serves the report's district."""
+    centers = [
+        center_snapshot(row) for row in await centers_repository.centers_for_routing(session)
+    ]
     if not any(report.location.district in center.districts for center in centers):
         raise _field_error(
             ["body", "location", "district"],
@@ -85,89 +83,134 @@ async def check_report(
     session: AsyncSession, report: ReportCreate, *, max_age_hours: int
 ) -> EligibilityRead:
     """Everything a report is checked for, without storing anything."""
-    await _check_against_config(session, report, now=utc_now(), max_age_hours=max_age_hours)
+    _check_time(report, now=utc_now(), max_age_hours=max_age_hours)
+    await _centers_serving(session, report)
     return assess_eligibility(report)
 
 
 async def file_report(
-    session: AsyncSession, principal: Principal, report: ReportCreate, *, max_age_hours: int
-) -> Case:
-    """Stores an eligible report as a new case, routed to a center, awaiting its photos."""
+    session: AsyncSession,
+    principal: Principal,
+    report: ReportCreate,
+    *,
+    key: KeyedRequest,
+    max_age_hours: int,
+) -> Response:
+    """Stores an eligible report as a new case, routed to a center, awaiting its photos.
+
+    The intake's hot path (issue 6): a handful of statements, rows written with Core in
+    one statement per table, the answer built from the rows written, and the
+    Idempotency-Key stored with that answer as the first write.
+    """
     now = utc_now()
-    centers = await _check_against_config(session, report, now=now, max_age_hours=max_age_hours)
+    _check_time(report, now=now, max_age_hours=max_age_hours)
     eligibility = assess_eligibility(report)
     if not eligibility.eligible:
         raise NotEligible(NOT_ELIGIBLE_ADVICE, reasons=eligibility.reasons)
     assert principal.partner_id is not None
 
-    routing = await route(session, district=report.location.district, at=now, centers=centers)
-    connected = await _insurer_partners(session, [party.insurer for party in report.parties])
     day = now.astimezone(CENTER_TIME_ZONE).strftime("%Y%m%d")
+    # First, so that on PostgreSQL the day's counter is not held by this transaction.
     serial = await cases_repository.next_case_number(session, day)
-    case = Case(
-        number=f"LC{day}-{serial:04d}",
-        status=CaseStatus.awaiting_evidence,
-        center_id=routing.center_id,
-        home_center_id=routing.home_center_id,
-        routing_reason=routing.reason.value,
-        filed_by_partner_id=principal.partner_id,
-        occurred_at=report.occurred_at,
-        reported_at=now,
-        latitude=report.location.lat,
-        longitude=report.location.lon,
-        address=report.location.address,
-        district=report.location.district,
-        description=report.description,
-        eligibility_answers=report.model_dump(include=_ANSWER_FIELDS),
-        agreed_liability=(
+    centers = await _centers_serving(session, report)
+    routing = route_to_center(district=report.location.district, at=now, centers=centers)
+    connected, with_url = await partners_repository.report_recipients(
+        session,
+        filer_id=principal.partner_id,
+        insurer_codes=[party.insurer for party in report.parties],
+    )
+
+    case_id = uuid.uuid4()
+    case = {
+        "id": case_id,
+        "number": f"LC{day}-{serial:04d}",
+        "status": CaseStatus.awaiting_evidence,
+        # Two events: case.reported (version 2), then case.routed (version 3).
+        "version": 3,
+        "last_event_seq": 2,
+        "center_id": routing.center_id,
+        "home_center_id": routing.home_center_id,
+        "routing_reason": routing.reason.value,
+        "filed_by_partner_id": principal.partner_id,
+        "occurred_at": report.occurred_at,
+        "reported_at": now,
+        "updated_at": now,
+        "latitude": report.location.lat,
+        "longitude": report.location.lon,
+        "address": report.location.address,
+        "district": report.location.district,
+        "description": report.description,
+        "eligibility_answers": report.model_dump(include=_ANSWER_FIELDS),
+        "agreed_liability": (
             [item.model_dump(mode="json") for item in report.agreed_liability]
             if report.agreed_liability
             else None
         ),
-    )
-    session.add(case)
-    await session.flush()
-    session.add_all(
-        CaseParty(
-            case_id=case.id,
-            index=index,
-            name=party.name,
-            phone=party.phone,
-            id_number=party.id_number,
-            licence_number=party.licence_number,
-            plate=party.plate,
-            vehicle_type=party.vehicle_type,
-            insurer_code=party.insurer,
-            insurer_partner_id=connected.get(party.insurer),
-            policy_number=party.policy_number,
-            commercial_third_party_cover=(
+        "requested_evidence": [],
+    }
+    parties = [
+        {
+            "case_id": case_id,
+            "index": index,
+            "name": party.name,
+            "phone": party.phone,
+            "id_number": party.id_number,
+            "licence_number": party.licence_number,
+            "plate": party.plate,
+            "vehicle_type": party.vehicle_type,
+            "insurer_code": party.insurer,
+            "insurer_partner_id": connected.get(party.insurer),
+            "policy_number": party.policy_number,
+            "commercial_third_party_cover": (
                 Decimal(party.commercial_third_party_cover)
                 if party.commercial_third_party_cover is not None
                 else None
             ),
-        )
+        }
         for index, party in enumerate(report.parties)
-    )
-    await append_event(
-        session,
-        case,
-        type="case.reported",
-        actor=actor_of(principal),
-        data={"number": case.number, "parties": len(report.parties)},
-    )
-    await append_event(
-        session,
-        case,
-        type="case.routed",
-        actor=SYSTEM_ACTOR,
-        data={
+    ]
+    reported = {
+        "case_id": case_id,
+        "seq": 1,
+        "type": "case.reported",
+        "at": now,
+        "actor": actor_of(principal),
+        "data": {"number": case["number"], "parties": len(parties)},
+    }
+    routed = {
+        "case_id": case_id,
+        "seq": 2,
+        "type": "case.routed",
+        "at": now,
+        "actor": SYSTEM_ACTOR,
+        "data": {
             "center_id": routing.center_id,
             "home_center_id": routing.home_center_id,
             "reason": routing.reason.value,
         },
+    }
+    insured: dict[str, list[int]] = {principal.partner_id: []}
+    for index, party in enumerate(report.parties):
+        insurer = connected.get(party.insurer)
+        if insurer is not None:
+            insured.setdefault(insurer, []).append(index)
+    messages = case_event_messages(
+        case={**case, "version": 2},  # as the case stood with case.reported
+        event=reported,
+        recipients={partner: ps for partner, ps in insured.items() if partner in with_url},
     )
-    await session.flush()
-    return case
+
+    record = new_case_record(case, parties, principal)
+    answer = await stored_first(
+        session,
+        key,
+        status_code=status.HTTP_201_CREATED,
+        body=record.model_dump_json(),
+        headers={"Location": f"/v1/cases/{case_id}", "ETag": f'"{case["version"]}"'},
+    )
+    await cases_repository.insert_new_case(session, case, parties, [reported, routed])
+    await insert_messages(session, messages)
+    return answer
 
 
 _ANSWER_FIELDS = {
@@ -182,8 +225,3 @@ _ANSWER_FIELDS = {
     "hazardous_goods",
     "deliberate",
 }
-
-
-async def _insurer_partners(session: AsyncSession, codes: Sequence[str]) -> dict[str, str]:
-    rows = await session.exec(select(InsurerCode).where(col(InsurerCode.code).in_(set(codes))))
-    return {row.code: row.partner_id for row in rows}

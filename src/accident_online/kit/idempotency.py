@@ -5,18 +5,24 @@ key sees it at once (409 while the first runs) in every API process. The first
 response is stored in the request's own transaction, together with its effects: either
 both commit or neither does. A failed request gives its key back, so the client may
 retry; a request that died holding a key loses it when its lock expires.
+
+A hot route that can build its answer before it writes (report intake) skips the claim:
+``stored_first`` inserts the key together with its answer as the first write of the
+request's own transaction. A concurrent duplicate then waits on that row (PostgreSQL) or
+on the write lock (SQLite) and replays the answer once the first commits; one
+transaction and one statement instead of two transactions and three statements.
 """
 
 import hashlib
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request, Response
 from pydantic import BaseModel
-from sqlalchemy import delete, update
+from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -119,7 +125,7 @@ def _fingerprint(method: str, path: str, body: bytes) -> str:
     return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + canonical).hexdigest()
 
 
-def _replay(row: IdempotencyKey) -> Replay:
+def _replay(row: Any) -> Replay:
     headers = {**(row.response_headers or {}), REPLAYED_HEADER: "true"}
     return Replay(
         Response(
@@ -162,14 +168,19 @@ async def _claim(
             row = await session.get(IdempotencyKey, (client, key), populate_existing=True)
             if row is None:  # given back in between; the client may simply retry
                 raise IdempotencyKeyInProgress()
-        if row.request_hash != fingerprint:
-            raise IdempotencyKeyReused()
-        if row.response_status is not None:
-            raise _replay(row)
-        if row.locked_until > now:
-            raise IdempotencyKeyInProgress()
+        _raise_unless_dead(row, fingerprint=fingerprint, now=now)
         row.locked_until = now + LOCK_FOR  # the first holder died; take the key over
         session.add(row)
+
+
+def _raise_unless_dead(row: Any, *, fingerprint: str, now: datetime) -> None:
+    """Answers a request whose key is taken; returns only if its first holder died."""
+    if row.request_hash != fingerprint:
+        raise IdempotencyKeyReused()
+    if row.response_status is not None:
+        raise _replay(row)
+    if row.locked_until > now:
+        raise IdempotencyKeyInProgress()
 
 
 async def _give_back(database: Database, *, client: str, key: str) -> None:
@@ -241,3 +252,120 @@ def idempotency(
 async def handle_replay(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, Replay)
     return exc.response
+
+
+@dataclass(frozen=True)
+class KeyedRequest:
+    """A request's Idempotency-Key, whose client sent it, and what the request was."""
+
+    client: str
+    key: str
+    method: str
+    path: str
+    fingerprint: str
+
+
+def required_key(*, client_of: Callable[..., Any]) -> Callable[..., Awaitable[KeyedRequest]]:
+    """A dependency reading the required Idempotency-Key, for routes using ``stored_first``."""
+
+    async def read_key(
+        request: Request,
+        client: Annotated[Any, Depends(client_of)],
+        idempotency_key: Annotated[
+            str | None,
+            Header(alias="Idempotency-Key", description=_KEY_DESCRIPTION, include_in_schema=False),
+        ] = None,
+    ) -> KeyedRequest:
+        if idempotency_key is None:
+            raise IdempotencyKeyMissing()
+        if (
+            not (1 <= len(idempotency_key) <= 255)
+            or not idempotency_key.isprintable()
+            or not idempotency_key.isascii()
+        ):
+            raise IdempotencyKeyInvalid()
+        path = request.url.path
+        return KeyedRequest(
+            client=str(getattr(client, "subject", client)),
+            key=idempotency_key,
+            method=request.method,
+            path=path,
+            fingerprint=_fingerprint(request.method, path, await request.body()),
+        )
+
+    return read_key
+
+
+_KEYS: Table = IdempotencyKey.__table__  # type: ignore[attr-defined]
+
+
+def _store_first_statement(insert: Any) -> Any:
+    statement = insert(_KEYS)
+    new = statement.excluded
+    # A key kept past its 24 hours, or held by a request that died, is taken over.
+    return statement.on_conflict_do_update(
+        index_elements=[_KEYS.c.client, _KEYS.c.key],
+        set_={
+            column.name: new[column.name]
+            for column in _KEYS.c
+            if column.name not in ("client", "key")
+        },
+        where=(_KEYS.c.expires_at <= new.created_at)
+        | (_KEYS.c.response_status.is_(None) & (_KEYS.c.locked_until <= new.created_at)),
+    ).returning(_KEYS.c.client)
+
+
+_STORE_FIRST = {
+    "postgresql": _store_first_statement(pg_insert),
+    "sqlite": _store_first_statement(sqlite_insert),
+}
+_READ_KEY = select(
+    _KEYS.c.request_hash,
+    _KEYS.c.response_status,
+    _KEYS.c.response_body,
+    _KEYS.c.response_headers,
+    _KEYS.c.locked_until,
+).where(_KEYS.c.client == bindparam("client"), _KEYS.c.key == bindparam("key"))
+
+
+async def stored_first(
+    session: AsyncSession,
+    keyed: KeyedRequest,
+    *,
+    status_code: int,
+    body: str,
+    headers: dict[str, str],
+) -> Response:
+    """Stores the key with its answer as this transaction's first write, and the answer.
+
+    When the key is taken, raises instead: the first answer replayed, 422 for a key used
+    for another request, 409 while another holds it. The request's transaction then rolls
+    back, so nothing it was about to write is written.
+    """
+    now = utc_now()
+    connection = await session.connection()
+    stored = await connection.execute(
+        _STORE_FIRST[connection.dialect.name],
+        {
+            "client": keyed.client,
+            "key": keyed.key,
+            "method": keyed.method,
+            "path": keyed.path,
+            "request_hash": keyed.fingerprint,
+            "response_status": status_code,
+            "response_body": body,
+            "response_headers": headers,
+            "locked_until": now,
+            "created_at": now,
+            "expires_at": now + KEEP_FOR,
+        },
+    )
+    if stored.first() is None:
+        row = (
+            await connection.execute(_READ_KEY, {"client": keyed.client, "key": keyed.key})
+        ).first()
+        if row is None:  # given back in between; the client may simply retry
+            raise IdempotencyKeyInProgress()
+        _raise_unless_dead(row, fingerprint=keyed.fingerprint, now=now)
+        raise IdempotencyKeyInProgress()  # not reached: a dead holder's key was taken over
+    return Response(body, status_code=status_code, headers=headers, media_type="application/json")

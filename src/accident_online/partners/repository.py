@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
+from sqlalchemy import String, bindparam, literal, union_all
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -49,3 +51,36 @@ async def add_partner(
     await session.flush()
     session.add_all(InsurerCode(code=code, partner_id=partner.id) for code in insurer_codes)
     await session.flush()
+
+
+def _report_recipients_query() -> Any:
+    has_url = col(Partner.webhook_url).is_not(None)
+    filer = select(literal(None, String).label("code"), col(Partner.id), has_url).where(
+        col(Partner.id) == bindparam("filer_id")
+    )
+    insurers = (
+        select(col(InsurerCode.code), col(Partner.id), has_url)
+        .join(Partner, col(Partner.id) == col(InsurerCode.partner_id))
+        .where(col(InsurerCode.code).in_(bindparam("codes", expanding=True)))
+    )
+    return union_all(filer, insurers)
+
+
+# Built once: the intake runs it for every report.
+_REPORT_RECIPIENTS = _report_recipients_query()
+
+
+async def report_recipients(
+    session: AsyncSession, *, filer_id: str, insurer_codes: Sequence[str]
+) -> tuple[dict[str, str], frozenset[str]]:
+    """For a new report, in one query: the connected insurers by code, and which of them
+    and the filing partner have a webhook URL (so receive the case's messages)."""
+    connection = await session.connection()
+    rows = (
+        await connection.execute(
+            _REPORT_RECIPIENTS, {"filer_id": filer_id, "codes": sorted(set(insurer_codes))}
+        )
+    ).all()
+    connected = {code: partner_id for code, partner_id, _ in rows if code is not None}
+    with_url = frozenset(partner_id for _, partner_id, url in rows if url)
+    return connected, with_url
