@@ -146,3 +146,33 @@ async def test_concurrent_reports_get_distinct_case_numbers(committed_app, repor
     assert [r.status_code for r in responses] == [201] * 20
     numbers = [r.json()["number"] for r in responses]
     assert len(set(numbers)) == 20
+
+
+async def test_a_key_past_its_24_hours_is_a_new_request(
+    client, app_headers, report_body, database
+) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from accident_online.kit.time import utc_now
+    from accident_online.models.idempotency import IdempotencyKey
+
+    headers = {**app_headers, "Idempotency-Key": "kept-for-a-day"}
+    body = report_body()
+    first = await client.post("/v1/reports", json=body, headers=headers)
+    async with database.session(write=True) as session:
+        await session.exec(
+            update(IdempotencyKey)
+            .where(IdempotencyKey.key == "kept-for-a-day")  # type: ignore[arg-type]
+            .values(expires_at=utc_now() - timedelta(seconds=1))
+        )
+
+    again = await client.post("/v1/reports", json=body, headers=headers)
+    replayed = await client.post("/v1/reports", json=body, headers=headers)
+
+    assert first.status_code == again.status_code == replayed.status_code == 201
+    assert "idempotent-replayed" not in again.headers
+    assert again.json()["id"] != first.json()["id"]
+    assert replayed.headers["idempotent-replayed"] == "true"
+    assert replayed.json()["id"] == again.json()["id"]

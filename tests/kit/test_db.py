@@ -62,3 +62,46 @@ def test_money_is_stored_as_whole_fen() -> None:
     assert column.process_result_value(210050, None) == Decimal("2100.50")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="two decimals"):
         column.process_bind_param(Decimal("0.001"), None)  # type: ignore[arg-type]
+
+
+async def test_writers_of_one_process_wait_their_turn_instead_of_failing(tmp_path) -> None:
+    import asyncio
+
+    from accident_online.kit.db import Database
+
+    url = f"sqlite+aiosqlite:///{tmp_path}/turns.db"
+    # A short busy timeout: a writer left polling SQLite's lock would fail within 0.2 s.
+    engine = create_engine(url, busy_timeout_ms=200)
+    database = Database(engine, url=url)
+    order: list[int] = []
+    try:
+        async with database.session(write=True) as setup:
+            await setup.exec(text("CREATE TABLE t (n INTEGER)"))  # type: ignore[call-overload]
+
+        async def write(n: int) -> None:
+            async with database.session(write=True) as session:
+                await session.exec(text("INSERT INTO t VALUES (:n)").bindparams(n=n))  # type: ignore[call-overload]
+                order.append(n)
+                await asyncio.sleep(0.01)  # holds its turn across awaits, as a request does
+
+        async def fail() -> None:
+            async with database.session(write=True) as session:
+                await session.exec(text("INSERT INTO t VALUES (-1)"))  # type: ignore[call-overload]
+                raise RuntimeError("rolled back")
+
+        with pytest.raises(RuntimeError):
+            await fail()  # a rolled-back writer gives its turn back too
+        # 40 writers holding the lock 10 ms each: 0.4 s in all, twice the busy timeout;
+        # left to SQLite's busy handler, some would give up with "database is locked".
+        tasks = []
+        for n in range(40):
+            tasks.append(asyncio.create_task(write(n)))
+            await asyncio.sleep(0)
+        await asyncio.gather(*tasks)
+        async with database.session(write=False) as reader:
+            stored = (await reader.exec(text("SELECT n FROM t ORDER BY rowid"))).all()  # type: ignore[call-overload]
+    finally:
+        await engine.dispose()
+
+    assert sorted(order) == list(range(40))
+    assert sorted(row[0] for row in stored) == list(range(40))
