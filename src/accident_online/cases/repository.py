@@ -5,11 +5,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, func, insert
+from sqlalchemy import Table, bindparam, func, insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from accident_online.kit.db import upsert_increment
+from accident_online.kit.db import BatchStep
 from accident_online.models.case import (
     Case,
     CaseEvent,
@@ -106,29 +107,39 @@ async def next_case_number(session: AsyncSession, day: str) -> int:
         driver = (await connection.get_raw_connection()).driver_connection
         assert driver is not None
         return int(await driver.fetchval(_PG_NEXT_CASE_NUMBER, day))
-    table: Table = CaseNumberCounter.__table__  # type: ignore[attr-defined]
-    return await upsert_increment(session, table, key={"day": day}, column="last")
+    return int((await connection.execute(_SQLITE_NEXT_CASE_NUMBER, {"day": day})).scalar_one())
 
 
-_CASES: Table = Case.__table__  # type: ignore[attr-defined]
-_PARTIES: Table = CaseParty.__table__  # type: ignore[attr-defined]
-_EVENTS: Table = CaseEvent.__table__  # type: ignore[attr-defined]
+def _sqlite_next_case_number() -> Any:
+    counters: Table = CaseNumberCounter.__table__  # type: ignore[attr-defined]
+    return (
+        sqlite_insert(counters)
+        .values(day=bindparam("day"), last=1)
+        .on_conflict_do_update(index_elements=[counters.c.day], set_={"last": counters.c.last + 1})
+        .returning(counters.c.last)
+    )
 
 
-async def insert_new_case(
-    session: AsyncSession,
+_SQLITE_NEXT_CASE_NUMBER = _sqlite_next_case_number()
+
+
+_INSERT_CASE = insert(Case.__table__)  # type: ignore[attr-defined]
+_INSERT_PARTIES = insert(CaseParty.__table__)  # type: ignore[attr-defined]
+_INSERT_EVENTS = insert(CaseEvent.__table__)  # type: ignore[attr-defined]
+
+
+def new_case_steps(
     case: dict[str, Any],
     parties: Sequence[dict[str, Any]],
     events: Sequence[dict[str, Any]],
-) -> None:
-    """Writes a new case, its parties and its first events: one statement per table.
-
-    Plain rows rather than ORM objects: this is the intake's hot path (issue 6 profile).
-    """
-    connection = await session.connection()
-    await connection.execute(insert(_CASES), [case])
-    await connection.execute(insert(_PARTIES), list(parties))
-    await connection.execute(insert(_EVENTS), list(events))
+) -> list[BatchStep]:
+    """Writing a new case, its parties and its first events: one statement per table,
+    plain rows rather than ORM objects (the intake's hot path, issue 6 profile)."""
+    return [
+        BatchStep(_INSERT_CASE, [case]),
+        BatchStep(_INSERT_PARTIES, parties),
+        BatchStep(_INSERT_EVENTS, events),
+    ]
 
 
 async def add_event(session: AsyncSession, event: CaseEvent) -> None:

@@ -16,6 +16,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from accident_online.delivery.subscriptions import SUBSCRIPTIONS, Audience
+from accident_online.kit.db import BatchStep
 from accident_online.models.case import Case, CaseEvent, CaseParty
 from accident_online.models.partner import Partner, PartnerKind
 from accident_online.models.webhook import DeliveryStatus, WebhookMessage
@@ -106,10 +107,18 @@ def case_event_messages(
     return rows
 
 
+_INSERT_MESSAGES = insert(_MESSAGES)
+
+
+def messages_step(rows: list[dict[str, Any]]) -> BatchStep:
+    """Writing outbox rows as a step of ``execute_batch``."""
+    return BatchStep(_INSERT_MESSAGES, rows)
+
+
 async def insert_messages(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     if rows:
         connection = await session.connection()
-        await connection.execute(insert(_MESSAGES), rows)
+        await connection.execute(_INSERT_MESSAGES, rows)
 
 
 async def enqueue_case_event(session: AsyncSession, case: Case, event: CaseEvent) -> None:

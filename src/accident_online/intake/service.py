@@ -21,7 +21,7 @@ from accident_online.centers.routing import (
     ServiceHours,
     route_to_center,
 )
-from accident_online.delivery.outbox import case_event_messages, insert_messages
+from accident_online.delivery.outbox import case_event_messages, messages_step
 from accident_online.intake.eligibility import NOT_ELIGIBLE_ADVICE, check_eligibility
 from accident_online.intake.exceptions import NotEligible
 from accident_online.intake.schemas import EligibilityRead, ReportCreate, occurred_at_window_errors
@@ -201,16 +201,17 @@ async def file_report(
     )
 
     record = new_case_record(case, parties, principal)
-    answer = await stored_first(
+    return await stored_first(
         session,
         key,
         status_code=status.HTTP_201_CREATED,
         body=record.model_dump_json(),
         headers={"Location": f"/v1/cases/{case_id}", "ETag": f'"{case["version"]}"'},
+        effects=[
+            *cases_repository.new_case_steps(case, parties, [reported, routed]),
+            messages_step(messages),
+        ],
     )
-    await cases_repository.insert_new_case(session, case, parties, [reported, routed])
-    await insert_messages(session, messages)
-    return answer
 
 
 _ANSWER_FIELDS = {

@@ -8,8 +8,11 @@ keys, aware timestamps, writers that wait their turn instead of failing).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+import json
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -21,6 +24,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as sa_create_async_engine
+from sqlalchemy.sql import Executable
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.expression import ClauseElement
 from sqlalchemy.types import TypeDecorator
 from sqlalchemy.util.concurrency import await_, in_greenlet
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -329,3 +335,159 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # scope="function": the commit happens before the response goes out, so a client never
 # sees a 2xx for a transaction that then failed to commit.
 SessionDep = Annotated[AsyncSession, Depends(get_db_session, scope="function")]
+
+
+@dataclass(frozen=True)
+class BatchStep:
+    """One statement of ``execute_batch`` and the rows it runs for (one or many)."""
+
+    statement: Executable
+    rows: Sequence[Mapping[str, Any]]
+
+
+async def execute_batch(session: AsyncSession, steps: Sequence[BatchStep]) -> bool:
+    """Runs the steps in order in the session's transaction, the first for one row only.
+
+    The first step is an insert with RETURNING that may meet a conflict: when it returns
+    nothing, the other steps do not run and the answer is False. On SQLite the batch is
+    one trip to the driver's thread instead of one per statement: every trip waits its
+    turn on the event loop, and a write transaction holds SQLite's one write lock
+    throughout (issue 6 profile). Elsewhere the steps run one by one.
+    """
+    connection = await session.connection()
+    if connection.dialect.name == "postgresql":
+        return await _run_postgresql_batch(connection, steps)
+    if connection.dialect.name != "sqlite":
+        first, *rest = steps
+        if (await connection.execute(first.statement, dict(first.rows[0]))).first() is None:
+            return False
+        for step in rest:
+            if step.rows:
+                await connection.execute(step.statement, list(step.rows))
+        return True
+    prepared = [_for_sqlite(connection.dialect, step) for step in steps if step.rows]
+    driver = (await connection.get_raw_connection()).driver_connection
+    assert driver is not None
+    # aiosqlite's own queue to its thread, as SQLAlchemy's aiosqlite dialect uses it.
+    done: bool = await driver._execute(_run_sqlite_batch, driver._conn, prepared)
+    return done
+
+
+async def _run_postgresql_batch(connection: AsyncConnection, steps: Sequence[BatchStep]) -> bool:
+    """PostgreSQL: the whole batch as one statement, one round trip.
+
+    The first step as SQLAlchemy compiles it, the others as data-modifying WITH clauses
+    reading their rows from one JSON parameter each (``json_populate_recordset``), each
+    running only if the first returned a row. Foreign keys between them hold: they are
+    checked at the end of the statement.
+    """
+    first, *rest = steps
+    first_sql, first_parameters = _compiled_for_asyncpg(connection.dialect, first)
+    clauses = [f"first_step AS ({first_sql})"]
+    parameters = list(first_parameters)
+    for number, step in enumerate((step for step in rest if step.rows), start=1):
+        table = _table_of(step.statement)
+        # Identifiers come from the table's own columns, quoted; values travel as data.
+        quote = connection.dialect.identifier_preparer.quote
+        columns = ", ".join(quote(table.c[name].name) for name in step.rows[0])
+        parameters.append(_json_rows(table, step.rows))
+        clauses.append(
+            f"step_{number} AS (INSERT INTO {quote(table.name)} ({columns}) "  # noqa: S608
+            f"SELECT {columns} FROM json_populate_recordset("
+            f"NULL::{quote(table.name)}, ${len(parameters)}::json) "
+            "WHERE EXISTS (SELECT FROM first_step))"
+        )
+    sql = f"WITH {', '.join(clauses)} SELECT count(*) FROM first_step"  # noqa: S608
+    driver = (await connection.get_raw_connection()).driver_connection
+    assert driver is not None
+    return bool(await driver.fetchval(sql, *parameters))
+
+
+_ASYNCPG_COMPILED: dict[tuple[Executable, tuple[str, ...]], tuple[str, list[tuple[str, Any]]]] = {}
+
+
+def _compiled_for_asyncpg(dialect: Dialect, step: BatchStep) -> tuple[str, list[Any]]:
+    (row,) = step.rows
+    keys = tuple(row)
+    cached = _ASYNCPG_COMPILED.get((step.statement, keys))
+    if cached is None:
+        cached = _ASYNCPG_COMPILED[(step.statement, keys)] = _compile(dialect, step, keys)
+    sql, binds = cached
+    return sql, [
+        process(row[name]) if process is not None else row[name] for name, process in binds
+    ]
+
+
+def _compile(
+    dialect: Dialect, step: BatchStep, keys: tuple[str, ...]
+) -> tuple[str, list[tuple[str, Any]]]:
+    """The statement's SQL for this dialect, and its bind parameters in order, each with
+    the processor that turns a Python value into what the driver takes."""
+    assert isinstance(step.statement, ClauseElement)
+    compiled = step.statement.compile(dialect=dialect, column_keys=list(keys))
+    assert isinstance(compiled, SQLCompiler)
+    binds = []
+    for name in compiled.positiontup or ():
+        binds.append((name, compiled.binds[name].type.bind_processor(dialect)))
+    return compiled.string, binds
+
+
+def _table_of(statement: Executable) -> Table:
+    table = getattr(statement, "table", None)
+    assert isinstance(table, Table), "batch steps after the first are plain inserts"
+    return table
+
+
+def _json_rows(table: Table, rows: Sequence[Mapping[str, Any]]) -> str:
+    """Rows as PostgreSQL reads them from JSON: our column types' own conversions
+    applied (money in fen, timestamps in UTC), JSON columns left as they are."""
+    decorators = {
+        column.name: column.type
+        for column in table.columns
+        if isinstance(column.type, TypeDecorator)
+    }
+    converted = [
+        {
+            name: decorators[name].process_bind_param(value, None)  # type: ignore[arg-type]
+            if name in decorators
+            else value
+            for name, value in row.items()
+        }
+        for row in rows
+    ]
+    return json.dumps(converted, default=_json_default, ensure_ascii=False, separators=(",", ":"))
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, (uuid.UUID, Decimal)):
+        return str(value)
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+_SQLITE_COMPILED: dict[tuple[Executable, tuple[str, ...]], tuple[str, list[tuple[str, Any]]]] = {}
+
+
+def _for_sqlite(dialect: Dialect, step: BatchStep) -> tuple[str, list[tuple[Any, ...]]]:
+    """The step's SQL and its rows as the driver takes them (types processed as SQLAlchemy
+    would: UUIDs, aware timestamps, JSON, money)."""
+    keys = tuple(step.rows[0])
+    cached = _SQLITE_COMPILED.get((step.statement, keys))
+    if cached is None:
+        cached = _SQLITE_COMPILED[(step.statement, keys)] = _compile(dialect, step, keys)
+    sql, binds = cached
+    rows = [
+        tuple(process(row[name]) if process is not None else row[name] for name, process in binds)
+        for row in step.rows
+    ]
+    return sql, rows
+
+
+def _run_sqlite_batch(connection: Any, prepared: list[tuple[str, list[tuple[Any, ...]]]]) -> bool:
+    (first_sql, (first_row,)), *rest = prepared
+    if not connection.execute(first_sql, first_row).fetchall():
+        return False
+    for sql, rows in rest:
+        connection.executemany(sql, rows)
+    return True

@@ -15,7 +15,7 @@ transaction and one statement instead of two transactions and three statements.
 
 import hashlib
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any
@@ -27,7 +27,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from accident_online.kit.db import Database, SessionDep, after_rollback
+from accident_online.kit.db import BatchStep, Database, SessionDep, after_rollback, execute_batch
 from accident_online.kit.problems import BadRequest, Conflict, ValidationFailed
 from accident_online.kit.time import utc_now
 from accident_online.models.idempotency import IdempotencyKey
@@ -335,32 +335,32 @@ async def stored_first(
     status_code: int,
     body: str,
     headers: dict[str, str],
+    effects: Sequence[BatchStep] = (),
 ) -> Response:
-    """Stores the key with its answer as this transaction's first write, and the answer.
+    """Stores the key with its answer, then the request's ``effects``, and gives the answer.
 
-    When the key is taken, raises instead: the first answer replayed, 422 for a key used
-    for another request, 409 while another holds it. The request's transaction then rolls
-    back, so nothing it was about to write is written.
+    The key is the transaction's first write, and all of it goes to the database in one
+    batch (``execute_batch``). When the key is taken, nothing is written and this raises
+    instead: the first answer replayed, 422 for a key used for another request, 409 while
+    another request holds it.
     """
     now = utc_now()
     connection = await session.connection()
-    stored = await connection.execute(
-        _STORE_FIRST[connection.dialect.name],
-        {
-            "client": keyed.client,
-            "key": keyed.key,
-            "method": keyed.method,
-            "path": keyed.path,
-            "request_hash": keyed.fingerprint,
-            "response_status": status_code,
-            "response_body": body,
-            "response_headers": headers,
-            "locked_until": now,
-            "created_at": now,
-            "expires_at": now + KEEP_FOR,
-        },
-    )
-    if stored.first() is None:
+    key_row = {
+        "client": keyed.client,
+        "key": keyed.key,
+        "method": keyed.method,
+        "path": keyed.path,
+        "request_hash": keyed.fingerprint,
+        "response_status": status_code,
+        "response_body": body,
+        "response_headers": headers,
+        "locked_until": now,
+        "created_at": now,
+        "expires_at": now + KEEP_FOR,
+    }
+    store = BatchStep(_STORE_FIRST[connection.dialect.name], [key_row])
+    if not await execute_batch(session, [store, *effects]):
         row = (
             await connection.execute(_READ_KEY, {"client": keyed.client, "key": keyed.key})
         ).first()
