@@ -105,3 +105,63 @@ async def test_writers_of_one_process_wait_their_turn_instead_of_failing(tmp_pat
 
     assert sorted(order) == list(range(40))
     assert sorted(row[0] for row in stored) == list(range(40))
+
+
+async def test_a_batch_stops_when_its_first_insert_meets_a_conflict(database) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import select
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    from accident_online.kit.db import BatchStep, execute_batch
+    from accident_online.kit.time import utc_now
+    from accident_online.models.case import CaseNumberCounter
+    from accident_online.models.idempotency import IdempotencyKey
+
+    keys = IdempotencyKey.__table__  # type: ignore[attr-defined]
+    counters = CaseNumberCounter.__table__  # type: ignore[attr-defined]
+    now = utc_now()
+    key = {
+        "client": "partner:app-lc",
+        "key": "batch",
+        "method": "POST",
+        "path": "/v1/reports",
+        "request_hash": "0" * 64,
+        "response_status": 201,
+        "response_body": '{"number": "LC20261128-0001"}',
+        "response_headers": {"Location": "/v1/cases/1"},
+        "locked_until": now,
+        "created_at": now,
+        "expires_at": now + timedelta(hours=24),
+    }
+
+    async def batch(days: list[str]) -> bool:
+        async with database.session(write=True) as session:
+            insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+            store = insert(keys).on_conflict_do_nothing().returning(keys.c.client)
+            return await execute_batch(
+                session,
+                [
+                    BatchStep(store, [key]),
+                    BatchStep(counters.insert(), [{"day": day, "last": 7} for day in days]),
+                ],
+            )
+
+    assert await batch(["19990101", "19990102"]) is True
+    assert await batch(["19990103"]) is False  # the key is taken: nothing else written
+
+    async with database.session(write=False) as session:
+        # Found by comparing in SQL: stored exactly as SQLAlchemy itself stores the types.
+        stored = (await session.exec(select(keys).where(keys.c.created_at == now))).one()  # type: ignore[call-overload]
+        days = (
+            await session.exec(
+                select(counters.c.day, counters.c.last).where(counters.c.day < "2000")
+            )
+        ).all()  # type: ignore[call-overload]
+    assert (stored.response_headers, stored.created_at, stored.expires_at - stored.created_at) == (
+        {"Location": "/v1/cases/1"},
+        now,
+        timedelta(hours=24),
+    )
+    assert sorted(days) == [("19990101", 7), ("19990102", 7)]

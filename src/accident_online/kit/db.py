@@ -428,7 +428,9 @@ def _compile(
     assert isinstance(compiled, SQLCompiler)
     binds = []
     for name in compiled.positiontup or ():
-        binds.append((name, compiled.binds[name].type.bind_processor(dialect)))
+        # dialect_impl: the type as this dialect stores it (SQLite: timestamps as text).
+        bind_type = compiled.binds[name].type.dialect_impl(dialect)
+        binds.append((name, bind_type.bind_processor(dialect)))
     return compiled.string, binds
 
 
