@@ -829,6 +829,8 @@ class ReportPosts:
     token: str
     offset: int
     occurred_at: datetime = field(default_factory=lambda: datetime.now(UTC) - timedelta(minutes=10))
+    # /v1/eligibility takes the same body and stores nothing.
+    path: str = "/v1/reports"
 
     def __call__(self, n: int) -> Request:
         body = json.dumps(
@@ -838,7 +840,7 @@ class ReportPosts:
         ).encode()
         return Request(
             "POST",
-            "/v1/reports",
+            self.path,
             (
                 ("Authorization", f"Bearer {self.token}"),
                 ("Content-Type", "application/json"),

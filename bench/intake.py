@@ -11,6 +11,10 @@ plates per request. Each measurement has a short warm-up that is not counted.
     .venv/bin/python bench/intake.py --backend sqlite --seconds 10
     .venv/bin/python bench/intake.py --client httpx   # cross-check the load generator
 
+Also measured, at each concurrency: ``POST /v1/eligibility`` with the same body (the
+same authentication, validation and centers read, nothing written), the most intake
+could reach on this server.
+
 Goal (issue 6): intake >= 0.15 x healthz on each backend; p99 <= 100 ms at 16
 connections; no errors.
 """
@@ -130,10 +134,36 @@ def bench_backend(
                 report(f"{backend} POST /v1/reports", intake)
                 ratio = intake.throughput / health.throughput
                 print(f"  intake / healthz = {ratio:.3f} (goal >= {GOAL_RATIO})", flush=True)
+
+                def checks_for(index: int, base: int = offset) -> ReportPosts:
+                    return ReportPosts(
+                        token=token, offset=base + index * 5_000_000, path="/v1/eligibility"
+                    )
+
+                # The same body through the same route machinery (auth, validation, the
+                # centers read, the answer) with nothing written: what intake costs before
+                # its writes, and so the most it could reach.
+                checks = run_load(
+                    port=server.port,
+                    server_pid=server.pid,
+                    connections=connections,
+                    seconds=seconds,
+                    factory_for=checks_for,
+                    expect=frozenset({200}),
+                    client=client,
+                    generators=generators,
+                )
+                server.check_alive()
+                report(f"{backend} POST /v1/eligibility", checks)
+                print(
+                    f"  eligibility / healthz = {checks.throughput / health.throughput:.3f}",
+                    flush=True,
+                )
                 run: dict[str, Any] = {
                     "connections": connections,
                     "healthz": health.summary(),
                     "intake": intake.summary(),
+                    "eligibility": checks.summary(),
                     "ratio": round(ratio, 3),
                 }
                 if isinstance(waits, PostgresWaits):
@@ -205,6 +235,7 @@ def main() -> int:
                     "healthz/s": health["throughput_per_s"],
                     "intake/s": intake["throughput_per_s"],
                     "ratio": run["ratio"],
+                    "eligibility/s": run["eligibility"]["throughput_per_s"],
                     "p50 ms": intake["p50_ms"],
                     "p99 ms": intake["p99_ms"],
                     "errors": intake["errors"],
