@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
+import httpx
 import pytest
+from sqlalchemy import text
 
 ANSWERS_THAT_FAIL = {
     "injuries": (True, "injuries"),
@@ -204,3 +206,29 @@ async def test_case_numbers_count_up_within_a_day(file_report, report_body) -> N
     serials = [int(n.split("-")[1]) for n in numbers]
     assert serials == [serials[0], serials[0] + 1, serials[0] + 2]
     assert len({n.split("-")[0] for n in numbers}) == 1
+
+
+async def test_an_eligibility_check_does_not_wait_behind_a_writer(
+    committed_app, report_body
+) -> None:
+    from accident_online.auth.principal import Principal
+    from accident_online.auth.service import issue_access_token
+    from accident_online.models.user import Role
+
+    app = committed_app
+    principal = Principal(subject="partner:app-lc", role=Role.app, partner_id="app-lc")
+    token = issue_access_token(principal, key=app.state.jwt_key, ttl_seconds=600).access_token
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 1))
+    async with (
+        app.state.database.session(write=True) as writer,
+        httpx.AsyncClient(transport=transport, base_url="http://t") as client,
+    ):
+        # Holds the write lock (SQLite) until the check has its answer; a check that
+        # needed a writer's turn would wait for it until the busy timeout and fail.
+        await writer.exec(text("UPDATE centers SET capacity = capacity"))
+        checked = await client.post(
+            "/v1/eligibility", json=report_body(), headers={"Authorization": f"Bearer {token}"}
+        )
+
+    assert checked.status_code == 200, checked.text
+    assert checked.json()["eligible"] is True

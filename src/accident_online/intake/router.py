@@ -9,7 +9,7 @@ from accident_online.cases.schemas import CaseRead
 from accident_online.intake import service
 from accident_online.intake.exceptions import NotEligible
 from accident_online.intake.schemas import EligibilityRead, ReportCreate
-from accident_online.kit.db import SessionDep
+from accident_online.kit.db import ReadSessionDep, SessionDep
 from accident_online.kit.idempotency import (
     REQUIRED_KEY_PARAMETER,
     IdempotencyKeyInProgress,
@@ -40,7 +40,7 @@ ReportKey = Annotated[KeyedRequest, Depends(required_key(client_of=app_partner))
     responses=problem_responses(Unauthorized, Forbidden, ValidationFailed, PayloadTooLarge),
 )
 async def check_eligibility(
-    body: ReportCreate, request: Request, session: SessionDep, _: AppPartnerPrincipal
+    body: ReportCreate, request: Request, session: ReadSessionDep, _: AppPartnerPrincipal
 ) -> EligibilityRead:
     """Takes the same body as a report and answers `eligible` with every failed rule's
     code in `reasons`. Stores nothing. When not eligible, tell the driver to stay at the

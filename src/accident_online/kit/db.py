@@ -493,3 +493,16 @@ def _run_sqlite_batch(connection: Any, prepared: list[tuple[str, list[tuple[Any,
     for sql, rows in rest:
         connection.executemany(sql, rows)
     return True
+
+
+async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """A session for a route that only reads, whatever its method (POST /v1/eligibility).
+
+    On SQLite it never takes the write lock, so such requests do not wait behind writers.
+    """
+    database: Database = request.app.state.database
+    async with database.sessionmaker(write=False)() as session:
+        yield session
+
+
+ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session)]
