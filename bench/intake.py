@@ -98,16 +98,24 @@ def bench_backend(
             token = token_for_client(server.base_url, app["client_id"], app["client_secret"])
             offset = 0
             for connections in connection_counts:
-                health = run_load(
-                    port=server.port,
-                    server_pid=server.pid,
-                    connections=connections,
-                    seconds=seconds,
-                    factory_for=lambda _: Get("/healthz"),
-                    client=client,
-                    generators=generators,
-                )
-                server.check_alive()
+
+                def measure(
+                    factory_for: Any, expect: frozenset[int], *, n: int = connections
+                ) -> LoadResult:
+                    result = run_load(
+                        port=server.port,
+                        server_pid=server.pid,
+                        connections=n,
+                        seconds=seconds,
+                        factory_for=factory_for,
+                        expect=expect,
+                        client=client,
+                        generators=generators,
+                    )
+                    server.check_alive()
+                    return result
+
+                health = measure(lambda _: Get("/healthz"), frozenset({200}))
                 report(f"{backend} GET /healthz", health)
 
                 def reports_for(index: int, base: int = offset) -> ReportPosts:
@@ -119,18 +127,8 @@ def bench_backend(
                     else contextlib.nullcontext()
                 )
                 with waits:
-                    intake = run_load(
-                        port=server.port,
-                        server_pid=server.pid,
-                        connections=connections,
-                        seconds=seconds,
-                        factory_for=reports_for,
-                        expect=frozenset({201}),
-                        client=client,
-                        generators=generators,
-                    )
+                    intake = measure(reports_for, frozenset({201}))
                 offset += 10_000_000
-                server.check_alive()
                 report(f"{backend} POST /v1/reports", intake)
                 ratio = intake.throughput / health.throughput
                 print(f"  intake / healthz = {ratio:.3f} (goal >= {GOAL_RATIO})", flush=True)
@@ -143,17 +141,7 @@ def bench_backend(
                 # The same body through the same route machinery (auth, validation, the
                 # centers read, the answer) with nothing written: what intake costs before
                 # its writes, and so the most it could reach.
-                checks = run_load(
-                    port=server.port,
-                    server_pid=server.pid,
-                    connections=connections,
-                    seconds=seconds,
-                    factory_for=checks_for,
-                    expect=frozenset({200}),
-                    client=client,
-                    generators=generators,
-                )
-                server.check_alive()
+                checks = measure(checks_for, frozenset({200}))
                 report(f"{backend} POST /v1/eligibility", checks)
                 print(
                     f"  eligibility / healthz = {checks.throughput / health.throughput:.3f}",

@@ -176,3 +176,113 @@ async def test_a_key_past_its_24_hours_is_a_new_request(
     assert again.json()["id"] != first.json()["id"]
     assert replayed.headers["idempotent-replayed"] == "true"
     assert replayed.json()["id"] == again.json()["id"]
+
+
+async def _until(condition, what: str) -> None:  # type: ignore[no-untyped-def]
+    """Waits for ``condition()`` to hold; fails after 10 s instead of hanging."""
+    for _ in range(2000):
+        if await condition():
+            return
+        await asyncio.sleep(0.005)
+    raise AssertionError(f"never happened: {what}")
+
+
+async def _key_in_flight(app, key: str):  # type: ignore[no-untyped-def]
+    return ("partner:app-concurrent", key) in getattr(app.state, "idempotency_keys_in_flight", ())
+
+
+async def _hold_what_a_report_writes(session, backend: str) -> None:  # type: ignore[no-untyped-def]
+    """Makes reports wait in their write until the session ends: on SQLite by holding the
+    write lock, on PostgreSQL by locking the centers every case refers to."""
+    from sqlalchemy import text
+
+    if backend == "sqlite":
+        await session.exec(text("UPDATE centers SET capacity = capacity"))
+    else:
+        await session.exec(text("SELECT id FROM centers FOR UPDATE"))
+
+
+async def test_a_retry_while_the_first_is_still_running_is_409(
+    committed_app, report_body, backend
+) -> None:
+    app = committed_app
+    headers = {**await _app_client_token(app), "Idempotency-Key": "still-running"}
+    body = report_body()
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 1))
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        async with app.state.database.session(write=True) as blocker:
+            await _hold_what_a_report_writes(blocker, backend)
+            first = asyncio.create_task(client.post("/v1/reports", json=body, headers=headers))
+            await _until(lambda: _key_in_flight(app, "still-running"), "the first holds its key")
+            # Answered at once, while the first still waits for the blocker.
+            retry = await client.post("/v1/reports", json=body, headers=headers)
+            assert not first.done()
+        answered = await first
+        later = await client.post("/v1/reports", json=body, headers=headers)
+
+    assert retry.status_code == 409, retry.text
+    assert retry.json()["code"] == "idempotency-key-in-progress"
+    assert answered.status_code == 201
+    assert later.status_code == 201
+    assert later.headers["idempotent-replayed"] == "true"
+    assert later.json()["id"] == answered.json()["id"]
+
+
+async def test_a_retry_to_another_process_while_the_first_runs(
+    committed_app, fresh_database_url, settings_for, report_body, backend
+) -> None:
+    from sqlalchemy import text
+
+    from accident_online.app import create_app
+
+    first_app = committed_app
+    other_app = create_app(settings_for(fresh_database_url))  # another API process
+    headers = {**await _app_client_token(first_app), "Idempotency-Key": "two-processes"}
+    body = report_body()
+
+    def client_of(app):  # type: ignore[no-untyped-def]
+        transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 1))
+        return httpx.AsyncClient(transport=transport, base_url="http://t")
+
+    try:
+        async with client_of(first_app) as first_client, client_of(other_app) as other_client:
+            async with first_app.state.database.session(write=True) as blocker:
+                await _hold_what_a_report_writes(blocker, backend)
+                first = asyncio.create_task(
+                    first_client.post("/v1/reports", json=body, headers=headers)
+                )
+                await _until(
+                    lambda: _key_in_flight(first_app, "two-processes"), "the first holds its key"
+                )
+                if backend == "postgresql":
+                    # The first holds the key's advisory lock in its write: 409 at once.
+                    locks = text(
+                        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                    )
+
+                    async def key_locked() -> bool:
+                        return bool((await blocker.exec(locks)).scalar())  # type: ignore[call-overload]
+
+                    await _until(key_locked, "the first locks its key in its write")
+                    retry = await other_client.post("/v1/reports", json=body, headers=headers)
+                    assert not first.done()
+                else:
+                    # SQLite has one writer: the retry waits for the write lock.
+                    retry_task = asyncio.create_task(
+                        other_client.post("/v1/reports", json=body, headers=headers)
+                    )
+            answered = await first
+            if backend == "sqlite":
+                retry = await retry_task
+    finally:
+        await other_app.state.database.dispose()
+
+    if backend == "postgresql":
+        assert retry.status_code == 409, retry.text
+        assert retry.json()["code"] == "idempotency-key-in-progress"
+        assert answered.status_code == 201
+    else:
+        # Whichever wrote first made the case; the other replays its answer.
+        assert answered.status_code == retry.status_code == 201
+        assert answered.json()["id"] == retry.json()["id"]
+        assert sum("idempotent-replayed" in r.headers for r in (answered, retry)) == 1

@@ -7,10 +7,11 @@ from typing import Any
 
 from sqlalchemy import Table, bindparam, func, insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import col, or_, select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from accident_online.kit.db import BatchStep
+from accident_online.kit.pagination import after_key, before_key
 from accident_online.models.case import (
     Case,
     CaseEvent,
@@ -192,13 +193,7 @@ async def list_cases(
             col(Case.id).in_(select(CaseParty.case_id).where(CaseParty.plate == plate))
         )
     if before is not None:
-        reported_at, case_id = before
-        query = query.where(
-            or_(
-                col(Case.reported_at) < reported_at,
-                (col(Case.reported_at) == reported_at) & (col(Case.id) < case_id),
-            )
-        )
+        query = query.where(before_key(col(Case.reported_at), col(Case.id), before))
     query = query.order_by(col(Case.reported_at).desc(), col(Case.id).desc()).limit(limit)
     return (await session.exec(query)).all()
 
@@ -213,12 +208,6 @@ async def queued_cases(
     """A center's queue, oldest first (index ix_cases_center_status_queued)."""
     query = select(Case).where(Case.center_id == center_id, Case.status == CaseStatus.queued)
     if after is not None:
-        queued_at, case_id = after
-        query = query.where(
-            or_(
-                col(Case.queued_at) > queued_at,
-                (col(Case.queued_at) == queued_at) & (col(Case.id) > case_id),
-            )
-        )
+        query = query.where(after_key(col(Case.queued_at), col(Case.id), after))
     query = query.order_by(col(Case.queued_at), col(Case.id)).limit(limit)
     return (await session.exec(query)).all()

@@ -5,10 +5,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import ColumnElement, bindparam, insert, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from accident_online.kit.pagination import before_key
 from accident_online.models.partner import Partner
 from accident_online.models.webhook import DeliveryStatus, WebhookAttempt, WebhookMessage
 
@@ -93,3 +94,53 @@ async def disable_endpoints(
         await session.exec(
             update(Partner).where(col(Partner.id).in_(partner_ids)).values(webhook_disabled_at=now)
         )
+
+
+async def list_messages(
+    session: AsyncSession,
+    *,
+    visibility: ColumnElement[bool],
+    status: DeliveryStatus | None,
+    partner_id: str | None,
+    case_id: str | None,
+    event_type: str | None,
+    before: tuple[datetime, str] | None,
+    limit: int,
+) -> Sequence[WebhookMessage]:
+    """Newest first (created_at, then id); ``visibility`` is the caller's where-clause."""
+    query = select(M).where(visibility)
+    if status is not None:
+        query = query.where(M.status == status)
+    if partner_id is not None:
+        query = query.where(M.partner_id == partner_id)
+    if case_id is not None:
+        query = query.where(M.case_id == case_id)
+    if event_type is not None:
+        query = query.where(M.event_type == event_type)
+    if before is not None:
+        query = query.where(before_key(col(M.created_at), col(M.id), before))
+    query = query.order_by(col(M.created_at).desc(), col(M.id).desc()).limit(limit)
+    return (await session.exec(query)).all()
+
+
+async def get_message(
+    session: AsyncSession,
+    message_id: str,
+    *,
+    visibility: ColumnElement[bool],
+    for_update: bool = False,
+) -> WebhookMessage | None:
+    query = select(M).where(M.id == message_id, visibility)
+    if for_update:
+        query = query.with_for_update()
+    return (await session.exec(query)).first()
+
+
+async def attempts_of(session: AsyncSession, message_id: str) -> Sequence[WebhookAttempt]:
+    return (
+        await session.exec(
+            select(WebhookAttempt)
+            .where(WebhookAttempt.message_id == message_id)
+            .order_by(col(WebhookAttempt.number), col(WebhookAttempt.id))
+        )
+    ).all()

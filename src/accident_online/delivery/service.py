@@ -8,16 +8,17 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, false, true
-from sqlmodel import col, or_, select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from accident_online.auth.principal import Principal
+from accident_online.delivery import repository
 from accident_online.delivery.exceptions import DeliveryNotFound
 from accident_online.delivery.schemas import DeliveryAttemptRead, DeliveryDetail, DeliveryRead
 from accident_online.kit.time import utc_now
-from accident_online.models.partner import Partner
 from accident_online.models.user import Role
 from accident_online.models.webhook import DeliveryStatus, WebhookAttempt, WebhookMessage
+from accident_online.partners import repository as partners_repository
 
 M = WebhookMessage
 
@@ -43,34 +44,25 @@ async def list_deliveries(
     limit: int,
 ) -> list[DeliveryRead]:
     """Newest first (created_at, then id)."""
-    query = select(M).where(visible_to(principal))
-    if status is not None:
-        query = query.where(M.status == status)
-    if partner_id is not None:
-        query = query.where(M.partner_id == partner_id)
-    if case_id is not None:
-        query = query.where(M.case_id == str(case_id))
-    if event_type is not None:
-        query = query.where(M.event_type == event_type)
-    if before is not None:
-        created_at, message_id = before
-        query = query.where(
-            or_(
-                col(M.created_at) < created_at,
-                (col(M.created_at) == created_at) & (col(M.id) < message_id),
-            )
-        )
-    query = query.order_by(col(M.created_at).desc(), col(M.id).desc()).limit(limit)
-    return [_read(message) for message in (await session.exec(query)).all()]
+    messages = await repository.list_messages(
+        session,
+        visibility=visible_to(principal),
+        status=status,
+        partner_id=partner_id,
+        case_id=None if case_id is None else str(case_id),
+        event_type=event_type,
+        before=before,
+        limit=limit,
+    )
+    return [_read(message) for message in messages]
 
 
 async def _visible_message(
     session: AsyncSession, principal: Principal, message_id: str, *, for_update: bool = False
 ) -> WebhookMessage:
-    query = select(M).where(M.id == message_id, visible_to(principal))
-    if for_update:
-        query = query.with_for_update()
-    message = (await session.exec(query)).first()
+    message = await repository.get_message(
+        session, message_id, visibility=visible_to(principal), for_update=for_update
+    )
     if message is None:
         raise DeliveryNotFound()
     return message
@@ -80,12 +72,7 @@ async def get_delivery(
     session: AsyncSession, principal: Principal, message_id: str
 ) -> DeliveryDetail:
     message = await _visible_message(session, principal, message_id)
-    attempts = await session.exec(
-        select(WebhookAttempt)
-        .where(WebhookAttempt.message_id == message.id)
-        .order_by(col(WebhookAttempt.number), col(WebhookAttempt.id))
-    )
-    return _detail(message, attempts.all())
+    return _detail(message, await repository.attempts_of(session, message.id))
 
 
 async def retry_delivery(
@@ -106,7 +93,7 @@ async def retry_delivery(
     message.locked_by = None
     message.locked_until = None
     session.add(message)
-    partner = await session.get(Partner, message.partner_id, with_for_update=True)
+    partner = await partners_repository.get_partner(session, message.partner_id, for_update=True)
     if partner is not None and partner.webhook_disabled_at is not None:
         partner.webhook_disabled_at = None
         session.add(partner)

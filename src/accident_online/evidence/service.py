@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING
 import anyio.to_thread
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from accident_online.auth.principal import Principal
@@ -33,6 +32,7 @@ from accident_online.cases.service import (
     missing_kinds,
     transition,
 )
+from accident_online.evidence import repository as evidence_repository
 from accident_online.evidence.exceptions import (
     EvidenceNotAccepted,
     EvidenceNotFound,
@@ -136,7 +136,7 @@ class StagedUpload:
         sha256 = self.placed.sha256
         try:
             async with database.session(write=False) as session:
-                referenced = await _has_evidence_with(session, sha256)
+                referenced = await evidence_repository.has_evidence_with(session, sha256)
         except Exception:
             logger.warning("kept evidence file %s: could not check its references", sha256)
             return
@@ -465,13 +465,7 @@ def content_url(case_id: uuid.UUID, evidence_id: uuid.UUID) -> str:
 
 
 async def get_evidence(session: AsyncSession, case: Case, evidence_id: uuid.UUID) -> Evidence:
-    query = select(Evidence).where(Evidence.id == evidence_id, Evidence.case_id == case.id)
-    evidence = (await session.exec(query)).first()
+    evidence = await evidence_repository.get_evidence(session, case.id, evidence_id)
     if evidence is None:
         raise EvidenceNotFound()
     return evidence
-
-
-async def _has_evidence_with(session: AsyncSession, sha256: str) -> bool:
-    query = select(Evidence.id).where(col(Evidence.sha256) == sha256).limit(1)
-    return (await session.exec(query)).first() is not None

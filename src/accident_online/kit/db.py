@@ -220,13 +220,17 @@ async def hold_setup_lock(connection: AsyncConnection | AsyncSession) -> None:
         )
 
 
+def upserting_insert(session: AsyncSession) -> Any:
+    """The dialect's ``insert``, which has ON CONFLICT (both databases speak it)."""
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
 async def upsert_increment(
     session: AsyncSession, table: Table, *, key: dict[str, Any], column: str
 ) -> int:
     """Adds one to a counter row (made at 1 if missing) atomically; returns the new value."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     statement = (
-        insert(table)
+        upserting_insert(session)(table)
         .values(**key, **{column: 1})
         .on_conflict_do_update(
             index_elements=[table.c[name] for name in key],

@@ -15,19 +15,26 @@ transaction and one statement instead of two transactions and three statements.
 
 import hashlib
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request, Response
 from pydantic import BaseModel
-from sqlalchemy import Table, bindparam, delete, select, update
+from sqlalchemy import Table, bindparam, delete, func, literal_column, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from accident_online.kit.db import BatchStep, Database, SessionDep, after_rollback, execute_batch
+from accident_online.kit.db import (
+    BatchStep,
+    Database,
+    SessionDep,
+    after_rollback,
+    execute_batch,
+    upserting_insert,
+)
 from accident_online.kit.problems import BadRequest, Conflict, ValidationFailed
 from accident_online.kit.time import utc_now
 from accident_online.models.idempotency import IdempotencyKey
@@ -148,9 +155,8 @@ async def _claim(
             await session.flush()
             row = None
         if row is None:
-            insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
             result = await session.exec(
-                insert(IdempotencyKey)
+                upserting_insert(session)(IdempotencyKey)
                 .values(
                     client=client,
                     key=key,
@@ -265,17 +271,21 @@ class KeyedRequest:
     fingerprint: str
 
 
-def required_key(*, client_of: Callable[..., Any]) -> Callable[..., Awaitable[KeyedRequest]]:
-    """A dependency reading the required Idempotency-Key, for routes using ``stored_first``."""
+def required_key(*, client_of: Callable[..., Any]) -> Callable[..., AsyncIterator[KeyedRequest]]:
+    """A dependency holding the required Idempotency-Key, for routes using ``stored_first``.
 
-    async def read_key(
+    A second request with a key this process is still answering is refused at once with
+    409 (CONTRACT.md). Across processes, ``stored_first`` does the same on PostgreSQL.
+    """
+
+    async def hold_key(
         request: Request,
         client: Annotated[Any, Depends(client_of)],
         idempotency_key: Annotated[
             str | None,
             Header(alias="Idempotency-Key", description=_KEY_DESCRIPTION, include_in_schema=False),
         ] = None,
-    ) -> KeyedRequest:
+    ) -> AsyncIterator[KeyedRequest]:
         if idempotency_key is None:
             raise IdempotencyKeyMissing()
         if (
@@ -285,24 +295,35 @@ def required_key(*, client_of: Callable[..., Any]) -> Callable[..., Awaitable[Ke
         ):
             raise IdempotencyKeyInvalid()
         path = request.url.path
-        return KeyedRequest(
+        keyed = KeyedRequest(
             client=str(getattr(client, "subject", client)),
             key=idempotency_key,
             method=request.method,
             path=path,
             fingerprint=_fingerprint(request.method, path, await request.body()),
         )
+        state = request.app.state
+        if not hasattr(state, "idempotency_keys_in_flight"):
+            state.idempotency_keys_in_flight = set()
+        in_flight: set[tuple[str, str]] = state.idempotency_keys_in_flight
+        held = (keyed.client, keyed.key)
+        if held in in_flight:
+            raise IdempotencyKeyInProgress()
+        in_flight.add(held)
+        try:
+            yield keyed
+        finally:
+            in_flight.discard(held)
 
-    return read_key
+    return hold_key
 
 
 _KEYS: Table = IdempotencyKey.__table__  # type: ignore[attr-defined]
 
 
-def _store_first_statement(insert: Any) -> Any:
-    statement = insert(_KEYS)
+def _taking_over_dead_keys(statement: Any) -> Any:
+    """A key kept past its 24 hours, or held by a request that died, is taken over."""
     new = statement.excluded
-    # A key kept past its 24 hours, or held by a request that died, is taken over.
     return statement.on_conflict_do_update(
         index_elements=[_KEYS.c.client, _KEYS.c.key],
         set_={
@@ -315,9 +336,38 @@ def _store_first_statement(insert: Any) -> Any:
     ).returning(_KEYS.c.client)
 
 
+def _postgresql_store_first_statement() -> Any:
+    """Stores the key only while no other transaction is storing it: a request
+    whose key another process is still answering gets 409 at once instead of waiting on
+    that row (CONTRACT.md). The transaction-scoped advisory lock on the key's 64-bit hash
+    is held until the first request's transaction ends; if it is taken, nothing is
+    inserted, the key row is not yet visible, and ``stored_first`` answers 409."""
+    client = bindparam("client", type_=_KEYS.c.client.type)
+    key = bindparam("key", type_=_KEYS.c.key.type)
+    values = [
+        client
+        if column.name == "client"
+        else key
+        if column.name == "key"
+        else bindparam(column.name, type_=column.type)
+        for column in _KEYS.c
+    ]
+    guarded = select(*values).where(
+        # Literal SQL, not binds: every bind here is one of the row's values.
+        func.pg_try_advisory_xact_lock(
+            func.hashtextextended(
+                func.concat(client, literal_column("' '"), key), literal_column("0")
+            )
+        )
+    )
+    return _taking_over_dead_keys(
+        pg_insert(_KEYS).from_select([column.name for column in _KEYS.c], guarded)
+    )
+
+
 _STORE_FIRST = {
-    "postgresql": _store_first_statement(pg_insert),
-    "sqlite": _store_first_statement(sqlite_insert),
+    "postgresql": _postgresql_store_first_statement(),
+    "sqlite": _taking_over_dead_keys(sqlite_insert(_KEYS)),
 }
 _READ_KEY = select(
     _KEYS.c.request_hash,

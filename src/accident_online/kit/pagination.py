@@ -6,9 +6,10 @@ import base64
 import binascii
 import re
 from collections.abc import Callable, Sequence
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, Field
+from sqlalchemy import ColumnElement, or_
 
 from accident_online.kit.problems import BadRequest
 
@@ -58,3 +59,16 @@ def page_of(rows: Sequence[T], *, limit: int, key: Callable[[T], str]) -> Page[T
     items = list(rows[:limit])
     next_cursor = encode_cursor(key(items[-1])) if len(rows) > limit else None
     return Page[T](items=items, next_cursor=next_cursor)
+
+
+def before_key(at: Any, id_: Any, key: tuple[Any, Any]) -> ColumnElement[bool]:
+    """Rows after ``key`` in a newest-first listing ordered by the columns (``at``, ``id_``)
+    descending: the keyset condition for its next page."""
+    at_value, id_value = key
+    return or_(at < at_value, (at == at_value) & (id_ < id_value))
+
+
+def after_key(at: Any, id_: Any, key: tuple[Any, Any]) -> ColumnElement[bool]:
+    """Rows after ``key`` in an oldest-first listing ordered by (``at``, ``id_``)."""
+    at_value, id_value = key
+    return or_(at > at_value, (at == at_value) & (id_ > id_value))

@@ -15,9 +15,6 @@ from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Table
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from accident_online.auth.service import principal_for_partner
@@ -26,10 +23,9 @@ from accident_online.cases.service import append_event, load_visible_case, trans
 from accident_online.decisions.schemas import Resolution
 from accident_online.kit.problems import ProblemErrorItem, ValidationFailed
 from accident_online.kit.signing import InvalidSignature, verify
-from accident_online.kit.time import utc_now
 from accident_online.models.case import Case, CaseParty, CaseStatus
 from accident_online.models.partner import Partner, PartnerKind
-from accident_online.models.webhook import InboundEvent
+from accident_online.partner_events import repository
 from accident_online.partner_events.exceptions import (
     EventDoesNotFitCase,
     EventTypeNotForPartner,
@@ -205,20 +201,13 @@ async def _record_once(
 ) -> bool:
     """Records the webhook-id; False if it was recorded before (or is being, concurrently:
     the insert then waits for that transaction and finds the row if it commits)."""
-    table: Table = InboundEvent.__table__  # type: ignore[attr-defined]
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    result = await session.exec(
-        insert(table)
-        .values(
-            partner_id=partner.id,
-            webhook_id=webhook_id,
-            type=event.type,
-            case_id=str(event.data.case_id),
-            received_at=utc_now(),
-        )
-        .on_conflict_do_nothing(index_elements=[table.c.partner_id, table.c.webhook_id])
+    return await repository.record_inbound_event(
+        session,
+        partner_id=partner.id,
+        webhook_id=webhook_id,
+        type=event.type,
+        case_id=str(event.data.case_id),
     )
-    return bool(result.rowcount == 1)
 
 
 async def _party_named_in(

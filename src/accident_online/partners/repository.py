@@ -10,8 +10,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from accident_online.models.partner import InsurerCode, Partner
 
 
-async def get_partner(session: AsyncSession, partner_id: str) -> Partner | None:
-    return await session.get(Partner, partner_id)
+async def get_partner(
+    session: AsyncSession, partner_id: str, *, for_update: bool = False
+) -> Partner | None:
+    return await session.get(Partner, partner_id, with_for_update=for_update)
 
 
 async def list_partners(
