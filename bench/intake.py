@@ -79,11 +79,20 @@ def count_rows(url: str) -> dict[str, int]:
 
 
 def bench_backend(
-    backend: str, *, seconds: float, connection_counts: list[int], client: str, generators: int
+    backend: str,
+    *,
+    seconds: float,
+    connection_counts: list[int],
+    client: str,
+    generators: int,
+    pool_size: int | None,
 ) -> dict[str, Any]:
     print(f"\n== {backend} ==", flush=True)
     with fresh_database(backend) as database:
-        env = service_env(database)
+        overrides = (
+            {} if pool_size is None else {"ACCIDENT_ONLINE_DATABASE_POOL_SIZE": str(pool_size)}
+        )
+        env = service_env(database, **overrides)
         migrate_and_seed(env)
         app = add_partner(env, "app-bench", kind="app", webhook_url=UNUSED_HOOK)
         add_partner(
@@ -190,6 +199,11 @@ def main() -> int:
         help="raw asyncio streams (default) or one httpx client per connection",
     )
     parser.add_argument("--generators", type=int, default=1, help="load generator processes")
+    parser.add_argument(
+        "--pool-size",
+        type=int,
+        help="the server's ACCIDENT_ONLINE_DATABASE_POOL_SIZE (default: the service's, 10)",
+    )
     args = parser.parse_args()
 
     machine = describe_machine()
@@ -204,6 +218,7 @@ def main() -> int:
                 connection_counts=args.connections,
                 client=args.client,
                 generators=args.generators,
+                pool_size=args.pool_size,
             )
         )
 
