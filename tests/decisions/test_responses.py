@@ -18,8 +18,8 @@ DECISION = {
 
 @pytest.fixture
 def decided_case(client, queued_case, make_officer):  # type: ignore[no-untyped-def]
-    async def make() -> dict:
-        officer = await make_officer("officer.decider")
+    async def make(officer_name: str = "officer.decider") -> dict:
+        officer = await make_officer(officer_name)
         case = await queued_case()
         version = (
             await client.post(f"/v1/cases/{case['id']}/claim", headers=officer.headers)
@@ -190,3 +190,24 @@ async def test_no_document_before_a_decision(client, app_headers, file_report) -
     case = (await file_report()).json()
     response = await client.get(f"/v1/cases/{case['id']}/decision/document", headers=app_headers)
     assert response.status_code == 409
+
+
+async def test_one_housekeeping_pass_settles_every_due_case_on_its_own_answers(
+    client, app_headers, decided_case, session
+) -> None:
+    answered_once = await decided_case()
+    silent = await decided_case(officer_name="officer.second")
+    await answer(
+        client, app_headers, answered_once["id"], party=1, accepts=True, resolution="insurer_claim"
+    )
+
+    settled = await apply_response_deadlines(session, now=utc_now() + timedelta(hours=73))
+    await session.commit()
+
+    deemed = {}
+    for case in (answered_once, silent):
+        events = (await client.get(f"/v1/cases/{case['id']}/events", headers=app_headers)).json()
+        passed = next(e for e in events["items"] if e["type"] == "case.response_deadline_passed")
+        deemed[case["id"]] = passed["data"]["parties_deemed_to_accept"]
+    assert settled == 2
+    assert deemed == {answered_once["id"]: [0], silent["id"]: [0, 1]}

@@ -399,12 +399,15 @@ async def apply_response_deadlines(session: AsyncSession, *, now: datetime) -> i
         .with_for_update(skip_locked=True)
         .limit(100)
     )
+    cases = due.all()
+    ids = [case.id for case in cases]
+    # One query each for every due case's parties and answers, not two per case.
+    parties_by_case = await cases_repository.parties_of(session, ids)
+    responses_by_case = await cases_repository.responses_of(session, ids)
     count = 0
-    for case in due.all():
-        parties = (await cases_repository.parties_of(session, [case.id]))[case.id]
-        answered = {
-            r.party for r in (await cases_repository.responses_of(session, [case.id]))[case.id]
-        }
+    for case in cases:
+        parties = parties_by_case[case.id]
+        answered = {r.party for r in responses_by_case[case.id]}
         silent = [p.index for p in parties if p.index not in answered]
         for index in silent:
             session.add(
