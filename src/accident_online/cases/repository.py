@@ -65,6 +65,38 @@ async def evidence_of(
     return result
 
 
+async def plates_of(
+    session: AsyncSession, case_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[str]]:
+    """Each case's plates in party order: for lists, without loading whole parties."""
+    result: dict[uuid.UUID, list[str]] = {case_id: [] for case_id in case_ids}
+    if case_ids:
+        rows = await session.exec(
+            select(CaseParty.case_id, CaseParty.plate)
+            .where(col(CaseParty.case_id).in_(case_ids))
+            .order_by(col(CaseParty.case_id), col(CaseParty.index))
+        )
+        for case_id, plate in rows:
+            result[case_id].append(plate)
+    return result
+
+
+async def evidence_kinds_of(
+    session: AsyncSession, case_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[tuple[str, int | None]]]:
+    """Each case's photos as (kind, party): what lists need to say what is missing."""
+    result: dict[uuid.UUID, list[tuple[str, int | None]]] = {case_id: [] for case_id in case_ids}
+    if case_ids:
+        rows = await session.exec(
+            select(Evidence.case_id, Evidence.kind, Evidence.party).where(
+                col(Evidence.case_id).in_(case_ids)
+            )
+        )
+        for case_id, kind, party in rows:
+            result[case_id].append((kind, party))
+    return result
+
+
 async def responses_of(
     session: AsyncSession, case_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[CaseResponse]]:

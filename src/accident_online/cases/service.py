@@ -118,11 +118,15 @@ def missing_for(
     return missing_evidence(
         party_count=len(parties),
         present=[(item.kind, item.party) for item in evidence],
-        requested=[
-            Needed(EvidenceKind(item["kind"]), item.get("party"))
-            for item in case.requested_evidence
-        ],
+        requested=_requested(case),
     )
+
+
+def _requested(case: Case) -> list[Needed]:
+    """Photos an officer asked to be re-shot."""
+    return [
+        Needed(EvidenceKind(item["kind"]), item.get("party")) for item in case.requested_evidence
+    ]
 
 
 def missing_kinds(needed: Sequence[Needed]) -> list[str]:
@@ -273,10 +277,14 @@ def case_record(
 
 
 async def summarise_cases(session: AsyncSession, cases: Sequence[Case]) -> list[CaseSummary]:
-    """List items for a page of cases, in three queries whatever the page size."""
+    """List items for a page of cases, in three queries whatever the page size.
+
+    Only the columns a list shows are read for the parties and photos (an officer's queue
+    is read often; loading whole rows was half its time, issue 6 benchmarks).
+    """
     ids = [case.id for case in cases]
-    parties = await repository.parties_of(session, ids)
-    evidence = await repository.evidence_of(session, ids)
+    plates = await repository.plates_of(session, ids)
+    photos = await repository.evidence_kinds_of(session, ids)
     return [
         CaseSummary(
             id=case.id,
@@ -290,8 +298,14 @@ async def summarise_cases(session: AsyncSession, cases: Sequence[Case]) -> list[
             queued_at=case.queued_at,
             district=case.district,
             address=case.address,
-            plates=[party.plate for party in parties[case.id]],
-            missing=missing_kinds(missing_for(case, parties[case.id], evidence[case.id])),
+            plates=plates[case.id],
+            missing=missing_kinds(
+                missing_evidence(
+                    party_count=len(plates[case.id]),
+                    present=photos[case.id],
+                    requested=_requested(case),
+                )
+            ),
         )
         for case in cases
     ]
