@@ -31,3 +31,17 @@ async def test_a_report_in_progress_does_not_hold_the_days_counter(committed_app
         # SQLite serialises writers anyway: the number is taken inside the transaction
         # and given back with it.
         assert following == taken
+
+
+async def test_a_number_taken_inside_a_transaction_leaves_its_commit_durable(
+    committed_app, backend
+) -> None:
+    database = committed_app.state.database
+    async with database.session(write=True) as session:
+        await session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+        first = await next_case_number(session, DAY)
+        second = await next_case_number(session, DAY)
+        if backend == "postgresql":
+            setting = (await session.exec(text("SHOW synchronous_commit"))).scalar()  # type: ignore[call-overload]
+            assert setting == "on"
+    assert second == first + 1

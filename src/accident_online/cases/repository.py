@@ -126,6 +126,11 @@ SELECT $1, 1 FROM (SELECT set_config('synchronous_commit', 'off', true)) AS asyn
 ON CONFLICT (day) DO UPDATE SET last = case_number_counters.last + 1
 RETURNING last
 """
+_PG_NEXT_CASE_NUMBER_IN_TRANSACTION = """
+INSERT INTO case_number_counters (day, last) VALUES ($1, 1)
+ON CONFLICT (day) DO UPDATE SET last = case_number_counters.last + 1
+RETURNING last
+"""
 
 
 async def next_case_number(session: AsyncSession, day: str) -> int:
@@ -139,6 +144,9 @@ async def next_case_number(session: AsyncSession, day: str) -> int:
     if connection.dialect.name == "postgresql":
         driver = (await connection.get_raw_connection()).driver_connection
         assert driver is not None
+        if driver.is_in_transaction():
+            # Never make a caller's own transaction commit asynchronously.
+            return int(await driver.fetchval(_PG_NEXT_CASE_NUMBER_IN_TRANSACTION, day))
         return int(await driver.fetchval(_PG_NEXT_CASE_NUMBER, day))
     return int((await connection.execute(_SQLITE_NEXT_CASE_NUMBER, {"day": day})).scalar_one())
 
