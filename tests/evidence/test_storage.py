@@ -72,7 +72,7 @@ def test_a_failed_placement_removes_the_temporary_file(
     def disk_full(*_: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("accident_online.evidence.storage.os.replace", disk_full)
+    monkeypatch.setattr("accident_online.evidence.storage.os.link", disk_full)
     with pytest.raises(OSError, match="No space"):
         store.place(writer)
 
@@ -95,3 +95,40 @@ def test_remove_deletes_the_file_and_tolerates_absence(tmp_path: Path) -> None:
 def test_only_a_sha256_names_a_path(tmp_path: Path, bad: str) -> None:
     with pytest.raises(ValueError, match="SHA-256"):
         ContentStore(tmp_path).path_for(bad)
+
+
+def _place(store: ContentStore, data: bytes):  # type: ignore[no-untyped-def]
+    writer = store.begin()
+    writer.write(data)
+    return store.place(writer)
+
+
+def test_a_created_file_nobody_else_claimed_is_removed(tmp_path: Path) -> None:
+    store = ContentStore(tmp_path)
+    created = _place(store, b"photo of a failed upload")
+
+    assert store.remove_unclaimed(created) is True
+    assert store.remove_unclaimed(created) is True  # already gone: fine
+    assert files_under(tmp_path) == []
+
+
+def test_a_file_another_upload_claimed_is_kept(tmp_path: Path) -> None:
+    store = ContentStore(tmp_path)
+    created = _place(store, b"same photo")
+    reused = _place(store, b"same photo")  # a concurrent upload relying on the file
+
+    assert (created.created, reused.created) == (True, False)
+    assert store.remove_unclaimed(created) is False
+    assert store.path_for(created.sha256).read_bytes() == b"same photo"
+    assert files_under(tmp_path) == [store.path_for(created.sha256)]
+
+
+def test_an_upload_arriving_after_the_removal_places_its_own_copy(tmp_path: Path) -> None:
+    store = ContentStore(tmp_path)
+    created = _place(store, b"photo")
+    assert store.remove_unclaimed(created) is True
+
+    again = _place(store, b"photo")
+
+    assert again.created is True
+    assert store.path_for(again.sha256).read_bytes() == b"photo"

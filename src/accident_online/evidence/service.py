@@ -141,7 +141,8 @@ class StagedUpload:
             logger.warning("kept evidence file %s: could not check its references", sha256)
             return
         if not referenced:
-            await anyio.to_thread.run_sync(self.store.remove, sha256)
+            # Unless another upload of the same bytes, still running, claimed the file.
+            await anyio.to_thread.run_sync(self.store.remove_unclaimed, self.placed)
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,14 @@
 """Content-addressed file storage: every distinct content kept once, named by its SHA-256.
 
 A file is received into a temporary file inside the store, hashed while it is written,
-then made durable (fsync) and moved to ``<root>/<sha[:2]>/<sha[2:4]>/<sha>`` in one
-atomic rename, so a reader never sees half a file and a crash leaves at most a stray
+then made durable (fsync) and linked to ``<root>/<sha[:2]>/<sha[2:4]>/<sha>`` in one
+atomic step, so a reader never sees half a file and a crash leaves at most a stray
 temporary file, never a wrong one. The same bytes stored twice are kept once.
+
+An upload whose transaction fails takes back a file it created (``remove_unclaimed``),
+unless another upload has meanwhile claimed the same bytes: reusing a file bumps its
+modification time, and the removal checks it after moving the file aside atomically,
+so the file a concurrent upload relies on is never deleted under it.
 
 Blocking file I/O: call these methods from a worker thread in async code.
 """
@@ -14,12 +19,13 @@ import hashlib
 import os
 import re
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 # Temporary files live inside the store so that the final rename never crosses
-# filesystems (os.replace is atomic only within one).
+# filesystems (links and renames work only within one).
 INCOMING_DIR = ".incoming"
 
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
@@ -30,6 +36,8 @@ class StoredBlob:
     sha256: str
     size: int
     created: bool  # False when the same bytes were stored already
+    # The file's modification time as this placement left it (see remove_unclaimed).
+    mtime_ns: int = 0
 
 
 class BlobWriter:
@@ -87,21 +95,66 @@ class ContentStore:
         try:
             writer.finish()
             target = self.path_for(writer.sha256)
-            if target.is_file():
-                writer.discard()
-                return StoredBlob(writer.sha256, writer.size, created=False)
             target.parent.mkdir(parents=True, exist_ok=True)
-            # Two writers of the same bytes may both get here; each rename is atomic and
-            # both leave the same content behind.
-            os.replace(writer.path, target)
+            # The inode keeps this time when linked into place (see remove_unclaimed).
+            placed = writer.path.stat().st_mtime_ns
+            for _ in range(3):
+                claimed = _claim(target)
+                if claimed is not None:
+                    writer.discard()
+                    return StoredBlob(writer.sha256, writer.size, created=False, mtime_ns=claimed)
+                try:
+                    # A hard link, not a rename: it fails rather than replace a file
+                    # another upload of the same bytes placed a moment ago, so every
+                    # file has exactly one creator.
+                    os.link(writer.path, target)
+                except FileExistsError:
+                    continue  # placed by another upload just now: claim that one
+                break
+            else:
+                raise RuntimeError(f"could not place {writer.sha256}")
+            writer.discard()  # the temporary name; the file lives on at its address
             _fsync_directory(target.parent)
         except BaseException:
             writer.discard()
             raise
-        return StoredBlob(writer.sha256, writer.size, created=True)
+        return StoredBlob(writer.sha256, writer.size, created=True, mtime_ns=placed)
 
     def remove(self, sha256: str) -> None:
         self.path_for(sha256).unlink(missing_ok=True)
+
+    def remove_unclaimed(self, blob: StoredBlob) -> bool:
+        """Removes a file this placement created, unless it was claimed since; True if gone.
+
+        The file is first renamed aside (atomic): a claim made before that shows in its
+        modification time, and the file goes back; a claim tried after it finds no file
+        and places its own copy.
+        """
+        target = self.path_for(blob.sha256)
+        incoming = self.root / INCOMING_DIR
+        incoming.mkdir(parents=True, exist_ok=True)
+        aside = incoming / f"{blob.sha256}.{os.getpid()}.{id(blob)}.removing"
+        try:
+            os.rename(target, aside)
+        except FileNotFoundError:
+            return True
+        if aside.stat().st_mtime_ns != blob.mtime_ns:
+            os.replace(aside, target)  # claimed meanwhile; the same bytes either way
+            return False
+        aside.unlink()
+        return True
+
+
+def _claim(target: Path) -> int | None:
+    """Marks an existing file as relied on by one more upload (a newer modification time);
+    None if there is no such file, or it went while being claimed."""
+    try:
+        stat = target.stat()
+        # At least a second on, so that even a filesystem keeping whole seconds shows it.
+        os.utime(target, ns=(stat.st_atime_ns, max(time.time_ns(), stat.st_mtime_ns + 10**9)))
+        return target.stat().st_mtime_ns
+    except FileNotFoundError:
+        return None
 
 
 def _fsync_directory(directory: Path) -> None:
