@@ -16,6 +16,7 @@ from accident_online.partner_events.exceptions import (
     PartyNotInCase,
 )
 from accident_online.partner_events.schemas import InboundEventResult, request_body_schema
+from accident_online.partner_events.service import MAX_WEBHOOK_ID_LENGTH
 
 router = APIRouter(prefix="/webhooks", tags=["partner events"])
 
@@ -49,7 +50,12 @@ async def receive_partner_event(
     # The three headers are declared for the documentation only: the signature check
     # reads them itself, so that a missing one is a 401 like any bad signature, not a 422.
     webhook_id: Annotated[
-        str | None, Header(alias="webhook-id", description="Unique per event; the dedupe key.")
+        str | None,
+        Header(
+            alias="webhook-id",
+            description="Unique per event; the dedupe key. At most 128 characters (else 422).",
+            json_schema_extra={"maxLength": MAX_WEBHOOK_ID_LENGTH},
+        ),
     ] = None,
     webhook_timestamp: Annotated[
         str | None, Header(alias="webhook-timestamp", description="Unix seconds.")
