@@ -21,12 +21,8 @@ import copy
 import itertools
 import json
 import os
-import signal
-import socket
 import struct
 import subprocess
-import sys
-import time
 import uuid
 import zlib
 from collections.abc import AsyncIterator, Iterator
@@ -48,6 +44,7 @@ from accident_online.app import create_app
 from accident_online.intake.schemas import EXAMPLE_REPORT
 from accident_online.kit.signing import sign
 from accident_online.settings import Settings
+from service_processes import cli, command, free_port, service_environment, stop, wait_ready
 
 POSTGRES_ADMIN_DSN = os.environ.get(
     "ACCIDENT_ONLINE_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -90,68 +87,16 @@ class World:
 # --- the server -------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def server_environment(database_url: str, var: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "ACCIDENT_ONLINE_ENV": "test",
-        "ACCIDENT_ONLINE_DATABASE_URL": database_url,
-        "ACCIDENT_ONLINE_VAR_DIR": str(var),
-        "ACCIDENT_ONLINE_STORAGE_DIR": str(var / "evidence"),
-        "ACCIDENT_ONLINE_JWT_SECRET": "fuzzing-" + "f" * 40,
-        "ACCIDENT_ONLINE_LOG_LEVEL": "WARNING",
-        "ACCIDENT_ONLINE_LOG_JSON": "false",
+    return service_environment(
+        database_url,
+        var,
+        jwt_secret="fuzzing-" + "f" * 40,
+        ACCIDENT_ONLINE_LOG_JSON="false",
         # Nothing listens for webhooks; the outbox only has to hold messages to look at.
-        "ACCIDENT_ONLINE_RUN_DELIVERY_WORKER": "false",
-        "ACCIDENT_ONLINE_RUN_HOUSEKEEPING": "false",
-        # The fuzzer signs in and files reports far faster than any client may.
-        "ACCIDENT_ONLINE_RATE_LIMIT_REPORTS_PER_MINUTE": "1000000",
-        "ACCIDENT_ONLINE_RATE_LIMIT_SIGN_IN_PER_MINUTE": "1000000",
-        "ACCIDENT_ONLINE_PASSWORD_HASH_TIME_COST": "1",
-        "ACCIDENT_ONLINE_PASSWORD_HASH_MEMORY_KIB": "1024",
-    }
-
-
-def cli(env: dict[str, str], *args: str, stdin: str = "") -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", "accident_online", *args],
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+        ACCIDENT_ONLINE_RUN_DELIVERY_WORKER="false",
+        ACCIDENT_ONLINE_RUN_HOUSEKEEPING="false",
     )
-    assert result.returncode == 0, result.stderr
-    return result.stdout
-
-
-def wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "the API process died on start"
-        try:
-            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.05)
-    raise AssertionError(f"{url} never became ready")
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        os.kill(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.kill(process.pid, signal.SIGKILL)
-        process.wait()
 
 
 # --- the world --------------------------------------------------------------------------
@@ -311,8 +256,7 @@ def fuzz_world(fuzz_database_url: str, tmp_path_factory: pytest.TempPathFactory)
     with (var / "server.log").open("wb") as log:
         try:
             process = subprocess.Popen(
-                [sys.executable, "-m", "accident_online", "serve", "--host", "127.0.0.1",
-                 "--port", str(port)],
+                command("serve", "--host", "127.0.0.1", "--port", str(port)),
                 env=env,
                 stdout=subprocess.DEVNULL,
                 stderr=log,

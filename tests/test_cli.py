@@ -7,11 +7,11 @@ import json
 import os
 import re
 import subprocess
-import sys
 
 import httpx
 
 from accident_online.app import create_app
+from service_processes import command
 
 
 async def run_cli(
@@ -24,7 +24,7 @@ async def run_cli(
     }
     return await asyncio.to_thread(
         subprocess.run,
-        [sys.executable, "-m", "accident_online", *args],
+        command(*args),
         input=stdin,
         capture_output=True,
         text=True,

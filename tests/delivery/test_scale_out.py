@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
-import socket
 import subprocess
-import sys
 import time
 import uuid
 from collections import Counter
@@ -25,6 +22,7 @@ import pytest
 
 from accident_online.kit.db import Database, create_engine
 from accident_online.kit.migrations import upgrade_to_head
+from service_processes import cli, command, free_port, service_environment, stop, wait_ready_async
 
 POSTGRES_ADMIN_DSN = os.environ.get(
     "ACCIDENT_ONLINE_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -52,69 +50,16 @@ async def postgres_url() -> AsyncIterator[str]:
         await admin.close()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def environment(url: str, var: Path, **extra: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "ACCIDENT_ONLINE_ENV": "test",
-        "ACCIDENT_ONLINE_DATABASE_URL": url,
-        "ACCIDENT_ONLINE_VAR_DIR": str(var),
-        "ACCIDENT_ONLINE_STORAGE_DIR": str(var / "evidence"),
-        "ACCIDENT_ONLINE_JWT_SECRET": "scale-out-" + "k" * 40,
-        "ACCIDENT_ONLINE_LOG_LEVEL": "WARNING",
-        "ACCIDENT_ONLINE_RUN_DELIVERY_WORKER": "false",
-        "ACCIDENT_ONLINE_WEBHOOK_RETRY_SCHEDULE": "[0.2, 0.5, 1, 2, 2, 2]",
-        "ACCIDENT_ONLINE_WEBHOOK_TIMEOUT_SECONDS": "2",
-        "ACCIDENT_ONLINE_RATE_LIMIT_REPORTS_PER_MINUTE": "100000",
-        "ACCIDENT_ONLINE_RATE_LIMIT_SIGN_IN_PER_MINUTE": "10000",
-        "ACCIDENT_ONLINE_PASSWORD_HASH_TIME_COST": "1",
-        "ACCIDENT_ONLINE_PASSWORD_HASH_MEMORY_KIB": "1024",
+    return service_environment(
+        url,
+        var,
+        jwt_secret="scale-out-" + "k" * 40,
+        ACCIDENT_ONLINE_RUN_DELIVERY_WORKER="false",
+        ACCIDENT_ONLINE_WEBHOOK_RETRY_SCHEDULE="[0.2, 0.5, 1, 2, 2, 2]",
+        ACCIDENT_ONLINE_WEBHOOK_TIMEOUT_SECONDS="2",
         **extra,
-    }
-
-
-def cli(env: dict[str, str], *args: str, stdin: str = "") -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", "accident_online", *args],
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
     )
-    assert result.returncode == 0, result.stderr
-    return result.stdout
-
-
-async def wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
-    async with httpx.AsyncClient() as client:
-        for _ in range(200):
-            assert process.poll() is None, "an API process died on start"
-            try:
-                if (await client.get(f"{url}/readyz")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.05)
-    raise AssertionError(f"{url} never became ready")
-
-
-def stop_all(processes: list[subprocess.Popen[bytes]]) -> None:
-    for process in processes:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-    for process in processes:
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 async def test_two_apis_and_two_workers_on_one_postgresql(
@@ -161,7 +106,7 @@ async def test_two_apis_and_two_workers_on_one_postgresql(
     ports = [free_port(), free_port()]
     apis = [
         subprocess.Popen(  # noqa: ASYNC220
-            [sys.executable, "-m", "accident_online", "serve", "--port", str(port)],
+            command("serve", "--port", str(port)),
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -170,7 +115,7 @@ async def test_two_apis_and_two_workers_on_one_postgresql(
     ]
     workers = [
         subprocess.Popen(  # noqa: ASYNC220
-            [sys.executable, "-m", "accident_online", "worker"],
+            command("worker"),
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -181,7 +126,7 @@ async def test_two_apis_and_two_workers_on_one_postgresql(
     started = time.monotonic()
     try:
         for url, process in zip(urls, apis, strict=True):
-            await wait_ready(url, process)
+            await wait_ready_async(url, process)
         clients = [httpx.AsyncClient(base_url=url, timeout=30) for url in urls]
         token = (
             await clients[0].post(
@@ -288,7 +233,7 @@ async def test_two_apis_and_two_workers_on_one_postgresql(
         for client in clients:
             await client.aclose()
     finally:
-        stop_all(apis + workers)
+        stop(*apis + workers)
 
     database = Database(create_engine(postgres_url), url=postgres_url)
     async with database.session(write=False) as session:

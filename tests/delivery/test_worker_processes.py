@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import subprocess
-import sys
 import time
 
 from accident_online.delivery.outbox import new_message_id
@@ -15,29 +13,24 @@ from accident_online.kit.time import utc_now
 from accident_online.models.webhook import WebhookMessage
 from accident_online.partners.schemas import PartnerCreate
 from accident_online.partners.service import register_partner
+from service_processes import command, service_environment, stop
 
 BACKLOG = 500
 BATCH = 20
 
 
 def start_worker(database_url: str, tmp_path, name: str) -> subprocess.Popen[bytes]:  # type: ignore[no-untyped-def]
-    env = {
-        **os.environ,
-        "ACCIDENT_ONLINE_ENV": "test",
-        "ACCIDENT_ONLINE_DATABASE_URL": database_url,
-        "ACCIDENT_ONLINE_VAR_DIR": str(tmp_path / name),
-        "ACCIDENT_ONLINE_JWT_SECRET": "x" * 40,
-        "ACCIDENT_ONLINE_WEBHOOK_RETRY_SCHEDULE": "[0.1, 0.2, 0.5, 1, 1, 1]",
-        "ACCIDENT_ONLINE_WEBHOOK_TIMEOUT_SECONDS": "1",
-        "ACCIDENT_ONLINE_WEBHOOK_BATCH_SIZE": str(BATCH),
-        "ACCIDENT_ONLINE_RUN_HOUSEKEEPING": "false",
-        "ACCIDENT_ONLINE_LOG_LEVEL": "WARNING",
-    }
+    env = service_environment(
+        database_url,
+        tmp_path / name,
+        jwt_secret="x" * 40,
+        ACCIDENT_ONLINE_WEBHOOK_RETRY_SCHEDULE="[0.1, 0.2, 0.5, 1, 1, 1]",
+        ACCIDENT_ONLINE_WEBHOOK_TIMEOUT_SECONDS="1",
+        ACCIDENT_ONLINE_WEBHOOK_BATCH_SIZE=str(BATCH),
+        ACCIDENT_ONLINE_RUN_HOUSEKEEPING="false",
+    )
     return subprocess.Popen(
-        [sys.executable, "-m", "accident_online", "worker"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        command("worker"), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
 
 
@@ -62,16 +55,6 @@ async def backlog(app, url: str, count: int) -> list[str]:  # type: ignore[no-un
             for n, message_id in enumerate(ids)
         )
     return ids
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 async def test_a_worker_killed_mid_backlog_loses_nothing(

@@ -10,7 +10,6 @@ import asyncio
 import json
 import os
 import subprocess
-import sys
 from datetime import datetime, timedelta
 
 import pytest
@@ -21,6 +20,7 @@ from accident_online.kit.time import utc_now
 from accident_online.models.partner import Partner
 from accident_online.partners.service import webhook_secrets
 from accident_online.settings import Settings
+from service_processes import command
 
 # A public address (example.com's) written as a literal, so that no DNS lookup is needed.
 PUBLIC_URL = "http://93.184.215.14/hooks"
@@ -184,7 +184,7 @@ async def test_the_command_line_applies_the_same_rule(fresh_database_url, tmp_pa
     async def run(*args: str) -> subprocess.CompletedProcess[str]:
         return await asyncio.to_thread(
             subprocess.run,
-            [sys.executable, "-m", "accident_online", *args],
+            command(*args),
             capture_output=True,
             text=True,
             env=env,

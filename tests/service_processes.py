@@ -1,0 +1,104 @@
+"""Real service processes for tests: the environment they run in, the command line,
+waiting until an API is ready, and stopping them by their own pid.
+
+Imported by the tests that need real processes (scale-out, worker crashes, the fuzzing
+gate); pytest puts this directory on the path (``pythonpath`` in pyproject.toml).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def service_environment(
+    database_url: str, var: Path, *, jwt_secret: str, **extra: str
+) -> dict[str, str]:
+    """This process's environment plus the service's settings for a test deployment:
+    cheap password hashing, rate limits out of the way, quiet logs; ``extra`` on top."""
+    return {
+        **os.environ,
+        "ACCIDENT_ONLINE_ENV": "test",
+        "ACCIDENT_ONLINE_DATABASE_URL": database_url,
+        "ACCIDENT_ONLINE_VAR_DIR": str(var),
+        "ACCIDENT_ONLINE_STORAGE_DIR": str(var / "evidence"),
+        "ACCIDENT_ONLINE_JWT_SECRET": jwt_secret,
+        "ACCIDENT_ONLINE_LOG_LEVEL": "WARNING",
+        "ACCIDENT_ONLINE_RATE_LIMIT_REPORTS_PER_MINUTE": "1000000",
+        "ACCIDENT_ONLINE_RATE_LIMIT_SIGN_IN_PER_MINUTE": "1000000",
+        "ACCIDENT_ONLINE_PASSWORD_HASH_TIME_COST": "1",
+        "ACCIDENT_ONLINE_PASSWORD_HASH_MEMORY_KIB": "1024",
+        **extra,
+    }
+
+
+def command(*args: str) -> list[str]:
+    """The ``accident-online`` command line, run by this interpreter."""
+    return [sys.executable, "-m", "accident_online", *args]
+
+
+def cli(env: dict[str, str], *args: str, stdin: str = "") -> str:
+    result = subprocess.run(
+        command(*args),
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the API process died on start"
+        try:
+            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.05)
+    raise AssertionError(f"{url} never became ready")
+
+
+async def wait_ready_async(url: str, process: subprocess.Popen[bytes]) -> None:
+    async with httpx.AsyncClient() as client:
+        for _ in range(600):
+            assert process.poll() is None, "an API process died on start"
+            try:
+                if (await client.get(f"{url}/readyz")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.05)
+    raise AssertionError(f"{url} never became ready")
+
+
+def stop(*processes: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to each (by its own pid), then SIGKILL to any still running after 15 s."""
+    for process in processes:
+        if process.poll() is None:
+            os.kill(process.pid, signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.kill(process.pid, signal.SIGKILL)
+            process.wait()
