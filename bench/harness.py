@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import json
 import multiprocessing
 import os
@@ -772,51 +773,14 @@ def plate_serial(n: int) -> str:
 
 
 def report_body(n: int, *, occurred_at: datetime) -> dict[str, Any]:
-    """A realistic two-party report (as in the docs' example); plates differ with ``n``."""
-    return {
-        "occurred_at": occurred_at.isoformat(),
-        "location": {
-            "lat": 36.4567,
-            "lon": 115.9855,
-            "address": "山东省聊城市东昌府区东昌路与柳园路交叉口",
-            "district": "371502",
-        },
-        "parties": [
-            {
-                "name": "张伟",
-                "phone": "13805350001",
-                "id_number": "371502199001011234",
-                "licence_number": "371502199001011234",
-                "plate": f"鲁P{plate_serial(2 * n)}",
-                "vehicle_type": "小型轿车",
-                "insurer": "PICC",
-                "policy_number": "PDZA202637150000012345",
-                "commercial_third_party_cover": "1000000.00",
-            },
-            {
-                "name": "李娜",
-                "phone": "15965350002",
-                "id_number": "371521198507152346",
-                "licence_number": "371521198507152346",
-                "plate": f"鲁P{plate_serial(2 * n + 1)}",
-                "vehicle_type": "小型轿车",
-                "insurer": "CPIC",
-                "policy_number": "ASHZ202637150000067890",
-            },
-        ],
-        "injuries": False,
-        "all_vehicles_drivable": True,
-        "alcohol_or_drugs": False,
-        "all_drivers_licensed": True,
-        "all_vehicles_registered": True,
-        "all_vehicles_insured": True,
-        "party_fled": False,
-        "public_property_damage": False,
-        "hazardous_goods": False,
-        "deliberate": False,
-        "description": "甲车直行，乙车变道时与甲车右前侧发生刮擦，双方车辆均可移动。",
-        "agreed_liability": [{"party": 0, "grade": "none"}, {"party": 1, "grade": "full"}],
-    }
+    """The two-party example report of the API docs; plates differ with ``n``."""
+    from accident_online.intake.schemas import EXAMPLE_REPORT
+
+    body = copy.deepcopy(EXAMPLE_REPORT)
+    body["occurred_at"] = occurred_at.isoformat()
+    for index, party in enumerate(body["parties"]):
+        party["plate"] = f"鲁P{plate_serial(2 * n + index)}"
+    return body
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from accident_online.models.user import Role, User, UserRole
 from accident_online.partners.schemas import PartnerCreate, PartnerCreated
 from accident_online.partners.service import register_partner
 from accident_online.settings import Settings
+from service_processes import tiny_png
 
 POSTGRES_ADMIN_DSN = os.environ.get(
     "ACCIDENT_ONLINE_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -326,25 +327,6 @@ def file_report(client: httpx.AsyncClient, app_headers: dict[str, str], report_b
         )
 
     return file
-
-
-def tiny_png(seed: int = 0) -> bytes:
-    """A real 1×1 PNG; ``seed`` changes the pixel, so the bytes (and hash) differ."""
-    import struct
-    import zlib
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-        )
-
-    pixel = bytes([0, seed % 256, (seed // 256) % 256, 200])
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
-        + chunk(b"IDAT", zlib.compress(pixel))
-        + chunk(b"IEND", b"")
-    )
 
 
 @pytest.fixture

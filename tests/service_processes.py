@@ -1,8 +1,10 @@
-"""Real service processes for tests: the environment they run in, the command line,
-waiting until an API is ready, and stopping them by their own pid.
+"""Real services for tests: processes of the service (the environment they run in, the
+command line, waiting until an API is ready, stopping them by their own pid), databases
+of their own on PostgreSQL, and real image bytes to upload.
 
-Imported by the tests that need real processes (scale-out, worker crashes, the fuzzing
-gate); pytest puts this directory on the path (``pythonpath`` in pyproject.toml).
+Imported by conftest.py and the tests that need real processes (scale-out, worker
+crashes, the fuzzing gate); pytest puts this directory on the path (``pythonpath`` in
+pyproject.toml).
 """
 
 from __future__ import annotations
@@ -11,12 +13,19 @@ import asyncio
 import os
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import time
+import uuid
+import zlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
+import asyncpg
 import httpx
+import pytest
 
 
 def free_port() -> int:
@@ -102,3 +111,47 @@ def stop(*processes: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             os.kill(process.pid, signal.SIGKILL)
             process.wait()
+
+
+POSTGRES_ADMIN_DSN = os.environ.get(
+    "ACCIDENT_ONLINE_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+
+
+@asynccontextmanager
+async def postgres_database(prefix: str) -> AsyncIterator[str]:
+    """A PostgreSQL database of its own (its SQLAlchemy URL), dropped afterwards.
+
+    In CI an unreachable PostgreSQL fails the test; elsewhere it skips it.
+    """
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    try:
+        admin = await asyncpg.connect(POSTGRES_ADMIN_DSN, timeout=5)
+    except (OSError, asyncpg.PostgresError) as error:
+        skip_or_fail = pytest.fail if os.environ.get("CI") else pytest.skip
+        skip_or_fail(f"PostgreSQL unreachable: {error}")
+        raise
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    base = POSTGRES_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+def tiny_png(seed: int = 0) -> bytes:
+    """A real 1×1 PNG; ``seed`` changes the pixel, so the bytes (and hash) differ."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    pixel = bytes([0, seed % 256, (seed // 256) % 256, 200])
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(pixel))
+        + chunk(b"IEND", b"")
+    )

@@ -21,10 +21,7 @@ import copy
 import itertools
 import json
 import os
-import struct
 import subprocess
-import uuid
-import zlib
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -32,7 +29,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import asyncpg
 import httpx
 import jwt
 import pytest
@@ -44,11 +40,17 @@ from accident_online.app import create_app
 from accident_online.intake.schemas import EXAMPLE_REPORT
 from accident_online.kit.signing import sign
 from accident_online.settings import Settings
-from service_processes import cli, command, free_port, service_environment, stop, wait_ready
-
-POSTGRES_ADMIN_DSN = os.environ.get(
-    "ACCIDENT_ONLINE_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/postgres"
+from service_processes import (
+    cli,
+    command,
+    free_port,
+    postgres_database,
+    service_environment,
+    stop,
+    tiny_png,
+    wait_ready,
 )
+
 BACKENDS = ["sqlite", "postgresql"]
 # Every kind of caller, signed in the way it really signs in (password or client credentials).
 CALLERS = ["admin", "officer", "app", "insurer", "mediation", "court"]
@@ -100,23 +102,6 @@ def server_environment(database_url: str, var: Path) -> dict[str, str]:
 
 
 # --- the world --------------------------------------------------------------------------
-
-
-def tiny_png(seed: int) -> bytes:
-    """A real 1×1 PNG whose pixel, and so hash, depends on ``seed`` (as in conftest)."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-        )
-
-    pixel = bytes([0, seed % 256, (seed // 256) % 256, 200])
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
-        + chunk(b"IDAT", zlib.compress(pixel))
-        + chunk(b"IEND", b"")
-    )
 
 
 def report(plate: str) -> dict[str, Any]:
@@ -228,20 +213,8 @@ async def fuzz_database_url(
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('fuzz-sqlite') / 'fuzz.db'}"
         return
-    name = f"ao_fuzz_{uuid.uuid4().hex[:10]}"
-    try:
-        admin = await asyncpg.connect(POSTGRES_ADMIN_DSN, timeout=5)
-    except (OSError, asyncpg.PostgresError) as error:
-        skip_or_fail = pytest.fail if os.environ.get("CI") else pytest.skip
-        skip_or_fail(f"PostgreSQL unreachable: {error}")
-        raise
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    base = POSTGRES_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-    try:
-        yield f"{base}/{name}"
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+    async with postgres_database("ao_fuzz") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -8,25 +8,27 @@ held by exactly one officer, and every message is delivered.
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import time
-import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import asyncpg
 import httpx
 import pytest
 
 from accident_online.kit.db import Database, create_engine
 from accident_online.kit.migrations import upgrade_to_head
-from service_processes import cli, command, free_port, service_environment, stop, wait_ready_async
-
-POSTGRES_ADMIN_DSN = os.environ.get(
-    "ACCIDENT_ONLINE_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/postgres"
+from service_processes import (
+    cli,
+    command,
+    free_port,
+    postgres_database,
+    service_environment,
+    stop,
+    wait_ready_async,
 )
+
 REPORTS = 120
 OFFICERS = 4
 
@@ -34,20 +36,8 @@ OFFICERS = 4
 @pytest.fixture
 async def postgres_url() -> AsyncIterator[str]:
     """A database of its own on PostgreSQL: scale-out is PostgreSQL's job."""
-    name = f"ao_scale_{uuid.uuid4().hex[:10]}"
-    try:
-        admin = await asyncpg.connect(POSTGRES_ADMIN_DSN, timeout=5)
-    except (OSError, asyncpg.PostgresError) as error:
-        skip_or_fail = pytest.fail if os.environ.get("CI") else pytest.skip
-        skip_or_fail(f"PostgreSQL unreachable: {error}")
-        raise
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    base = POSTGRES_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-    try:
-        yield f"{base}/{name}"
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+    async with postgres_database("ao_scale") as url:
+        yield url
 
 
 def environment(url: str, var: Path, **extra: str) -> dict[str, str]:
