@@ -62,6 +62,8 @@ from harness import (
     write_results,
 )
 
+from accident_online.intake.schemas import EXAMPLE_REPORT
+
 GOAL_RATIO = 1.5
 OFFICER = "officer.bench"
 OFFICER_PASSWORD = "bench-officer-password"  # noqa: S105 (a throwaway account)
@@ -83,18 +85,8 @@ STATUS_WEIGHTS = {
 # 东昌府 (the city center, open around the clock) gets the most.
 CENTER_WEIGHT = {"dongchangfu": 4}
 
-ANSWERS = {
-    "injuries": False,
-    "all_vehicles_drivable": True,
-    "alcohol_or_drugs": False,
-    "all_drivers_licensed": True,
-    "all_vehicles_registered": True,
-    "all_vehicles_insured": True,
-    "party_fled": False,
-    "public_property_damage": False,
-    "hazardous_goods": False,
-    "deliberate": False,
-}
+# The ten eligibility answers of an eligible report, as in the docs' example.
+ANSWERS = {name: value for name, value in EXAMPLE_REPORT.items() if isinstance(value, bool)}
 
 
 @dataclass

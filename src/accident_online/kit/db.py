@@ -356,20 +356,12 @@ async def execute_batch(session: AsyncSession, steps: Sequence[BatchStep]) -> bo
     nothing, the other steps do not run and the answer is False. On SQLite the batch is
     one trip to the driver's thread instead of one per statement: every trip waits its
     turn on the event loop, and a write transaction holds SQLite's one write lock
-    throughout (issue 6 profile). Elsewhere the steps run one by one.
+    throughout (issue 6 profile). On PostgreSQL it is one statement.
     """
     connection = await session.connection()
     if connection.dialect.name == "postgresql":
         return await _run_postgresql_batch(connection, steps)
-    if connection.dialect.name != "sqlite":
-        first, *rest = steps
-        if (await connection.execute(first.statement, dict(first.rows[0]))).first() is None:
-            return False
-        for step in rest:
-            if step.rows:
-                await connection.execute(step.statement, list(step.rows))
-        return True
-    prepared = [_for_sqlite(connection.dialect, step) for step in steps if step.rows]
+    prepared = [_for_driver(connection.dialect, step) for step in steps if step.rows]
     driver = (await connection.get_raw_connection()).driver_connection
     assert driver is not None
     # aiosqlite's own queue to its thread, as SQLAlchemy's aiosqlite dialect uses it.
@@ -386,7 +378,7 @@ async def _run_postgresql_batch(connection: AsyncConnection, steps: Sequence[Bat
     checked at the end of the statement.
     """
     first, *rest = steps
-    first_sql, first_parameters = _compiled_for_asyncpg(connection.dialect, first)
+    first_sql, (first_parameters,) = _for_driver(connection.dialect, first)
     clauses = [f"first_step AS ({first_sql})"]
     parameters = list(first_parameters)
     for number, step in enumerate((step for step in rest if step.rows), start=1):
@@ -405,21 +397,6 @@ async def _run_postgresql_batch(connection: AsyncConnection, steps: Sequence[Bat
     driver = (await connection.get_raw_connection()).driver_connection
     assert driver is not None
     return bool(await driver.fetchval(sql, *parameters))
-
-
-_ASYNCPG_COMPILED: dict[tuple[Executable, tuple[str, ...]], tuple[str, list[tuple[str, Any]]]] = {}
-
-
-def _compiled_for_asyncpg(dialect: Dialect, step: BatchStep) -> tuple[str, list[Any]]:
-    (row,) = step.rows
-    keys = tuple(row)
-    cached = _ASYNCPG_COMPILED.get((step.statement, keys))
-    if cached is None:
-        cached = _ASYNCPG_COMPILED[(step.statement, keys)] = _compile(dialect, step, keys)
-    sql, binds = cached
-    return sql, [
-        process(row[name]) if process is not None else row[name] for name, process in binds
-    ]
 
 
 def _compile(
@@ -472,16 +449,17 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
-_SQLITE_COMPILED: dict[tuple[Executable, tuple[str, ...]], tuple[str, list[tuple[str, Any]]]] = {}
+_COMPILED: dict[tuple[str, Executable, tuple[str, ...]], tuple[str, list[tuple[str, Any]]]] = {}
 
 
-def _for_sqlite(dialect: Dialect, step: BatchStep) -> tuple[str, list[tuple[Any, ...]]]:
+def _for_driver(dialect: Dialect, step: BatchStep) -> tuple[str, list[tuple[Any, ...]]]:
     """The step's SQL and its rows as the driver takes them (types processed as SQLAlchemy
     would: UUIDs, aware timestamps, JSON, money)."""
     keys = tuple(step.rows[0])
-    cached = _SQLITE_COMPILED.get((step.statement, keys))
+    cache_key = (dialect.name, step.statement, keys)
+    cached = _COMPILED.get(cache_key)
     if cached is None:
-        cached = _SQLITE_COMPILED[(step.statement, keys)] = _compile(dialect, step, keys)
+        cached = _COMPILED[cache_key] = _compile(dialect, step, keys)
     sql, binds = cached
     rows = [
         tuple(process(row[name]) if process is not None else row[name] for name, process in binds)
