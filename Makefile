@@ -3,10 +3,19 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+# Debian packages the service and its tests need: a CJK TrueType font embedded in the
+# decision documents, Chromium for the real-browser test of /docs, poppler to read PDFs
+# as a person would. Installed with apt when missing (CI and the dev machines run as root).
+SYSTEM_PACKAGES := fonts-wqy-zenhei chromium poppler-utils
 
 .PHONY: run test lint typecheck migrate clean
 
 $(INSTALLED): pyproject.toml
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages: $$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $@
