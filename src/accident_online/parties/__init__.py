@@ -1,0 +1,1 @@
+"""What people call the parties of a case."""
