@@ -23,16 +23,6 @@ from accident_online.models.case import (
 )
 
 
-async def get_case(
-    session: AsyncSession, case_id: uuid.UUID, *, for_update: bool = False
-) -> Case | None:
-    query = select(Case).where(Case.id == case_id)
-    if for_update:
-        # PostgreSQL: writers to one case queue up; SQLite's write transaction already does.
-        query = query.with_for_update()
-    return (await session.exec(query)).first()
-
-
 async def parties_of(
     session: AsyncSession, case_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[CaseParty]]:

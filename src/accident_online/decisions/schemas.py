@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
@@ -141,11 +140,3 @@ class DecisionRead(BaseModel):
         description="liability_determination (认定书) or quick_handling_agreement (协议书)."
     )
     case_version: int
-
-
-class ClaimRead(BaseModel):
-    case_id: uuid.UUID
-    status: str
-    version: int
-    officer_id: uuid.UUID
-    claim_expires_at: datetime

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -298,12 +298,9 @@ async def get_db_session(request: Request) -> AsyncIterator[AsyncSession]:
 
     An ``AppError`` that records evidence of itself (``keep_changes``, e.g. a failed
     sign-in counted towards a lockout) is committed and still answered as an error.
-    Work that must follow a rollback (giving an idempotency key back) registers itself
-    with ``after_rollback``; it runs once this transaction's locks are released.
     """
     database: Database = request.app.state.database
     write = request.method not in SAFE_METHODS
-    request.state.after_rollback = []
     async with database.sessionmaker(write=write)() as session:
         try:
             yield session
@@ -311,27 +308,16 @@ async def get_db_session(request: Request) -> AsyncIterator[AsyncSession]:
             if error.keep_changes:
                 await session.commit()
                 raise
-            await _roll_back(request, session)
+            await session.rollback()
             raise
         except BaseException:
-            await _roll_back(request, session)
+            await session.rollback()
             raise
         try:
             await session.commit()
         except BaseException:
-            await _roll_back(request, session)
+            await session.rollback()
             raise
-
-
-async def _roll_back(request: Request, session: AsyncSession) -> None:
-    await session.rollback()
-    for hook in request.state.after_rollback:
-        await hook()
-
-
-def after_rollback(request: Request, hook: Callable[[], Awaitable[None]]) -> None:
-    """Runs ``hook`` after the request's transaction was rolled back, if it is."""
-    request.state.after_rollback.append(hook)
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

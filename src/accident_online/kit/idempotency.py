@@ -1,16 +1,11 @@
 """Idempotency-Key for POSTs: a retry replays the first response instead of acting twice.
 
-The key is claimed in its own short transaction, so that a second request with the same
-key sees it at once (409 while the first runs) in every API process. The first
-response is stored in the request's own transaction, together with its effects: either
-both commit or neither does. A failed request gives its key back, so the client may
-retry; a request that died holding a key loses it when its lock expires.
-
-A hot route that can build its answer before it writes (report intake) skips the claim:
-``stored_first`` inserts the key together with its answer as the first write of the
-request's own transaction. A concurrent duplicate then waits on that row (PostgreSQL) or
-on the write lock (SQLite) and replays the answer once the first commits; one
-transaction and one statement instead of two transactions and three statements.
+The route builds its answer before it writes (report intake): ``stored_first`` inserts
+the key together with that answer as the first write of the request's own transaction,
+so the answer and the request's effects commit together or not at all. A retry while
+the first request runs is refused with 409 at once (in this process by ``required_key``,
+across processes on PostgreSQL by an advisory lock); a retry after it committed replays
+the stored answer; a request that died holding a key loses it when its lock expires.
 """
 
 import hashlib
@@ -21,20 +16,12 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request, Response
-from pydantic import BaseModel
-from sqlalchemy import Table, bindparam, delete, func, literal_column, select, update
+from sqlalchemy import Table, bindparam, func, literal_column, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from accident_online.kit.db import (
-    BatchStep,
-    Database,
-    SessionDep,
-    after_rollback,
-    execute_batch,
-    upserting_insert,
-)
+from accident_online.kit.db import BatchStep, execute_batch
 from accident_online.kit.problems import BadRequest, Conflict, ValidationFailed
 from accident_online.kit.time import utc_now
 from accident_online.models.idempotency import IdempotencyKey
@@ -94,36 +81,6 @@ class Replay(Exception):
         self.response = response
 
 
-@dataclass
-class IdempotentCall:
-    """The key a request holds, if it sent one."""
-
-    client: str | None = None
-    key: str | None = None
-
-    async def respond(
-        self,
-        session: AsyncSession,
-        model: BaseModel,
-        *,
-        status_code: int = 200,
-        headers: dict[str, str] | None = None,
-    ) -> Response:
-        """The response, stored with the request's effects when the request holds a key."""
-        body = model.model_dump_json()
-        if self.key is not None:
-            await session.exec(
-                update(IdempotencyKey)
-                .where(IdempotencyKey.client == self.client, IdempotencyKey.key == self.key)  # type: ignore[arg-type]
-                .values(
-                    response_status=status_code, response_body=body, response_headers=headers or {}
-                )
-            )
-        return Response(
-            body, status_code=status_code, headers=headers, media_type="application/json"
-        )
-
-
 def _fingerprint(method: str, path: str, body: bytes) -> str:
     try:
         canonical = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
@@ -144,41 +101,6 @@ def _replay(row: Any) -> Replay:
     )
 
 
-async def _claim(
-    database: Database, *, client: str, key: str, method: str, path: str, fingerprint: str
-) -> None:
-    now = utc_now()
-    async with database.session(write=True) as session:
-        row = await session.get(IdempotencyKey, (client, key), with_for_update=True)
-        if row is not None and row.expires_at <= now:
-            await session.delete(row)
-            await session.flush()
-            row = None
-        if row is None:
-            result = await session.exec(
-                upserting_insert(session)(IdempotencyKey)
-                .values(
-                    client=client,
-                    key=key,
-                    method=method,
-                    path=path,
-                    request_hash=fingerprint,
-                    locked_until=now + LOCK_FOR,
-                    created_at=now,
-                    expires_at=now + KEEP_FOR,
-                )
-                .on_conflict_do_nothing()
-            )
-            if result.rowcount == 1:
-                return
-            row = await session.get(IdempotencyKey, (client, key), populate_existing=True)
-            if row is None:  # given back in between; the client may simply retry
-                raise IdempotencyKeyInProgress()
-        _raise_unless_dead(row, fingerprint=fingerprint, now=now)
-        row.locked_until = now + LOCK_FOR  # the first holder died; take the key over
-        session.add(row)
-
-
 def _raise_unless_dead(row: Any, *, fingerprint: str, now: datetime) -> None:
     """Answers a request whose key is taken; returns only if its first holder died."""
     if row.request_hash != fingerprint:
@@ -187,72 +109,6 @@ def _raise_unless_dead(row: Any, *, fingerprint: str, now: datetime) -> None:
         raise _replay(row)
     if row.locked_until > now:
         raise IdempotencyKeyInProgress()
-
-
-async def _give_back(database: Database, *, client: str, key: str) -> None:
-    async with database.session(write=True) as session:
-        await session.exec(
-            delete(IdempotencyKey).where(
-                IdempotencyKey.client == client,  # type: ignore[arg-type]
-                IdempotencyKey.key == key,  # type: ignore[arg-type]
-                IdempotencyKey.response_status.is_(None),  # type: ignore[union-attr]
-            )
-        )
-
-
-def idempotency(
-    *, required: bool, client_of: Callable[..., Any]
-) -> Callable[..., AsyncIterator[IdempotentCall]]:
-    """A dependency holding the request's Idempotency-Key for the route's duration.
-
-    ``client_of`` is a dependency giving the caller's id: keys are per client. A route
-    that requires the key declares it with ``openapi_extra`` and ``REQUIRED_KEY_PARAMETER``.
-    """
-
-    async def hold_key(
-        request: Request,
-        # Listed so that the request's transaction exists around this key's lifetime.
-        session: SessionDep,
-        client: Annotated[Any, Depends(client_of)],
-        idempotency_key: Annotated[
-            str | None,
-            Header(
-                alias="Idempotency-Key",
-                description=_KEY_DESCRIPTION,
-                include_in_schema=not required,
-            ),
-        ] = None,
-    ) -> AsyncIterator[IdempotentCall]:
-        if idempotency_key is None:
-            if required:
-                raise IdempotencyKeyMissing()
-            yield IdempotentCall()
-            return
-        if (
-            not (1 <= len(idempotency_key) <= 255)
-            or not idempotency_key.isprintable()
-            or not idempotency_key.isascii()
-        ):
-            raise IdempotencyKeyInvalid()
-        client_id = str(getattr(client, "subject", client))
-        database: Database = request.app.state.database
-        fingerprint = _fingerprint(request.method, request.url.path, await request.body())
-        await _claim(
-            database,
-            client=client_id,
-            key=idempotency_key,
-            method=request.method,
-            path=request.url.path,
-            fingerprint=fingerprint,
-        )
-
-        async def give_back() -> None:
-            await _give_back(database, client=client_id, key=idempotency_key)
-
-        after_rollback(request, give_back)
-        yield IdempotentCall(client=client_id, key=idempotency_key)
-
-    return hold_key
 
 
 async def handle_replay(request: Request, exc: Exception) -> Response:
