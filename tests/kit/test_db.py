@@ -31,20 +31,38 @@ async def test_sqlite_connections_are_durable_and_enforce_foreign_keys(tmp_path)
 
 
 async def test_a_write_transaction_takes_the_lock_up_front(tmp_path) -> None:
+    """A write session holds SQLite's write lock from BEGIN, before it writes anything.
+
+    Another connection (here a plain sqlite3 one, as another process would be) cannot
+    start writing meanwhile; with a plain deferred BEGIN it could, and the first session
+    would later fail with "database is locked" when its read lock had to be upgraded.
+    """
+    import sqlite3
+
     from accident_online.kit.db import Database
 
-    url = f"sqlite+aiosqlite:///{tmp_path}/locks.db"
+    path = tmp_path / "locks.db"
+    url = f"sqlite+aiosqlite:///{path}"
     engine = create_engine(url, busy_timeout_ms=100)
     database = Database(engine, url=url)
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
     try:
         async with database.session(write=True) as writer:
             await writer.exec(text("CREATE TABLE t (x INTEGER)"))  # type: ignore[call-overload]
         async with database.session(write=True) as first:
             await first.exec(text("SELECT 1"))  # type: ignore[call-overload]
-            with pytest.raises(Exception, match="locked"):
-                async with database.session(write=True) as second:
-                    await second.exec(text("SELECT 1"))  # type: ignore[call-overload]
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("BEGIN IMMEDIATE")
+        # Once the first session has ended, the other connection may write.
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+        async with database.session(write=False) as reader:
+            await reader.exec(text("SELECT 1"))  # type: ignore[call-overload]
+            # A read session takes no write lock.
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
     finally:
+        other.close()
         await engine.dispose()
 
 
@@ -65,13 +83,23 @@ def test_money_is_stored_as_whole_fen() -> None:
 
 
 async def test_writers_of_one_process_wait_their_turn_instead_of_failing(tmp_path) -> None:
+    """This process's writers queue first come, first served, and none fails.
+
+    Left to SQLite's busy handler, waiting writers sleep and retry with backoff, so they
+    get the lock in no particular order; the writer queue hands it over in the order the
+    writers asked for it (a writer asks as soon as its connection is checked out, so the
+    checkout order is the order of asking). The busy timeout is long enough that no
+    writer can time out here: what is asserted is the order and that every write (after
+    a rolled-back one) landed.
+    """
     import asyncio
+
+    from sqlalchemy import event
 
     from accident_online.kit.db import Database
 
     url = f"sqlite+aiosqlite:///{tmp_path}/turns.db"
-    # A short busy timeout: a writer left polling SQLite's lock would fail within 0.2 s.
-    engine = create_engine(url, busy_timeout_ms=200)
+    engine = create_engine(url, busy_timeout_ms=30_000)
     database = Database(engine, url=url)
     order: list[int] = []
     try:
@@ -82,7 +110,7 @@ async def test_writers_of_one_process_wait_their_turn_instead_of_failing(tmp_pat
             async with database.session(write=True) as session:
                 await session.exec(text("INSERT INTO t VALUES (:n)").bindparams(n=n))  # type: ignore[call-overload]
                 order.append(n)
-                await asyncio.sleep(0.01)  # holds its turn across awaits, as a request does
+                await asyncio.sleep(0.005)  # holds its turn across awaits, as a request does
 
         async def fail() -> None:
             async with database.session(write=True) as session:
@@ -91,20 +119,25 @@ async def test_writers_of_one_process_wait_their_turn_instead_of_failing(tmp_pat
 
         with pytest.raises(RuntimeError):
             await fail()  # a rolled-back writer gives its turn back too
-        # 40 writers holding the lock 10 ms each: 0.4 s in all, twice the busy timeout;
-        # left to SQLite's busy handler, some would give up with "database is locked".
-        tasks = []
-        for n in range(40):
-            tasks.append(asyncio.create_task(write(n)))
-            await asyncio.sleep(0)
+
+        asked: list[int] = []
+
+        def checked_out(*_: object) -> None:
+            task = asyncio.current_task()
+            if task is not None and task.get_name().startswith("writer-"):
+                asked.append(int(task.get_name().removeprefix("writer-")))
+
+        event.listen(engine.sync_engine.pool, "checkout", checked_out)
+        tasks = [asyncio.create_task(write(n), name=f"writer-{n}") for n in range(30)]
         await asyncio.gather(*tasks)
         async with database.session(write=False) as reader:
             stored = (await reader.exec(text("SELECT n FROM t ORDER BY rowid"))).all()  # type: ignore[call-overload]
     finally:
         await engine.dispose()
 
-    assert sorted(order) == list(range(40))
-    assert sorted(row[0] for row in stored) == list(range(40))
+    assert sorted(asked) == list(range(30))
+    assert order == asked
+    assert [row[0] for row in stored] == asked
 
 
 async def test_a_batch_stops_when_its_first_insert_meets_a_conflict(database) -> None:
