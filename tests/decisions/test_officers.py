@@ -122,6 +122,43 @@ async def test_the_decision_says_whether_the_agreement_was_confirmed(
     }
 
 
+async def test_a_three_party_agreement_the_officer_repeats_is_confirmed(
+    client, queued_case, make_officer, report_body
+) -> None:
+    """The stored agreement's grades are text; three-party rules compare grade members."""
+    from accident_online.intake.formats import id_check_character
+
+    officer = await make_officer("officer.wang")
+    agreed = [
+        {"party": 0, "grade": "none", "share_percent": 0},
+        {"party": 1, "grade": "primary", "share_percent": 70},
+        {"party": 2, "grade": "secondary", "share_percent": 30},
+    ]
+    body = report_body(agreed_liability=agreed)
+    first_17 = "37150219880315321"
+    body["parties"].append(  # type: ignore[attr-defined]
+        {
+            **body["parties"][1],  # type: ignore[index]
+            "name": "欧阳娜娜",
+            "id_number": first_17 + id_check_character(first_17),
+            "licence_number": first_17 + id_check_character(first_17),
+            "plate": "鲁P7K321",
+        }
+    )
+    case = await queued_case(body)
+    version = (await claim(client, officer, case["id"])).json()["version"]
+
+    decided = await client.post(
+        f"/v1/cases/{case['id']}/decision",
+        json={**DECISION, "liabilities": agreed},
+        headers=officer.with_version(version),
+    )
+
+    assert decided.status_code == 200, decided.text
+    assert decided.json()["decision"]["agreement"] == "confirmed"
+    assert decided.json()["decision"]["document"] == "quick_handling_agreement"
+
+
 async def test_if_match_missing_is_428_and_stale_is_412(client, queued_case, make_officer) -> None:
     officer = await make_officer("officer.wang")
     case = await queued_case()
