@@ -109,7 +109,8 @@ def render_decision_document(
     font = register_font(font_path)
     buffer = io.BytesIO()
     # The first font set on every page is ours: no reader-supplied Helvetica is referenced.
-    canvas = Canvas(buffer, pagesize=A4, invariant=True, initialFontName=font)
+    # (types-reportlab types initialFontName as a number; reportlab takes a font name.)
+    canvas = Canvas(buffer, pagesize=A4, invariant=True, initialFontName=font)  # type: ignore[arg-type]
     title = TITLES[decision["document"]]
     canvas.setTitle(f"{number} {title}")
     width, height = A4
