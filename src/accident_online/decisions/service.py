@@ -1,6 +1,7 @@
 """The remote liability officer's work on a case, and the parties' answers to it.
 
-Claim → (release | request evidence | refer offline | decide); then each party answers.
+Claim (a case by id, or the next in the center's queue) → (release | request evidence |
+refer offline | decide); then each party answers.
 A claim is a lease: a case whose officer went quiet returns to the queue by itself.
 """
 
