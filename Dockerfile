@@ -11,6 +11,10 @@ RUN pip install .
 
 # Run: non-root, migrations then the API (or `accident-online worker` as the command).
 FROM python:3.11-slim
+# The Chinese TrueType font embedded in decision documents (ACCIDENT_ONLINE_DOCUMENT_FONT_PATH).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-wqy-zenhei \
+    && rm -rf /var/lib/apt/lists/*
 RUN useradd --system --uid 10001 --create-home --home-dir /app accident
 WORKDIR /app
 COPY --from=build /opt/venv /opt/venv

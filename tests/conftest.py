@@ -230,12 +230,15 @@ def make_user(session: AsyncSession) -> MakeUser:
         password: str = "a-long-enough-password",
         role: UserRole = UserRole.officer,
         center_id: str | None = "dongchangfu",
+        **fields: str,
     ) -> User:
         if role == UserRole.admin:
             center_id = None
         user = await create_user(
             session,
-            UserCreate(username=username, password=password, role=role, center_id=center_id),
+            UserCreate(
+                username=username, password=password, role=role, center_id=center_id, **fields
+            ),
         )
         await session.commit()
         return user
@@ -383,8 +386,8 @@ class Officer:
 def make_officer(make_user: MakeUser, auth_headers: TokenFor):  # type: ignore[no-untyped-def]
     from accident_online.auth.service import principal_for_user
 
-    async def make(username: str, center_id: str = "dongchangfu") -> Officer:
-        user = await make_user(username, center_id=center_id)
+    async def make(username: str, center_id: str = "dongchangfu", **fields: str) -> Officer:
+        user = await make_user(username, center_id=center_id, **fields)
         return Officer(user, auth_headers(principal_for_user(user)))
 
     return make

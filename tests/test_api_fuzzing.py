@@ -335,6 +335,7 @@ MAY_CALL = {
     "officer": CASE_READING
     | {
         "GET /v1/centers/{center_id}/queue",
+        "POST /v1/centers/{center_id}/queue/next",
         "POST /v1/cases/{case_id}/claim",
         "POST /v1/cases/{case_id}/release",
         "POST /v1/cases/{case_id}/evidence-requests",

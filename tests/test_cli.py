@@ -53,6 +53,10 @@ async def test_migrate_seed_users_and_partners(fresh_database_url, settings_for,
         "officer",
         "--center",
         "yanggu",
+        "--display-name",
+        "马建军",
+        "--badge-number",
+        "371521",
         "--password-stdin",
         database_url=url,
         stdin="read-the-photos-well\n",
@@ -81,7 +85,12 @@ async def test_migrate_seed_users_and_partners(fresh_database_url, settings_for,
     assert second_seed.returncode == 0
     assert "password" not in second_seed.stdout
     assert officer.returncode == 0, officer.stderr
-    assert json.loads(officer.stdout)["center_id"] == "yanggu"
+    created = json.loads(officer.stdout)
+    assert (created["center_id"], created["display_name"], created["badge_number"]) == (
+        "yanggu",
+        "马建军",
+        "371521",
+    )
     assert partner.returncode == 0, partner.stderr
     secrets = json.loads(partner.stdout)
     assert secrets["webhook_secret"].startswith("whsec_")
@@ -115,6 +124,25 @@ async def test_migrate_seed_users_and_partners(fresh_database_url, settings_for,
                 )
                 == 200
             )
+            admin_token = (
+                await client.post(
+                    "/v1/auth/token",
+                    data={
+                        "grant_type": "password",
+                        "username": "admin",
+                        "password": admin_password,
+                    },
+                )
+            ).json()["access_token"]
+            accounts = (
+                await client.get(
+                    "/v1/admin/users", headers={"Authorization": f"Bearer {admin_token}"}
+                )
+            ).json()["items"]
+            assert {u["username"]: u["display_name"] for u in accounts} == {
+                "admin": "系统管理员",
+                "officer.ma": "马建军",
+            }
             centers = (await client.get("/readyz")).json()
             assert centers["status"] == "ready"
     finally:

@@ -13,6 +13,7 @@ from fastapi.openapi.utils import get_openapi
 from accident_online.auth.router import router as auth_router
 from accident_online.cases.router import router as cases_router
 from accident_online.centers.router import router as centers_router
+from accident_online.decisions.router import queue_router as officers_queue_router
 from accident_online.decisions.router import router as decisions_router
 from accident_online.decisions.tasks import run_deadlines
 from accident_online.delivery.router import router as deliveries_router
@@ -128,6 +129,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     v1.include_router(evidence_router)
     v1.include_router(centers_router)
     v1.include_router(decisions_router)
+    v1.include_router(officers_queue_router)
     v1.include_router(settlement_router)
     v1.include_router(stats_router)
     v1.include_router(deliveries_router)

@@ -65,7 +65,12 @@ async def _seed(session: AsyncSession) -> str | None:
     if await auth_repository.any_admin(session):
         return None
     password = secrets.token_urlsafe(18)
-    await create_user(session, UserCreate(username="admin", password=password, role=UserRole.admin))
+    await create_user(
+        session,
+        UserCreate(
+            username="admin", password=password, role=UserRole.admin, display_name="系统管理员"
+        ),
+    )
     return password
 
 
@@ -163,7 +168,12 @@ def cmd_users_add(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     password = sys.stdin.readline().rstrip("\r\n")
     data = UserCreate(
-        username=args.username, password=password, role=args.role, center_id=args.center
+        username=args.username,
+        password=password,
+        role=args.role,
+        center_id=args.center,
+        display_name=args.display_name,
+        badge_number=args.badge_number,
     )
 
     async def work(session: AsyncSession) -> UserRead:
@@ -229,6 +239,8 @@ def build_parser() -> argparse.ArgumentParser:
     users_add.add_argument("username")
     users_add.add_argument("--role", required=True, choices=["admin", "officer"])
     users_add.add_argument("--center", help="the officer's center id")
+    users_add.add_argument("--display-name", help="the name people read, e.g. 王建国")
+    users_add.add_argument("--badge-number", help="the officer's badge number (警号)")
     users_add.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )

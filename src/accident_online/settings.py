@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     report_max_age_hours: int = Field(default=24, ge=1)
 
     claim_lease_minutes: int = Field(default=30, ge=1)
+    document_font_path: Path = Field(
+        default=Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"),
+        description="TrueType font (or collection: its first face) embedded in decision "
+        "documents; it must cover Chinese (Debian: fonts-wqy-zenhei).",
+    )
     response_deadline_hours: int = Field(default=72, ge=1)
     run_housekeeping: bool = Field(
         default=True, description="Expire officers' leases and response deadlines in this process."

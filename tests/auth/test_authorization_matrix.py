@@ -162,6 +162,9 @@ def matrix(w: dict[str, Any]) -> dict[tuple[str, str], Call]:
         ("GET", "/v1/centers/{center_id}/queue"): Call(
             "GET", "/v1/centers/dongchangfu/queue", only({"admin", "officer_of_center"}, 200)
         ),
+        ("POST", "/v1/centers/{center_id}/queue/next"): Call(
+            "POST", "/v1/centers/dongchangfu/queue/next", only({"officer_of_center"}, 200)
+        ),
         ("POST", "/v1/cases/{case_id}/claim"): Call(
             "POST",
             f"/v1/cases/{q}/claim",

@@ -13,9 +13,12 @@ async def test_admin_creates_an_officer_who_can_then_sign_in(client, admin_heade
             "password": "photos-and-statements",
             "role": "officer",
             "center_id": "gaotang",
+            "display_name": " 陈志强 ",
+            "badge_number": "371502",
         },
         headers=admin_headers,
     )
+    listed = await client.get("/v1/admin/users", headers=admin_headers)
     token = await client.post(
         "/v1/auth/token",
         data={
@@ -29,6 +32,10 @@ async def test_admin_creates_an_officer_who_can_then_sign_in(client, admin_heade
     body = created.json()
     assert body["username"] == "officer.chen"
     assert body["center_id"] == "gaotang"
+    assert (body["display_name"], body["badge_number"]) == ("陈志强", "371502")
+    assert [(u["display_name"], u["badge_number"]) for u in listed.json()["items"]] == [
+        ("陈志强", "371502")
+    ]
     assert "password" not in created.text
     assert "hash" not in created.text
     assert token.status_code == 200
@@ -73,6 +80,50 @@ async def test_admin_creates_an_officer_who_can_then_sign_in(client, admin_heade
             422,
             "validation-error",
         ),
+        (
+            {
+                "username": "officer1",
+                "password": "long-enough-pass",
+                "role": "officer",
+                "center_id": "zones",
+                "display_name": "   ",
+            },
+            422,
+            "validation-error",
+        ),
+        (
+            {
+                "username": "officer1",
+                "password": "long-enough-pass",
+                "role": "officer",
+                "center_id": "zones",
+                "display_name": "王" * 65,
+            },
+            422,
+            "validation-error",
+        ),
+        (
+            {
+                "username": "officer1",
+                "password": "long-enough-pass",
+                "role": "officer",
+                "center_id": "zones",
+                "badge_number": "37 15-02",
+            },
+            422,
+            "validation-error",
+        ),
+        (
+            {
+                "username": "officer1",
+                "password": "long-enough-pass",
+                "role": "officer",
+                "center_id": "zones",
+                "badge_number": 371502,
+            },
+            422,
+            "validation-error",
+        ),
     ],
 )
 async def test_invalid_accounts_are_refused_and_nothing_is_stored(
@@ -86,6 +137,18 @@ async def test_invalid_accounts_are_refused_and_nothing_is_stored(
     if code:
         assert response.json()["code"] == code
     assert listing.json()["items"] == []
+
+
+async def test_accounts_without_a_display_name_read_as_none(
+    client, admin_headers, make_user
+) -> None:
+    await make_user("officer.wu")
+
+    listed = await client.get("/v1/admin/users", headers=admin_headers)
+
+    assert [(u["display_name"], u["badge_number"]) for u in listed.json()["items"]] == [
+        (None, None)
+    ]
 
 
 async def test_duplicate_username_is_409(client, admin_headers, make_user) -> None:

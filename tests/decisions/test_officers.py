@@ -70,8 +70,8 @@ async def test_claim_then_decide(client, queued_case, make_officer, app_headers)
     record = decided.json()
     assert record["status"] == "decided"
     assert record["decision"]["liabilities"] == [
-        {"party": 0, "grade": "none", "share_percent": 0},
-        {"party": 1, "grade": "full", "share_percent": 100},
+        {"party": 0, "label": "甲", "grade": "none", "share_percent": 0},
+        {"party": 1, "label": "乙", "grade": "full", "share_percent": 100},
     ]
     assert record["decision"]["officer"]["username"] == "officer.wang"
     assert record["decision"]["document"] == "liability_determination"
@@ -85,7 +85,7 @@ async def test_claim_then_decide(client, queued_case, make_officer, app_headers)
 async def test_the_decision_says_whether_the_agreement_was_confirmed(
     client, queued_case, make_officer, report_body
 ) -> None:
-    officer = await make_officer("officer.wang")
+    officer = await make_officer("officer.wang", display_name="王建国", badge_number="371501")
     agreed = [{"party": 0, "grade": "none"}, {"party": 1, "grade": "full"}]
     confirmed_case = await queued_case(report_body(agreed_liability=agreed))
     body = report_body(agreed_liability=agreed)
@@ -104,11 +104,59 @@ async def test_the_decision_says_whether_the_agreement_was_confirmed(
             headers=officer.with_version(version),
         )
         results[name] = decided.json()["decision"]
+        assert [(a["party"], a["label"]) for a in decided.json()["agreed_liability"]] == [
+            (0, "甲"),
+            (1, "乙"),
+        ]
 
     assert results["confirmed"]["agreement"] == "confirmed"
     assert results["confirmed"]["document"] == "quick_handling_agreement"
     assert results["changed"]["agreement"] == "changed"
     assert results["changed"]["document"] == "liability_determination"
+    assert [item["label"] for item in results["changed"]["liabilities"]] == ["甲", "乙"]
+    assert results["confirmed"]["officer"] == {
+        "id": str(officer.user.id),
+        "username": "officer.wang",
+        "display_name": "王建国",
+        "badge_number": "371501",
+    }
+
+
+async def test_a_three_party_agreement_the_officer_repeats_is_confirmed(
+    client, queued_case, make_officer, report_body
+) -> None:
+    """The stored agreement's grades are text; three-party rules compare grade members."""
+    from accident_online.intake.formats import id_check_character
+
+    officer = await make_officer("officer.wang")
+    agreed = [
+        {"party": 0, "grade": "none", "share_percent": 0},
+        {"party": 1, "grade": "primary", "share_percent": 70},
+        {"party": 2, "grade": "secondary", "share_percent": 30},
+    ]
+    body = report_body(agreed_liability=agreed)
+    first_17 = "37150219880315321"
+    body["parties"].append(  # type: ignore[attr-defined]
+        {
+            **body["parties"][1],  # type: ignore[index]
+            "name": "欧阳娜娜",
+            "id_number": first_17 + id_check_character(first_17),
+            "licence_number": first_17 + id_check_character(first_17),
+            "plate": "鲁P7K321",
+        }
+    )
+    case = await queued_case(body)
+    version = (await claim(client, officer, case["id"])).json()["version"]
+
+    decided = await client.post(
+        f"/v1/cases/{case['id']}/decision",
+        json={**DECISION, "liabilities": agreed},
+        headers=officer.with_version(version),
+    )
+
+    assert decided.status_code == 200, decided.text
+    assert decided.json()["decision"]["agreement"] == "confirmed"
+    assert decided.json()["decision"]["document"] == "quick_handling_agreement"
 
 
 async def test_if_match_missing_is_428_and_stale_is_412(client, queued_case, make_officer) -> None:

@@ -50,7 +50,7 @@ async def test_all_accept_makes_the_case_accepted(client, app_headers, decided_c
     assert first.json()["status"] == "decided"
     assert second.json()["status"] == "accepted"
     assert second.json()["resolution"] == "insurer_claim"
-    assert [r["party"] for r in second.json()["responses"]] == [0, 1]
+    assert [(r["party"], r["label"]) for r in second.json()["responses"]] == [(0, "甲"), (1, "乙")]
 
 
 @pytest.mark.parametrize(

@@ -2,11 +2,21 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from accident_online.kit.fields import NOT_BLANK
 from accident_online.models.user import UserRole
+
+DisplayName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=NOT_BLANK),
+]
+# 警号: digits, sometimes with letters; no spaces or punctuation to print on a document.
+BadgeNumber = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9A-Za-z]{1,16}$")
+]
 
 
 class TokenResponse(BaseModel):
@@ -24,6 +34,8 @@ class UserCreate(BaseModel):
                     "password": "correct-horse-battery-staple",
                     "role": "officer",
                     "center_id": "dongchangfu",
+                    "display_name": "王建国",
+                    "badge_number": "012345",
                 }
             ],
             # The rule of _officers_belong_to_a_center, for clients and generators to see.
@@ -38,6 +50,14 @@ class UserCreate(BaseModel):
     role: UserRole
     center_id: str | None = Field(
         default=None, max_length=32, description="Required for an officer; none for an admin."
+    )
+    display_name: DisplayName | None = Field(
+        default=None,
+        description="The name people read on documents and case records (e.g. 王建国); "
+        "without it they read the username.",
+    )
+    badge_number: BadgeNumber | None = Field(
+        default=None, description="The officer's police badge number (警号), e.g. 012345."
     )
 
     @model_validator(mode="after")
@@ -56,4 +76,6 @@ class UserRead(BaseModel):
     username: str
     role: UserRole
     center_id: str | None
+    display_name: str | None
+    badge_number: str | None
     created_at: datetime

@@ -105,5 +105,7 @@ async def create_user(session: AsyncSession, data: UserCreate) -> User:
         password_hash=await hash_secret(data.password),
         role=data.role,
         center_id=data.center_id,
+        display_name=data.display_name,
+        badge_number=data.badge_number,
     )
     return await repository.add_user(session, user)

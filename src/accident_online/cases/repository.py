@@ -228,6 +228,23 @@ async def list_cases(
     return (await session.exec(query)).all()
 
 
+async def next_queued_case(session: AsyncSession, center_id: str) -> Case | None:
+    """The center's longest-waiting queued case, locked for this transaction.
+
+    PostgreSQL: SKIP LOCKED passes over a case another officer's transaction is taking,
+    so officers asking at once get different cases instead of waiting for each other.
+    SQLite renders no lock: its one writer at a time serialises the callers.
+    """
+    query = (
+        select(Case)
+        .where(Case.center_id == center_id, Case.status == CaseStatus.queued)
+        .order_by(col(Case.queued_at), col(Case.id))
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    return (await session.exec(query)).first()
+
+
 async def queued_cases(
     session: AsyncSession,
     center_id: str,

@@ -27,6 +27,7 @@ class InsurerRead(BaseModel):
 
 class PartyRead(BaseModel):
     party: int = Field(description="The party's index, used by evidence, decisions and responses.")
+    label: str = Field(description="The party as documents name it: 甲, 乙, 丙…", examples=["甲"])
     name: str
     phone: str
     id_number: str
@@ -59,6 +60,7 @@ class EvidenceRead(BaseModel):
 
 class ResponseRead(BaseModel):
     party: int
+    label: str = Field(description="甲, 乙, 丙… for the party.")
     accepts: bool
     resolution: str
     answered_at: datetime
@@ -70,6 +72,11 @@ class ResponseRead(BaseModel):
 class OfficerRead(BaseModel):
     id: uuid.UUID
     username: str | None = None
+    display_name: str | None = Field(
+        default=None,
+        description="The officer's name as people read it (the username if none was given).",
+    )
+    badge_number: str | None = Field(default=None, description="警号, the police badge number.")
     claim_expires_at: datetime | None = None
 
 

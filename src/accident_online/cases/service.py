@@ -45,6 +45,7 @@ from accident_online.models.case import (
     Evidence,
 )
 from accident_online.models.user import User
+from accident_online.parties.labels import party_label
 
 SYSTEM_ACTOR = "system"
 
@@ -136,6 +137,7 @@ def missing_kinds(needed: Sequence[Needed]) -> list[str]:
 def _party_read(party: CaseParty, *, full: bool) -> PartyRead:
     return PartyRead(
         party=party.index,
+        label=party_label(party.index),
         name=party.name if full else mask_name(party.name),
         phone=party.phone if full else mask_phone(party.phone),
         id_number=party.id_number if full else mask_id_number(party.id_number),
@@ -167,6 +169,8 @@ async def read_case(session: AsyncSession, case: Case, principal: Principal) -> 
         officer = OfficerRead(
             id=case.assigned_officer_id,
             username=user.username if user else None,
+            display_name=officer_name(user) if user else None,
+            badge_number=user.badge_number if user else None,
             claim_expires_at=case.claim_expires_at,
         )
     return case_record(
@@ -177,6 +181,18 @@ async def read_case(session: AsyncSession, case: Case, principal: Principal) -> 
         officer=officer,
         full=parties_shown_in_full(principal, case, parties),
     )
+
+
+def officer_name(user: User) -> str:
+    """The name people read for an account: its display name, else its username."""
+    return user.display_name or user.username
+
+
+def with_labels(liabilities: Sequence[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
+    """Liabilities by party index, each with the party's label (甲, 乙…) beside it."""
+    if liabilities is None:
+        return None
+    return [{**item, "label": party_label(item["party"])} for item in liabilities]
 
 
 def new_case_record(
@@ -240,7 +256,7 @@ def case_record(
         ),
         description=case.description,
         eligibility_answers=case.eligibility_answers,
-        agreed_liability=case.agreed_liability,
+        agreed_liability=with_labels(case.agreed_liability),
         parties=[_party_read(party, full=party.index in full) for party in parties],  # type: ignore[arg-type]
         missing=missing_kinds(needed),
         missing_evidence=[MissingEvidence(kind=n.kind.value, party=n.party) for n in needed],
@@ -264,6 +280,7 @@ def case_record(
         responses=[
             ResponseRead(
                 party=r.party,
+                label=party_label(r.party),
                 accepts=r.accepts,
                 resolution=r.resolution,
                 answered_at=r.answered_at,

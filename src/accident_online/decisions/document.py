@@ -1,5 +1,9 @@
-"""The printable decision: 道路交通事故认定书 (officer's determination) or 协议书 (the
-parties' agreement confirmed by the officer), as a PDF."""
+"""The printable decision: 道路交通事故认定书（简易程序） (the officer's determination) or
+道路交通事故自行协商协议书 (the parties' agreement confirmed by the officer), as a PDF.
+
+The Chinese font is embedded (a subset of a TrueType font, by default WenQuanYi Zen Hei), so
+the document reads the same on a phone, a printer or a reader without Chinese fonts.
+"""
 
 from __future__ import annotations
 
@@ -10,21 +14,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from accident_online.centers.routing import CENTER_TIME_ZONE
-
-# One of the CID fonts every PDF reader with Asian-language support has; nothing to embed.
-FONT = "STSong-Light"
+from accident_online.parties.labels import party_label
 
 TITLES = {
-    "liability_determination": "道路交通事故认定书（简易程序·远程定责）",
-    "quick_handling_agreement": "道路交通事故快处协议书",
+    "liability_determination": "道路交通事故认定书（简易程序）",
+    "quick_handling_agreement": "道路交通事故自行协商协议书",
 }
 GRADES = {
     "full": "全部责任",
@@ -33,6 +36,16 @@ GRADES = {
     "secondary": "次要责任",
     "none": "无责任",
 }
+# The parties' rights with their deadlines, which the document must state (order 146 art. 71;
+# DOMAIN.md "The record and the documents").
+REVIEW_RIGHT = (
+    "当事人对本认定有异议的，可以自本认定书送达之日起三日内，向上一级公安机关交通管理部门"
+    "提出书面复核申请（《道路交通事故处理程序规定》第七十一条）。"
+)
+COMPENSATION_RIGHT = (
+    "当事人对损害赔偿有争议的，可以申请人民调解委员会调解，也可以直接向人民法院提起民事诉讼。"
+)
+MARGIN = 60
 
 
 @dataclass(frozen=True)
@@ -42,7 +55,14 @@ class DocumentParty:
     id_number: str
     phone: str
     plate: str
+    # The insurer's name as the partner registry knows it, else the code the driver gave.
     insurer: str
+
+
+@dataclass(frozen=True)
+class DocumentOfficer:
+    name: str
+    badge_number: str | None
 
 
 def verification_hash(*, case_id: str, number: str, decision: dict[str, Any]) -> str:
@@ -56,9 +76,23 @@ def verification_hash(*, case_id: str, number: str, decision: dict[str, Any]) ->
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-@lru_cache(maxsize=1)
-def _register_font() -> None:
-    pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+def officer_of(decision: dict[str, Any]) -> DocumentOfficer:
+    """The officer as the decision recorded them; decisions made before accounts had display
+    names and badge numbers name the username."""
+    officer = decision.get("officer") or {}
+    name = officer.get("display_name") or officer.get("username") or officer.get("id") or ""
+    return DocumentOfficer(name=name, badge_number=officer.get("badge_number"))
+
+
+@lru_cache(maxsize=4)
+def register_font(path: Path) -> str:
+    """Registers the TrueType font (the first face of a collection) once; returns its name.
+
+    reportlab embeds the subset of glyphs a document uses.
+    """
+    name = f"DecisionFont-{path.stem}"
+    pdfmetrics.registerFont(TTFont(name, str(path), subfontIndex=0))
+    return name
 
 
 def render_decision_document(
@@ -70,32 +104,36 @@ def render_decision_document(
     address: str,
     occurred_at: datetime,
     digest: str,
+    font_path: Path,
 ) -> bytes:
-    _register_font()
+    font = register_font(font_path)
     buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=A4, invariant=True)
-    canvas.setTitle(f"{number} {TITLES[decision['document']]}")
+    # The first font set on every page is ours: no reader-supplied Helvetica is referenced.
+    # (types-reportlab types initialFontName as a number; reportlab takes a font name.)
+    canvas = Canvas(buffer, pagesize=A4, invariant=True, initialFontName=font)  # type: ignore[arg-type]
+    title = TITLES[decision["document"]]
+    canvas.setTitle(f"{number} {title}")
     width, height = A4
-    y = height - 60
+    y = height - MARGIN
 
     def line(text: str, *, size: int = 11, indent: int = 0, gap: int = 18) -> None:
         nonlocal y
-        for chunk in _wrap(text, width=width - 120 - indent, size=size):
-            if y < 60:
+        for chunk in _wrap(text, font=font, width=width - 2 * MARGIN - indent, size=size):
+            if y < MARGIN:
                 canvas.showPage()
-                y = height - 60
-            canvas.setFont(FONT, size)
-            canvas.drawString(60 + indent, y, chunk)
+                y = height - MARGIN
+            canvas.setFont(font, size)
+            canvas.drawString(MARGIN + indent, y, chunk)
             y -= gap
 
-    line(TITLES[decision["document"]], size=16, indent=60, gap=28)
+    line(title, size=16, indent=int((width - 2 * MARGIN - 16 * len(title)) / 2), gap=28)
     line(f"编号：{number}")
-    line(f"事故时间：{occurred_at.astimezone(CENTER_TIME_ZONE):%Y-%m-%d %H:%M}（北京时间）")
+    line(f"事故时间：{_beijing(occurred_at)}")
     line(f"事故地点：{address}")
     line("当事人：", gap=20)
     for party in parties:
         line(
-            f"{_party_label(party.index)} {party.name}  "
+            f"{party_label(party.index)}方 {party.name}  "
             f"身份证号 {party.id_number}  电话 {party.phone}",
             indent=12,
         )
@@ -105,7 +143,7 @@ def render_decision_document(
     line("责任认定：", gap=20)
     for item in decision["liabilities"]:
         line(
-            f"{_party_label(item['party'])} "
+            f"{party_label(item['party'])}方 "
             f"承担{GRADES[item['grade']]}（{item['share_percent']}%）",
             indent=12,
         )
@@ -115,11 +153,27 @@ def render_decision_document(
         line("当事人自行协商一致，经远程定责民警确认。", gap=20)
     elif decision.get("agreement") == "changed":
         line("当事人自行协商的结果未被采纳，以本认定为准。", gap=20)
-    officer = decision.get("officer", {}).get("username") or decision.get("officer", {}).get("id")
-    line(f"定责民警：{officer}    定责中心：{center_name}")
-    decided_at = datetime.fromisoformat(decision["decided_at"]).astimezone(CENTER_TIME_ZONE)
-    line(f"定责时间：{decided_at:%Y-%m-%d %H:%M}")
+    line("当事人权利：", gap=20)
+    if decision["document"] == "liability_determination":
+        line(REVIEW_RIGHT, indent=12)
+    line(COMPENSATION_RIGHT, indent=12)
+    officer = officer_of(decision)
+    badge = f"（警号 {officer.badge_number}）" if officer.badge_number else ""
+    line(f"定责民警：{officer.name}{badge}    定责中心：{center_name}", gap=20)
+    line(f"定责时间：{_beijing(datetime.fromisoformat(decision['decided_at']))}")
     line(f"案件版本：{decision.get('case_version')}")
+    line("签名：", gap=24)
+    for party in parties:
+        line(
+            f"{party_label(party.index)}方签名：________________    日期：______年____月____日",
+            indent=12,
+            gap=26,
+        )
+    line(
+        "定责民警签名：________________    日期：______年____月____日",
+        indent=12,
+        gap=26,
+    )
     line("校验码（SHA-256）：", size=9, gap=12)
     line(digest, size=9, indent=12)
     canvas.showPage()
@@ -127,17 +181,22 @@ def render_decision_document(
     return buffer.getvalue()
 
 
-def _party_label(index: int) -> str:
-    labels = "甲乙丙丁戊己庚辛壬癸"
-    return f"{labels[index]}方" if index < len(labels) else f"第{index + 1}方"
+def _beijing(moment: datetime) -> str:
+    return f"{moment.astimezone(CENTER_TIME_ZONE):%Y-%m-%d %H:%M}（北京时间）"
 
 
-def _wrap(text: str, *, width: float, size: int) -> list[str]:
-    """Wraps by measured width, character by character: CJK text has no spaces to break at."""
+def _wrap(text: str, *, font: str, width: float, size: int) -> list[str]:
+    """Wraps by measured width, character by character: CJK text has no spaces to break at.
+
+    A line break in the text (facts written in paragraphs) starts a new line.
+    """
     lines: list[str] = []
     current = ""
-    for char in text:
-        if current and pdfmetrics.stringWidth(current + char, FONT, size) > width:
+    for char in text.replace("\r\n", "\n"):
+        if char in "\r\n":
+            lines.append(current)
+            current = ""
+        elif current and pdfmetrics.stringWidth(current + char, font, size) > width:
             lines.append(current)
             current = char.lstrip()
         else:

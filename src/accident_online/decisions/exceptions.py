@@ -1,4 +1,10 @@
-from accident_online.kit.problems import AppError, Conflict, ValidationFailed
+from accident_online.kit.problems import AppError, Conflict, Forbidden, ValidationFailed
+
+
+class AnotherCentersQueue(Forbidden):
+    code = "another-centers-queue"
+    title = "Another center's queue"
+    default_detail = "You work at another center; take cases from your own center's queue."
 
 
 class CaseHeldByAnotherOfficer(Conflict):

@@ -16,9 +16,11 @@ from accident_online.cases.dependencies import CaseForReader
 from accident_online.cases.exceptions import CaseNotFound, InvalidTransition
 from accident_online.cases.schemas import CaseRead
 from accident_online.cases.service import load_visible_case, read_case
+from accident_online.centers.exceptions import CenterNotFound
 from accident_online.decisions import service
 from accident_online.decisions.exceptions import (
     AlreadyAnswered,
+    AnotherCentersQueue,
     CaseHeldByAnotherOfficer,
     InvalidDecision,
     NotAwaitingAnswers,
@@ -32,6 +34,7 @@ from accident_online.decisions.schemas import (
     ReferralCreate,
     ResponseCreate,
 )
+from accident_online.kit.content_disposition import attachment
 from accident_online.kit.db import SessionDep
 from accident_online.kit.problems import (
     Forbidden,
@@ -235,26 +238,85 @@ async def answer_decision(
 
 @router.get(
     "/decision/document",
-    summary="The decision as a printable PDF",
+    summary="下载定责文书（PDF）· Download the decision document (PDF)",
     response_class=Response,
     responses={
-        200: {"content": {"application/pdf": {}}, "description": "The document."},
+        200: {
+            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            "description": "The document, as a file to save or print.",
+            "headers": {
+                "Content-Disposition": {
+                    "description": 'attachment; filename="<case number>.pdf"',
+                    "schema": {"type": "string"},
+                },
+                "X-Verification-Hash": {
+                    "description": "SHA-256 of the decision, as printed on the document.",
+                    "schema": {"type": "string"},
+                },
+            },
+        },
         **problem_responses(Unauthorized, CaseNotFound, NoDecisionYet, ValidationFailed),
     },
 )
 async def decision_document(
-    case: CaseForReader, session: SessionDep, principal: CurrentPrincipal
+    case: CaseForReader, request: Request, session: SessionDep, principal: CurrentPrincipal
 ) -> Response:
-    """道路交通事故认定书, or 协议书 where the officer confirmed the parties' agreement: case
-    number, parties (masked as for you), facts, liabilities, legal basis, officer and
-    center, and a SHA-256 verification code of the decision at the case version it was
-    made from (also in the `X-Verification-Hash` header)."""
-    document, digest = await service.decision_document(session, case, principal)
+    """道路交通事故认定书（简易程序）, or 道路交通事故自行协商协议书 where the officer confirmed
+    the parties' agreement: case number, parties 甲/乙/丙… (masked as for you) with their
+    insurers, facts, liabilities, legal basis, the parties' rights, the officer's name and
+    badge number (警号), the center, signature lines, and a SHA-256 verification code of the
+    decision at the case version it was made from (also in the `X-Verification-Hash`
+    header). Times are Beijing time. The Chinese font is embedded."""
+    settings: Settings = request.app.state.settings
+    document, digest = await service.decision_document(
+        session, case, principal, font_path=settings.document_font_path
+    )
     return Response(
         document,
         media_type="application/pdf",
         headers={
-            "Content-Disposition": f'inline; filename="{case.number}.pdf"',
+            "Content-Disposition": attachment(f"{case.number}.pdf"),
             "X-Verification-Hash": digest,
         },
     )
+
+
+queue_router = APIRouter(prefix="/centers/{center_id}/queue", tags=["officers"])
+
+
+@queue_router.post(
+    "/next",
+    summary="领取下一起案件 · Claim the next case",
+    operation_id="claimNextCase",
+    response_model=CaseRead,
+    responses={
+        204: {"description": "No case is waiting in your center's queue."},
+        **problem_responses(
+            Unauthorized,
+            Forbidden,
+            AnotherCentersQueue,
+            CenterNotFound,
+            CaseHeldByAnotherOfficer,
+            ValidationFailed,
+        ),
+    },
+)
+async def claim_next_case(
+    center_id: Annotated[str, Path(max_length=32, description="Your center's id.")],
+    request: Request,
+    session: SessionDep,
+    principal: OfficerPrincipal,
+    response: Response,
+) -> CaseRead | Response:
+    """Takes the case that has waited longest in your center's queue, as `POST
+    /v1/cases/{case_id}/claim` would: it becomes `under_review`, held by you for the lease,
+    and the answer is the whole case (parties side by side, photos, what the drivers said,
+    any agreement) with its `ETag`. 204 when the queue is empty. Officers asking at the same
+    moment get different cases. No `If-Match` needed."""
+    settings: Settings = request.app.state.settings
+    case = await service.claim_next_case(
+        session, principal, center_id, lease=timedelta(minutes=settings.claim_lease_minutes)
+    )
+    if case is None:
+        return Response(status_code=204)
+    return await _answer(session, case, principal, response)

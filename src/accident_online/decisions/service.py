@@ -1,14 +1,17 @@
 """The remote liability officer's work on a case, and the parties' answers to it.
 
-Claim → (release | request evidence | refer offline | decide); then each party answers.
+Claim (a case by id, or the next in the center's queue) → (release | request evidence |
+refer offline | decide); then each party answers.
 A claim is a lease: a case whose officer went quiet returns to the queue by itself.
 """
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import update
@@ -23,10 +26,13 @@ from accident_online.cases.service import (
     actor_of,
     append_event,
     load_visible_case,
+    officer_name,
     read_case,
     transition,
+    with_labels,
 )
 from accident_online.centers import repository as centers_repository
+from accident_online.centers.exceptions import CenterNotFound
 from accident_online.decisions.document import (
     DocumentParty,
     render_decision_document,
@@ -34,6 +40,7 @@ from accident_online.decisions.document import (
 )
 from accident_online.decisions.exceptions import (
     AlreadyAnswered,
+    AnotherCentersQueue,
     CaseHeldByAnotherOfficer,
     InvalidDecision,
     NotAwaitingAnswers,
@@ -41,7 +48,12 @@ from accident_online.decisions.exceptions import (
     PreconditionFailed,
     PreconditionRequired,
 )
-from accident_online.decisions.liability import InvalidLiability, PartyLiability, resolve_shares
+from accident_online.decisions.liability import (
+    InvalidLiability,
+    LiabilityGrade,
+    PartyLiability,
+    resolve_shares,
+)
 from accident_online.decisions.schemas import (
     DecisionCreate,
     EvidenceRequestCreate,
@@ -54,6 +66,7 @@ from accident_online.kit.problems import ProblemErrorItem, ValidationFailed
 from accident_online.kit.time import utc_now
 from accident_online.models.case import Case, CaseResponse, CaseStatus
 from accident_online.models.user import User
+from accident_online.partners import repository as partners_repository
 from accident_online.settlement.exceptions import NoDecisionYet
 
 S = CaseStatus
@@ -91,13 +104,34 @@ def _release_officer(case: Case) -> None:
 async def claim_case(
     session: AsyncSession, principal: Principal, case_id: uuid.UUID, *, lease: timedelta
 ) -> Case:
-    """Takes a queued case (or renews one's own claim) with one conditional update.
+    """Takes a queued case (or renews one's own claim)."""
+    case = await load_visible_case(session, principal, case_id)
+    return await _take(session, principal, case, lease=lease)
 
-    The update matches only the version just read, so when officers race exactly one
-    wins; the others find the version moved and get 409.
+
+async def claim_next_case(
+    session: AsyncSession, principal: Principal, center_id: str, *, lease: timedelta
+) -> Case | None:
+    """Takes the longest-waiting queued case of the officer's center; None if none waits."""
+    if principal.center_id != center_id:
+        raise AnotherCentersQueue()
+    if await centers_repository.get_center(session, center_id) is None:
+        raise CenterNotFound()
+    case = await cases_repository.next_queued_case(session, center_id)
+    if case is None:
+        return None
+    return await _take(session, principal, case, lease=lease)
+
+
+async def _take(
+    session: AsyncSession, principal: Principal, case: Case, *, lease: timedelta
+) -> Case:
+    """The one way a case is claimed: a conditional update, the lease, the timeline event.
+
+    The update matches only the version just read, so when officers race for one case
+    exactly one wins; the others find the version moved and get 409.
     """
     me = officer_id(principal)
-    case = await load_visible_case(session, principal, case_id)
     now = utc_now()
     claimable = case.status == S.queued or (
         case.status == S.under_review
@@ -241,15 +275,21 @@ async def decide(
     officer = await session.get(User, officer_id(principal))
     now = utc_now()
     case.decision = {
-        "liabilities": [
-            {"party": r.party, "grade": r.grade.value, "share_percent": r.share_percent}
-            for r in resolved
-        ],
+        "liabilities": with_labels(
+            [
+                {"party": r.party, "grade": r.grade.value, "share_percent": r.share_percent}
+                for r in resolved
+            ]
+        ),
         "facts": body.facts,
         "legal_basis": body.legal_basis,
+        # As the officer was named when deciding: the document shows who decided, even if
+        # the account is renamed later.
         "officer": {
             "id": str(officer_id(principal)),
             "username": officer.username if officer else None,
+            "display_name": officer_name(officer) if officer else None,
+            "badge_number": officer.badge_number if officer else None,
         },
         "center_id": case.center_id,
         "decided_at": now.isoformat(),
@@ -281,7 +321,11 @@ def _compare_with_agreement(
         return None
     try:
         theirs = resolve_shares(
-            [PartyLiability(a["party"], a["grade"], a.get("share_percent")) for a in agreed],
+            # The stored agreement holds grades as text; the rules compare LiabilityGrade members.
+            [
+                PartyLiability(a["party"], LiabilityGrade(a["grade"]), a.get("share_percent"))
+                for a in agreed
+            ],
             party_count=party_count,
         )
     except InvalidLiability:
@@ -433,16 +477,21 @@ async def apply_response_deadlines(session: AsyncSession, *, now: datetime) -> i
 
 
 async def decision_document(
-    session: AsyncSession, case: Case, principal: Principal
+    session: AsyncSession, case: Case, principal: Principal, *, font_path: Path
 ) -> tuple[bytes, str]:
     """The PDF of the decision, parties masked as for this reader, and its verification hash."""
     if not case.decision:
         raise NoDecisionYet()
     record = await read_case(session, case, principal)
     center = await centers_repository.get_center(session, case.center_id)
+    insurers = await partners_repository.insurer_names(
+        session, sorted({p.insurer.code for p in record.parties})
+    )
     decision = dict(case.decision)
     digest = verification_hash(case_id=str(case.id), number=case.number, decision=decision)
-    document = render_decision_document(
+    # Laying out and subsetting the font takes tens of milliseconds: off the event loop.
+    document = await asyncio.to_thread(
+        render_decision_document,
         number=case.number,
         decision=decision,
         parties=[
@@ -452,7 +501,7 @@ async def decision_document(
                 id_number=p.id_number,
                 phone=p.phone,
                 plate=p.plate,
-                insurer=p.insurer.code,
+                insurer=insurers.get(p.insurer.code, p.insurer.code),
             )
             for p in record.parties
         ],
@@ -460,5 +509,6 @@ async def decision_document(
         address=case.address,
         occurred_at=case.occurred_at,
         digest=digest,
+        font_path=font_path,
     )
     return document, digest

@@ -33,6 +33,10 @@ class User(SQLModel, table=True):
     password_hash: str = Field(sa_column=Column(String(255), nullable=False))
     role: UserRole = Field(sa_column=Column(String(16), nullable=False))
     center_id: str | None = Field(default=None, foreign_key="centers.id", max_length=32)
+    # What people read on documents and screens: the name (王建国) and the police badge
+    # number (警号); the username stays the sign-in name.
+    display_name: str | None = Field(default=None, sa_column=Column(String(64)))
+    badge_number: str | None = Field(default=None, sa_column=Column(String(16)))
     created_at: datetime = Field(
         default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False)
     )

@@ -41,6 +41,18 @@ async def insurer_codes_of(
     return codes
 
 
+async def insurer_names(session: AsyncSession, codes: Sequence[str]) -> dict[str, str]:
+    """The registered insurer's name for each of these codes that belongs to one."""
+    if not codes:
+        return {}
+    rows = await session.exec(
+        select(InsurerCode.code, Partner.name)
+        .join(Partner, col(Partner.id) == col(InsurerCode.partner_id))
+        .where(col(InsurerCode.code).in_(codes))
+    )
+    return dict(rows.all())
+
+
 async def taken_insurer_codes(session: AsyncSession, codes: Sequence[str]) -> list[str]:
     rows = await session.exec(select(InsurerCode.code).where(col(InsurerCode.code).in_(codes)))
     return list(rows)
