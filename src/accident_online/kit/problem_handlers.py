@@ -14,6 +14,7 @@ from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
+from accident_online.kit.i18n import _, language_headers, request_locale
 from accident_online.kit.idempotency import Replay, handle_replay
 from accident_online.kit.problems import (
     PROBLEM_MEDIA_TYPE,
@@ -34,11 +35,12 @@ class ProblemResponse(JSONResponse):
 
 def problem_response(request: Request, error: AppError) -> ProblemResponse:
     request_id = getattr(request.state, "request_id", None)
-    problem = error.to_problem(instance=request.url.path, request_id=request_id)
+    locale = request_locale(request.scope)
+    problem = error.to_problem(instance=request.url.path, request_id=request_id, locale=locale)
     return ProblemResponse(
         problem.model_dump(mode="json", exclude_none=True),
         status_code=error.status_code,
-        headers=error.headers,
+        headers={**error.headers, **language_headers(locale)},
     )
 
 
@@ -69,8 +71,10 @@ async def handle_http_exception(request: Request, exc: Exception) -> ProblemResp
 
 # Starlette's stock details ("Not Found") say less than our defaults.
 _GENERIC = {"Not Found", "Method Not Allowed", "Unauthorized", "Forbidden", "Bad Request"}
+# Details FastAPI writes itself, kept in the catalogue so that they are translated too.
+_FASTAPI_DETAILS = (_("There was an error parsing the body"),)
 _UNREADABLE_BODY = ProblemErrorItem(
-    loc=["body"], msg="The body could not be read as UTF-8 JSON.", type="json_invalid"
+    loc=["body"], msg=_("The body could not be read as UTF-8 JSON."), type="json_invalid"
 )
 
 

@@ -8,6 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from accident_online.cases import repository as cases_repository
 from accident_online.decisions.liability import InvalidLiability, PartyLiability, resolve_shares
 from accident_online.decisions.schemas import LiabilityIn
+from accident_online.kit.i18n import _
 from accident_online.kit.problems import ProblemErrorItem
 from accident_online.models.case import Case
 from accident_online.settlement.calculation import (
@@ -91,7 +92,7 @@ def calculate(request: SettlementRequest) -> SettlementRead:
         raise InvalidSettlement(
             errors=[
                 ProblemErrorItem(
-                    loc=["body", "vehicles"], msg="vehicles must be parties 0..n-1, once each"
+                    loc=["body", "vehicles"], msg=_("vehicles must be parties 0..n-1, once each")
                 )
             ]
         )
