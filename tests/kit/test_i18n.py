@@ -23,7 +23,20 @@ from babel.messages.frontend import parse_mapping_cfg
 
 import accident_online
 from accident_online.auth.principal import Principal
-from accident_online.kit.i18n import CHINESE, ENGLISH, negotiate, placeholders, read_catalogue
+from accident_online.decisions.liability import (
+    InvalidLiability,
+    LiabilityGrade,
+    PartyLiability,
+    resolve_shares,
+)
+from accident_online.kit.i18n import (
+    CHINESE,
+    ENGLISH,
+    negotiate,
+    placeholders,
+    read_catalogue,
+    translate,
+)
 from accident_online.kit.problems import AppError
 from accident_online.models.user import Role
 
@@ -101,6 +114,17 @@ def test_catalogue_has_no_fuzzy_untranslated_or_stale_entries(chinese: Catalog) 
         assert entry.string, f"{entry.id!r} is untranslated"
         assert not entry.fuzzy, f"{entry.id!r} is fuzzy: review it and drop the flag"
     assert not chinese.obsolete
+
+
+def test_every_reason_a_liability_decision_fails_is_translated_with_its_values() -> None:
+    twice = [PartyLiability(0, LiabilityGrade.FULL), PartyLiability(0, LiabilityGrade.NONE)]
+    with pytest.raises(InvalidLiability) as raised:
+        resolve_shares(twice, party_count=3)
+
+    reason = raised.value.reason
+    assert str(raised.value) == "parties [0] appear more than once; parties [1, 2] have no liability"
+    assert translate(reason, ENGLISH) == str(raised.value)
+    assert translate(reason, CHINESE) == "当事人 [0] 出现了不止一次; 当事人 [1, 2] 没有责任认定"
 
 
 @pytest.mark.parametrize(

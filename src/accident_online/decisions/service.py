@@ -240,7 +240,8 @@ async def decide(
         )
     except InvalidLiability as error:
         raise InvalidDecision(
-            str(error), errors=[ProblemErrorItem(loc=["body", "liabilities"], msg=str(error))]
+            error.reason,
+            errors=[ProblemErrorItem(loc=["body", "liabilities"], msg=str(error))],
         ) from error
     agreement = _compare_with_agreement(case.agreed_liability, resolved, party_count=len(parties))
     officer = await session.get(User, officer_id(principal))

@@ -27,7 +27,7 @@ import functools
 import io
 import re
 import string
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from gettext import NullTranslations
 from importlib import resources
 from typing import Any, Final
@@ -64,6 +64,20 @@ class Message(str):
         message.msgid = msgid
         message.params = params
         return message
+
+
+class Joined(str):
+    """Several texts in one, e.g. every reason a decision fails; each translated alone."""
+
+    separator: str
+    parts: tuple[str, ...]
+
+    def __new__(cls, separator: str, parts: Iterable[str]) -> Joined:
+        parts = tuple(parts)
+        joined = super().__new__(cls, separator.join(parts))
+        joined.separator = separator
+        joined.parts = parts
+        return joined
 
 
 def _(msgid: str, /, **params: object) -> Message:
@@ -104,6 +118,8 @@ def load_catalogues() -> None:
 
 def translate(text: str, locale: str) -> str:
     """The text in the locale's language, placeholders filled; English if untranslated."""
+    if isinstance(text, Joined):
+        return text.separator.join(translate(part, locale) for part in text.parts)
     if isinstance(text, Message):
         msgid, params = text.msgid, text.params
     else:

@@ -30,9 +30,10 @@ from accident_online.settlement.schemas import (
 
 
 def _invalid(error: ValueError, loc: str) -> InvalidSettlement:
-    return InvalidSettlement(
-        str(error), errors=[ProblemErrorItem(loc=["body", loc], msg=str(error))]
-    )
+    # A liability's reason is a catalogue Message the problem translates; the
+    # calculation's own reasons are English.
+    detail = error.reason if isinstance(error, InvalidLiability) else str(error)
+    return InvalidSettlement(detail, errors=[ProblemErrorItem(loc=["body", loc], msg=str(error))])
 
 
 def _shares(liabilities: Sequence[LiabilityIn], party_count: int) -> dict[int, int]:
