@@ -47,6 +47,7 @@ ENGLISH: Final = "en"
 LANGUAGE_TAGS: Final[Mapping[str, str]] = {CHINESE: "zh-CN", ENGLISH: "en"}
 # Babel matches an asked-for tag to these by language: zh-CN, zh-Hans, zh-TW → zh.
 _NEGOTIABLE: Final = {"zh": CHINESE, "en": ENGLISH}
+_NEGOTIABLE_TAG: Final = {locale: language for language, locale in _NEGOTIABLE.items()}
 # Accept-Language is a client's hint, never a reason to fail: at most this much is read.
 _MAX_HEADER = 512
 _MAX_RANGES = 16
@@ -151,9 +152,6 @@ def negotiate(accept_language: str | None, *, default: str) -> str:
     ]
     chosen = negotiate_locale(preferred, list(_NEGOTIABLE), sep="-")
     return _NEGOTIABLE[chosen.lower()] if chosen else default
-
-
-_NEGOTIABLE_TAG: Final = {locale: language for language, locale in _NEGOTIABLE.items()}
 
 
 def _preferred_tags(header: str) -> list[str]:
