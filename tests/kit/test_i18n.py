@@ -274,6 +274,23 @@ async def test_validation_problem_is_translated_and_keeps_the_field_locations(
     assert {e["msg"] for e in english.json()["errors"]} == {"Field required"}
 
 
+async def test_pydantic_field_messages_are_translated_with_their_limits(
+    client: httpx.AsyncClient, officer_headers: dict[str, str]
+) -> None:
+    chinese = await client.get("/v1/cases?limit=0", headers=officer_headers)
+    english = await client.get(
+        "/v1/cases?limit=0", headers={**officer_headers, "Accept-Language": "en"}
+    )
+
+    assert chinese.status_code == english.status_code == 422
+    [zh_error] = chinese.json()["errors"]
+    [en_error] = english.json()["errors"]
+    assert zh_error["loc"] == en_error["loc"] == ["query", "limit"]
+    assert zh_error["type"] == en_error["type"] == "greater_than_equal"
+    assert zh_error["msg"] == "应大于或等于 1"
+    assert en_error["msg"] == "Input should be greater than or equal to 1"
+
+
 async def test_unexpected_error_is_a_translated_500(app, client: httpx.AsyncClient) -> None:
     async def explode() -> None:
         raise RuntimeError("internals")
