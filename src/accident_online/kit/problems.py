@@ -98,8 +98,8 @@ class AppError(Exception):
             errors=None
             if self.errors is None
             else [
-                # Our own field messages translate when the catalogue has them;
-                # pydantic's stay English.
+                # Our own field messages translate when the catalogue has them (the
+                # validation handler has already translated pydantic's).
                 item.model_copy(update={"msg": translate(item.msg, locale)})
                 for item in self.errors
             ],
