@@ -8,7 +8,7 @@ INSTALLED := $(VENV)/.installed
 # as a person would. Installed with apt when missing (CI and the dev machines run as root).
 SYSTEM_PACKAGES := fonts-wqy-zenhei chromium poppler-utils
 
-.PHONY: run test lint typecheck migrate clean
+.PHONY: run test lint typecheck migrate messages clean
 
 $(INSTALLED): pyproject.toml
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
@@ -36,6 +36,16 @@ typecheck: $(INSTALLED)
 
 test: lint typecheck
 	$(BIN)/pytest
+
+# The message catalogue (src/accident_online/kit/i18n.py): extract every _() text into a
+# template and merge it into the Chinese catalogue; then translate the new or fuzzy entries.
+LOCALES := src/accident_online/locales
+messages: $(INSTALLED)
+	@mkdir -p build
+	$(BIN)/pybabel -q extract -F babel.cfg --project accident-online --no-wrap \
+		--sort-by-file --add-location=file -o build/messages.pot src/accident_online
+	$(BIN)/pybabel -q update -i build/messages.pot -d $(LOCALES) -l zh_CN --no-wrap \
+		--ignore-obsolete --init-missing
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

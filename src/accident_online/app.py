@@ -22,6 +22,7 @@ from accident_online.evidence.router import router as evidence_router
 from accident_online.intake.router import router as intake_router
 from accident_online.kit.background import run_periodically
 from accident_online.kit.db import Database, create_engine
+from accident_online.kit.i18n import load_catalogues
 from accident_online.kit.limits import BodyLimitMiddleware, RateLimiter
 from accident_online.kit.observability import HttpMetrics, RequestContextMiddleware
 from accident_online.kit.passwords import configure_hashing
@@ -50,6 +51,7 @@ Every error is an RFC 9457 `application/problem+json` document with a stable `co
 
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
     settings = settings or Settings()
+    load_catalogues()
     configure_hashing(
         time_cost=settings.password_hash_time_cost, memory_kib=settings.password_hash_memory_kib
     )

@@ -51,7 +51,7 @@ async def test_not_ready_when_the_database_is_down(settings_for, backend, tmp_pa
         "postgresql": "postgresql+asyncpg://postgres@127.0.0.1:9/nowhere",
     }[backend]
     async with client_for(settings_for(unreachable, database_connect_timeout_seconds=1)) as client:
-        ready = await client.get("/readyz")
+        ready = await client.get("/readyz", headers={"Accept-Language": "en"})
         alive = await client.get("/healthz")
 
     assert ready.status_code == 503

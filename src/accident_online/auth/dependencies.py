@@ -11,6 +11,7 @@ from fastapi.security import OAuth2
 
 from accident_online.auth.exceptions import InvalidAccessToken
 from accident_online.auth.principal import Principal
+from accident_online.kit.i18n import _
 from accident_online.kit.problems import Forbidden, Unauthorized
 from accident_online.kit.tokens import InvalidToken, decode_token
 from accident_online.models.user import Role
@@ -35,9 +36,9 @@ async def current_principal(
 ) -> Principal:
     if not authorization:
         raise Unauthorized()
-    scheme, _, token = authorization.partition(" ")
+    scheme, _space, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("Send 'Authorization: Bearer <token>'.")
+        raise Unauthorized(_("Send 'Authorization: Bearer <token>'."))
     try:
         claims = decode_token(token.strip(), key=request.app.state.jwt_key)
         return Principal.from_claims(claims)
@@ -53,7 +54,9 @@ def require_roles(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
 
     async def principal_with_role(principal: CurrentPrincipal) -> Principal:
         if principal.role not in allowed:
-            raise Forbidden(f"This needs one of the roles: {', '.join(sorted(allowed))}.")
+            raise Forbidden(
+                _("This needs one of the roles: {roles}.", roles=", ".join(sorted(allowed)))
+            )
         return principal
 
     return principal_with_role

@@ -1,3 +1,4 @@
+from accident_online.kit.i18n import _
 from accident_online.kit.problems import (
     BadRequest,
     Conflict,
@@ -9,42 +10,42 @@ from accident_online.kit.problems import (
 
 class InvalidCredentials(Unauthorized):
     code = "invalid-credentials"
-    title = "Invalid credentials"
-    default_detail = "The username and password, or client id and secret, do not match."
+    title = _("Invalid credentials")
+    default_detail = _("The username and password, or client id and secret, do not match.")
     # The failure is counted towards a lockout even though the request fails.
     keep_changes = True
 
 
 class InvalidAccessToken(Unauthorized):
     code = "invalid-token"
-    title = "Invalid or expired token"
-    default_detail = "The bearer token is invalid or has expired; sign in again."
+    title = _("Invalid or expired token")
+    default_detail = _("The bearer token is invalid or has expired; sign in again.")
 
 
 class SignInLocked(TooManyRequests):
     code = "sign-in-locked"
-    title = "Too many failed sign-ins"
-    default_detail = "Too many failed sign-ins for this account; wait and try again."
+    title = _("Too many failed sign-ins")
+    default_detail = _("Too many failed sign-ins for this account; wait and try again.")
 
 
 class UnsupportedGrantType(BadRequest):
     code = "unsupported-grant-type"
-    title = "Unsupported grant type"
-    default_detail = "grant_type must be 'password' or 'client_credentials'."
+    title = _("Unsupported grant type")
+    default_detail = _("grant_type must be 'password' or 'client_credentials'.")
 
 
 class MissingGrantFields(BadRequest):
     code = "invalid-request"
-    title = "Incomplete token request"
+    title = _("Incomplete token request")
 
 
 class UsernameTaken(Conflict):
     code = "username-taken"
-    title = "Username taken"
-    default_detail = "An account with this username exists already."
+    title = _("Username taken")
+    default_detail = _("An account with this username exists already.")
 
 
 class UnknownCenter(ValidationFailed):
     code = "unknown-center"
-    title = "Unknown center"
-    default_detail = "There is no center with that id."
+    title = _("Unknown center")
+    default_detail = _("There is no center with that id.")

@@ -19,6 +19,7 @@ from accident_online.auth.exceptions import (
 )
 from accident_online.auth.schemas import TokenResponse, UserCreate, UserRead
 from accident_online.kit.db import SessionDep
+from accident_online.kit.i18n import _
 from accident_online.kit.limits import RateLimited
 from accident_online.kit.pagination import (
     InvalidCursor,
@@ -72,7 +73,7 @@ async def issue_token(
     )
     if grant_type == "password":
         if not username or password is None:
-            raise MissingGrantFields("The password grant needs username and password.")
+            raise MissingGrantFields(_("The password grant needs username and password."))
         principal = await service.sign_in_user(
             session, username=username, password=password, policy=policy
         )
@@ -82,7 +83,7 @@ async def issue_token(
             client_id, client_secret = basic
         if not client_id or client_secret is None:
             raise MissingGrantFields(
-                "The client_credentials grant needs client_id and client_secret."
+                _("The client_credentials grant needs client_id and client_secret.")
             )
         principal = await service.sign_in_client(
             session, client_id=client_id, client_secret=client_secret, policy=policy
@@ -98,16 +99,16 @@ def _basic_credentials(header: str | None) -> tuple[str, str] | None:
     """Client credentials sent as HTTP Basic (RFC 6749 §2.3.1), as Swagger UI may."""
     if not header:
         return None
-    scheme, _, encoded = header.partition(" ")
+    scheme, _space, encoded = header.partition(" ")
     if scheme.lower() != "basic":
         return None
     try:
         decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError) as error:
-        raise InvalidCredentials("Malformed HTTP Basic credentials.") from error
+        raise InvalidCredentials(_("Malformed HTTP Basic credentials.")) from error
     client_id, separator, client_secret = decoded.partition(":")
     if not separator:
-        raise InvalidCredentials("Malformed HTTP Basic credentials.")
+        raise InvalidCredentials(_("Malformed HTTP Basic credentials."))
     return unquote(client_id), unquote(client_secret)
 
 

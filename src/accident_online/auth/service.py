@@ -16,6 +16,7 @@ from accident_online.auth.exceptions import (
 from accident_online.auth.principal import Principal
 from accident_online.auth.schemas import TokenResponse, UserCreate
 from accident_online.centers import repository as centers_repository
+from accident_online.kit.i18n import _
 from accident_online.kit.passwords import hash_secret, verify_secret
 from accident_online.kit.time import utc_now
 from accident_online.kit.tokens import encode_token
@@ -99,7 +100,7 @@ async def create_user(session: AsyncSession, data: UserCreate) -> User:
         data.center_id is not None
         and await centers_repository.get_center(session, data.center_id) is None
     ):
-        raise UnknownCenter(f"There is no center '{data.center_id}'.")
+        raise UnknownCenter(_("There is no center '{center}'.", center=data.center_id))
     user = User(
         username=data.username,
         password_hash=await hash_secret(data.password),

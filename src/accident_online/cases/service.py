@@ -35,6 +35,7 @@ from accident_online.intake.formats import (
     mask_name,
     mask_phone,
 )
+from accident_online.kit.i18n import _
 from accident_online.kit.time import utc_now
 from accident_online.models.case import (
     Case,
@@ -95,7 +96,13 @@ async def transition(
     """The only way a case's status changes: checked against ALLOWED_TRANSITIONS."""
     current = CaseStatus(case.status)
     if not can_transition(current, target):
-        raise InvalidTransition(f"A case that is {current.value} cannot become {target.value}.")
+        raise InvalidTransition(
+            _(
+                "A case that is {current} cannot become {target}.",
+                current=current.value,
+                target=target.value,
+            )
+        )
     case.status = target
     now = utc_now()
     if target == CaseStatus.queued:

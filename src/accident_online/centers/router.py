@@ -13,6 +13,7 @@ from accident_online.centers import service
 from accident_online.centers.exceptions import CenterNotFound
 from accident_online.centers.schemas import CenterRead, CenterUpdate
 from accident_online.kit.db import SessionDep
+from accident_online.kit.i18n import _
 from accident_online.kit.pagination import (
     InvalidCursor,
     Page,
@@ -72,7 +73,7 @@ async def center_queue(
 ) -> Page[CaseSummary]:
     """Cases waiting for an officer, the longest-waiting first: claim the first one."""
     if principal.role == Role.officer and principal.center_id != center_id:
-        raise Forbidden("You work at another center; see your own center's queue.")
+        raise Forbidden(_("You work at another center; see your own center's queue."))
     if principal.role not in (Role.officer, Role.admin):
         raise Forbidden()
     after = _decode_queue_cursor(page.cursor) if page.cursor else None

@@ -13,9 +13,16 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Final
 
+from accident_online.kit.i18n import Joined, Message, _
+
 
 class InvalidLiability(ValueError):
     """A liability decision that order 146 art. 60 and DOMAIN.md's share rules reject."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        # As given (a catalogue Message), so a problem built from it can be translated.
+        self.reason = reason
 
 
 class LiabilityGrade(StrEnum):
@@ -88,7 +95,7 @@ def resolve_shares(
     if party_count < 2:
         # An accident handled online involves at least two motor vehicles (实施条例 art. 87).
         raise InvalidLiability(
-            f"a liability decision needs at least two parties, not {party_count}"
+            _("a liability decision needs at least two parties, not {count}", count=party_count)
         )
     _check_each_party_once(liabilities, party_count=party_count)
     ordered = sorted(liabilities, key=lambda liability: liability.party)
@@ -99,18 +106,24 @@ def resolve_shares(
 
 def _check_each_party_once(liabilities: Sequence[PartyLiability], *, party_count: int) -> None:
     counts = Counter(liability.party for liability in liabilities)
-    problems: list[str] = []
+    problems: list[Message] = []
     unknown = sorted(party for party in counts if not 0 <= party < party_count)
     if unknown:
-        problems.append(f"unknown parties {unknown} (expected 0 to {party_count - 1})")
+        problems.append(
+            _(
+                "unknown parties {parties} (expected 0 to {last})",
+                parties=unknown,
+                last=party_count - 1,
+            )
+        )
     duplicated = sorted(party for party, count in counts.items() if count > 1)
     if duplicated:
-        problems.append(f"parties {duplicated} appear more than once")
+        problems.append(_("parties {parties} appear more than once", parties=duplicated))
     missing = [party for party in range(party_count) if party not in counts]
     if missing:
-        problems.append(f"parties {missing} have no liability")
+        problems.append(_("parties {parties} have no liability", parties=missing))
     if problems:
-        raise InvalidLiability("; ".join(problems))
+        raise InvalidLiability(Joined("; ", problems))
 
 
 def _resolve_two_parties(
@@ -118,15 +131,25 @@ def _resolve_two_parties(
 ) -> tuple[ResolvedLiability, ...]:
     if (first.grade, second.grade) not in VALID_TWO_PARTY_GRADES:
         raise InvalidLiability(
-            f"{first.grade}/{second.grade} is not a two-party decision; allowed are "
-            "full/none, primary/secondary, equal/equal and none/none"
+            _(
+                "{first}/{second} is not a two-party decision; allowed are "
+                "full/none, primary/secondary, equal/equal and none/none",
+                first=first.grade,
+                second=second.grade,
+            )
         )
     for liability in (first, second):
         usual = USUAL_SHARE[liability.grade]
         if liability.share_percent is not None and liability.share_percent != usual:
             raise InvalidLiability(
-                f"party {liability.party} is {liability.grade}, whose share between two "
-                f"parties is {usual} %, not {liability.share_percent} %"
+                _(
+                    "party {party} is {grade}, whose share between two parties is {usual} %, "
+                    "not {share} %",
+                    party=liability.party,
+                    grade=liability.grade,
+                    usual=usual,
+                    share=liability.share_percent,
+                )
             )
     return tuple(
         ResolvedLiability(liability.party, liability.grade, USUAL_SHARE[liability.grade])
@@ -140,8 +163,11 @@ def _resolve_several_parties(
     missing = [liability.party for liability in liabilities if liability.share_percent is None]
     if missing:
         raise InvalidLiability(
-            f"with {len(liabilities)} parties every share must be given; parties {missing} "
-            "have none"
+            _(
+                "with {count} parties every share must be given; parties {parties} have none",
+                count=len(liabilities),
+                parties=missing,
+            )
         )
     resolved = tuple(
         ResolvedLiability(liability.party, liability.grade, liability.share_percent)
@@ -150,15 +176,24 @@ def _resolve_several_parties(
     )
     out_of_range = [item.party for item in resolved if not 0 <= item.share_percent <= 100]
     if out_of_range:
-        raise InvalidLiability(f"shares must be 0 to 100 %; parties {out_of_range} are not")
+        raise InvalidLiability(
+            _("shares must be 0 to 100 %; parties {parties} are not", parties=out_of_range)
+        )
     total = sum(item.share_percent for item in resolved)
     if total not in (0, 100):
-        raise InvalidLiability(f"shares must add up to 100 % (or all be 0), not {total} %")
+        raise InvalidLiability(
+            _("shares must add up to 100 % (or all be 0), not {total} %", total=total)
+        )
     for item in resolved:
         if not _grade_fits_share(item.grade, item.share_percent):
             raise InvalidLiability(
-                f"party {item.party} is {item.grade} with a share of {item.share_percent} %; "
-                "0 % is none, 100 % is full, anything between is primary, equal or secondary"
+                _(
+                    "party {party} is {grade} with a share of {share} %; 0 % is none, 100 % is "
+                    "full, anything between is primary, equal or secondary",
+                    party=item.party,
+                    grade=item.grade,
+                    share=item.share_percent,
+                )
             )
     return resolved
 

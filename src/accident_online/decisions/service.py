@@ -62,6 +62,7 @@ from accident_online.decisions.schemas import (
     ResponseCreate,
 )
 from accident_online.evidence.kinds import PER_PARTY_KINDS, EvidenceKind
+from accident_online.kit.i18n import _
 from accident_online.kit.problems import ProblemErrorItem, ValidationFailed
 from accident_online.kit.time import utc_now
 from accident_online.models.case import Case, CaseResponse, CaseStatus
@@ -83,14 +84,18 @@ def check_if_match(if_match: str | None, case: Case) -> None:
     tags = {tag.strip().removeprefix("W/").strip('"') for tag in if_match.split(",")}
     if "*" not in tags and str(case.version) not in tags:
         raise PreconditionFailed(
-            f"The case is at version {case.version}; you sent If-Match {if_match}.",
+            _(
+                "The case is at version {version}; you sent If-Match {if_match}.",
+                version=case.version,
+                if_match=if_match,
+            ),
             headers={"ETag": f'"{case.version}"'},
         )
 
 
 def _require_holder(case: Case, principal: Principal) -> None:
     if case.status != S.under_review:
-        raise InvalidTransition(f"The case is {case.status}, not under review.")
+        raise InvalidTransition(_("The case is {status}, not under review.", status=case.status))
     expired = case.claim_expires_at is not None and case.claim_expires_at <= utc_now()
     if case.assigned_officer_id != officer_id(principal) or expired:
         raise NotHoldingCase()
@@ -140,7 +145,7 @@ async def _take(
     if not claimable:
         if case.status == S.under_review:
             raise CaseHeldByAnotherOfficer()
-        raise InvalidTransition(f"A case that is {case.status} cannot be claimed.")
+        raise InvalidTransition(_("A case that is {status} cannot be claimed.", status=case.status))
     previous = case.status
     result = await session.exec(
         update(Case)
@@ -148,7 +153,7 @@ async def _take(
         .values(status=S.under_review, assigned_officer_id=me, claim_expires_at=now + lease)
     )
     if result.rowcount != 1:
-        raise CaseHeldByAnotherOfficer("Another officer claimed this case a moment ago.")
+        raise CaseHeldByAnotherOfficer(_("Another officer claimed this case a moment ago."))
     await session.refresh(case)
     await append_event(
         session,
@@ -269,7 +274,8 @@ async def decide(
         )
     except InvalidLiability as error:
         raise InvalidDecision(
-            str(error), errors=[ProblemErrorItem(loc=["body", "liabilities"], msg=str(error))]
+            error.reason,
+            errors=[ProblemErrorItem(loc=["body", "liabilities"], msg=str(error))],
         ) from error
     agreement = _compare_with_agreement(case.agreed_liability, resolved, party_count=len(parties))
     officer = await session.get(User, officer_id(principal))
@@ -349,7 +355,7 @@ async def answer_decision(
             errors=[
                 ProblemErrorItem(
                     loc=["body", "resolution"],
-                    msg="a party that disputes the decision chooses mediation or litigation",
+                    msg=_("a party that disputes the decision chooses mediation or litigation"),
                 )
             ]
         )

@@ -1,7 +1,8 @@
+from accident_online.kit.i18n import _
 from accident_online.kit.problems import NotFound
 
 
 class DeliveryNotFound(NotFound):
     code = "delivery-not-found"
-    title = "Delivery not found"
-    default_detail = "No delivery with that id is visible to you."
+    title = _("Delivery not found")
+    default_detail = _("No delivery with that id is visible to you.")

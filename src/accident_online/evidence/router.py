@@ -29,6 +29,7 @@ from accident_online.evidence.service import MULTIPART_OVERHEAD, StagedUpload
 from accident_online.evidence.sniffing import ACCEPTED_TYPES
 from accident_online.evidence.storage import ContentStore
 from accident_online.kit.db import Database, SessionDep
+from accident_online.kit.i18n import _
 from accident_online.kit.problems import (
     Forbidden,
     Unauthorized,
@@ -121,7 +122,9 @@ async def upload_evidence(
         raise MultipartRequired()
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit + MULTIPART_OVERHEAD:
-        raise EvidenceTooLarge(f"A file may have at most {limit} bytes.", max_upload_bytes=limit)
+        raise EvidenceTooLarge(
+            _("A file may have at most {limit} bytes.", limit=limit), max_upload_bytes=limit
+        )
     await service.check_case_takes_evidence(request.app.state.database, principal, case_id)
     form = await service.receive_upload(
         _body(request), content_type=content_type, staged=staged, max_bytes=limit

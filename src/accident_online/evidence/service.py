@@ -46,6 +46,7 @@ from accident_online.evidence.schemas import EvidenceUploaded
 from accident_online.evidence.sniffing import ACCEPTED_TYPES, SNIFF_LENGTH, sniff_image_type
 from accident_online.evidence.storage import BlobWriter, ContentStore, StoredBlob
 from accident_online.kit.db import Database
+from accident_online.kit.i18n import _
 from accident_online.kit.problems import ProblemErrorItem, ValidationFailed
 from accident_online.models.case import Case, CaseStatus, Evidence
 
@@ -73,7 +74,9 @@ def _field_error(field: str, msg: str, type_: str) -> ProblemErrorItem:
 
 def ensure_accepts_evidence(case: Case) -> None:
     if case.status not in ACCEPTING_EVIDENCE:
-        raise EvidenceNotAccepted(f"The case is {case.status}; it takes no more evidence.")
+        raise EvidenceNotAccepted(
+            _("The case is {status}; it takes no more evidence.", status=case.status)
+        )
 
 
 async def check_case_takes_evidence(
@@ -170,12 +173,12 @@ async def receive_upload(
         raise MultipartRequired()
     boundary = options.get(b"boundary")
     if not boundary:
-        raise MalformedUpload("The Content-Type has no multipart boundary.")
+        raise MalformedUpload(_("The Content-Type has no multipart boundary."))
     form = _MultipartForm()
     try:
         parser = MultipartParser(boundary, form.callbacks())
     except FormParserError as error:
-        raise MalformedUpload("The multipart boundary is invalid.") from error
+        raise MalformedUpload(_("The multipart boundary is invalid.")) from error
 
     sniffer = _Sniffer()
     received = 0
@@ -196,13 +199,13 @@ async def receive_upload(
         if form.file_complete:
             sniffer.finish()
     if not form.complete:
-        raise MalformedUpload("The body ended before the closing multipart boundary.")
+        raise MalformedUpload(_("The body ended before the closing multipart boundary."))
     return form.validated(sniffer.content_type)
 
 
 def _too_large(max_bytes: int) -> EvidenceTooLarge:
     return EvidenceTooLarge(
-        f"A file may have at most {max_bytes} bytes.", max_upload_bytes=max_bytes
+        _("A file may have at most {limit} bytes.", limit=max_bytes), max_upload_bytes=max_bytes
     )
 
 
@@ -282,19 +285,19 @@ class _MultipartForm:
         disposition, options = parse_options_header(self._disposition)
         raw_name = options.get(b"name")
         if disposition != b"form-data" or raw_name is None:
-            raise MalformedUpload("Every part needs 'Content-Disposition: form-data; name=...'.")
+            raise MalformedUpload(_("Every part needs 'Content-Disposition: form-data; name=...'."))
         name = raw_name.decode("utf-8", "replace")
         if name not in _FIELDS:
             raise ValidationFailed(
                 errors=[
                     _field_error(
-                        name, "Unexpected field; send kind, party and file.", "extra_forbidden"
+                        name, _("Unexpected field; send kind, party and file."), "extra_forbidden"
                     )
                 ]
             )
         if name in self.fields or (name == "file" and self.file_seen):
             raise ValidationFailed(
-                errors=[_field_error(name, "Send this field once.", "duplicate")]
+                errors=[_field_error(name, _("Send this field once."), "duplicate")]
             )
         self._part = name
         if name == "file":
@@ -311,7 +314,7 @@ class _MultipartForm:
             value += data[start:end]
             if len(value) > _MAX_FIELD_BYTES:
                 raise ValidationFailed(
-                    errors=[_field_error(self._part, "Value too long.", "string_too_long")]
+                    errors=[_field_error(self._part, _("Value too long."), "string_too_long")]
                 )
 
     def _on_part_end(self) -> None:
@@ -343,7 +346,7 @@ class _MultipartForm:
             else:
                 errors.append(
                     _field_error(
-                        "party", "Input should be a party index (0, 1, ...)", "int_parsing"
+                        "party", _("Input should be a party index (0, 1, ...)"), "int_parsing"
                     )
                 )
         if kind in PER_PARTY_KINDS and raw_party is None:
@@ -357,7 +360,7 @@ class _MultipartForm:
                 )
             )
         if not self.file_seen:
-            errors.append(_field_error("file", "Field required", "missing"))
+            errors.append(_field_error("file", _("Field required"), "missing"))
         if errors or kind is None or content_type is None:
             raise ValidationFailed(errors=errors)
         return UploadForm(kind=kind, party=party, content_type=content_type, filename=self.filename)

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
+from accident_online.kit.i18n import CHINESE, _, translate
+
 
 @dataclass(frozen=True, kw_only=True)
 class EligibilityAnswers:
@@ -114,13 +116,14 @@ ELIGIBILITY_RULES: Final[tuple[EligibilityRule, ...]] = (
     ),
 )
 
-NOT_ELIGIBLE_ADVICE: Final = (
-    "此事故不能在线处理。请留在现场，开启危险报警闪光灯，在来车方向放置警告标志，"
-    "注意人身安全，并立即拨打122报警，等待交警处理；如有人受伤，请同时拨打120。"
-    " This accident cannot be handled online. Stay at the scene, switch on your hazard "
+NOT_ELIGIBLE: Final = _(
+    "This accident cannot be handled online. Stay at the scene, switch on your hazard "
     "lights and set up a warning triangle facing oncoming traffic, keep yourself safe, and "
     "call 122 for the traffic police now; if anyone is hurt, also call 120."
 )
+# The eligibility answer is shown to the driver as it is, whatever the app asked for:
+# Chinese first, then English. (The not-eligible problem follows Accept-Language.)
+NOT_ELIGIBLE_ADVICE: Final = f"{translate(NOT_ELIGIBLE, CHINESE)} {NOT_ELIGIBLE}"
 
 
 def check_eligibility(answers: EligibilityAnswers) -> EligibilityResult:

@@ -1,6 +1,7 @@
+from accident_online.kit.i18n import _
 from accident_online.kit.problems import ValidationFailed
 
 
 class NotEligible(ValidationFailed):
     code = "not-eligible"
-    title = "Not eligible for online handling"
+    title = _("Not eligible for online handling")

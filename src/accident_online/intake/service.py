@@ -22,7 +22,11 @@ from accident_online.centers.routing import (
     route_to_center,
 )
 from accident_online.delivery.outbox import case_event_messages, messages_step
-from accident_online.intake.eligibility import NOT_ELIGIBLE_ADVICE, check_eligibility
+from accident_online.intake.eligibility import (
+    NOT_ELIGIBLE,
+    NOT_ELIGIBLE_ADVICE,
+    check_eligibility,
+)
 from accident_online.intake.exceptions import NotEligible
 from accident_online.intake.schemas import EligibilityRead, ReportCreate, occurred_at_window_errors
 from accident_online.kit.idempotency import KeyedRequest, stored_first
@@ -106,7 +110,7 @@ async def file_report(
     _check_time(report, now=now, max_age_hours=max_age_hours)
     eligibility = assess_eligibility(report)
     if not eligibility.eligible:
-        raise NotEligible(NOT_ELIGIBLE_ADVICE, reasons=eligibility.reasons)
+        raise NotEligible(NOT_ELIGIBLE, reasons=eligibility.reasons)
     assert principal.partner_id is not None
 
     day = now.astimezone(CENTER_TIME_ZONE).strftime("%Y%m%d")

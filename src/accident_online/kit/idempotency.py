@@ -22,6 +22,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from accident_online.kit.db import BatchStep, execute_batch
+from accident_online.kit.i18n import _
 from accident_online.kit.problems import BadRequest, Conflict, ValidationFailed
 from accident_online.kit.time import utc_now
 from accident_online.models.idempotency import IdempotencyKey
@@ -52,26 +53,26 @@ REPLAYED_HEADER = "Idempotent-Replayed"
 
 class IdempotencyKeyMissing(BadRequest):
     code = "idempotency-key-missing"
-    title = "Idempotency-Key missing"
-    default_detail = "This request needs an Idempotency-Key header (a UUID is a good key)."
+    title = _("Idempotency-Key missing")
+    default_detail = _("This request needs an Idempotency-Key header (a UUID is a good key).")
 
 
 class IdempotencyKeyInvalid(BadRequest):
     code = "idempotency-key-invalid"
-    title = "Idempotency-Key invalid"
-    default_detail = "An Idempotency-Key is 1 to 255 printable ASCII characters."
+    title = _("Idempotency-Key invalid")
+    default_detail = _("An Idempotency-Key is 1 to 255 printable ASCII characters.")
 
 
 class IdempotencyKeyReused(ValidationFailed):
     code = "idempotency-key-reused"
-    title = "Idempotency-Key reused"
-    default_detail = "This Idempotency-Key was used for a different request; use a new key."
+    title = _("Idempotency-Key reused")
+    default_detail = _("This Idempotency-Key was used for a different request; use a new key.")
 
 
 class IdempotencyKeyInProgress(Conflict):
     code = "idempotency-key-in-progress"
-    title = "Request still running"
-    default_detail = "A request with this Idempotency-Key is still running; retry shortly."
+    title = _("Request still running")
+    default_detail = _("A request with this Idempotency-Key is still running; retry shortly.")
 
 
 class Replay(Exception):

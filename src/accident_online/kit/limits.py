@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from collections.abc import Callable
@@ -11,19 +10,15 @@ from dataclasses import dataclass, field
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from accident_online.kit.problems import (
-    PROBLEM_BASE_URI,
-    PROBLEM_MEDIA_TYPE,
-    PayloadTooLarge,
-    TooManyRequests,
-)
+from accident_online.kit.i18n import _
+from accident_online.kit.problems import PayloadTooLarge, TooManyRequests, asgi_problem
 
 BodyTooLarge = PayloadTooLarge
 
 
 class RateLimited(TooManyRequests):
     code = "rate-limited"
-    title = "Too many requests"
+    title = _("Too many requests")
 
 
 class BodyLimitMiddleware:
@@ -63,30 +58,24 @@ class BodyLimitMiddleware:
                 if received > limit:
                     # An HTTPException, because FastAPI passes those through its body
                     # parsing (anything else becomes a 400); rendered as a 413 problem.
-                    raise HTTPException(413, f"The request body is larger than {limit} bytes.")
+                    raise HTTPException(
+                        413, _("The request body is larger than {limit} bytes.", limit=limit)
+                    )
             return message
 
         await self.app(scope, counting_receive, send)
 
 
 async def _refuse(scope: Scope, send: Send, limit: int) -> None:
-    body = json.dumps(
-        {
-            "type": PROBLEM_BASE_URI + BodyTooLarge.code,
-            "title": BodyTooLarge.title,
-            "status": 413,
-            "detail": f"The request body is larger than {limit} bytes.",
-            "instance": scope.get("path", ""),
-            "code": BodyTooLarge.code,
-            "request_id": scope.get("state", {}).get("request_id"),
-        }
-    ).encode()
+    error = BodyTooLarge(_("The request body is larger than {limit} bytes.", limit=limit))
+    request_id = scope.get("state", {}).get("request_id")
+    body, headers = asgi_problem(error, scope, request_id=request_id)
     await send(
         {
             "type": "http.response.start",
             "status": 413,
             "headers": [
-                (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
+                *headers,
                 (b"content-length", str(len(body)).encode()),
                 (b"connection", b"close"),
             ],
@@ -125,7 +114,10 @@ class RateLimiter:
         if bucket.tokens < 1:
             retry_after = math.ceil((1 - bucket.tokens) / rate) if rate > 0 else 60
             raise RateLimited(
-                f"Slow down: at most {self.per_minute:g} requests a minute.",
+                _(
+                    "Slow down: at most {limit} requests a minute.",
+                    limit=format(self.per_minute, "g"),
+                ),
                 headers={"Retry-After": str(retry_after)},
             )
         bucket.tokens -= 1

@@ -17,7 +17,8 @@ from fastapi.routing import iter_route_contexts
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from accident_online.kit.problems import PROBLEM_BASE_URI, PROBLEM_MEDIA_TYPE
+from accident_online.kit.i18n import _
+from accident_online.kit.problems import AppError, asgi_problem
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "request_id", default=None
@@ -187,24 +188,16 @@ def _header(scope: Scope, name: str) -> str | None:
 
 
 async def _send_internal_error(send: Send, scope: Scope, request_id: str) -> None:
-    body = json.dumps(
-        {
-            "type": PROBLEM_BASE_URI + "internal-error",
-            "title": "Internal server error",
-            "status": 500,
-            "detail": "The server failed to complete the request. Quote the request id "
-            "when you report this.",
-            "instance": scope.get("path", ""),
-            "code": "internal-error",
-            "request_id": request_id,
-        }
-    ).encode()
+    error = AppError(
+        _("The server failed to complete the request. Quote the request id when you report this.")
+    )
+    body, headers = asgi_problem(error, scope, request_id=request_id)
     await send(
         {
             "type": "http.response.start",
             "status": 500,
             "headers": [
-                (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
+                *headers,
                 (b"content-length", str(len(body)).encode()),
                 (b"x-request-id", request_id.encode()),
             ],

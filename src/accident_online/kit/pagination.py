@@ -11,13 +11,14 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, or_
 
+from accident_online.kit.i18n import _
 from accident_online.kit.problems import BadRequest
 
 
 class InvalidCursor(BadRequest):
     code = "invalid-cursor"
-    title = "Invalid cursor"
-    default_detail = "The cursor is not one this service gave out; start again without it."
+    title = _("Invalid cursor")
+    default_detail = _("The cursor is not one this service gave out; start again without it.")
 
 
 class PageParams(BaseModel):

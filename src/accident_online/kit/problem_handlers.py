@@ -14,6 +14,15 @@ from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
+from accident_online.kit.i18n import (
+    ENGLISH,
+    Message,
+    _,
+    language_headers,
+    placeholders,
+    request_locale,
+    translate,
+)
 from accident_online.kit.idempotency import Replay, handle_replay
 from accident_online.kit.problems import (
     PROBLEM_MEDIA_TYPE,
@@ -34,11 +43,12 @@ class ProblemResponse(JSONResponse):
 
 def problem_response(request: Request, error: AppError) -> ProblemResponse:
     request_id = getattr(request.state, "request_id", None)
-    problem = error.to_problem(instance=request.url.path, request_id=request_id)
+    locale = request_locale(request.scope)
+    problem = error.to_problem(instance=request.url.path, request_id=request_id, locale=locale)
     return ProblemResponse(
         problem.model_dump(mode="json", exclude_none=True),
         status_code=error.status_code,
-        headers=error.headers,
+        headers={**error.headers, **language_headers(locale)},
     )
 
 
@@ -69,8 +79,10 @@ async def handle_http_exception(request: Request, exc: Exception) -> ProblemResp
 
 # Starlette's stock details ("Not Found") say less than our defaults.
 _GENERIC = {"Not Found", "Method Not Allowed", "Unauthorized", "Forbidden", "Bad Request"}
+# Details FastAPI writes itself, kept in the catalogue so that they are translated too.
+_FASTAPI_DETAILS = (_("There was an error parsing the body"),)
 _UNREADABLE_BODY = ProblemErrorItem(
-    loc=["body"], msg="The body could not be read as UTF-8 JSON.", type="json_invalid"
+    loc=["body"], msg=_("The body could not be read as UTF-8 JSON."), type="json_invalid"
 )
 
 
@@ -94,10 +106,11 @@ def _path_pattern(path: str) -> re.Pattern[str]:
 
 async def handle_validation_error(request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, RequestValidationError)
+    locale = request_locale(request.scope)
     items = [
         ProblemErrorItem(
             loc=[part if isinstance(part, int) else str(part) for part in error.get("loc", ())],
-            msg=_message(error),
+            msg=_message(error, locale),
             type=error.get("type"),
         )
         for error in exc.errors()
@@ -105,8 +118,33 @@ async def handle_validation_error(request: Request, exc: Exception) -> ProblemRe
     return problem_response(request, ValidationFailed(errors=items))
 
 
-def _message(error: dict[str, Any]) -> str:
+# pydantic's commonest field messages, for readers of other languages than English; for
+# English, pydantic's own text is kept as it is.
+_PYDANTIC_MESSAGES: dict[str, Message] = {
+    "missing": _("Field required"),
+    "string_too_short": _("String should have at least {min_length} characters"),
+    "string_too_long": _("String should have at most {max_length} characters"),
+    "greater_than_equal": _("Input should be greater than or equal to {ge}"),
+    "less_than_equal": _("Input should be less than or equal to {le}"),
+    "greater_than": _("Input should be greater than {gt}"),
+    "less_than": _("Input should be less than {lt}"),
+    "int_parsing": _("Input should be a valid integer"),
+    "bool_parsing": _("Input should be a valid boolean"),
+    "string_type": _("Input should be a valid string"),
+    "uuid_parsing": _("Input should be a valid UUID"),
+    "enum": _("Input should be {expected}"),
+    "extra_forbidden": _("Extra inputs are not permitted"),
+}
+
+
+def _message(error: dict[str, Any], locale: str) -> str:
     message = str(error.get("msg", "invalid value"))
+    template = _PYDANTIC_MESSAGES.get(str(error.get("type")))
+    context = error.get("ctx") or {}
+    if locale != ENGLISH and template is not None:
+        names = placeholders(template.msgid)
+        if names <= context.keys():
+            return translate(Message(template.msgid, **{n: context[n] for n in names}), locale)
     # pydantic prefixes messages of ValueErrors raised by our validators.
     return message.removeprefix("Value error, ")
 

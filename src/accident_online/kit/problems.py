@@ -1,16 +1,21 @@
 """RFC 9457 problem details: the one error shape every client gets.
 
 Every error the service raises is an ``AppError`` subclass with a status, a stable
-``code`` and a title; one handler renders them. FastAPI's and Starlette's own errors
-(404, 405, 422) and unexpected exceptions are rendered the same way.
+``code`` and a title; one handler renders them, title and detail translated by the
+message catalogue (kit/i18n.py) into the language the request negotiated. FastAPI's and
+Starlette's own errors (404, 405, 422) and unexpected exceptions are rendered the same way.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.types import Scope
+
+from accident_online.kit.i18n import ENGLISH, _, language_headers, request_locale, translate
 
 PROBLEM_BASE_URI = "https://accident-online.example/problems/"
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -59,8 +64,8 @@ class AppError(Exception):
 
     status_code: ClassVar[int] = 500
     code: ClassVar[str] = "internal-error"
-    title: ClassVar[str] = "Internal server error"
-    default_detail: ClassVar[str] = "The server could not complete the request."
+    title: ClassVar[str] = _("Internal server error")
+    default_detail: ClassVar[str] = _("The server could not complete the request.")
     # Commit the request's transaction even though the request fails (e.g. counting a
     # failed sign-in); almost every error must leave nothing behind, so False.
     keep_changes: ClassVar[bool] = False
@@ -79,32 +84,58 @@ class AppError(Exception):
         self.extra = extra
         super().__init__(self.detail)
 
-    def to_problem(self, *, instance: str, request_id: str | None) -> Problem:
+    def to_problem(
+        self, *, instance: str, request_id: str | None, locale: str = ENGLISH
+    ) -> Problem:
         return Problem(
             type=PROBLEM_BASE_URI + self.code,
-            title=self.title,
+            title=translate(self.title, locale),
             status=self.status_code,
-            detail=self.detail,
+            detail=translate(self.detail, locale),
             instance=instance,
             code=self.code,
             request_id=request_id,
-            errors=self.errors,
+            errors=None
+            if self.errors is None
+            else [
+                # Our own field messages translate when the catalogue has them (the
+                # validation handler has already translated pydantic's).
+                item.model_copy(update={"msg": translate(item.msg, locale)})
+                for item in self.errors
+            ],
             **self.extra,
         )
+
+
+def asgi_problem(
+    error: AppError, scope: Scope, *, request_id: str | None
+) -> tuple[bytes, list[tuple[bytes, bytes]]]:
+    """Body and headers of a problem that middleware sends itself, outside the handlers."""
+    locale = request_locale(scope)
+    problem = error.to_problem(instance=scope.get("path", ""), request_id=request_id, locale=locale)
+    body = json.dumps(problem.model_dump(mode="json", exclude_none=True), ensure_ascii=False)
+    headers = [
+        (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
+        *(
+            (name.lower().encode(), value.encode())
+            for name, value in language_headers(locale).items()
+        ),
+    ]
+    return body.encode(), headers
 
 
 class BadRequest(AppError):
     status_code = 400
     code = "bad-request"
-    title = "Bad request"
-    default_detail = "The request is malformed."
+    title = _("Bad request")
+    default_detail = _("The request is malformed.")
 
 
 class Unauthorized(AppError):
     status_code = 401
     code = "unauthorized"
-    title = "Not signed in"
-    default_detail = "Sign in and send 'Authorization: Bearer <token>'."
+    title = _("Not signed in")
+    default_detail = _("Sign in and send 'Authorization: Bearer <token>'.")
 
     def __init__(self, detail: str | None = None, **kwargs: Any) -> None:
         headers = {"WWW-Authenticate": "Bearer", **kwargs.pop("headers", {})}
@@ -114,64 +145,64 @@ class Unauthorized(AppError):
 class Forbidden(AppError):
     status_code = 403
     code = "forbidden"
-    title = "Not allowed"
-    default_detail = "Your role may not do this."
+    title = _("Not allowed")
+    default_detail = _("Your role may not do this.")
 
 
 class NotFound(AppError):
     status_code = 404
     code = "not-found"
-    title = "Not found"
-    default_detail = "Nothing exists at this address."
+    title = _("Not found")
+    default_detail = _("Nothing exists at this address.")
 
 
 class MethodNotAllowed(AppError):
     status_code = 405
     code = "method-not-allowed"
-    title = "Method not allowed"
-    default_detail = "This address does not accept that method."
+    title = _("Method not allowed")
+    default_detail = _("This address does not accept that method.")
 
 
 class Conflict(AppError):
     status_code = 409
     code = "conflict"
-    title = "Conflict"
-    default_detail = "The request conflicts with the current state."
+    title = _("Conflict")
+    default_detail = _("The request conflicts with the current state.")
 
 
 class PayloadTooLarge(AppError):
     status_code = 413
     code = "payload-too-large"
-    title = "Payload too large"
-    default_detail = "The request body is larger than allowed."
+    title = _("Payload too large")
+    default_detail = _("The request body is larger than allowed.")
 
 
 class UnsupportedMediaType(AppError):
     status_code = 415
     code = "unsupported-media-type"
-    title = "Unsupported media type"
-    default_detail = "The request's content type is not accepted here."
+    title = _("Unsupported media type")
+    default_detail = _("The request's content type is not accepted here.")
 
 
 class ValidationFailed(AppError):
     status_code = 422
     code = "validation-error"
-    title = "Invalid request"
-    default_detail = "The request has invalid fields; see errors."
+    title = _("Invalid request")
+    default_detail = _("The request has invalid fields; see errors.")
 
 
 class TooManyRequests(AppError):
     status_code = 429
     code = "too-many-requests"
-    title = "Too many requests"
-    default_detail = "Slow down and retry later."
+    title = _("Too many requests")
+    default_detail = _("Slow down and retry later.")
 
 
 class ServiceUnavailable(AppError):
     status_code = 503
     code = "service-unavailable"
-    title = "Service unavailable"
-    default_detail = "The service cannot serve requests right now."
+    title = _("Service unavailable")
+    default_detail = _("The service cannot serve requests right now.")
 
 
 STATUS_ERRORS: dict[int, type[AppError]] = {

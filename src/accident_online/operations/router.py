@@ -9,6 +9,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 
 from accident_online.kit.db import Database
+from accident_online.kit.i18n import _
 from accident_online.kit.migrations import current_revisions, head_revisions
 from accident_online.kit.problems import NotFound, ServiceUnavailable, problem_responses
 from accident_online.stats.metrics import domain_metrics
@@ -22,7 +23,7 @@ router = APIRouter(tags=["operations"])
 
 class NotReady(ServiceUnavailable):
     code = "not-ready"
-    title = "Not ready"
+    title = _("Not ready")
 
 
 class Health(BaseModel):
@@ -53,13 +54,17 @@ async def readyz(request: Request) -> Readiness:
     try:
         revisions = await asyncio.wait_for(current_revisions(database.engine), timeout=5)
     except Exception as error:
-        raise NotReady("The database is unreachable.") from error
+        raise NotReady(_("The database is unreachable.")) from error
     heads = head_revisions()
     if revisions != heads:
         have = ", ".join(sorted(revisions)) or "none"
         raise NotReady(
-            f"The database is at revision {have}; this release needs {', '.join(sorted(heads))}. "
-            "Run 'accident-online migrate'."
+            _(
+                "The database is at revision {have}; this release needs {needed}. "
+                "Run 'accident-online migrate'.",
+                have=have,
+                needed=", ".join(sorted(heads)),
+            )
         )
     return Readiness(
         status="ready", database=database.engine.dialect.name, revision=sorted(revisions)

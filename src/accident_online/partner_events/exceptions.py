@@ -1,3 +1,4 @@
+from accident_online.kit.i18n import _
 from accident_online.kit.problems import AppError, Conflict, ValidationFailed
 
 
@@ -5,8 +6,8 @@ class InvalidWebhookSignature(AppError):
     # Not the Unauthorized of bearer tokens: no WWW-Authenticate, the signature is the auth.
     status_code = 401
     code = "invalid-signature"
-    title = "Invalid webhook signature"
-    default_detail = (
+    title = _("Invalid webhook signature")
+    default_detail = _(
         "The webhook-id, webhook-timestamp and webhook-signature headers do not verify with "
         "this partner's webhook secret, or the timestamp is more than 5 minutes off."
     )
@@ -14,17 +15,17 @@ class InvalidWebhookSignature(AppError):
 
 class EventTypeNotForPartner(ValidationFailed):
     code = "event-type-not-accepted"
-    title = "Event type not accepted from this partner"
-    default_detail = "Partners of this kind do not send events of this type."
+    title = _("Event type not accepted from this partner")
+    default_detail = _("Partners of this kind do not send events of this type.")
 
 
 class PartyNotInCase(ValidationFailed):
     code = "party-not-found"
-    title = "No such party in the case"
-    default_detail = "The case has no party with that index."
+    title = _("No such party in the case")
+    default_detail = _("The case has no party with that index.")
 
 
 class EventDoesNotFitCase(Conflict):
     code = "event-not-applicable"
-    title = "Event does not fit the case's status"
-    default_detail = "The case's status does not allow this event; nothing was changed."
+    title = _("Event does not fit the case's status")
+    default_detail = _("The case's status does not allow this event; nothing was changed.")

@@ -21,6 +21,7 @@ from accident_online.auth.service import principal_for_partner
 from accident_online.cases import repository as cases_repository
 from accident_online.cases.service import append_event, load_visible_case, transition
 from accident_online.decisions.schemas import Resolution
+from accident_online.kit.i18n import _
 from accident_online.kit.problems import ProblemErrorItem, ValidationFailed
 from accident_online.kit.signing import InvalidSignature, verify
 from accident_online.models.case import Case, CaseParty, CaseStatus
@@ -138,8 +139,14 @@ async def apply_partner_event(
 ) -> InboundEventResult:
     if event.type not in EVENT_TYPES_BY_KIND[PartnerKind(partner.kind)]:
         raise EventTypeNotForPartner(
-            f"A {partner.kind} partner does not send {event.type} events.",
-            errors=[ProblemErrorItem(loc=["body", "type"], msg="not accepted from this partner")],
+            _(
+                "A {kind} partner does not send {event_type} events.",
+                kind=partner.kind,
+                event_type=event.type,
+            ),
+            errors=[
+                ProblemErrorItem(loc=["body", "type"], msg=_("not accepted from this partner"))
+            ],
         )
     if not await _record_once(session, partner, webhook_id=webhook_id, event=event):
         return InboundEventResult(status="duplicate")
@@ -150,9 +157,13 @@ async def apply_partner_event(
     allowed = APPLIES_IN[event.type]
     if case.status not in allowed:
         raise EventDoesNotFitCase(
-            f"{event.type} applies to a case that is "
-            f"{' or '.join(sorted(s.value for s in allowed))}; this case is {case.status}. "
-            "Nothing was changed; send it again once the case is there."
+            _(
+                "{event_type} applies to a case that is {allowed}; this case is {status}. "
+                "Nothing was changed; send it again once the case is there.",
+                event_type=event.type,
+                allowed=" / ".join(sorted(s.value for s in allowed)),
+                status=case.status,
+            )
         )
     actor = principal.subject
     data = _timeline_data(event, webhook_id)
@@ -221,8 +232,14 @@ async def _party_named_in(
         if party.index == index:
             return party
     raise PartyNotInCase(
-        f"The case has parties 0 to {len(parties) - 1}; there is no party {index}.",
-        errors=[ProblemErrorItem(loc=["body", "data", "party"], msg="no such party in the case")],
+        _(
+            "The case has parties 0 to {last}; there is no party {index}.",
+            last=len(parties) - 1,
+            index=index,
+        ),
+        errors=[
+            ProblemErrorItem(loc=["body", "data", "party"], msg=_("no such party in the case"))
+        ],
     )
 
 

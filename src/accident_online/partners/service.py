@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from accident_online.kit.i18n import _
 from accident_online.kit.net import is_public_address
 from accident_online.kit.passwords import hash_secret
 from accident_online.kit.problems import ProblemErrorItem
@@ -97,7 +98,9 @@ async def register_partner(
         raise PartnerExists()
     taken = await repository.taken_insurer_codes(session, data.insurer_codes)
     if taken:
-        raise InsurerCodeTaken(f"Insurer codes already registered: {', '.join(sorted(taken))}.")
+        raise InsurerCodeTaken(
+            _("Insurer codes already registered: {codes}.", codes=", ".join(sorted(taken)))
+        )
     client_secret = secrets.token_urlsafe(32)
     webhook_secret = new_webhook_secret()
     partner = Partner(

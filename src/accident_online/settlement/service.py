@@ -8,6 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from accident_online.cases import repository as cases_repository
 from accident_online.decisions.liability import InvalidLiability, PartyLiability, resolve_shares
 from accident_online.decisions.schemas import LiabilityIn
+from accident_online.kit.i18n import _
 from accident_online.kit.problems import ProblemErrorItem
 from accident_online.models.case import Case
 from accident_online.settlement.calculation import (
@@ -29,9 +30,10 @@ from accident_online.settlement.schemas import (
 
 
 def _invalid(error: ValueError, loc: str) -> InvalidSettlement:
-    return InvalidSettlement(
-        str(error), errors=[ProblemErrorItem(loc=["body", loc], msg=str(error))]
-    )
+    # A liability's reason is a catalogue Message the problem translates; the
+    # calculation's own reasons are English.
+    detail = error.reason if isinstance(error, InvalidLiability) else str(error)
+    return InvalidSettlement(detail, errors=[ProblemErrorItem(loc=["body", loc], msg=str(error))])
 
 
 def _shares(liabilities: Sequence[LiabilityIn], party_count: int) -> dict[int, int]:
@@ -91,7 +93,7 @@ def calculate(request: SettlementRequest) -> SettlementRead:
         raise InvalidSettlement(
             errors=[
                 ProblemErrorItem(
-                    loc=["body", "vehicles"], msg="vehicles must be parties 0..n-1, once each"
+                    loc=["body", "vehicles"], msg=_("vehicles must be parties 0..n-1, once each")
                 )
             ]
         )

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query
 from accident_online.auth.dependencies import require_roles
 from accident_online.auth.principal import Principal
 from accident_online.kit.db import SessionDep
+from accident_online.kit.i18n import _
 from accident_online.kit.problems import (
     Forbidden,
     Unauthorized,
@@ -43,5 +44,5 @@ async def statistics(
     end = until or utc_now()
     start = since or end - timedelta(days=30)
     if start >= end:
-        raise ValidationFailed("since must be before until.")
+        raise ValidationFailed(_("since must be before until."))
     return await service.statistics(session, principal, since=start, until=end)
