@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     )
     webhook_batch_size: int = Field(default=200, ge=1, le=5000)
     webhook_senders: int = Field(default=16, ge=1, le=256)
+    webhook_per_endpoint: int = Field(
+        default=4, ge=1, le=256, description="Concurrent attempts per partner endpoint."
+    )
     run_delivery_worker: bool = Field(
         default=True, description="Run the webhook delivery worker inside the API process."
     )
