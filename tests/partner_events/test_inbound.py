@@ -7,6 +7,9 @@ that these tests check compatibility with what partners' libraries send.
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
+import hmac
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -668,3 +671,28 @@ async def test_inbound_route_is_documented(client) -> None:
         "webhook-timestamp",
         "webhook-signature",
     }
+
+
+async def test_a_correctly_signed_body_that_is_not_utf8_is_422(
+    client, admin_headers, partners, decided_case
+) -> None:
+    case = await decided_case()
+    payload = json.dumps(event("claim.opened", case["id"], claim_number="X")).encode()
+    payload = payload.replace(b'"X"', b'"\xff\xfe"')
+    msg_id, at = f"evt_{uuid.uuid4().hex}", str(int(utc_now().timestamp()))
+    # Standard Webhooks by hand: HMAC-SHA256 over "id.timestamp.body", the body as bytes.
+    key = base64.b64decode(partners.secrets["picc"].removeprefix("whsec_"))
+    digest = hmac.new(key, f"{msg_id}.{at}.".encode() + payload, hashlib.sha256).digest()
+    headers = {
+        "content-type": "application/json",
+        "webhook-id": msg_id,
+        "webhook-timestamp": at,
+        "webhook-signature": f"v1,{base64.b64encode(digest).decode()}",
+    }
+
+    response = await client.post("/v1/webhooks/picc", content=payload, headers=headers)
+    record = await read(client, admin_headers, case["id"])
+
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert record["version"] == case["version"]
