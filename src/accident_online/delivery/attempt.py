@@ -145,8 +145,8 @@ async def attempt(
     if 200 <= status < 300:
         return outcome("delivered", status_code=status, excerpt=excerpt)
     if status == 410:
-        error = "410 Gone: endpoint disabled"
-        return outcome("gone", status_code=410, excerpt=excerpt, error=error)
+        gone = "410 Gone: endpoint disabled"
+        return outcome("gone", status_code=410, excerpt=excerpt, error=gone)
     return outcome(
         "http_error",
         status_code=status,
