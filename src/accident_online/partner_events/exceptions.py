@@ -1,4 +1,4 @@
-from accident_online.kit.problems import AppError, Conflict, ValidationFailed
+from accident_online.kit.problems import AppError, Conflict, Forbidden, ValidationFailed
 
 
 class InvalidWebhookSignature(AppError):
@@ -28,3 +28,18 @@ class EventDoesNotFitCase(Conflict):
     code = "event-not-applicable"
     title = "Event does not fit the case's status"
     default_detail = "The case's status does not allow this event; nothing was changed."
+
+
+class ClaimNotCovered(Forbidden):
+    code = "claim-not-covered"
+    title = "Not this insurer's claim"
+    default_detail = (
+        "An insurer assesses only its own insured's loss and pays only what the "
+        "settlement has it pay; nothing was changed."
+    )
+
+
+class AmountOutOfRange(ValidationFailed):
+    code = "amount-out-of-range"
+    title = "Amount out of range"
+    default_detail = "The amount is larger than this service accepts; nothing was changed."

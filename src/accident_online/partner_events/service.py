@@ -27,6 +27,8 @@ from accident_online.models.case import Case, CaseParty, CaseStatus
 from accident_online.models.partner import Partner, PartnerKind
 from accident_online.partner_events import repository
 from accident_online.partner_events.exceptions import (
+    AmountOutOfRange,
+    ClaimNotCovered,
     EventDoesNotFitCase,
     EventTypeNotForPartner,
     InvalidWebhookSignature,
@@ -46,6 +48,7 @@ from accident_online.partner_events.schemas import (
 )
 from accident_online.partners import repository as partners_repository
 from accident_online.partners.service import webhook_secrets
+from accident_online.settlement.service import case_settlement
 
 S = CaseStatus
 
@@ -134,7 +137,12 @@ def _field_path(loc: tuple[int | str, ...]) -> list[int | str]:
 
 
 async def apply_partner_event(
-    session: AsyncSession, partner: Partner, *, webhook_id: str, event: PartnerEvent
+    session: AsyncSession,
+    partner: Partner,
+    *,
+    webhook_id: str,
+    event: PartnerEvent,
+    max_amount: Decimal,
 ) -> InboundEventResult:
     if event.type not in EVENT_TYPES_BY_KIND[PartnerKind(partner.kind)]:
         raise EventTypeNotForPartner(
@@ -154,6 +162,9 @@ async def apply_partner_event(
             f"{' or '.join(sorted(s.value for s in allowed))}; this case is {case.status}. "
             "Nothing was changed; send it again once the case is there."
         )
+    if isinstance(event, ClaimAssessed | ClaimPaid):
+        assert party is not None
+        await _check_claim(session, partner, case, party, event, max_amount=max_amount)
     actor = principal.subject
     data = _timeline_data(event, webhook_id)
     match event:
@@ -194,6 +205,64 @@ async def apply_partner_event(
             )
     await session.flush()
     return InboundEventResult(status="applied", case_version=case.version)
+
+
+async def _check_claim(
+    session: AsyncSession,
+    partner: Partner,
+    case: Case,
+    party: CaseParty,
+    event: ClaimAssessed | ClaimPaid,
+    *,
+    max_amount: Decimal,
+) -> None:
+    """An insurer's figures stay within what its policies cover (DOMAIN.md "Claim
+    calculation"): it assesses its own insured's loss, and pays a party only what the
+    settlement's lines have it pay that party (its 交强险 and 商业三者险 lines, and the
+    无责代赔 lines it advances for a no-fault vehicle). A party owed nothing is settled by
+    its own insurer's claim.paid of 0.00 when no line pays it."""
+    amount = event.data.assessed_loss if isinstance(event, ClaimAssessed) else event.data.amount
+    field = "assessed_loss" if isinstance(event, ClaimAssessed) else "amount"
+    if amount > max_amount:
+        raise AmountOutOfRange(
+            f"{event.type} carries {amount} yuan; this service accepts at most {max_amount}.",
+            errors=[ProblemErrorItem(loc=["body", "data", field], msg=f"at most {max_amount}")],
+        )
+    insures_party = party.insurer_partner_id == partner.id
+    if isinstance(event, ClaimAssessed):
+        if not insures_party:
+            raise ClaimNotCovered(
+                f"Party {party.index} is not insured by {partner.id}: its loss is assessed "
+                "by its own insurer. Nothing was changed."
+            )
+        return
+    codes = (await partners_repository.insurer_codes_of(session, [partner.id]))[partner.id]
+    payers = {f"insurer:{code}" for code in codes}
+    settlement = (await case_settlement(session, case)).settlement
+    lines = settlement.lines if settlement is not None else []
+    owed_to_party = [
+        line.amount for line in lines if line.payer in payers and line.payee_party == party.index
+    ]
+    anyone_pays_party = any(
+        line.payee_party == party.index and line.rule != "borne_by_self" for line in lines
+    )
+    if not owed_to_party:
+        if amount == 0 and insures_party and not anyone_pays_party:
+            return
+        raise ClaimNotCovered(
+            f"The settlement has {partner.id} pay nothing to party {party.index}. "
+            "Nothing was changed."
+        )
+    if amount > sum(owed_to_party):
+        raise AmountOutOfRange(
+            f"The settlement has {partner.id} pay party {party.index} "
+            f"{sum(owed_to_party)} yuan in all; {amount} is more. Nothing was changed.",
+            errors=[
+                ProblemErrorItem(
+                    loc=["body", "data", "amount"], msg=f"at most {sum(owed_to_party)}"
+                )
+            ],
+        )
 
 
 async def _record_once(
