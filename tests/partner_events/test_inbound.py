@@ -830,3 +830,64 @@ async def test_the_no_fault_proxy_line_is_paid_by_the_victims_own_insurer(
     assert by_cpic.status_code == 403, by_cpic.text
     assert by_picc.status_code == 200, by_picc.text
     assert record["parties"][0]["paid_amount"] == proxy["amount"]
+
+
+# --- one organisation per case ----------------------------------------------------------
+
+
+async def test_a_disputed_case_goes_to_one_mediation_organisation_and_one_court(
+    client, admin_headers, auth_headers, partners, make_partner, case_in, session
+) -> None:
+    # Registered after mediation-lc and court-lc: the case goes to those, not to these.
+    for partner_id, kind in (("mediation-other", "mediation"), ("court-other", "court")):
+        created = await make_partner(partner_id, kind=kind, webhook_url="http://127.0.0.1:9/o")
+        partners.secrets[partner_id] = created.webhook_secret
+    await client.patch(
+        "/v1/partners/mediation-lc",
+        json={"webhook_url": "http://127.0.0.1:9/m"},
+        headers=admin_headers,
+    )
+
+    def as_partner(partner_id: str, role: Role) -> dict[str, str]:
+        return auth_headers(
+            Principal(subject=f"partner:{partner_id}", role=role, partner_id=partner_id)
+        )
+
+    async def sees(partner_id: str, role: Role, case_id: str) -> tuple[int, list[str]]:
+        headers = as_partner(partner_id, role)
+        one = await client.get(f"/v1/cases/{case_id}", headers=headers)
+        listed = await client.get("/v1/cases", headers=headers)
+        return one.status_code, [c["id"] for c in listed.json()["items"]]
+
+    async def recipients(case_id: str, event_type: str) -> list[str]:
+        rows = await session.exec(
+            select(WebhookMessage.partner_id).where(
+                WebhookMessage.case_id == case_id, WebhookMessage.event_type == event_type
+            )
+        )
+        return sorted(rows.all())
+
+    case = await case_in("in_mediation")
+    in_mediation = {
+        "chosen": await sees("mediation-lc", Role.mediation, case["id"]),
+        "other": await sees("mediation-other", Role.mediation, case["id"]),
+    }
+    foreign = await partners.send("mediation-other", event("mediation.failed", case["id"]))
+    unchanged = await read(client, admin_headers, case["id"])
+    failed = await partners.send("mediation-lc", event("mediation.failed", case["id"]))
+    in_court = {
+        "chosen": await sees("court-lc", Role.court, case["id"]),
+        "other": await sees("court-other", Role.court, case["id"]),
+    }
+    foreign_judgment = await partners.send("court-other", event("judgment.issued", case["id"]))
+    judged = await partners.send("court-lc", event("judgment.issued", case["id"]))
+
+    assert in_mediation == {"chosen": (200, [case["id"]]), "other": (404, [])}
+    assert await recipients(case["id"], "case.mediation_requested") == ["mediation-lc"]
+    assert foreign.status_code == 404, foreign.text
+    assert (unchanged["status"], unchanged["version"]) == ("in_mediation", case["version"])
+    assert failed.status_code == 200, failed.text
+    assert in_court == {"chosen": (200, [case["id"]]), "other": (404, [])}
+    assert await recipients(case["id"], "case.litigation_requested") == ["court-lc"]
+    assert foreign_judgment.status_code == 404, foreign_judgment.text
+    assert judged.status_code == 200, judged.text

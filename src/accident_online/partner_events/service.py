@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from accident_online.auth.service import principal_for_partner
 from accident_online.cases import repository as cases_repository
+from accident_online.cases.resolvers import assign_court
 from accident_online.cases.service import append_event, load_visible_case, transition
 from accident_online.decisions.schemas import Resolution
 from accident_online.kit.problems import ProblemErrorItem, ValidationFailed
@@ -195,6 +196,7 @@ async def apply_partner_event(
             # Mediation failed: the court decides (cases.state: in_mediation → in_litigation);
             # the resolution makes the case visible to the court, the event notifies it.
             case.resolution = Resolution.litigation.value
+            await assign_court(session, case)
             await transition(
                 session,
                 case,
