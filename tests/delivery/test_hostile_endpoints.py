@@ -23,8 +23,6 @@ from tests.delivery.test_worker import (
 
 from accident_online.delivery.worker import WorkerSettings
 
-Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
-
 
 @dataclass
 class RawServer:
@@ -33,10 +31,12 @@ class RawServer:
     finished: bool = False  # it wrote everything it meant to
 
 
+# What the server does once it has read the request.
+Handler = Callable[[RawServer, asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+
+
 @contextlib.asynccontextmanager
-async def raw_server(
-    handler: Callable[[RawServer, asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]],
-) -> AsyncIterator[RawServer]:
+async def raw_server(handler: Handler) -> AsyncIterator[RawServer]:
     sock = free_socket()
     state = RawServer(url=f"http://127.0.0.1:{sock.getsockname()[1]}/hooks")
 
