@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
@@ -82,6 +83,14 @@ class Settings(BaseSettings):
     )
     webhook_batch_size: int = Field(default=200, ge=1, le=5000)
     webhook_senders: int = Field(default=16, ge=1, le=256)
+    webhook_per_endpoint: int = Field(
+        default=4, ge=1, le=256, description="Concurrent attempts per partner endpoint."
+    )
+    partner_event_max_amount: Decimal = Field(
+        default=Decimal("5000000.00"),
+        gt=0,
+        description="Largest assessed loss or payment (yuan) an insurer's event may carry.",
+    )
     run_delivery_worker: bool = Field(
         default=True, description="Run the webhook delivery worker inside the API process."
     )

@@ -180,7 +180,7 @@ async def test_a_delivery_shows_its_attempts(client, admin_headers, reported_cas
     assert all(a["duration_ms"] == 120 for a in detail["attempt_log"])
 
 
-async def test_retry_keeps_the_id_and_reenables_a_gone_endpoint(
+async def test_retry_keeps_the_id_and_only_an_admin_reenables_a_disabled_endpoint(
     client, admin_headers, auth_headers, reported_case, session
 ) -> None:
     message = await message_of(session, "picc")
@@ -205,7 +205,13 @@ async def test_retry_keeps_the_id_and_reenables_a_gone_endpoint(
             Principal(subject="partner:app-lc", role=Role.app, partner_id="app-lc")
         ),
     )
-    retried = await client.post(f"/v1/deliveries/{original_id}/retry", headers=auth_headers(PICC))
+    by_partner = await client.post(
+        f"/v1/deliveries/{original_id}/retry", headers=auth_headers(PICC)
+    )
+    partner_paused = await client.get("/v1/partners/picc", headers=admin_headers)
+    await session.refresh(message)
+    untouched = (message.status, message.locked_by, message.next_attempt_at)
+    retried = await client.post(f"/v1/deliveries/{original_id}/retry", headers=admin_headers)
     by_admin = await client.post(f"/v1/deliveries/{app_message.id}/retry", headers=admin_headers)
     partner_after = await client.get("/v1/partners/picc", headers=admin_headers)
     await session.refresh(message)
@@ -214,6 +220,12 @@ async def test_retry_keeps_the_id_and_reenables_a_gone_endpoint(
     ).all()
 
     assert by_stranger.status_code == 404
+    assert by_partner.status_code == 409, by_partner.text
+    assert by_partner.headers["content-type"].startswith("application/problem+json")
+    assert by_partner.json()["type"].endswith("endpoint-disabled")
+    assert partner_paused.json()["webhook_disabled_at"] is not None
+    assert untouched[:2] == (DeliveryStatus.disabled, "worker-gone")
+    assert untouched[2] > utc_now() + timedelta(hours=4)
     assert retried.status_code == 200, retried.text
     body = retried.json()
     assert body["id"] == original_id

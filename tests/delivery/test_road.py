@@ -100,10 +100,10 @@ async def test_the_whole_road(
         await answer(0, True, "insurer_claim")
         await answer(1, True, "insurer_claim")
         await send("picc", "claim.opened", party=1, claim_number="PICC-2026-1")
-        await send("picc", "claim.assessed", party=1, assessed_loss="5000.00")
-        await send("cpic", "claim.assessed", party=0, assessed_loss="3000.00")
+        await send("cpic", "claim.assessed", party=1, assessed_loss="5000.00")
+        await send("picc", "claim.assessed", party=0, assessed_loss="3000.00")
         await send("picc", "claim.paid", party=1, amount="4100.00")
-        await send("cpic", "claim.paid", party=0, amount="2300.00")
+        await send("cpic", "claim.paid", party=0, amount="2000.00")
     elif road == "mediation_agreed":
         await answer(0, True, "insurer_claim")
         await answer(1, False, "mediation")

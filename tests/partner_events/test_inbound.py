@@ -7,6 +7,9 @@ that these tests check compatibility with what partners' libraries send.
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
+import hmac
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -148,6 +151,19 @@ def case_in(client, app_headers, decided_case):  # type: ignore[no-untyped-def]
     return make
 
 
+async def assess(partners: Partners, case_id: str) -> None:
+    """Each insurer assesses its insured's loss: PICC party 0 (3000), CPIC party 1 (5000).
+
+    With the decision's 70/30 the settlement then has PICC pay party 1 2000.00 (交强险)
+    and 2100.00 (商业三者险), CPIC pay party 0 2000.00 (交强险), party 1 pay 300.00 itself.
+    """
+    for partner_id, party, loss in (("picc", 0, "3000.00"), ("cpic", 1, "5000.00")):
+        response = await partners.send(
+            partner_id, event("claim.assessed", case_id, party=party, assessed_loss=loss)
+        )
+        assert response.status_code == 200, response.text
+
+
 async def read(client, admin_headers, case_id) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     return (await client.get(f"/v1/cases/{case_id}", headers=admin_headers)).json()
 
@@ -198,14 +214,15 @@ async def test_claim_assessed_sets_the_partys_loss(
 ) -> None:
     case = await decided_case()
 
+    # Each insurer assesses its own insured's vehicle: PICC party 0, CPIC party 1.
     first = await partners.send(
-        "picc", event("claim.assessed", case["id"], party=1, assessed_loss="5000")
+        "cpic", event("claim.assessed", case["id"], party=1, assessed_loss="5000")
     )
     second = await partners.send(
-        "cpic", event("claim.assessed", case["id"], party=0, assessed_loss="3000.00")
+        "picc", event("claim.assessed", case["id"], party=0, assessed_loss="3000.00")
     )
     again = await partners.send(
-        "cpic", event("claim.assessed", case["id"], party=0, assessed_loss="3100.50")
+        "picc", event("claim.assessed", case["id"], party=0, assessed_loss="3100.50")
     )
     record = await read(client, admin_headers, case["id"])
     events = await timeline(client, admin_headers, case["id"])
@@ -218,9 +235,9 @@ async def test_claim_assessed_sets_the_partys_loss(
     assert record["status"] == "decided"
     assessed = [e for e in events if e["type"] == "claim.assessed"]
     assert [(e["actor"], e["data"]["party"], e["data"]["assessed_loss"]) for e in assessed] == [
-        ("partner:picc", 1, "5000.00"),
-        ("partner:cpic", 0, "3000.00"),
-        ("partner:cpic", 0, "3100.50"),
+        ("partner:cpic", 1, "5000.00"),
+        ("partner:picc", 0, "3000.00"),
+        ("partner:picc", 0, "3100.50"),
     ]
     assert assessed[-1]["data"]["replaces"] == "3000.00"
     assert settlement["awaiting_assessment"] == []
@@ -230,22 +247,25 @@ async def test_claim_paid_by_every_party_closes_an_accepted_case(
     client, admin_headers, partners, case_in
 ) -> None:
     case = await case_in("accepted")
+    await assess(partners, case["id"])
 
     compulsory = await partners.send(
         "picc", event("claim.paid", case["id"], party=1, amount="2000.00")
     )
-    commercial = await partners.send("picc", event("claim.paid", case["id"], party=1, amount="100"))
+    commercial = await partners.send(
+        "picc", event("claim.paid", case["id"], party=1, amount="2100")
+    )
     between = await read(client, admin_headers, case["id"])
-    last = await partners.send("cpic", event("claim.paid", case["id"], party=0, amount="300.00"))
+    last = await partners.send("cpic", event("claim.paid", case["id"], party=0, amount="2000.00"))
     record = await read(client, admin_headers, case["id"])
     events = await timeline(client, admin_headers, case["id"])
 
     assert [r.status_code for r in (compulsory, commercial, last)] == [200, 200, 200]
     assert between["status"] == "accepted"
-    assert [p["paid_amount"] for p in between["parties"]] == [None, "2100.00"]
+    assert [p["paid_amount"] for p in between["parties"]] == [None, "4100.00"]
     assert record["status"] == "closed"
     assert record["closed_at"] is not None
-    assert [p["paid_amount"] for p in record["parties"]] == ["300.00", "2100.00"]
+    assert [p["paid_amount"] for p in record["parties"]] == ["2000.00", "4100.00"]
     assert last.json()["case_version"] == record["version"]
     assert [(e["type"], e["actor"]) for e in events[-4:]] == [
         ("claim.paid", "partner:picc"),
@@ -253,7 +273,7 @@ async def test_claim_paid_by_every_party_closes_an_accepted_case(
         ("claim.paid", "partner:cpic"),
         ("case.closed", "partner:cpic"),
     ]
-    assert events[-3]["data"]["paid_total"] == "2100.00"
+    assert events[-3]["data"]["paid_total"] == "4100.00"
     assert events[-1]["data"]["from"] == "accepted"
 
 
@@ -325,7 +345,8 @@ async def test_a_replayed_webhook_id_changes_nothing(
     client, admin_headers, partners, case_in, session
 ) -> None:
     case = await case_in("accepted")
-    body = event("claim.paid", case["id"], party=0, amount="300.00")
+    await assess(partners, case["id"])
+    body = event("claim.paid", case["id"], party=0, amount="2000.00")
 
     first = await partners.send("cpic", body, msg_id="evt_paid_once")
     replay = await partners.send("cpic", body, msg_id="evt_paid_once")
@@ -335,7 +356,7 @@ async def test_a_replayed_webhook_id_changes_nothing(
     assert first.json()["status"] == "applied"
     assert replay.status_code == 200
     assert replay.json() == {"status": "duplicate"}
-    assert record["parties"][0]["paid_amount"] == "300.00"
+    assert record["parties"][0]["paid_amount"] == "2000.00"
     assert record["version"] == first.json()["case_version"]
     assert [e["type"] for e in events].count("claim.paid") == 1
     assert len(await inbound_rows(session, "evt_paid_once")) == 1
@@ -420,6 +441,15 @@ async def test_ten_concurrent_replays_apply_once(committed_app, report_body, png
                 headers=app,
             )
         assert accepted.json()["status"] == "accepted"
+        for partner_id, party, loss in (("picc", 0, "3000.00"), ("cpic", 1, "5000.00")):
+            body, assessed_headers = signed(
+                secrets[partner_id],
+                event("claim.assessed", case["id"], party=party, assessed_loss=loss),
+            )
+            assessed = await client.post(
+                f"/v1/webhooks/{partner_id}", content=body, headers=assessed_headers
+            )
+            assert assessed.status_code == 200, assessed.text
 
         payload, headers = signed(
             secrets["picc"],
@@ -572,7 +602,9 @@ async def test_an_event_that_does_not_fit_the_status_is_409_then_applies_later(
     client, admin_headers, app_headers, partners, decided_case, session
 ) -> None:
     case = await decided_case()
-    body = event("claim.paid", case["id"], party=0, amount="300.00")
+    await assess(partners, case["id"])
+    case = await read(client, admin_headers, case["id"])
+    body = event("claim.paid", case["id"], party=0, amount="2000.00")
 
     too_early = await partners.send("cpic", body, msg_id="evt_paid_early")
     record = await read(client, admin_headers, case["id"])
@@ -593,7 +625,7 @@ async def test_an_event_that_does_not_fit_the_status_is_409_then_applies_later(
     assert rows == []
     assert retried.status_code == 200
     assert retried.json()["status"] == "applied"
-    assert after["parties"][0]["paid_amount"] == "300.00"
+    assert after["parties"][0]["paid_amount"] == "2000.00"
     assert after["status"] == "accepted"
 
 
@@ -668,3 +700,194 @@ async def test_inbound_route_is_documented(client) -> None:
         "webhook-timestamp",
         "webhook-signature",
     }
+
+
+async def test_a_correctly_signed_body_that_is_not_utf8_is_422(
+    client, admin_headers, partners, decided_case
+) -> None:
+    case = await decided_case()
+    payload = json.dumps(event("claim.opened", case["id"], claim_number="X")).encode()
+    payload = payload.replace(b'"X"', b'"\xff\xfe"')
+    msg_id, at = f"evt_{uuid.uuid4().hex}", str(int(utc_now().timestamp()))
+    # Standard Webhooks by hand: HMAC-SHA256 over "id.timestamp.body", the body as bytes.
+    key = base64.b64decode(partners.secrets["picc"].removeprefix("whsec_"))
+    digest = hmac.new(key, f"{msg_id}.{at}.".encode() + payload, hashlib.sha256).digest()
+    headers = {
+        "content-type": "application/json",
+        "webhook-id": msg_id,
+        "webhook-timestamp": at,
+        "webhook-signature": f"v1,{base64.b64encode(digest).decode()}",
+    }
+
+    response = await client.post("/v1/webhooks/picc", content=payload, headers=headers)
+    record = await read(client, admin_headers, case["id"])
+
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert record["version"] == case["version"]
+
+
+# --- whose figures ----------------------------------------------------------------------
+
+
+async def test_an_insurer_assesses_only_its_own_insureds_loss(
+    client, admin_headers, partners, decided_case, session
+) -> None:
+    case = await decided_case()
+
+    others = await partners.send(
+        "picc", event("claim.assessed", case["id"], party=1, assessed_loss="99999.00")
+    )
+    absurd = await partners.send(
+        "cpic", event("claim.assessed", case["id"], party=1, assessed_loss="99999999.00")
+    )
+    record = await read(client, admin_headers, case["id"])
+
+    assert others.status_code == 403, others.text
+    assert others.headers["content-type"] == "application/problem+json"
+    assert others.json()["code"] == "claim-not-covered"
+    assert absurd.status_code == 422, absurd.text
+    assert absurd.json()["code"] == "amount-out-of-range"
+    assert absurd.json()["errors"][0]["loc"] == ["body", "data", "assessed_loss"]
+    assert [p["assessed_loss"] for p in record["parties"]] == [None, None]
+    assert record["version"] == case["version"]
+    assert await inbound_rows(session, others.request.headers["webhook-id"]) == []
+
+
+async def test_an_insurer_pays_only_what_the_settlement_has_it_pay(
+    client, admin_headers, partners, case_in
+) -> None:
+    case = await case_in("accepted")
+    await assess(partners, case["id"])
+    before = await read(client, admin_headers, case["id"])
+
+    refused = {
+        # PICC's own insured: paid by CPIC (交强险) and party 1 itself, not by PICC.
+        "not a payer of party 0": await partners.send(
+            "picc", event("claim.paid", case["id"], party=0, amount="2000.00")
+        ),
+        # PICC's lines to party 1 total 4100.00.
+        "more than its lines": await partners.send(
+            "picc", event("claim.paid", case["id"], party=1, amount="4100.01")
+        ),
+        # CPIC pays party 0 only; "0.00" to its own insured, who is paid by PICC, is no
+        # way to close the case either.
+        "zero to a party others pay": await partners.send(
+            "cpic", event("claim.paid", case["id"], party=1, amount="0.00")
+        ),
+    }
+    after = await read(client, admin_headers, case["id"])
+
+    assert {name: r.status_code for name, r in refused.items()} == {
+        "not a payer of party 0": 403,
+        "more than its lines": 422,
+        "zero to a party others pay": 403,
+    }
+    assert after["version"] == before["version"]
+    assert [p["paid_amount"] for p in after["parties"]] == [None, None]
+    assert after["status"] == "accepted"
+
+
+async def test_the_no_fault_proxy_line_is_paid_by_the_victims_own_insurer(
+    client, admin_headers, app_headers, partners, queued_case, make_officer
+) -> None:
+    # Party 1 is not liable: its 交强险 share of party 0's loss is advanced by party 0's
+    # own insurer (无责代赔), so PICC pays its own insured and CPIC pays party 0 nothing.
+    officer = await make_officer(f"officer.{uuid.uuid4().hex[:8]}")
+    case = await queued_case()
+    version = (await client.post(f"/v1/cases/{case['id']}/claim", headers=officer.headers)).json()[
+        "version"
+    ]
+    decision = {
+        **DECISION,
+        "liabilities": [{"party": 0, "grade": "full"}, {"party": 1, "grade": "none"}],
+    }
+    decided = await client.post(
+        f"/v1/cases/{case['id']}/decision", json=decision, headers=officer.with_version(version)
+    )
+    assert decided.status_code == 200, decided.text
+    for party in (0, 1):
+        await client.post(
+            f"/v1/cases/{case['id']}/responses",
+            json={"party": party, "accepts": True, "resolution": "insurer_claim"},
+            headers=app_headers,
+        )
+    await assess(partners, case["id"])
+    settlement = (
+        await client.get(f"/v1/cases/{case['id']}/settlement", headers=app_headers)
+    ).json()["settlement"]
+    [proxy] = [line for line in settlement["lines"] if line["rule"] == "compulsory_no_fault_proxy"]
+
+    by_cpic = await partners.send(
+        "cpic", event("claim.paid", case["id"], party=0, amount=proxy["amount"])
+    )
+    by_picc = await partners.send(
+        "picc", event("claim.paid", case["id"], party=0, amount=proxy["amount"])
+    )
+    record = await read(client, admin_headers, case["id"])
+
+    assert (proxy["payer"], proxy["payee_party"]) == ("insurer:PICC", 0)
+    assert by_cpic.status_code == 403, by_cpic.text
+    assert by_picc.status_code == 200, by_picc.text
+    assert record["parties"][0]["paid_amount"] == proxy["amount"]
+
+
+# --- one organisation per case ----------------------------------------------------------
+
+
+async def test_a_disputed_case_goes_to_one_mediation_organisation_and_one_court(
+    client, admin_headers, auth_headers, partners, make_partner, case_in, session
+) -> None:
+    # Registered after mediation-lc and court-lc: the case goes to those, not to these.
+    for partner_id, kind in (("mediation-other", "mediation"), ("court-other", "court")):
+        created = await make_partner(partner_id, kind=kind, webhook_url="http://127.0.0.1:9/o")
+        partners.secrets[partner_id] = created.webhook_secret
+    await client.patch(
+        "/v1/partners/mediation-lc",
+        json={"webhook_url": "http://127.0.0.1:9/m"},
+        headers=admin_headers,
+    )
+
+    def as_partner(partner_id: str, role: Role) -> dict[str, str]:
+        return auth_headers(
+            Principal(subject=f"partner:{partner_id}", role=role, partner_id=partner_id)
+        )
+
+    async def sees(partner_id: str, role: Role, case_id: str) -> tuple[int, list[str]]:
+        headers = as_partner(partner_id, role)
+        one = await client.get(f"/v1/cases/{case_id}", headers=headers)
+        listed = await client.get("/v1/cases", headers=headers)
+        return one.status_code, [c["id"] for c in listed.json()["items"]]
+
+    async def recipients(case_id: str, event_type: str) -> list[str]:
+        rows = await session.exec(
+            select(WebhookMessage.partner_id).where(
+                WebhookMessage.case_id == case_id, WebhookMessage.event_type == event_type
+            )
+        )
+        return sorted(rows.all())
+
+    case = await case_in("in_mediation")
+    in_mediation = {
+        "chosen": await sees("mediation-lc", Role.mediation, case["id"]),
+        "other": await sees("mediation-other", Role.mediation, case["id"]),
+    }
+    foreign = await partners.send("mediation-other", event("mediation.failed", case["id"]))
+    unchanged = await read(client, admin_headers, case["id"])
+    failed = await partners.send("mediation-lc", event("mediation.failed", case["id"]))
+    in_court = {
+        "chosen": await sees("court-lc", Role.court, case["id"]),
+        "other": await sees("court-other", Role.court, case["id"]),
+    }
+    foreign_judgment = await partners.send("court-other", event("judgment.issued", case["id"]))
+    judged = await partners.send("court-lc", event("judgment.issued", case["id"]))
+
+    assert in_mediation == {"chosen": (200, [case["id"]]), "other": (404, [])}
+    assert await recipients(case["id"], "case.mediation_requested") == ["mediation-lc"]
+    assert foreign.status_code == 404, foreign.text
+    assert (unchanged["status"], unchanged["version"]) == ("in_mediation", case["version"])
+    assert failed.status_code == 200, failed.text
+    assert in_court == {"chosen": (200, [case["id"]]), "other": (404, [])}
+    assert await recipients(case["id"], "case.litigation_requested") == ["court-lc"]
+    assert foreign_judgment.status_code == 404, foreign_judgment.text
+    assert judged.status_code == 200, judged.text

@@ -36,6 +36,11 @@ UNSAFE_BUT_ALLOWED_IN_DEVELOPMENT = [
     "http://224.0.0.1/",
     "http://localhost:8080/hook",
     "http://does-not-exist.invalid/hook",
+    "http://[2002:7f00:1::]/",  # 6to4 of 127.0.0.1
+    "http://[fec0::1]/",  # site-local
+    "http://[3fff::1]/",  # documentation (RFC 9637)
+    "http://[64:ff9b::a9fe:a9fe]/",  # NAT64 of 169.254.169.254
+    "http://[2001::1]/",  # Teredo
 ]
 
 

@@ -29,10 +29,15 @@ def visible_to(principal: Principal) -> ColumnElement[bool]:
                 CaseParty.insurer_partner_id == principal.partner_id
             )
             return col(Case.id).in_(insured)
+        # The one organisation the case went to (cases.resolvers), while it is there.
         case Role.mediation:
-            return col(Case.resolution) == "mediation"
+            return (col(Case.resolution) == "mediation") & (
+                col(Case.mediation_partner_id) == principal.partner_id
+            )
         case Role.court:
-            return col(Case.resolution) == "litigation"
+            return (col(Case.resolution) == "litigation") & (
+                col(Case.court_partner_id) == principal.partner_id
+            )
     return false()
 
 

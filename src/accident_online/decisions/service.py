@@ -21,6 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from accident_online.auth.principal import Principal
 from accident_online.cases import repository as cases_repository
 from accident_online.cases.exceptions import InvalidTransition
+from accident_online.cases.resolvers import assign_court, assign_mediation
 from accident_online.cases.service import (
     SYSTEM_ACTOR,
     actor_of,
@@ -396,6 +397,10 @@ async def _settle_answers(
         # Court over mediation: a party that wants a judgment cannot be made to mediate.
         litigation = any(r.resolution == Resolution.litigation for r in disputes)
         case.resolution = Resolution.litigation if litigation else Resolution.mediation
+        if litigation:
+            await assign_court(session, case)
+        else:
+            await assign_mediation(session, case)
         await transition(
             session,
             case,

@@ -18,7 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from accident_online.delivery.subscriptions import SUBSCRIPTIONS, Audience
 from accident_online.kit.db import BatchStep
 from accident_online.models.case import Case, CaseEvent, CaseParty
-from accident_online.models.partner import Partner, PartnerKind
+from accident_online.models.partner import Partner
 from accident_online.models.webhook import DeliveryStatus, WebhookMessage
 
 _MESSAGES: Table = WebhookMessage.__table__  # type: ignore[attr-defined]
@@ -44,18 +44,11 @@ async def _recipients(
         for partner_id, index in rows:
             assert partner_id is not None
             recipients.setdefault(partner_id, []).append(index)
-    kinds = [
-        k
-        for a, k in (
-            (Audience.mediation, PartnerKind.mediation),
-            (Audience.court, PartnerKind.court),
-        )
-        if a in audiences
-    ]
-    if kinds:
-        rows_by_kind = await session.exec(select(Partner.id).where(col(Partner.kind).in_(kinds)))
-        for partner_id in rows_by_kind:
-            recipients.setdefault(partner_id, [])
+    # One organisation per case (cases.resolvers), not every partner of that kind.
+    if Audience.mediation in audiences and case.mediation_partner_id is not None:
+        recipients.setdefault(case.mediation_partner_id, [])
+    if Audience.court in audiences and case.court_partner_id is not None:
+        recipients.setdefault(case.court_partner_id, [])
     return recipients
 
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, insert, update
+from sqlalchemy import ColumnElement, bindparam, insert, true, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -25,12 +25,19 @@ class ClaimedMessage:
 
 
 async def claim_due(
-    session: AsyncSession, *, worker: str, now: datetime, lease_until: datetime, limit: int
+    session: AsyncSession,
+    *,
+    worker: str,
+    now: datetime,
+    lease_until: datetime,
+    limit: int,
+    skip_partners: Sequence[str] = (),
 ) -> list[ClaimedMessage]:
     """Leases up to ``limit`` due messages to this worker, skipping others' (one statement).
 
     PostgreSQL: FOR UPDATE SKIP LOCKED lets any number of workers claim side by side;
     SQLite: the write transaction (BEGIN IMMEDIATE) makes claims take turns.
+    ``skip_partners``: endpoints this worker is already sending to as much as it may.
     """
     due = (
         select(M.id)
@@ -39,6 +46,7 @@ async def claim_due(
             col(M.next_attempt_at) <= now,
             (col(M.locked_until).is_(None)) | (col(M.locked_until) < now),
         )
+        .where(col(M.partner_id).not_in(skip_partners) if skip_partners else true())
         .order_by(col(M.next_attempt_at))
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -50,6 +58,15 @@ async def claim_due(
         .returning(col(M.id), col(M.partner_id), col(M.body), col(M.attempts))
     )
     return [ClaimedMessage(*row) for row in result.all()]
+
+
+async def release(session: AsyncSession, *, worker: str, message_ids: Sequence[str]) -> None:
+    """Hands leased messages back unsent: due again for any worker, no attempt counted."""
+    await session.exec(
+        update(M)
+        .where(col(M.id).in_(message_ids), col(M.locked_by) == worker)
+        .values(locked_by=None, locked_until=None)
+    )
 
 
 async def partners_by_id(session: AsyncSession, ids: Sequence[str]) -> dict[str, Partner]:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from accident_online.auth.dependencies import require_roles
 from accident_online.auth.principal import Principal
 from accident_online.delivery import service
-from accident_online.delivery.exceptions import DeliveryNotFound
+from accident_online.delivery.exceptions import DeliveryNotFound, EndpointDisabled
 from accident_online.delivery.schemas import DeliveryDetail, DeliveryRead
 from accident_online.kit.db import SessionDep
 from accident_online.kit.pagination import (
@@ -99,7 +99,9 @@ async def get_delivery(
     "/{message_id}/retry",
     summary="Send a delivery again",
     response_model=DeliveryRead,
-    responses=problem_responses(Unauthorized, Forbidden, DeliveryNotFound, ValidationFailed),
+    responses=problem_responses(
+        Unauthorized, Forbidden, DeliveryNotFound, EndpointDisabled, ValidationFailed
+    ),
 )
 async def retry_delivery(
     message_id: MessageId, session: SessionDep, principal: DeliveryReader
@@ -108,9 +110,11 @@ async def retry_delivery(
     replayed). It keeps its id, so it goes out with the same `webhook-id` and receivers
     that already have it drop it as a duplicate.
 
-    **If the partner's endpoint was disabled** because it answered 410 Gone, retrying
-    re-enables the endpoint (`webhook_disabled_at` is cleared): every later message is
-    sent again too. Other messages marked `disabled` meanwhile stay so until retried.
+    **If the partner's endpoint is disabled** (it answered 410 Gone, or an admin paused
+    it), only an admin's retry re-enables it (`webhook_disabled_at` is cleared): every
+    later message is sent again too, and other messages marked `disabled` meanwhile stay
+    so until retried. A partner's retry while its endpoint is disabled → 409
+    `endpoint-disabled`, and nothing changes.
 
     Admins may retry any message, a partner system its own. The attempt count goes on:
     a dead message gets one more attempt and is dead again if it fails.

@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from accident_online.auth.principal import Principal
 from accident_online.delivery import repository
-from accident_online.delivery.exceptions import DeliveryNotFound
+from accident_online.delivery.exceptions import DeliveryNotFound, EndpointDisabled
 from accident_online.delivery.schemas import DeliveryAttemptRead, DeliveryDetail, DeliveryRead
 from accident_online.kit.time import utc_now
 from accident_online.models.user import Role
@@ -78,12 +78,19 @@ async def get_delivery(
 async def retry_delivery(
     session: AsyncSession, principal: Principal, message_id: str
 ) -> DeliveryRead:
-    """Due now, under the same id; the endpoint re-enabled if a 410 had disabled it.
+    """Due now, under the same id; an admin's retry re-enables a disabled endpoint.
 
-    The attempt count goes on (attempt numbers stay unique): a message whose retries
-    were used up gets this one attempt, and is dead again if it fails.
+    A partner's own retry never does: an admin's pause (or the 410 that disabled the
+    endpoint) is not the partner's to lift, so a partner retrying while its endpoint is
+    disabled gets EndpointDisabled and nothing changes. The attempt count goes on
+    (attempt numbers stay unique): a message whose retries were used up gets this one
+    attempt, and is dead again if it fails.
     """
     message = await _visible_message(session, principal, message_id, for_update=True)
+    partner = await partners_repository.get_partner(session, message.partner_id, for_update=True)
+    disabled = partner is not None and partner.webhook_disabled_at is not None
+    if disabled and principal.role != Role.admin:
+        raise EndpointDisabled()
     now = utc_now()
     message.status = DeliveryStatus.pending
     message.next_attempt_at = now
@@ -93,8 +100,7 @@ async def retry_delivery(
     message.locked_by = None
     message.locked_until = None
     session.add(message)
-    partner = await partners_repository.get_partner(session, message.partner_id, for_update=True)
-    if partner is not None and partner.webhook_disabled_at is not None:
+    if partner is not None and disabled:
         partner.webhook_disabled_at = None
         session.add(partner)
     await session.flush()

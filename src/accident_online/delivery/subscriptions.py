@@ -11,8 +11,8 @@ from typing import Final
 class Audience(StrEnum):
     filing_app = "filing_app"  # the app partner that filed the report
     party_insurers = "party_insurers"  # the insurers of every party, where connected
-    mediation = "mediation"  # the mediation partner(s)
-    court = "court"  # the court partner(s)
+    mediation = "mediation"  # the case's mediation organisation (cases.resolvers)
+    court = "court"  # the case's court (cases.resolvers)
 
 
 _CASE_PARTIES: Final = frozenset({Audience.filing_app, Audience.party_insurers})

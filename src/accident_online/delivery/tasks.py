@@ -16,5 +16,6 @@ def delivery_worker(database: Database, settings: Settings) -> DeliveryWorker:
             allow_private_targets=settings.allow_private_webhook_targets,
             batch_size=settings.webhook_batch_size,
             senders=settings.webhook_senders,
+            per_endpoint=settings.webhook_per_endpoint,
         ),
     )

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import math
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -13,9 +17,25 @@ class InvalidSignature(Exception):
     pass
 
 
+class _BytesWebhook(Webhook):
+    """Signs the exact bytes of a body, valid UTF-8 or not.
+
+    The library decodes a body to text and encodes it again to sign it, so bytes that
+    are not UTF-8 never verify and a correctly signed event would be answered "bad
+    signature". Decoded with surrogateescape they come back byte for byte here; what
+    they say is judged after the signature, by the parser (422).
+    """
+
+    def sign(self, msg_id: str, timestamp: datetime, data: str) -> str:
+        seconds = math.floor(timestamp.replace(tzinfo=UTC).timestamp())
+        to_sign = f"{msg_id}.{seconds}.{data}".encode(errors="surrogateescape")
+        digest = hmac.new(self._whsecret, to_sign, hashlib.sha256).digest()
+        return f"v1,{base64.b64encode(digest).decode()}"
+
+
 @lru_cache(maxsize=1024)
 def _webhook(secret: str) -> Webhook:
-    return Webhook(secret)
+    return _BytesWebhook(secret)
 
 
 def sign(secrets: Sequence[str], *, msg_id: str, timestamp: datetime, body: str) -> str:
@@ -33,7 +53,8 @@ def verify(secrets: Sequence[str], *, body: bytes, headers: Mapping[str, str]) -
     wanted = {k.lower(): v for k, v in headers.items() if k.lower().startswith("webhook-")}
     for secret in secrets:
         try:
-            _webhook(secret).verify(body, wanted, json_parse=False)
+            text = body.decode("utf-8", errors="surrogateescape")
+            _webhook(secret).verify(text, wanted, json_parse=False)
             return
         # The library lets malformed headers escape as ValueError, binascii.Error, ...:
         # every one of them means "not verified", never a server error.

@@ -87,6 +87,14 @@ class Case(SQLModel, table=True):
     decision: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     response_deadline: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     resolution: str | None = Field(default=None, sa_column=Column(String(24)))
+    # The one mediation organisation and the one court the case went to (cases.resolvers);
+    # only they see it, receive its requests and send events about it.
+    mediation_partner_id: str | None = Field(
+        default=None, sa_column=Column(String(64), ForeignKey("partners.id"), index=True)
+    )
+    court_partner_id: str | None = Field(
+        default=None, sa_column=Column(String(64), ForeignKey("partners.id"), index=True)
+    )
     referral_reason: str | None = Field(default=None, sa_column=Column(String(1000)))
 
 

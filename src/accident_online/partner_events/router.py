@@ -10,6 +10,8 @@ from accident_online.kit.problems import PayloadTooLarge, ValidationFailed, prob
 from accident_online.kit.time import utc_now
 from accident_online.partner_events import service
 from accident_online.partner_events.exceptions import (
+    AmountOutOfRange,
+    ClaimNotCovered,
     EventDoesNotFitCase,
     EventTypeNotForPartner,
     InvalidWebhookSignature,
@@ -17,6 +19,7 @@ from accident_online.partner_events.exceptions import (
 )
 from accident_online.partner_events.schemas import InboundEventResult, request_body_schema
 from accident_online.partner_events.service import MAX_WEBHOOK_ID_LENGTH
+from accident_online.settings import Settings
 
 router = APIRouter(prefix="/webhooks", tags=["partner events"])
 
@@ -35,6 +38,8 @@ router = APIRouter(prefix="/webhooks", tags=["partner events"])
         ValidationFailed,
         EventTypeNotForPartner,
         PartyNotInCase,
+        ClaimNotCovered,
+        AmountOutOfRange,
     ),
     openapi_extra={
         "requestBody": {
@@ -75,26 +80,31 @@ async def receive_partner_event(
 
     - insurer `claim.opened` (`party`?, `claim_number`?): timeline only. The case must be
       decided, accepted, disputed, in_mediation or in_litigation, as for:
-    - insurer `claim.assessed` (`party`, `assessed_loss`): sets that party's assessed
-      loss, which the settlement uses; a later assessment replaces it.
+    - insurer `claim.assessed` (`party`, `assessed_loss`): sets the assessed loss of a
+      party **you insure**, which the settlement uses; a later assessment replaces it.
     - insurer `claim.paid` (`party`, `amount`): adds to that party's paid amount; once
-      every party has been paid (`"0.00"` for one owed nothing), the case is `closed`.
-      Only while the case is `accepted`: in a dispute, mediation or the court closes it.
+      every party has been paid, the case is `closed`. Only for a party the settlement
+      (`GET /v1/cases/{id}/settlement`) has you pay, by its lines with `payer`
+      `insurer:<your code>` (交强险, 商业三者险, and 无责代赔 lines you advance), and at
+      most what those lines total; a party no line pays is settled by its own insurer's
+      `"0.00"`. Only while the case is `accepted`: in a dispute, mediation or the court
+      closes it.
     - mediation `mediation.agreed` (`agreement`?): `in_mediation` → `closed`.
     - mediation `mediation.failed` (`reason`?): `in_mediation` → `in_litigation`; the
       court is notified.
     - court `lawsuit.filed` (`docket_number`?): timeline only, while `in_litigation`.
     - court `judgment.issued` (`docket_number`?, `summary`?): `in_litigation` → `closed`.
 
-    Amounts are decimal strings in yuan (`"2100.00"`); an insurer may assess and pay any
-    party's loss (the other vehicle's insurer pays first). Every event goes into the
-    case's timeline with actor `partner:<your id>`.
+    Amounts are decimal strings in yuan (`"2100.00"`), at most
+    `ACCIDENT_ONLINE_PARTNER_EVENT_MAX_AMOUNT`. Every event goes into the case's timeline
+    with actor `partner:<your id>`.
 
     Answers: 200 `{"status": "applied", "case_version"}`; 200 `{"status": "duplicate"}`
     for a `webhook-id` already applied (nothing changes: retry freely). 404 for a case
     that does not concern you; 409 when the event does not fit the case's status (nothing
-    is recorded: send it again once it does); 422 for an invalid body, a type your kind
-    of partner does not send, or a party the case does not have.
+    is recorded: send it again once it does); 403 `claim-not-covered` for a loss or a
+    payment that is not yours (above); 422 for an invalid body, a type your kind of
+    partner does not send, a party the case does not have, or an amount out of range.
     """
     # The exact bytes that were signed; kit.limits.BodyLimitMiddleware bounds their size
     # (413) before anybody is authenticated.
@@ -103,4 +113,11 @@ async def receive_partner_event(
         session, partner_id, body=body, headers=request.headers, now=utc_now()
     )
     event = service.parse_event(body)
-    return await service.apply_partner_event(session, partner, webhook_id=message_id, event=event)
+    settings: Settings = request.app.state.settings
+    return await service.apply_partner_event(
+        session,
+        partner,
+        webhook_id=message_id,
+        event=event,
+        max_amount=settings.partner_event_max_amount,
+    )

@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from accident_online.auth.service import principal_for_partner
 from accident_online.cases import repository as cases_repository
+from accident_online.cases.resolvers import assign_court
 from accident_online.cases.service import append_event, load_visible_case, transition
 from accident_online.decisions.schemas import Resolution
 from accident_online.kit.i18n import _
@@ -28,6 +29,8 @@ from accident_online.models.case import Case, CaseParty, CaseStatus
 from accident_online.models.partner import Partner, PartnerKind
 from accident_online.partner_events import repository
 from accident_online.partner_events.exceptions import (
+    AmountOutOfRange,
+    ClaimNotCovered,
     EventDoesNotFitCase,
     EventTypeNotForPartner,
     InvalidWebhookSignature,
@@ -47,6 +50,7 @@ from accident_online.partner_events.schemas import (
 )
 from accident_online.partners import repository as partners_repository
 from accident_online.partners.service import webhook_secrets
+from accident_online.settlement.service import case_settlement
 
 S = CaseStatus
 
@@ -135,7 +139,12 @@ def _field_path(loc: tuple[int | str, ...]) -> list[int | str]:
 
 
 async def apply_partner_event(
-    session: AsyncSession, partner: Partner, *, webhook_id: str, event: PartnerEvent
+    session: AsyncSession,
+    partner: Partner,
+    *,
+    webhook_id: str,
+    event: PartnerEvent,
+    max_amount: Decimal,
 ) -> InboundEventResult:
     if event.type not in EVENT_TYPES_BY_KIND[PartnerKind(partner.kind)]:
         raise EventTypeNotForPartner(
@@ -165,6 +174,9 @@ async def apply_partner_event(
                 status=case.status,
             )
         )
+    if isinstance(event, ClaimAssessed | ClaimPaid):
+        assert party is not None
+        await _check_claim(session, partner, case, party, event, max_amount=max_amount)
     actor = principal.subject
     data = _timeline_data(event, webhook_id)
     match event:
@@ -195,6 +207,7 @@ async def apply_partner_event(
             # Mediation failed: the court decides (cases.state: in_mediation → in_litigation);
             # the resolution makes the case visible to the court, the event notifies it.
             case.resolution = Resolution.litigation.value
+            await assign_court(session, case)
             await transition(
                 session,
                 case,
@@ -205,6 +218,82 @@ async def apply_partner_event(
             )
     await session.flush()
     return InboundEventResult(status="applied", case_version=case.version)
+
+
+async def _check_claim(
+    session: AsyncSession,
+    partner: Partner,
+    case: Case,
+    party: CaseParty,
+    event: ClaimAssessed | ClaimPaid,
+    *,
+    max_amount: Decimal,
+) -> None:
+    """An insurer's figures stay within what its policies cover (DOMAIN.md "Claim
+    calculation"): it assesses its own insured's loss, and pays a party only what the
+    settlement's lines have it pay that party (its 交强险 and 商业三者险 lines, and the
+    无责代赔 lines it advances for a no-fault vehicle). A party owed nothing is settled by
+    its own insurer's claim.paid of 0.00 when no line pays it."""
+    amount = event.data.assessed_loss if isinstance(event, ClaimAssessed) else event.data.amount
+    field = "assessed_loss" if isinstance(event, ClaimAssessed) else "amount"
+    if amount > max_amount:
+        raise AmountOutOfRange(
+            _(
+                "{event} carries {amount} yuan; this service accepts at most {max_amount}.",
+                event=event.type,
+                amount=amount,
+                max_amount=max_amount,
+            ),
+            errors=[ProblemErrorItem(loc=["body", "data", field], msg=f"at most {max_amount}")],
+        )
+    insures_party = party.insurer_partner_id == partner.id
+    if isinstance(event, ClaimAssessed):
+        if not insures_party:
+            raise ClaimNotCovered(
+                _(
+                    "Party {party} is not insured by {partner}: its loss is assessed "
+                    "by its own insurer. Nothing was changed.",
+                    party=party.index,
+                    partner=partner.id,
+                )
+            )
+        return
+    codes = (await partners_repository.insurer_codes_of(session, [partner.id]))[partner.id]
+    payers = {f"insurer:{code}" for code in codes}
+    settlement = (await case_settlement(session, case)).settlement
+    lines = settlement.lines if settlement is not None else []
+    owed_to_party = [
+        line.amount for line in lines if line.payer in payers and line.payee_party == party.index
+    ]
+    anyone_pays_party = any(
+        line.payee_party == party.index and line.rule != "borne_by_self" for line in lines
+    )
+    if not owed_to_party:
+        if amount == 0 and insures_party and not anyone_pays_party:
+            return
+        raise ClaimNotCovered(
+            _(
+                "The settlement has {partner} pay nothing to party {party}. Nothing was changed.",
+                partner=partner.id,
+                party=party.index,
+            )
+        )
+    if amount > sum(owed_to_party):
+        raise AmountOutOfRange(
+            _(
+                "The settlement has {partner} pay party {party} {owed} yuan in all; "
+                "{amount} is more. Nothing was changed.",
+                partner=partner.id,
+                party=party.index,
+                owed=sum(owed_to_party),
+                amount=amount,
+            ),
+            errors=[
+                ProblemErrorItem(
+                    loc=["body", "data", "amount"], msg=f"at most {sum(owed_to_party)}"
+                )
+            ],
+        )
 
 
 async def _record_once(
