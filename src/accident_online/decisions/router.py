@@ -32,6 +32,8 @@ from accident_online.decisions.schemas import (
     ReferralCreate,
     ResponseCreate,
 )
+from accident_online.evidence.dependencies import EvidenceLinksDep
+from accident_online.evidence.links import EvidenceLinks
 from accident_online.kit.db import SessionDep
 from accident_online.kit.problems import (
     Forbidden,
@@ -74,10 +76,14 @@ CaseForOfficer = Annotated[Case, Depends(case_for_officer)]
 
 
 async def _answer(
-    session: SessionDep, case: Case, principal: Principal, response: Response
+    session: SessionDep,
+    case: Case,
+    principal: Principal,
+    response: Response,
+    links: EvidenceLinks,
 ) -> CaseRead:
     response.headers["ETag"] = f'"{case.version}"'
-    return await read_case(session, case, principal)
+    return await read_case(session, case, principal, links=links)
 
 
 @router.post(
@@ -99,6 +105,7 @@ async def claim_case(
     session: SessionDep,
     principal: OfficerPrincipal,
     response: Response,
+    links: EvidenceLinksDep,
 ) -> CaseRead:
     """The case becomes `under_review`, held by you for a while (the lease; see
     `assigned_officer.claim_expires_at`). Claiming it again renews the lease. If another
@@ -107,7 +114,7 @@ async def claim_case(
     case = await service.claim_case(
         session, principal, case_id, lease=timedelta(minutes=settings.claim_lease_minutes)
     )
-    return await _answer(session, case, principal, response)
+    return await _answer(session, case, principal, response, links)
 
 
 @router.post(
@@ -121,11 +128,12 @@ async def release_case(
     session: SessionDep,
     principal: OfficerPrincipal,
     response: Response,
+    links: EvidenceLinksDep,
     if_match: IfMatch = None,
 ) -> CaseRead:
     """Back to `queued` for any officer of the center. Needs `If-Match`."""
     await service.release_case(session, principal, case, if_match)
-    return await _answer(session, case, principal, response)
+    return await _answer(session, case, principal, response, links)
 
 
 @router.post(
@@ -140,12 +148,13 @@ async def request_evidence(
     session: SessionDep,
     principal: OfficerPrincipal,
     response: Response,
+    links: EvidenceLinksDep,
     if_match: IfMatch = None,
 ) -> CaseRead:
     """The case goes back to `awaiting_evidence`; the app shows the drivers your message
     and what to re-shoot (`missing`). When the photos arrive it is queued again."""
     await service.request_evidence(session, principal, case, body, if_match)
-    return await _answer(session, case, principal, response)
+    return await _answer(session, case, principal, response, links)
 
 
 @router.post(
@@ -160,11 +169,12 @@ async def refer_offline(
     session: SessionDep,
     principal: OfficerPrincipal,
     response: Response,
+    links: EvidenceLinksDep,
     if_match: IfMatch = None,
 ) -> CaseRead:
     """For a case that cannot be decided from photos: `referred_offline`, final."""
     await service.refer_offline(session, principal, case, body, if_match)
-    return await _answer(session, case, principal, response)
+    return await _answer(session, case, principal, response, links)
 
 
 @router.post(
@@ -180,6 +190,7 @@ async def decide(
     session: SessionDep,
     principal: OfficerPrincipal,
     response: Response,
+    links: EvidenceLinksDep,
     if_match: IfMatch = None,
 ) -> CaseRead:
     """Grades per party (order 146 art. 60). Two parties: full/none, primary/secondary,
@@ -195,7 +206,7 @@ async def decide(
         if_match,
         response_window=timedelta(hours=settings.response_deadline_hours),
     )
-    return await _answer(session, case, principal, response)
+    return await _answer(session, case, principal, response, links)
 
 
 async def case_for_filing_app(
@@ -225,12 +236,13 @@ async def answer_decision(
     session: SessionDep,
     principal: AppPartnerPrincipal,
     response: Response,
+    links: EvidenceLinksDep,
 ) -> CaseRead:
     """One answer per party. All accept → `accepted` (insurers settle). A dispute →
     `disputed`, then `in_mediation` or `in_litigation` as the disputing party chose. A
     party silent past `response_deadline` is taken to accept."""
     await service.answer_decision(session, principal, case, body)
-    return await _answer(session, case, principal, response)
+    return await _answer(session, case, principal, response, links)
 
 
 @router.get(

@@ -438,7 +438,7 @@ async def decision_document(
     """The PDF of the decision, parties masked as for this reader, and its verification hash."""
     if not case.decision:
         raise NoDecisionYet()
-    record = await read_case(session, case, principal)
+    record = await read_case(session, case, principal, links=None)
     center = await centers_repository.get_center(session, case.center_id)
     decision = dict(case.decision)
     digest = verification_hash(case_id=str(case.id), number=case.number, decision=decision)

@@ -1,10 +1,22 @@
 from accident_online.kit.problems import (
+    AppError,
     BadRequest,
     Conflict,
+    Forbidden,
     NotFound,
     PayloadTooLarge,
+    ServiceUnavailable,
     UnsupportedMediaType,
 )
+
+
+class UnprocessableContent(AppError):
+    """422 for content that is what it claims to be but cannot be used."""
+
+    status_code = 422
+    code = "unprocessable-content"
+    title = "Unprocessable content"
+    default_detail = "The content could not be processed."
 
 
 class EvidenceNotFound(NotFound):
@@ -49,3 +61,47 @@ class UploadInterrupted(BadRequest):
     code = "upload-interrupted"
     title = "Upload interrupted"
     default_detail = "The client went away before the upload was complete; nothing was stored."
+
+
+class EvidenceWithheld(Forbidden):
+    code = "evidence-withheld"
+    title = "Photo withheld"
+    default_detail = (
+        "This photo shows a party's identity document, whose personal data you see masked."
+    )
+
+
+class NotAnImage(UnsupportedEvidenceType):
+    code = "not-an-image"
+    title = "Not a readable image"
+    default_detail = "The file starts like an image but is not one that can be read."
+
+
+class TruncatedImage(UnprocessableContent):
+    code = "image-truncated"
+    title = "Image truncated or damaged"
+    default_detail = "The image could not be decoded to its end; upload the photo again."
+
+
+class TooManyPixels(UnprocessableContent):
+    code = "image-too-many-pixels"
+    title = "Image too large in pixels"
+    default_detail = "The image has more pixels than allowed."
+
+
+class LinkInvalid(Forbidden):
+    code = "link-invalid"
+    title = "Invalid link"
+    default_detail = "This photo link is not valid; open the case again for a fresh link."
+
+
+class LinkExpired(Forbidden):
+    code = "link-expired"
+    title = "Link expired"
+    default_detail = "This photo link has expired; open the case again for a fresh link."
+
+
+class SheetFontMissing(ServiceUnavailable):
+    code = "sheet-font-missing"
+    title = "Contact sheet font missing"
+    default_detail = "The CJK font for contact sheet labels is not installed on the server."
