@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import struct
 import uuid
@@ -12,9 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pillow_heif
 import pytest
-from PIL import Image
 from sqlalchemy import update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -24,8 +21,7 @@ from accident_online.evidence.storage import StoredBlob
 from accident_online.models.case import Case
 from accident_online.models.user import Role
 from accident_online.settings import Settings
-
-pillow_heif.register_heif_opener()
+from service_processes import heic, jpeg, webp
 
 OTHER_APP = Principal(subject="partner:app-other", role=Role.app, partner_id="app-other")
 OTHER_OFFICER = Principal(subject="user:linqing-officer", role=Role.officer, center_id="linqing")
@@ -55,28 +51,6 @@ def png(note: bytes = b"", *, size: int = 2) -> bytes:
         + chunk(b"IDAT", pixels)
         + chunk(b"IEND", b"")
     )
-
-
-def _pillow(format: str, note: bytes, **options: Any) -> bytes:
-    buffer = io.BytesIO()
-    # The note also tints the pixels, so different notes make different images.
-    tint = zlib.crc32(note) % 200
-    Image.new("RGB", (8, 6), (tint, 120, 200 - tint)).save(buffer, format, **options)
-    return buffer.getvalue()
-
-
-def jpeg(note: bytes = b"") -> bytes:
-    """A real 8×6 JPEG; ``note`` goes into its comment."""
-    return _pillow("JPEG", note, comment=note)
-
-
-def webp(note: bytes = b"") -> bytes:
-    return _pillow("WEBP", note, lossless=True, xmp=note)
-
-
-def heic(note: bytes = b"") -> bytes:
-    """A real HEIC, encoded by pillow-heif (x265), as an iPhone sends it."""
-    return _pillow("HEIF", note, quality=60, xmp=note)
 
 
 PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"

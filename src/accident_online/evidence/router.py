@@ -246,7 +246,9 @@ async def get_evidence_content(
             "description": "The photo as a browser shows it (HEIC/HEIF as JPEG).",
             "content": dict.fromkeys(sorted(BROWSER_TYPES), _BINARY),
         },
-        **problem_responses(LinkInvalid, LinkExpired, EvidenceWithheld, EvidenceNotFound),
+        **problem_responses(
+            LinkInvalid, LinkExpired, EvidenceWithheld, EvidenceNotFound, ValidationFailed
+        ),
     },
 )
 async def view_evidence(
