@@ -68,8 +68,11 @@ def _open(path: Path, content_type: str, *, max_pixels: int) -> Image.Image:
             f"The file is not a readable {content_type} image.", accepted=list(ACCEPTED_TYPES)
         ) from error
     # A broken header makes the plugins raise almost anything (ValueError, struct.error,
-    # pillow-heif's own): all of them mean "not an image we can read".
+    # pillow-heif's own): all of them mean "not an image we can read", unless the file
+    # is shorter than its own header says.
     except Exception as error:
+        if _shorter_than_declared(path, content_type):
+            raise TruncatedImage() from error
         raise NotAnImage(
             f"The file is not a readable {content_type} image.", accepted=list(ACCEPTED_TYPES)
         ) from error
@@ -81,6 +84,18 @@ def _open(path: Path, content_type: str, *, max_pixels: int) -> Image.Image:
             max_pixels=max_pixels,
         )
     return image
+
+
+def _shorter_than_declared(path: Path, content_type: str) -> bool:
+    """Whether a WebP file ends before the length its RIFF header declares (Pillow
+    decodes WebP as it opens it, so a cut one fails there, not when loaded)."""
+    if content_type != WEBP:
+        return False
+    with path.open("rb") as handle:
+        header = handle.read(8)
+        handle.seek(0, 2)
+        size = handle.tell()
+    return len(header) == 8 and int.from_bytes(header[4:8], "little") + 8 > size
 
 
 def inspect_image(path: Path, content_type: str, *, max_pixels: int) -> ImageInfo:
