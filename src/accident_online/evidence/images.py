@@ -7,8 +7,10 @@ Everything here is blocking and CPU-bound: call it from a worker thread in async
 
 from __future__ import annotations
 
+import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +44,16 @@ BROWSER_TYPES = frozenset({JPEG, PNG, WEBP})
 
 JPEG_QUALITY = 88
 THUMBNAIL_BOX = (480, 360)
+
+# A decoded 50-megapixel photo takes up to 200 MB: at most this many are decoded at once
+# in the process, whatever the number of worker threads (the others wait their turn).
+_DECODING = threading.BoundedSemaphore(2)
+
+
+@contextmanager
+def _decoding() -> Iterator[None]:
+    with _DECODING:
+        yield
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +117,7 @@ def inspect_image(path: Path, content_type: str, *, max_pixels: int) -> ImageInf
     then the whole image is decoded (a JPEG at 1/8 scale, which still reads every byte of
     its data), which finds a truncated or damaged file.
     """
-    with _open(path, content_type, max_pixels=max_pixels) as image:
+    with _decoding(), _open(path, content_type, max_pixels=max_pixels) as image:
         width, height = image.size
         if image.format in ("JPEG", "MPO"):
             image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
@@ -129,13 +141,13 @@ def _viewable(image: Image.Image) -> Image.Image:
 
 def write_jpeg(source: Path, content_type: str, target: Path, *, max_pixels: int) -> None:
     """A JPEG copy of the photo at full size (no metadata carried over)."""
-    with _open(source, content_type, max_pixels=max_pixels) as image:
+    with _decoding(), _open(source, content_type, max_pixels=max_pixels) as image:
         _viewable(image).save(target, "JPEG", quality=JPEG_QUALITY)
 
 
 def write_thumbnail(source: Path, content_type: str, target: Path, *, max_pixels: int) -> None:
     """A JPEG at most THUMBNAIL_BOX, for the contact sheet."""
-    with _open(source, content_type, max_pixels=max_pixels) as image:
+    with _decoding(), _open(source, content_type, max_pixels=max_pixels) as image:
         if image.format in ("JPEG", "MPO"):
             # Decodes at 1/2, 1/4 or 1/8 scale straight away: most of a big photo's cost.
             image.draft("RGB", (THUMBNAIL_BOX[0] * 2, THUMBNAIL_BOX[1] * 2))
