@@ -17,7 +17,7 @@ import pytest
 
 from accident_online.evidence.derived import JPEG_COPY, THUMBNAIL, DerivedStore
 from accident_online.evidence.storage import IN_FLIGHT, INCOMING_DIR, ContentStore, StoredBlob
-from accident_online.evidence.sweep import sweep_store
+from accident_online.evidence.sweep import keep_swept, sweep_store
 from accident_online.kit.db import Database
 from accident_online.settings import Settings
 from service_processes import (
@@ -273,3 +273,26 @@ async def test_after_a_sigkill_during_uploads_a_restart_leaves_the_store_clean(
     assert photos_on_disk == {item["sha256"] for item in record["evidence"]} == set(committed)
     assert not copy.parent.exists()
     assert sheet_again.content == sheet.content  # derived files of kept photos stay
+
+
+async def test_the_sweep_runs_again_every_interval(database: Database, settings: Settings) -> None:
+    root = settings.resolved_storage_dir
+    (root / INCOMING_DIR).mkdir(parents=True)
+    stray = root / INCOMING_DIR / "tmplater.part"
+    stop_sweeping = asyncio.Event()
+    task = asyncio.create_task(
+        keep_swept(database, root, grace_seconds=60, every_seconds=0.02, stop=stop_sweeping)
+    )
+    try:
+        await asyncio.sleep(0.05)
+        stray.write_bytes(b"left by a process killed after this one started")
+        age(stray)
+        for _ in range(50):
+            if not stray.exists():
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        stop_sweeping.set()
+        await task
+
+    assert not stray.exists()
