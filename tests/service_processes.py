@@ -10,6 +10,7 @@ pyproject.toml).
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import signal
 import socket
@@ -25,7 +26,11 @@ from pathlib import Path
 
 import asyncpg
 import httpx
+import pillow_heif
 import pytest
+from PIL import Image
+
+pillow_heif.register_heif_opener()
 
 
 def free_port() -> int:
@@ -155,3 +160,25 @@ def tiny_png(seed: int = 0) -> bytes:
         + chunk(b"IDAT", zlib.compress(pixel))
         + chunk(b"IEND", b"")
     )
+
+
+def _pillow(format: str, note: bytes, size: tuple[int, int], **options: object) -> bytes:
+    buffer = io.BytesIO()
+    # The note also tints the pixels, so different notes make different images.
+    tint = zlib.crc32(note) % 200
+    Image.new("RGB", size, (tint, 120, 200 - tint)).save(buffer, format, **options)
+    return buffer.getvalue()
+
+
+def jpeg(note: bytes = b"", *, size: tuple[int, int] = (8, 6)) -> bytes:
+    """A real JPEG made by Pillow; ``note`` goes into its comment."""
+    return _pillow("JPEG", note, size, comment=note)
+
+
+def webp(note: bytes = b"", *, size: tuple[int, int] = (8, 6)) -> bytes:
+    return _pillow("WEBP", note, size, lossless=True, xmp=note)
+
+
+def heic(note: bytes = b"", *, size: tuple[int, int] = (8, 6)) -> bytes:
+    """A real HEIC, encoded by pillow-heif (x265), as an iPhone sends it."""
+    return _pillow("HEIF", note, size, quality=60, xmp=note)

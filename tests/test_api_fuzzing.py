@@ -300,12 +300,15 @@ PUBLIC = {
     "GET /metrics",
     "POST /v1/auth/token",
     "POST /v1/webhooks/{partner_id}",
+    # A photo's signed view_url: the link's signature, not a token, lets it through.
+    "GET /v1/cases/{case_id}/evidence/{evidence_id}/view",
 }
 CASE_READING = {
     "GET /v1/cases",
     "GET /v1/cases/{case_id}",
     "GET /v1/cases/{case_id}/events",
     "GET /v1/cases/{case_id}/evidence/{evidence_id}/content",
+    "GET /v1/cases/{case_id}/evidence/sheet",
     "GET /v1/cases/{case_id}/decision/document",
     "GET /v1/cases/{case_id}/settlement",
     "GET /v1/centers",

@@ -19,6 +19,7 @@ from accident_online.decisions.tasks import run_deadlines
 from accident_online.delivery.router import router as deliveries_router
 from accident_online.delivery.tasks import delivery_worker
 from accident_online.evidence.router import router as evidence_router
+from accident_online.evidence.sweep import keep_swept, sweep_quietly
 from accident_online.intake.router import router as intake_router
 from accident_online.kit.background import run_periodically
 from accident_online.kit.db import Database, create_engine
@@ -77,6 +78,22 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
                         "deadlines",
                         lambda: run_deadlines(owned_database),
                         every_seconds=settings.housekeeping_interval_seconds,
+                        stop=stop,
+                    )
+                )
+            )
+        if settings.run_housekeeping:
+            # Before the first request: what a killed process left in the evidence store.
+            storage_dir = settings.resolved_storage_dir
+            grace = settings.evidence_sweep_grace_seconds
+            await sweep_quietly(owned_database, storage_dir, grace_seconds=grace)
+            tasks.append(
+                asyncio.create_task(
+                    keep_swept(
+                        owned_database,
+                        storage_dir,
+                        grace_seconds=grace,
+                        every_seconds=settings.evidence_sweep_interval_seconds,
                         stop=stop,
                     )
                 )

@@ -52,6 +52,22 @@ class Settings(BaseSettings):
         default=None, description="Evidence files; default var/evidence."
     )
     max_upload_bytes: int = Field(default=10 * MiB, ge=1)
+    evidence_max_pixels: int = Field(
+        default=50_000_000, ge=1, description="Largest photo accepted, in pixels (width × height)."
+    )
+    evidence_sheet_font: Path = Field(
+        default=Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"),
+        description="CJK TrueType font for the contact sheet's labels (Debian fonts-wqy-zenhei).",
+    )
+    evidence_link_ttl_seconds: int = Field(
+        default=600, ge=10, le=86400, description="How long a photo's signed view_url works."
+    )
+    evidence_sweep_grace_seconds: float = Field(
+        default=3600,
+        ge=0,
+        description="Age from which unfinished or unreferenced evidence files are swept.",
+    )
+    evidence_sweep_interval_seconds: float = Field(default=3600, gt=0)
     max_body_bytes: int = Field(default=1 * MiB, ge=1024)
     rate_limit_sign_in_per_minute: float = Field(
         default=30, gt=0, description="Token requests a minute per client address."

@@ -155,6 +155,14 @@ def matrix(w: dict[str, Any]) -> dict[tuple[str, str], Call]:
         ("GET", "/v1/cases/{case_id}/evidence/{evidence_id}/content"): Call(
             "GET", f"/v1/cases/{q}/evidence/{w['evidence']}/content", case_reader()
         ),
+        ("GET", "/v1/cases/{case_id}/evidence/sheet"): Call(
+            "GET", f"/v1/cases/{q}/evidence/sheet", case_reader()
+        ),
+        # A signed link is its own proof: any token is ignored, and without the link's
+        # signature everyone alike is refused.
+        ("GET", "/v1/cases/{case_id}/evidence/{evidence_id}/view"): Call(
+            "GET", f"/v1/cases/{q}/evidence/{w['evidence']}/view", expect(403, anonymous=403)
+        ),
         ("GET", "/v1/centers"): Call("GET", "/v1/centers", expect(200)),
         ("PATCH", "/v1/centers/{center_id}"): Call(
             "PATCH", "/v1/centers/zones", only({"admin"}, 200), json={"capacity": 10}

@@ -10,6 +10,7 @@ import httpx
 
 from accident_online.decisions.service import release_expired_claims
 from accident_online.kit.time import utc_now
+from service_processes import tiny_png
 
 DECISION = {
     "liabilities": [{"party": 0, "grade": "none"}, {"party": 1, "grade": "full"}],
@@ -264,9 +265,9 @@ async def test_evidence_request_sends_the_case_back_for_photos(
         headers=officer.with_version(version),
     )
     seen_by_app = (await client.get(f"/v1/cases/{case['id']}", headers=app_headers)).json()
-    await upload_evidence(case["id"], "collision_point", content=b"\x89PNG\r\n\x1a\n" + b"x" * 40)
+    await upload_evidence(case["id"], "collision_point", content=tiny_png(4001))
     after_one = (await client.get(f"/v1/cases/{case['id']}", headers=app_headers)).json()
-    await upload_evidence(case["id"], "plate", 1, content=b"\x89PNG\r\n\x1a\n" + b"y" * 40)
+    await upload_evidence(case["id"], "plate", 1, content=tiny_png(4002))
     after_both = (await client.get(f"/v1/cases/{case['id']}", headers=app_headers)).json()
 
     assert requested.status_code == 200, requested.text

@@ -21,6 +21,7 @@ from accident_online.evidence.storage import StoredBlob
 from accident_online.models.case import Case
 from accident_online.models.user import Role
 from accident_online.settings import Settings
+from service_processes import heic, jpeg, webp
 
 OTHER_APP = Principal(subject="partner:app-other", role=Role.app, partner_id="app-other")
 OTHER_OFFICER = Principal(subject="user:linqing-officer", role=Role.officer, center_id="linqing")
@@ -50,23 +51,6 @@ def png(note: bytes = b"", *, size: int = 2) -> bytes:
         + chunk(b"IDAT", pixels)
         + chunk(b"IEND", b"")
     )
-
-
-def jpeg(note: bytes = b"") -> bytes:
-    app0 = b"\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
-    comment = b"\xff\xfe" + struct.pack(">H", len(note) + 2) + note
-    return b"\xff\xd8" + app0 + comment + b"\x00" * 64 + b"\xff\xd9"
-
-
-def webp(note: bytes = b"") -> bytes:
-    payload = b"VP8L" + struct.pack("<I", 5 + len(note)) + b"\x2f\x00\x00\x00\x00" + note
-    return b"RIFF" + struct.pack("<I", 4 + len(payload)) + b"WEBP" + payload
-
-
-def heic(note: bytes = b"") -> bytes:
-    ftyp = b"ftyp" + b"heic" + b"\x00\x00\x00\x00" + b"mif1" + b"heic"
-    meta = b"meta" + b"\x00" * 64 + note
-    return struct.pack(">I", len(ftyp) + 4) + ftyp + struct.pack(">I", len(meta) + 4) + meta
 
 
 PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"

@@ -11,6 +11,7 @@ from accident_online.cases import service
 from accident_online.cases.dependencies import CaseForReader
 from accident_online.cases.exceptions import CaseNotFound
 from accident_online.cases.schemas import CaseEventRead, CaseRead, CaseSummary
+from accident_online.evidence.dependencies import EvidenceLinksDep
 from accident_online.intake.formats import normalize_plate
 from accident_online.kit.db import SessionDep
 from accident_online.kit.pagination import (
@@ -84,13 +85,17 @@ def _decode_case_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
     },
 )
 async def get_case(
-    case: CaseForReader, session: SessionDep, principal: CurrentPrincipal, response: Response
+    case: CaseForReader,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    response: Response,
+    links: EvidenceLinksDep,
 ) -> CaseRead:
     """The whole record: parties (personal data masked unless you need it), evidence and
     what is still missing, the officer, the decision, the parties' answers. `ETag` is
     the case's `version`; send it as `If-Match` when you change the case."""
     response.headers["ETag"] = f'"{case.version}"'
-    return await service.read_case(session, case, principal)
+    return await service.read_case(session, case, principal, links=links)
 
 
 @router.get(

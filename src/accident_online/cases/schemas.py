@@ -56,6 +56,21 @@ class EvidenceRead(BaseModel):
     sha256: str
     uploaded_at: datetime
     content_url: str
+    view_url: str | None = Field(
+        default=None,
+        description=(
+            "A signed link that opens the photo in a new browser tab without a token "
+            "(HEIC shown as JPEG); it expires after a few minutes: read the case again for "
+            "a fresh one. null when the photo is withheld from you."
+        ),
+    )
+    withheld: bool = Field(
+        default=False,
+        description=(
+            "True for a photo of an identity document of a party whose personal data you "
+            "see masked: its content is not served to you."
+        ),
+    )
 
 
 class ResponseRead(BaseModel):

@@ -28,7 +28,8 @@ from accident_online.cases.schemas import (
 )
 from accident_online.cases.state import can_transition
 from accident_online.delivery.outbox import enqueue_case_event
-from accident_online.evidence.kinds import EvidenceKind, Needed, missing_evidence
+from accident_online.evidence.kinds import EvidenceKind, Needed, is_withheld, missing_evidence
+from accident_online.evidence.links import EvidenceLinks
 from accident_online.intake.formats import (
     mask_id_number,
     mask_licence_number,
@@ -164,7 +165,9 @@ def _party_read(party: CaseParty, *, full: bool) -> PartyRead:
     )
 
 
-async def read_case(session: AsyncSession, case: Case, principal: Principal) -> CaseRead:
+async def read_case(
+    session: AsyncSession, case: Case, principal: Principal, *, links: EvidenceLinks | None
+) -> CaseRead:
     """The shared case record, with personal data masked for this reader."""
     ids = [case.id]
     parties = (await repository.parties_of(session, ids))[case.id]
@@ -187,6 +190,30 @@ async def read_case(session: AsyncSession, case: Case, principal: Principal) -> 
         responses=responses,
         officer=officer,
         full=parties_shown_in_full(principal, case, parties),
+        links=links,
+    )
+
+
+def evidence_read(
+    case_id: uuid.UUID, item: Evidence, *, full: frozenset[int], links: EvidenceLinks | None
+) -> EvidenceRead:
+    """A photo as this reader sees it: an identity document of a party whose personal data
+    the reader sees masked is listed as withheld, without a link to open it."""
+    withheld = is_withheld(item.kind, item.party, full)
+    view_url = None
+    if links is not None and not withheld:
+        view_url = links.url(case_id, item.id, full=item.party is None or item.party in full)
+    return EvidenceRead(
+        id=item.id,
+        kind=item.kind,
+        party=item.party,
+        content_type=item.content_type,
+        size=item.size,
+        sha256=item.sha256,
+        uploaded_at=item.uploaded_at,
+        content_url=f"/v1/cases/{case_id}/evidence/{item.id}/content",
+        view_url=view_url,
+        withheld=withheld,
     )
 
 
@@ -230,6 +257,7 @@ def new_case_record(
         responses=[],
         officer=None,
         full=parties_shown_in_full(principal, case_view, party_views),  # type: ignore[arg-type]
+        links=None,
     )
 
 
@@ -241,8 +269,10 @@ def case_record(
     responses: Sequence[CaseResponse],
     officer: OfficerRead | None,
     full: frozenset[int],
+    links: EvidenceLinks | None,
 ) -> CaseRead:
-    """``case`` and ``parties`` are rows or anything with their attributes."""
+    """``case`` and ``parties`` are rows or anything with their attributes; ``links``
+    signs each photo's ``view_url`` (None where no reader opens one, e.g. the PDF)."""
     needed = missing_for(case, parties, evidence)  # type: ignore[arg-type]
     return CaseRead(
         id=case.id,
@@ -268,19 +298,7 @@ def case_record(
         missing=missing_kinds(needed),
         missing_evidence=[MissingEvidence(kind=n.kind.value, party=n.party) for n in needed],
         evidence_request_message=case.evidence_request_message,
-        evidence=[
-            EvidenceRead(
-                id=item.id,
-                kind=item.kind,
-                party=item.party,
-                content_type=item.content_type,
-                size=item.size,
-                sha256=item.sha256,
-                uploaded_at=item.uploaded_at,
-                content_url=f"/v1/cases/{case.id}/evidence/{item.id}/content",
-            )
-            for item in evidence
-        ],
+        evidence=[evidence_read(case.id, item, full=full, links=links) for item in evidence],
         assigned_officer=officer,
         decision=case.decision,
         response_deadline=case.response_deadline,

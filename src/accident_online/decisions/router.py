@@ -34,6 +34,8 @@ from accident_online.decisions.schemas import (
     ReferralCreate,
     ResponseCreate,
 )
+from accident_online.evidence.dependencies import EvidenceLinksDep
+from accident_online.evidence.links import EvidenceLinks
 from accident_online.kit.content_disposition import attachment
 from accident_online.kit.db import SessionDep
 from accident_online.kit.problems import (
@@ -77,10 +79,14 @@ CaseForOfficer = Annotated[Case, Depends(case_for_officer)]
 
 
 async def _answer(
-    session: SessionDep, case: Case, principal: Principal, response: Response
+    session: SessionDep,
+    case: Case,
+    principal: Principal,
+    response: Response,
+    links: EvidenceLinks,
 ) -> CaseRead:
     response.headers["ETag"] = f'"{case.version}"'
-    return await read_case(session, case, principal)
+    return await read_case(session, case, principal, links=links)
 
 
 @router.post(
@@ -102,6 +108,7 @@ async def claim_case(
     session: SessionDep,
     principal: OfficerPrincipal,
     response: Response,
+    links: EvidenceLinksDep,
 ) -> CaseRead:
     """The case becomes `under_review`, held by you for a while (the lease; see
     `assigned_officer.claim_expires_at`). Claiming it again renews the lease. If another
@@ -110,7 +117,7 @@ async def claim_case(
     case = await service.claim_case(
         session, principal, case_id, lease=timedelta(minutes=settings.claim_lease_minutes)
     )
-    return await _answer(session, case, principal, response)
+    return await _answer(session, case, principal, response, links)
 
 
 @router.post(
@@ -124,11 +131,12 @@ async def release_case(
     session: SessionDep,
     principal: OfficerPrincipal,
     response: Response,
+    links: EvidenceLinksDep,
     if_match: IfMatch = None,
 ) -> CaseRead:
     """Back to `queued` for any officer of the center. Needs `If-Match`."""
     await service.release_case(session, principal, case, if_match)
-    return await _answer(session, case, principal, response)
+    return await _answer(session, case, principal, response, links)
 
 
 @router.post(
@@ -143,12 +151,13 @@ async def request_evidence(
     session: SessionDep,
     principal: OfficerPrincipal,
     response: Response,
+    links: EvidenceLinksDep,
     if_match: IfMatch = None,
 ) -> CaseRead:
     """The case goes back to `awaiting_evidence`; the app shows the drivers your message
     and what to re-shoot (`missing`). When the photos arrive it is queued again."""
     await service.request_evidence(session, principal, case, body, if_match)
-    return await _answer(session, case, principal, response)
+    return await _answer(session, case, principal, response, links)
 
 
 @router.post(
@@ -163,11 +172,12 @@ async def refer_offline(
     session: SessionDep,
     principal: OfficerPrincipal,
     response: Response,
+    links: EvidenceLinksDep,
     if_match: IfMatch = None,
 ) -> CaseRead:
     """For a case that cannot be decided from photos: `referred_offline`, final."""
     await service.refer_offline(session, principal, case, body, if_match)
-    return await _answer(session, case, principal, response)
+    return await _answer(session, case, principal, response, links)
 
 
 @router.post(
@@ -183,6 +193,7 @@ async def decide(
     session: SessionDep,
     principal: OfficerPrincipal,
     response: Response,
+    links: EvidenceLinksDep,
     if_match: IfMatch = None,
 ) -> CaseRead:
     """Grades per party (order 146 art. 60). Two parties: full/none, primary/secondary,
@@ -198,7 +209,7 @@ async def decide(
         if_match,
         response_window=timedelta(hours=settings.response_deadline_hours),
     )
-    return await _answer(session, case, principal, response)
+    return await _answer(session, case, principal, response, links)
 
 
 async def case_for_filing_app(
@@ -228,12 +239,13 @@ async def answer_decision(
     session: SessionDep,
     principal: AppPartnerPrincipal,
     response: Response,
+    links: EvidenceLinksDep,
 ) -> CaseRead:
     """One answer per party. All accept → `accepted` (insurers settle). A dispute →
     `disputed`, then `in_mediation` or `in_litigation` as the disputing party chose. A
     party silent past `response_deadline` is taken to accept."""
     await service.answer_decision(session, principal, case, body)
-    return await _answer(session, case, principal, response)
+    return await _answer(session, case, principal, response, links)
 
 
 @router.get(
@@ -307,6 +319,7 @@ async def claim_next_case(
     session: SessionDep,
     principal: OfficerPrincipal,
     response: Response,
+    links: EvidenceLinksDep,
 ) -> CaseRead | Response:
     """Takes the case that has waited longest in your center's queue, as `POST
     /v1/cases/{case_id}/claim` would: it becomes `under_review`, held by you for the lease,
@@ -319,4 +332,4 @@ async def claim_next_case(
     )
     if case is None:
         return Response(status_code=204)
-    return await _answer(session, case, principal, response)
+    return await _answer(session, case, principal, response, links)

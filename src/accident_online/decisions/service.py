@@ -493,7 +493,7 @@ async def decision_document(
     """The PDF of the decision, parties masked as for this reader, and its verification hash."""
     if not case.decision:
         raise NoDecisionYet()
-    record = await read_case(session, case, principal)
+    record = await read_case(session, case, principal, links=None)
     center = await centers_repository.get_center(session, case.center_id)
     insurers = await partners_repository.insurer_names(
         session, sorted({p.insurer.code for p in record.parties})

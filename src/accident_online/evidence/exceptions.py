@@ -1,11 +1,23 @@
 from accident_online.kit.i18n import _
 from accident_online.kit.problems import (
+    AppError,
     BadRequest,
     Conflict,
+    Forbidden,
     NotFound,
     PayloadTooLarge,
+    ServiceUnavailable,
     UnsupportedMediaType,
 )
+
+
+class UnprocessableContent(AppError):
+    """422 for content that is what it claims to be but cannot be used."""
+
+    status_code = 422
+    code = "unprocessable-content"
+    title = _("Unprocessable content")
+    default_detail = _("The content could not be processed.")
 
 
 class EvidenceNotFound(NotFound):
@@ -50,3 +62,47 @@ class UploadInterrupted(BadRequest):
     code = "upload-interrupted"
     title = _("Upload interrupted")
     default_detail = _("The client went away before the upload was complete; nothing was stored.")
+
+
+class EvidenceWithheld(Forbidden):
+    code = "evidence-withheld"
+    title = _("Photo withheld")
+    default_detail = _(
+        "This photo shows a party's identity document, whose personal data you see masked."
+    )
+
+
+class NotAnImage(UnsupportedEvidenceType):
+    code = "not-an-image"
+    title = _("Not a readable image")
+    default_detail = _("The file starts like an image but is not one that can be read.")
+
+
+class TruncatedImage(UnprocessableContent):
+    code = "image-truncated"
+    title = _("Image truncated or damaged")
+    default_detail = _("The image could not be decoded to its end; upload the photo again.")
+
+
+class TooManyPixels(UnprocessableContent):
+    code = "image-too-many-pixels"
+    title = _("Image too large in pixels")
+    default_detail = _("The image has more pixels than allowed.")
+
+
+class LinkInvalid(Forbidden):
+    code = "link-invalid"
+    title = _("Invalid link")
+    default_detail = _("This photo link is not valid; open the case again for a fresh link.")
+
+
+class LinkExpired(Forbidden):
+    code = "link-expired"
+    title = _("Link expired")
+    default_detail = _("This photo link has expired; open the case again for a fresh link.")
+
+
+class SheetFontMissing(ServiceUnavailable):
+    code = "sheet-font-missing"
+    title = _("Contact sheet font missing")
+    default_detail = _("The CJK font for contact sheet labels is not installed on the server.")

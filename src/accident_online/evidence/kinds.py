@@ -52,3 +52,27 @@ def missing_evidence(
     missing = [n for n in needed if (n.kind.value, n.party) not in have]
     missing += [n for n in requested if n not in missing]
     return missing
+
+
+# How the contact sheet names each kind, in the words of the guided photos officers know.
+KIND_LABELS: dict[EvidenceKind, str] = {
+    EvidenceKind.overview_front: "侧前方全景",
+    EvidenceKind.overview_rear: "侧后方全景",
+    EvidenceKind.collision_point: "碰撞部位",
+    EvidenceKind.plate: "号牌",
+    EvidenceKind.damage: "车损部位",
+    EvidenceKind.driving_licence: "驾驶证",
+    EvidenceKind.vehicle_licence: "行驶证",
+    EvidenceKind.road: "道路现场",
+    EvidenceKind.other: "其他",
+}
+
+# Photos of identity documents show the party's ID and licence numbers: whoever sees
+# that party's personal data masked must not see these photos either.
+IDENTITY_DOCUMENT_KINDS = frozenset({EvidenceKind.driving_licence, EvidenceKind.vehicle_licence})
+
+
+def is_withheld(kind: str, party: int | None, shown_in_full: frozenset[int]) -> bool:
+    """Whether a photo of ``kind`` of ``party`` is withheld from a reader who sees the
+    personal data of the parties ``shown_in_full`` unmasked (cases/access.py)."""
+    return kind in IDENTITY_DOCUMENT_KINDS and party not in shown_in_full

@@ -7,26 +7,35 @@ from typing import Annotated
 
 import anyio
 import anyio.to_thread
-from fastapi import APIRouter, Depends, Path, Request, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 from starlette.requests import ClientDisconnect
 
-from accident_online.auth.dependencies import AppPartnerPrincipal
+from accident_online.auth.dependencies import AppPartnerPrincipal, CurrentPrincipal
 from accident_online.cases.dependencies import CaseForReader
 from accident_online.cases.exceptions import CaseNotFound
 from accident_online.evidence import service
+from accident_online.evidence.dependencies import EvidenceLinksDep
 from accident_online.evidence.exceptions import (
     EvidenceNotAccepted,
     EvidenceNotFound,
     EvidenceTooLarge,
+    EvidenceWithheld,
+    LinkExpired,
+    LinkInvalid,
     MalformedUpload,
     MultipartRequired,
+    NotAnImage,
+    SheetFontMissing,
+    TooManyPixels,
+    TruncatedImage,
     UnsupportedEvidenceType,
     UploadInterrupted,
 )
+from accident_online.evidence.images import BROWSER_TYPES
 from accident_online.evidence.schemas import UPLOAD_FORM, EvidenceUploaded
 from accident_online.evidence.service import MULTIPART_OVERHEAD, StagedUpload
-from accident_online.evidence.sniffing import ACCEPTED_TYPES
+from accident_online.evidence.sniffing import ACCEPTED_TYPES, JPEG
 from accident_online.evidence.storage import ContentStore
 from accident_online.kit.db import Database, SessionDep
 from accident_online.kit.i18n import _
@@ -41,6 +50,7 @@ from accident_online.settings import Settings
 router = APIRouter(prefix="/cases/{case_id}/evidence", tags=["evidence"])
 
 CaseId = Annotated[uuid.UUID, Path(description="The case's id.")]
+EvidenceId = Annotated[uuid.UUID, Path(description="The evidence's id.")]
 _CHUNK = 64 * 1024
 
 
@@ -69,7 +79,7 @@ StagedUploadDep = Annotated[StagedUpload, Depends(staged_upload, scope="function
 
 @router.post(
     "",
-    summary="Upload a photo of the accident",
+    summary="上传事故照片 · Upload a photo of the accident",
     status_code=status.HTTP_201_CREATED,
     response_model=EvidenceUploaded,
     responses={
@@ -88,6 +98,9 @@ StagedUploadDep = Annotated[StagedUpload, Depends(staged_upload, scope="function
             EvidenceTooLarge,
             MultipartRequired,
             UnsupportedEvidenceType,
+            NotAnImage,
+            TruncatedImage,
+            TooManyPixels,
             ValidationFailed,
         ),
     },
@@ -100,6 +113,7 @@ async def upload_evidence(
     session: SessionDep,
     principal: AppPartnerPrincipal,
     response: Response,
+    links: EvidenceLinksDep,
 ) -> EvidenceUploaded:
     """A multipart form with `kind`, `party` (the vehicle's index, for `plate`, `damage`,
     `driving_licence` and `vehicle_licence` only) and `file`, one photo per request.
@@ -107,7 +121,10 @@ async def upload_evidence(
     The photo's type is recognised from its bytes, whatever the phone declared: JPEG,
     PNG, HEIC/HEIF and WebP are accepted, anything else is refused with `415
     unsupported-evidence-type`; a file over the size limit with `413 evidence-too-large`.
-    A refused or interrupted upload stores nothing.
+    The photo is then decoded: one that only starts like an image is refused with `415
+    not-an-image`, a truncated one with `422 image-truncated`, one of more pixels than
+    allowed with `422 image-too-many-pixels`. A refused or interrupted upload stores
+    nothing.
 
     The answer says what the case still needs (`missing`, and by party in
     `missing_evidence`). With the last required photo the case joins its center's queue
@@ -129,7 +146,8 @@ async def upload_evidence(
     form = await service.receive_upload(
         _body(request), content_type=content_type, staged=staged, max_bytes=limit
     )
-    uploaded = await service.record_evidence(session, principal, case_id, form, staged)
+    await staged.inspect(form.content_type, max_pixels=settings.evidence_max_pixels)
+    uploaded = await service.record_evidence(session, principal, case_id, form, staged, links)
     response.headers["Location"] = uploaded.content_url
     return uploaded
 
@@ -142,47 +160,166 @@ async def _body(request: Request) -> AsyncIterator[bytes]:
         raise UploadInterrupted() from error
 
 
+_PHOTO_HEADERS = {
+    "ETag": {"description": "The photo's SHA-256", "schema": {"type": "string"}},
+}
+_BINARY = {"schema": {"type": "string", "format": "binary"}}
+
+
 @router.get(
-    "/{evidence_id}/content",
-    summary="Download a photo",
+    "/sheet",
+    summary="证据照片联系表 · Contact sheet",
     response_class=Response,
     responses={
         200: {
-            "description": "The photo, in the type recognised when it was uploaded.",
-            "content": {media_type: {} for media_type in ACCEPTED_TYPES},
-            "headers": {
-                "ETag": {"description": "The photo's SHA-256", "schema": {"type": "string"}}
-            },
+            "description": "Every photo of the case on one JPEG, each labelled with its kind "
+            "and party (甲/乙/…).",
+            "content": {JPEG: _BINARY},
+            "headers": {"ETag": {"description": "The sheet's hash", "schema": {"type": "string"}}},
         },
         304: {"description": "Not modified (`If-None-Match` matched the `ETag`)."},
-        **problem_responses(Unauthorized, CaseNotFound, EvidenceNotFound, ValidationFailed),
+        **problem_responses(Unauthorized, CaseNotFound, SheetFontMissing, ValidationFailed),
+    },
+)
+async def get_contact_sheet(
+    case: CaseForReader, request: Request, session: SessionDep, principal: CurrentPrincipal
+) -> Response:
+    """All the case's photos at a glance, in upload order, each labelled with what it
+    shows (侧前方全景, 号牌, …) and whose it is (甲方, 乙方, …), for whoever may see the
+    case. A photo of an identity document of a party whose personal data you see
+    masked is a grey tile. Made once and kept: a new photo makes a new sheet."""
+    settings: Settings = request.app.state.settings
+    sheet = await service.contact_sheet(
+        session,
+        case,
+        principal,
+        store=ContentStore(settings.resolved_storage_dir),
+        font_path=settings.evidence_sheet_font,
+        max_pixels=settings.evidence_max_pixels,
+    )
+    return await _send(request, sheet)
+
+
+@router.get(
+    "/{evidence_id}/content",
+    summary="下载证据照片 · Download a photo",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The photo, in the type recognised when it was uploaded; with "
+            "`Accept: image/jpeg`, a JPEG whatever that type.",
+            "content": dict.fromkeys(ACCEPTED_TYPES, _BINARY),
+            "headers": _PHOTO_HEADERS,
+        },
+        304: {"description": "Not modified (`If-None-Match` matched the `ETag`)."},
+        **problem_responses(
+            Unauthorized, EvidenceWithheld, CaseNotFound, EvidenceNotFound, ValidationFailed
+        ),
     },
 )
 async def get_evidence_content(
     case: CaseForReader,
-    evidence_id: Annotated[uuid.UUID, Path(description="The evidence's id.")],
+    evidence_id: EvidenceId,
     request: Request,
     session: SessionDep,
+    principal: CurrentPrincipal,
 ) -> Response:
     """The photo's bytes, for everyone who may see the case. Photos never change: `ETag`
     is their SHA-256, and a request with a matching `If-None-Match` is answered
-    `304`."""
-    evidence = await service.get_evidence(session, case, evidence_id)
-    etag = f'"{evidence.sha256}"'
+    `304`. Send `Accept: image/jpeg` for a JPEG whatever the stored type (HEIC from
+    iPhones, PNG, WebP). A photo of an identity document is `403 evidence-withheld` to
+    whoever sees that party's personal data masked."""
+    evidence = await service.get_evidence(session, case, principal, evidence_id)
+    settings: Settings = request.app.state.settings
+    photo = await service.photo_file(
+        ContentStore(settings.resolved_storage_dir),
+        evidence,
+        as_jpeg=prefers_jpeg(request.headers.get("accept"), evidence.content_type),
+        max_pixels=settings.evidence_max_pixels,
+    )
+    return await _send(request, photo, vary_accept=True)
+
+
+@router.get(
+    "/{evidence_id}/view",
+    summary="打开照片链接 · Open a photo link (no token)",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The photo as a browser shows it (HEIC/HEIF as JPEG).",
+            "content": dict.fromkeys(sorted(BROWSER_TYPES), _BINARY),
+        },
+        **problem_responses(
+            LinkInvalid, LinkExpired, EvidenceWithheld, EvidenceNotFound, ValidationFailed
+        ),
+    },
+)
+async def view_evidence(
+    case_id: CaseId,
+    evidence_id: EvidenceId,
+    request: Request,
+    session: SessionDep,
+    links: EvidenceLinksDep,
+    exp: Annotated[str | None, Query(description="Expiry (Unix time), from `view_url`.")] = None,
+    m: Annotated[str | None, Query(description="Masking decision, from `view_url`.")] = None,
+    sig: Annotated[str | None, Query(description="Signature, from `view_url`.")] = None,
+) -> Response:
+    """Opens the `view_url` of a photo, as listed in the case: no Authorization, the link
+    is its own proof. It expires after a few minutes (`403 link-expired`: read the case
+    again for a fresh one); a changed link is `403 link-invalid`."""
+    full = links.verify(case_id, evidence_id, exp=exp, m=m, sig=sig)
+    evidence = await service.get_linked_evidence(session, case_id, evidence_id, full=full)
+    settings: Settings = request.app.state.settings
+    photo = await service.photo_file(
+        ContentStore(settings.resolved_storage_dir),
+        evidence,
+        as_jpeg=evidence.content_type not in BROWSER_TYPES,
+        max_pixels=settings.evidence_max_pixels,
+    )
+    return await _send(request, photo)
+
+
+def prefers_jpeg(accept: str | None, stored_type: str) -> bool:
+    """Whether ``Accept`` names image/jpeg and ranks it above the stored type.
+
+    Only an explicit ``image/jpeg`` counts: a browser's ``*/*`` gets the original bytes,
+    as before.
+    """
+    if not accept or stored_type == JPEG:
+        return False
+    weights: dict[str, float] = {}
+    for part in accept.split(","):
+        media_type, *parameters = (piece.strip() for piece in part.split(";"))
+        weight = 1.0
+        for parameter in parameters:
+            name, _, value = parameter.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0
+        weights[media_type.lower()] = max(weights.get(media_type.lower(), 0.0), weight)
+    jpeg = weights.get(JPEG, 0.0)
+    return jpeg > 0 and jpeg > weights.get(stored_type, 0.0)
+
+
+async def _send(
+    request: Request, photo: service.PhotoFile, *, vary_accept: bool = False
+) -> Response:
     headers = {
-        "ETag": etag,
+        "ETag": photo.etag,
         "Cache-Control": "private",
         "X-Content-Type-Options": "nosniff",
     }
-    if _matches(request.headers.get("if-none-match"), etag):
+    if vary_accept:
+        headers["Vary"] = "Accept"
+    if _matches(request.headers.get("if-none-match"), photo.etag):
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
-    settings: Settings = request.app.state.settings
-    path = ContentStore(settings.resolved_storage_dir).path_for(evidence.sha256)
     # A row without its file is our fault: let it fail here, logged, before any byte is sent.
-    size = (await anyio.to_thread.run_sync(os.stat, path)).st_size
+    size = (await anyio.to_thread.run_sync(os.stat, photo.path)).st_size
     return StreamingResponse(
-        _file_chunks(path),
-        media_type=evidence.content_type,
+        _file_chunks(photo.path),
+        media_type=photo.content_type,
         headers={**headers, "Content-Length": str(size)},
     )
 

@@ -71,6 +71,11 @@ class EvidenceUploaded(EvidenceRead):
                     "uploaded_at": "2026-11-28T08:21:07+08:00",
                     "content_url": "/v1/cases/0b0c6f5e-9d0a-4f7e-8a55-2f3f2d4b1c9a/evidence/"
                     "7d3c0a2e-5b1f-4e8a-9c61-0f2b3a4d5e6f/content",
+                    "view_url": "https://accident-online.example/v1/cases/"
+                    "0b0c6f5e-9d0a-4f7e-8a55-2f3f2d4b1c9a/evidence/"
+                    "7d3c0a2e-5b1f-4e8a-9c61-0f2b3a4d5e6f/view?exp=1796000000&m=1"
+                    "&sig=3q2-7wQbXzYc1JrXh0cH0d8g6bq5Hh4rW1bKZc2iQy8",
+                    "withheld": False,
                     "missing": ["collision_point"],
                     "missing_evidence": [{"kind": "collision_point", "party": None}],
                     "status": "awaiting_evidence",

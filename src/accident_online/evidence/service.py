@@ -14,6 +14,8 @@ import logging
 import uuid
 from collections.abc import AsyncIterable
 from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import anyio.to_thread
@@ -23,32 +25,57 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from accident_online.auth.principal import Principal
 from accident_online.cases import repository
+from accident_online.cases.access import parties_shown_in_full
 from accident_online.cases.schemas import MissingEvidence
 from accident_online.cases.service import (
     actor_of,
     append_event,
+    evidence_read,
     load_visible_case,
     missing_for,
     missing_kinds,
     transition,
 )
 from accident_online.evidence import repository as evidence_repository
+from accident_online.evidence.derived import (
+    JPEG_COPY,
+    RENDER_VERSION,
+    THUMBNAIL,
+    DerivedStore,
+    sheet_key,
+)
 from accident_online.evidence.exceptions import (
     EvidenceNotAccepted,
     EvidenceNotFound,
     EvidenceTooLarge,
+    EvidenceWithheld,
     MalformedUpload,
     MultipartRequired,
     UnsupportedEvidenceType,
 )
-from accident_online.evidence.kinds import PER_PARTY_KINDS, EvidenceKind
+from accident_online.evidence.images import (
+    SheetTile,
+    inspect_image,
+    write_contact_sheet,
+    write_jpeg,
+    write_thumbnail,
+)
+from accident_online.evidence.kinds import (
+    IDENTITY_DOCUMENT_KINDS,
+    KIND_LABELS,
+    PER_PARTY_KINDS,
+    EvidenceKind,
+    is_withheld,
+)
+from accident_online.evidence.links import EvidenceLinks
 from accident_online.evidence.schemas import EvidenceUploaded
-from accident_online.evidence.sniffing import ACCEPTED_TYPES, SNIFF_LENGTH, sniff_image_type
-from accident_online.evidence.storage import BlobWriter, ContentStore, StoredBlob
+from accident_online.evidence.sniffing import ACCEPTED_TYPES, JPEG, SNIFF_LENGTH, sniff_image_type
+from accident_online.evidence.storage import IN_FLIGHT, BlobWriter, ContentStore, StoredBlob
 from accident_online.kit.db import Database
 from accident_online.kit.i18n import _
 from accident_online.kit.problems import ProblemErrorItem, ValidationFailed
 from accident_online.models.case import Case, CaseStatus, Evidence
+from accident_online.parties.labels import party_label
 
 if TYPE_CHECKING:
     from python_multipart.multipart import MultipartCallbacks
@@ -98,6 +125,7 @@ class StagedUpload:
         self.store = store
         self.placed: StoredBlob | None = None
         self._writer: BlobWriter | None = None
+        self._holds_blob = False
 
     @property
     def size(self) -> int:
@@ -117,13 +145,30 @@ class StagedUpload:
     async def place(self) -> StoredBlob:
         if self._writer is None:
             raise RuntimeError("nothing received")
+        # Held until this upload's transaction is over: the sweep must not take a placed
+        # file whose row is not committed yet.
+        IN_FLIGHT.hold_blob(self._writer.sha256)
+        self._holds_blob = True
         self.placed = await anyio.to_thread.run_sync(self.store.place, self._writer)
         return self.placed
+
+    async def inspect(self, content_type: str, *, max_pixels: int) -> None:
+        """Decodes the received file: it must be a whole ``content_type`` image."""
+        writer = self._writer
+        if writer is None:
+            raise RuntimeError("nothing received")
+        await anyio.to_thread.run_sync(writer.flush)
+        await anyio.to_thread.run_sync(
+            partial(inspect_image, writer.path, content_type, max_pixels=max_pixels)
+        )
 
     async def discard(self) -> None:
         """Removes the temporary file, if the upload never reached its place."""
         if self._writer is not None and self.placed is None:
             await anyio.to_thread.run_sync(self._writer.discard)
+        if self._holds_blob and self._writer is not None:
+            self._holds_blob = False
+            IN_FLIGHT.release_blob(self._writer.sha256)
 
     async def abandon(self, database: Database) -> None:
         """Undoes the upload after its transaction failed.
@@ -388,6 +433,7 @@ async def record_evidence(
     case_id: uuid.UUID,
     form: UploadForm,
     staged: StagedUpload,
+    links: EvidenceLinks,
 ) -> EvidenceUploaded:
     """Adds the received file to the case; queues the case when nothing is missing any more.
 
@@ -448,15 +494,9 @@ async def record_evidence(
         case.evidence_request_message = None
         await session.flush()
     await staged.place()
+    full = parties_shown_in_full(principal, case, parties)
     return EvidenceUploaded(
-        id=evidence.id,
-        kind=evidence.kind,
-        party=evidence.party,
-        content_type=evidence.content_type,
-        size=evidence.size,
-        sha256=evidence.sha256,
-        uploaded_at=evidence.uploaded_at,
-        content_url=content_url(case.id, evidence.id),
+        **evidence_read(case.id, evidence, full=full, links=links).model_dump(),
         missing=missing_kinds(needed),
         missing_evidence=[MissingEvidence(kind=n.kind.value, party=n.party) for n in needed],
         status=CaseStatus(case.status),
@@ -464,12 +504,114 @@ async def record_evidence(
     )
 
 
-def content_url(case_id: uuid.UUID, evidence_id: uuid.UUID) -> str:
-    return f"/v1/cases/{case_id}/evidence/{evidence_id}/content"
-
-
-async def get_evidence(session: AsyncSession, case: Case, evidence_id: uuid.UUID) -> Evidence:
+async def get_evidence(
+    session: AsyncSession, case: Case, principal: Principal, evidence_id: uuid.UUID
+) -> Evidence:
+    """The photo, unless it is not this case's (404) or withheld from this reader (403)."""
     evidence = await evidence_repository.get_evidence(session, case.id, evidence_id)
     if evidence is None:
         raise EvidenceNotFound()
+    if evidence.kind in IDENTITY_DOCUMENT_KINDS:
+        parties = (await repository.parties_of(session, [case.id]))[case.id]
+        if is_withheld(
+            evidence.kind, evidence.party, parties_shown_in_full(principal, case, parties)
+        ):
+            raise EvidenceWithheld()
     return evidence
+
+
+async def get_linked_evidence(
+    session: AsyncSession, case_id: uuid.UUID, evidence_id: uuid.UUID, *, full: bool
+) -> Evidence:
+    """The photo a verified link points at; ``full`` is the masking decision it carries."""
+    evidence = await evidence_repository.get_evidence(session, case_id, evidence_id)
+    if evidence is None:
+        raise EvidenceNotFound()
+    if evidence.kind in IDENTITY_DOCUMENT_KINDS and not full:
+        raise EvidenceWithheld()
+    return evidence
+
+
+@dataclass(frozen=True, slots=True)
+class PhotoFile:
+    path: Path
+    content_type: str
+    etag: str
+
+
+async def photo_file(
+    store: ContentStore, evidence: Evidence, *, as_jpeg: bool, max_pixels: int
+) -> PhotoFile:
+    """The stored bytes, or a JPEG copy of them (made on first use, then kept)."""
+    original = store.path_for(evidence.sha256)
+    if not as_jpeg or evidence.content_type == JPEG:
+        return PhotoFile(original, evidence.content_type, f'"{evidence.sha256}"')
+    derived = DerivedStore(store)
+
+    def make(target: Path) -> None:
+        write_jpeg(original, evidence.content_type, target, max_pixels=max_pixels)
+
+    path = await anyio.to_thread.run_sync(
+        partial(derived.obtain, derived.of_photo(evidence.sha256, JPEG_COPY), make)
+    )
+    return PhotoFile(path, JPEG, f'"{evidence.sha256}-jpeg-v{RENDER_VERSION}"')
+
+
+def photo_label(kind: str, party: int | None) -> str:
+    """How the sheet names a photo: 甲方 号牌, or the kind alone for a photo of the scene."""
+    label = KIND_LABELS[EvidenceKind(kind)]
+    return label if party is None else f"{party_label(party)}方 {label}"
+
+
+async def contact_sheet(
+    session: AsyncSession,
+    case: Case,
+    principal: Principal,
+    *,
+    store: ContentStore,
+    font_path: Path,
+    max_pixels: int,
+) -> PhotoFile:
+    """One JPEG of every photo of the case as this reader may see them, withheld ones as
+    a grey tile. Made on first use and kept; a new photo makes a new sheet."""
+    parties = (await repository.parties_of(session, [case.id]))[case.id]
+    evidence = (await repository.evidence_of(session, [case.id]))[case.id]
+    full = parties_shown_in_full(principal, case, parties)
+    shown = [
+        (None if is_withheld(item.kind, item.party, full) else item, item) for item in evidence
+    ]
+    labels = [
+        f"{position}. {photo_label(item.kind, item.party)}"
+        for position, item in enumerate(evidence, start=1)
+    ]
+    title = f"{case.number} 证据照片（{len(evidence)} 张）"
+    key = sheet_key(
+        title=title,
+        tiles=[
+            (visible.sha256 if visible else None, label)
+            for (visible, _), label in zip(shown, labels, strict=True)
+        ],
+    )
+    derived = DerivedStore(store)
+    target = derived.sheet(key)
+
+    def thumbnail(item: Evidence) -> Path:
+        def make(path: Path) -> None:
+            write_thumbnail(
+                store.path_for(item.sha256), item.content_type, path, max_pixels=max_pixels
+            )
+
+        return derived.obtain(derived.of_photo(item.sha256, THUMBNAIL), make)
+
+    def make_sheet(path: Path) -> None:
+        tiles = [
+            SheetTile(label, thumbnail(visible) if visible else None)
+            for (visible, _), label in zip(shown, labels, strict=True)
+        ]
+        write_contact_sheet(tiles, title=title, font_path=font_path, target=path)
+
+    sources = sorted({visible.sha256 for visible, _ in shown if visible is not None})
+    path = await anyio.to_thread.run_sync(
+        partial(derived.obtain, target, make_sheet, sources=sources)
+    )
+    return PhotoFile(path, JPEG, f'"sheet-{key}"')

@@ -19,7 +19,9 @@ import hashlib
 import os
 import re
 import tempfile
+import threading
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -27,8 +29,51 @@ from typing import BinaryIO
 # Temporary files live inside the store so that the final rename never crosses
 # filesystems (links and renames work only within one).
 INCOMING_DIR = ".incoming"
+PART_SUFFIX = ".part"
+REMOVING_SUFFIX = ".removing"
 
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+
+
+class InFlight:
+    """The files this process's uploads hold right now: their temporary files, and the
+    content a placed upload relies on until its transaction has ended. The sweep
+    (sweep.py) never takes these, however old they look."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._paths: set[Path] = set()
+        self._blobs: Counter[str] = Counter()
+
+    def hold_path(self, path: Path) -> None:
+        with self._lock:
+            self._paths.add(path)
+
+    def release_path(self, path: Path) -> None:
+        with self._lock:
+            self._paths.discard(path)
+
+    def hold_blob(self, sha256: str) -> None:
+        with self._lock:
+            self._blobs[sha256] += 1
+
+    def release_blob(self, sha256: str) -> None:
+        with self._lock:
+            self._blobs[sha256] -= 1
+            if self._blobs[sha256] <= 0:
+                del self._blobs[sha256]
+
+    def holds_path(self, path: Path) -> bool:
+        with self._lock:
+            return path in self._paths
+
+    def holds_blob(self, sha256: str) -> bool:
+        with self._lock:
+            return sha256 in self._blobs
+
+
+# One per process: every ContentStore of the process reports to it.
+IN_FLIGHT = InFlight()
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +103,10 @@ class BlobWriter:
         self._hash.update(data)
         self.size += len(data)
 
+    def flush(self) -> None:
+        """Hands the bytes written so far to the OS, so the file can be read back."""
+        self._handle.flush()
+
     def finish(self) -> None:
         """Makes the bytes durable before the file is renamed into place."""
         if not self._handle.closed:
@@ -69,6 +118,7 @@ class BlobWriter:
         """Removes the temporary file; safe to call more than once."""
         self._handle.close()
         self.path.unlink(missing_ok=True)
+        IN_FLIGHT.release_path(self.path)
 
 
 class ContentStore:
@@ -87,7 +137,8 @@ class ContentStore:
     def begin(self) -> BlobWriter:
         incoming = self.root / INCOMING_DIR
         incoming.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=incoming, suffix=".part")
+        fd, name = tempfile.mkstemp(dir=incoming, suffix=PART_SUFFIX)
+        IN_FLIGHT.hold_path(Path(name))
         return BlobWriter(Path(name), os.fdopen(fd, "wb"))
 
     def place(self, writer: BlobWriter) -> StoredBlob:
@@ -133,7 +184,7 @@ class ContentStore:
         target = self.path_for(blob.sha256)
         incoming = self.root / INCOMING_DIR
         incoming.mkdir(parents=True, exist_ok=True)
-        aside = incoming / f"{blob.sha256}.{os.getpid()}.{id(blob)}.removing"
+        aside = incoming / f"{blob.sha256}.{os.getpid()}.{id(blob)}{REMOVING_SUFFIX}"
         try:
             os.rename(target, aside)
         except FileNotFoundError:
