@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from accident_online.kit.time import BeijingDateTime
 from accident_online.models.user import UserRole
 
 
@@ -56,4 +56,4 @@ class UserRead(BaseModel):
     username: str
     role: UserRole
     center_id: str | None
-    created_at: datetime
+    created_at: BeijingDateTime

@@ -1,4 +1,4 @@
-from accident_online.kit.problems import Conflict, NotFound
+from accident_online.kit.problems import AppError, Conflict, NotFound
 
 
 class CaseNotFound(NotFound):
@@ -11,3 +11,17 @@ class InvalidTransition(Conflict):
     code = "invalid-transition"
     title = "Not possible in this status"
     default_detail = "The case's status does not allow this."
+
+
+class PreconditionRequired(AppError):
+    status_code = 428
+    code = "precondition-required"
+    title = "If-Match required"
+    default_detail = "Send If-Match with the case's ETag (its version) to change it."
+
+
+class PreconditionFailed(AppError):
+    status_code = 412
+    code = "version-mismatch"
+    title = "The case has changed"
+    default_detail = "The case has changed since you read it; reload it and try again."

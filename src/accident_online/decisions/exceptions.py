@@ -1,4 +1,4 @@
-from accident_online.kit.problems import AppError, Conflict, ValidationFailed
+from accident_online.kit.problems import Conflict, ValidationFailed
 
 
 class CaseHeldByAnotherOfficer(Conflict):
@@ -13,18 +13,10 @@ class NotHoldingCase(Conflict):
     default_detail = "Claim the case first; only the officer holding it may do this."
 
 
-class PreconditionRequired(AppError):
-    status_code = 428
-    code = "precondition-required"
-    title = "If-Match required"
-    default_detail = "Send If-Match with the case's ETag (its version) to change it."
-
-
-class PreconditionFailed(AppError):
-    status_code = 412
-    code = "version-mismatch"
-    title = "The case has changed"
-    default_detail = "The case has changed since you read it; reload it and try again."
+class AlreadyDecided(Conflict):
+    code = "already-decided"
+    title = "The case is decided"
+    default_detail = "Liability has already been decided for this case; it cannot be decided again."
 
 
 class InvalidDecision(ValidationFailed):

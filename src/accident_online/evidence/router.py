@@ -11,7 +11,9 @@ from fastapi import APIRouter, Depends, Path, Request, Response, status
 from fastapi.responses import StreamingResponse
 from starlette.requests import ClientDisconnect
 
+from accident_online.apidocs.openapi import OFFICERS_TAG
 from accident_online.auth.dependencies import AppPartnerPrincipal
+from accident_online.auth.exceptions import InvalidAccessToken
 from accident_online.cases.dependencies import CaseForReader
 from accident_online.cases.exceptions import CaseNotFound
 from accident_online.evidence import service
@@ -39,7 +41,7 @@ from accident_online.settings import Settings
 
 router = APIRouter(prefix="/cases/{case_id}/evidence", tags=["evidence"])
 
-CaseId = Annotated[uuid.UUID, Path(description="The case's id.")]
+CaseId = Annotated[uuid.UUID, Path(description="案件 id · The case's id.")]
 _CHUNK = 64 * 1024
 
 
@@ -141,7 +143,8 @@ async def _body(request: Request) -> AsyncIterator[bytes]:
 
 @router.get(
     "/{evidence_id}/content",
-    summary="Download a photo",
+    summary="查看照片 · Download a photo",
+    tags=[OFFICERS_TAG],
     response_class=Response,
     responses={
         200: {
@@ -152,16 +155,23 @@ async def _body(request: Request) -> AsyncIterator[bytes]:
             },
         },
         304: {"description": "Not modified (`If-None-Match` matched the `ETag`)."},
-        **problem_responses(Unauthorized, CaseNotFound, EvidenceNotFound, ValidationFailed),
+        **problem_responses(
+            Unauthorized, InvalidAccessToken, CaseNotFound, EvidenceNotFound, ValidationFailed
+        ),
     },
 )
 async def get_evidence_content(
     case: CaseForReader,
-    evidence_id: Annotated[uuid.UUID, Path(description="The evidence's id.")],
+    evidence_id: Annotated[
+        uuid.UUID, Path(description="照片 id（见案件的 `evidence`）· The evidence's id.")
+    ],
     request: Request,
     session: SessionDep,
 ) -> Response:
-    """The photo's bytes, for everyone who may see the case. Photos never change: `ETag`
+    """照片原图，凡可查看案件者均可取得。照片不会改变：`ETag` 是其 SHA-256，带相同
+    `If-None-Match` 的请求回答 `304`。
+
+    The photo's bytes, for everyone who may see the case. Photos never change: `ETag`
     is their SHA-256, and a request with a matching `If-None-Match` is answered
     `304`."""
     evidence = await service.get_evidence(session, case, evidence_id)
