@@ -113,7 +113,7 @@ async def claim_case(
             "from": previous,
             "to": S.under_review.value,
             "officer_id": str(me),
-            "claim_expires_at": (now + lease).isoformat(),
+            "claim_expires_at": in_beijing(now + lease).isoformat(),
         },
     )
     return case
