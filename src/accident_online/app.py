@@ -49,8 +49,10 @@ through the mobile app, one of nine remote liability centers decides liability f
 the photos, and the decision flows to insurers, mediation and the court through one
 shared case record.
 
+**民警**：点 *Authorize*，在 password 下输入用户名和密码登录，然后按「远程定责 · Officers」
+中的顺序办案。时间均为北京时间（+08:00）。
 **Officers**: press *Authorize*, sign in with your username and password (password
-flow), then work your center's queue.
+flow), then work your center's queue under 远程定责 · Officers.
 **Partner systems**: client-credentials flow with your client id and secret.
 
 Every error is an RFC 9457 `application/problem+json` document with a stable `code`.
@@ -182,7 +184,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     schemas.get("Problem", {}).pop("$defs", None)
     problem_ref = {"$ref": "#/components/schemas/Problem"}
     too_large = f"`{PayloadTooLarge.code}`: {PayloadTooLarge.title}"
-    for path_item in schema.get("paths", {}).values():
+    for path, path_item in schema.get("paths", {}).items():
         for operation in path_item.values():
             responses = operation.get("responses", {})
             if "requestBody" in operation:
@@ -199,7 +201,10 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                     )
                     response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": problem_ref}}
                     if examples:
-                        response["content"][PROBLEM_MEDIA_TYPE]["examples"] = examples
+                        response["content"][PROBLEM_MEDIA_TYPE]["examples"] = {
+                            code: {**example, "value": {**example["value"], "instance": path}}
+                            for code, example in examples.items()
+                        }
                     if status == "422" and "`" not in response.get("description", ""):
                         response["description"] = "Invalid request: see `errors`."
     for unused in ("HTTPValidationError", "ValidationError"):

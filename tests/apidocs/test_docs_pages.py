@@ -223,6 +223,8 @@ async def test_each_status_of_the_decision_shows_its_own_codes(client) -> None:
         examples = responses[status]["content"]["application/problem+json"]["examples"]
         return {example["value"]["code"] for example in examples.values()}
 
+    examples = responses["404"]["content"]["application/problem+json"]["examples"]
+    assert examples["case-not-found"]["value"]["instance"] == "/v1/cases/{case_id}/decision"
     assert shown("404") == {"case-not-found"}
     assert {"already-decided", "not-holding-case", "invalid-transition"} <= shown("409")
     assert shown("412") == {"version-mismatch"}

@@ -186,7 +186,7 @@ def problem_example(error: type[AppError]) -> dict[str, Any]:
         "title": error.title,
         "status": error.status_code,
         "detail": error.default_detail,
-        "instance": "/v1/...",
+        "instance": "/v1/cases/0b0c6f5e-9d0a-4f7e-8a55-2f3f2d4b1c9a",
         "code": error.code,
         "request_id": "4f2a9c1e7b3d4e5f",
     }
