@@ -406,9 +406,12 @@ OPERATION_RULES: list[dict[str, Any]] = [
     ),
     # `If-Match` carries the case's version, which only the server knows: CONTRACT.md
     # "Concurrency" answers any other with 412 and none with 428.
+    valid_data_may_get(["412", "428"], "POST /v1/cases/{case_id}/release"),
+    # The same; and the documented examples of the texts that become official (facts,
+    # legal basis, the message to the drivers, the referral's reason) are placeholders
+    # 〈…〉 that are refused until replaced (422), so an unchanged example changes nothing.
     valid_data_may_get(
-        ["412", "428"],
-        "POST /v1/cases/{case_id}/release",
+        ["412", "422", "428"],
         "POST /v1/cases/{case_id}/evidence-requests",
         "POST /v1/cases/{case_id}/referral",
         "POST /v1/cases/{case_id}/decision",

@@ -9,7 +9,11 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi_offline import FastAPIOffline
 
+from accident_online.apidocs import openapi as apidocs_openapi
+from accident_online.apidocs.router import VENDOR_ASSETS_URL
+from accident_online.apidocs.router import router as apidocs_router
 from accident_online.auth.router import router as auth_router
 from accident_online.cases.router import router as cases_router
 from accident_online.centers.router import router as centers_router
@@ -28,7 +32,13 @@ from accident_online.kit.limits import BodyLimitMiddleware, RateLimiter
 from accident_online.kit.observability import HttpMetrics, RequestContextMiddleware
 from accident_online.kit.passwords import configure_hashing
 from accident_online.kit.problem_handlers import install_problem_handlers
-from accident_online.kit.problems import PROBLEM_MEDIA_TYPE, PayloadTooLarge, Problem
+from accident_online.kit.problems import (
+    PROBLEM_MEDIA_TYPE,
+    STATUS_ERRORS,
+    PayloadTooLarge,
+    Problem,
+    problem_examples,
+)
 from accident_online.operations.router import router as operations_router
 from accident_online.partner_events.router import router as partner_events_router
 from accident_online.partners.router import router as partners_router
@@ -42,8 +52,10 @@ through the mobile app, one of nine remote liability centers decides liability f
 the photos, and the decision flows to insurers, mediation and the court through one
 shared case record.
 
+**民警**：点 *Authorize*，在 password 下输入用户名和密码登录，然后按「远程定责 · Officers」
+中的顺序办案。时间均为北京时间（+08:00）。
 **Officers**: press *Authorize*, sign in with your username and password (password
-flow), then work your center's queue.
+flow), then work your center's queue under 远程定责 · Officers.
 **Partner systems**: client-credentials flow with your client id and secret.
 
 Every error is an RFC 9457 `application/problem+json` document with a stable `code`.
@@ -108,12 +120,21 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             await asyncio.gather(*tasks, return_exceptions=True)
             await owned_database.dispose()
 
-    app = FastAPI(
+    # The docs pages are apidocs.router's; FastAPIOffline serves their assets (see there).
+    app = FastAPIOffline(
         title="accident-online",
         version="1.0.0",
         description=DESCRIPTION,
         lifespan=lifespan,
-        swagger_ui_parameters={"persistAuthorization": True, "displayRequestDuration": True},
+        docs_url=None,
+        redoc_url=None,
+        static_url=VENDOR_ASSETS_URL,
+        openapi_tags=apidocs_openapi.TAGS,
+        swagger_ui_parameters={
+            "persistAuthorization": True,
+            "displayRequestDuration": True,
+            "tryItOutEnabled": True,
+        },
     )
     metrics = HttpMetrics()
     app.state.settings = settings
@@ -140,6 +161,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
 
     app.include_router(operations_router)
+    app.include_router(apidocs_router)
     v1 = APIRouter(prefix="/v1")
     v1.include_router(auth_router)
     v1.include_router(partners_router)
@@ -164,7 +186,11 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     if app.openapi_schema:
         return app.openapi_schema
     schema = get_openapi(
-        title=app.title, version=app.version, description=app.description, routes=app.routes
+        title=app.title,
+        version=app.version,
+        description=app.description,
+        routes=app.routes,
+        tags=app.openapi_tags,
     )
     schemas = schema.setdefault("components", {}).setdefault("schemas", {})
     schemas.setdefault(
@@ -179,7 +205,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     schemas.get("Problem", {}).pop("$defs", None)
     problem_ref = {"$ref": "#/components/schemas/Problem"}
     too_large = f"`{PayloadTooLarge.code}`: {PayloadTooLarge.title}"
-    for path_item in schema.get("paths", {}).values():
+    for path, path_item in schema.get("paths", {}).items():
         for operation in path_item.values():
             responses = operation.get("responses", {})
             if "requestBody" in operation:
@@ -187,10 +213,23 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                 responses.setdefault("413", {"description": too_large})
             for status, response in responses.items():
                 if status.isdigit() and int(status) >= 400:
+                    # The examples problem_responses gave, or (413, FastAPI's own 422) the
+                    # status's generic problem.
+                    declared = response.get("content", {}).get(PROBLEM_MEDIA_TYPE, {})
+                    generic = STATUS_ERRORS.get(int(status))
+                    examples = declared.get("examples") or (
+                        problem_examples(generic) if generic else None
+                    )
                     response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": problem_ref}}
-                    if status == "422":
+                    if examples:
+                        response["content"][PROBLEM_MEDIA_TYPE]["examples"] = {
+                            code: {**example, "value": {**example["value"], "instance": path}}
+                            for code, example in examples.items()
+                        }
+                    if status == "422" and "`" not in response.get("description", ""):
                         response["description"] = "Invalid request: see `errors`."
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
+    apidocs_openapi.refine_for_officers(schema)
     app.openapi_schema = schema
     return schema

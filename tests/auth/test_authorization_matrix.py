@@ -91,6 +91,7 @@ def matrix(w: dict[str, Any]) -> dict[tuple[str, str], Call]:
         ("GET", "/docs"): Call("GET", "/docs", everyone),
         ("GET", "/docs/oauth2-redirect"): Call("GET", "/docs/oauth2-redirect", everyone),
         ("GET", "/redoc"): Call("GET", "/redoc", everyone),
+        ("GET", "/docs/assets/favicon.svg"): Call("GET", "/docs/assets/favicon.svg", everyone),
         ("GET", "/healthz"): Call("GET", "/healthz", everyone),
         ("GET", "/readyz"): Call("GET", "/readyz", everyone),
         ("GET", "/metrics"): Call("GET", "/metrics", everyone),

@@ -7,6 +7,7 @@ import asyncio
 from datetime import timedelta
 
 import httpx
+import pytest
 
 from accident_online.decisions.service import release_expired_claims
 from accident_online.kit.time import utc_now
@@ -407,3 +408,100 @@ async def test_twenty_officers_racing_for_one_case_one_wins(
         print(f"\n20 concurrent claims: {statuses.count(200)} won, {statuses.count(409)} got 409")
     assert statuses == [200] + [409] * 19
     assert final["assigned_officer"]["username"] == winners[0]
+
+
+async def test_if_match_star_is_refused_with_428(client, queued_case, make_officer) -> None:
+    officer = await make_officer("officer.wang")
+    case = await queued_case()
+    await claim(client, officer, case["id"])
+
+    for value in ("*", '"1", *', "", "  "):
+        refused = await client.post(
+            f"/v1/cases/{case['id']}/decision",
+            json=DECISION,
+            headers={**officer.headers, "If-Match": value},
+        )
+        assert refused.status_code == 428, value
+        assert refused.json()["code"] == "precondition-required"
+    after = (await client.get(f"/v1/cases/{case['id']}", headers=officer.headers)).json()
+    assert (after["status"], after["decision"]) == ("under_review", None)
+
+
+async def test_every_change_but_the_claim_needs_if_match(client, queued_case, make_officer) -> None:
+    officer = await make_officer("officer.wang")
+    case = await queued_case()
+    version = (await claim(client, officer, case["id"])).json()["version"]
+    changes = {
+        "release": None,
+        "evidence-requests": {"kinds": ["collision_point"], "message": "请重新拍摄碰撞部位"},
+        "referral": {"reason": "一方车辆无法移动"},
+        "decision": DECISION,
+    }
+
+    for change, body in changes.items():
+        missing = await client.post(
+            f"/v1/cases/{case['id']}/{change}", json=body, headers=officer.headers
+        )
+        stale = await client.post(
+            f"/v1/cases/{case['id']}/{change}",
+            json=body,
+            headers=officer.with_version(version - 1),
+        )
+        assert missing.status_code == 428, change
+        assert stale.status_code == 412, change
+        assert stale.headers["etag"] == f'"{version}"'
+    after = (await client.get(f"/v1/cases/{case['id']}", headers=officer.headers)).json()
+    assert (after["status"], after["version"]) == ("under_review", version)
+
+
+async def test_a_second_decision_is_409_already_decided(client, queued_case, make_officer) -> None:
+    wang = await make_officer("officer.wang")
+    zhao = await make_officer("officer.zhao")
+    case = await queued_case()
+    version = (await claim(client, wang, case["id"])).json()["version"]
+    url = f"/v1/cases/{case['id']}/decision"
+    first = await client.post(url, json=DECISION, headers=wang.with_version(version))
+
+    # The officer's own retry with the ETag it sent, one with the new ETag, and another
+    # officer's: each is told the case is decided, not that it changed.
+    resent = await client.post(url, json=DECISION, headers=wang.with_version(version))
+    current = await client.post(
+        url, json=DECISION, headers=wang.with_version(first.json()["version"])
+    )
+    other = await client.post(url, json=DECISION, headers=zhao.with_version(version))
+    after = (await client.get(f"/v1/cases/{case['id']}", headers=wang.headers)).json()
+
+    assert first.status_code == 200
+    for answer in (resent, current, other):
+        assert answer.status_code == 409
+        assert answer.json()["code"] == "already-decided"
+    assert after["version"] == first.json()["version"]
+    assert after["decision"] == first.json()["decision"]
+
+
+@pytest.mark.parametrize(
+    ("change", "schema"),
+    [
+        ("decision", "DecisionCreate"),
+        ("evidence-requests", "EvidenceRequestCreate"),
+        ("referral", "ReferralCreate"),
+    ],
+)
+async def test_the_documented_example_sent_unchanged_is_refused(
+    client, queued_case, make_officer, change, schema
+) -> None:
+    officer = await make_officer("officer.wang")
+    case = await queued_case()
+    version = (await claim(client, officer, case["id"])).json()["version"]
+    document = (await client.get("/openapi.json")).json()
+    example = document["components"]["schemas"][schema]["examples"][0]
+
+    refused = await client.post(
+        f"/v1/cases/{case['id']}/{change}", json=example, headers=officer.with_version(version)
+    )
+    after = (await client.get(f"/v1/cases/{case['id']}", headers=officer.headers)).json()
+
+    assert refused.status_code == 422
+    assert refused.json()["code"] == "validation-error"
+    assert all("placeholder" in error["msg"] for error in refused.json()["errors"])
+    assert (after["status"], after["version"]) == ("under_review", version)

@@ -7,6 +7,7 @@ from urllib.parse import unquote
 
 from fastapi import APIRouter, Form, Query, Request, status
 
+from accident_online.apidocs.openapi import OFFICERS_TAG
 from accident_online.auth import repository, service
 from accident_online.auth.dependencies import AdminPrincipal
 from accident_online.auth.exceptions import (
@@ -41,7 +42,8 @@ router = APIRouter(tags=["auth"])
 
 @router.post(
     "/auth/token",
-    summary="Sign in and get an access token",
+    summary="登录，取得访问令牌 · Sign in and get an access token",
+    tags=[OFFICERS_TAG],
     response_model=TokenResponse,
     responses=problem_responses(
         UnsupportedGrantType, InvalidCredentials, SignInLocked, ValidationFailed, RateLimited
@@ -50,14 +52,27 @@ router = APIRouter(tags=["auth"])
 async def issue_token(
     request: Request,
     session: SessionDep,
-    grant_type: Annotated[str, Form(description="'password' or 'client_credentials'")],
-    username: Annotated[str | None, Form(max_length=64)] = None,
-    password: Annotated[str | None, Form(max_length=128)] = None,
+    grant_type: Annotated[
+        str,
+        Form(
+            description="民警填 `password` · `password` for officers and admins, "
+            "`client_credentials` for partner systems"
+        ),
+    ],
+    username: Annotated[
+        str | None, Form(max_length=64, description="民警用户名 · Your username")
+    ] = None,
+    password: Annotated[
+        str | None, Form(max_length=128, description="密码 · Your password")
+    ] = None,
     client_id: Annotated[str | None, Form(max_length=64)] = None,
     client_secret: Annotated[str | None, Form(max_length=256)] = None,
     scope: Annotated[str, Form(max_length=256)] = "",
 ) -> TokenResponse:
-    """OAuth2 token endpoint.
+    """民警请点页面上方的 **Authorize**，在 *password* 下输入用户名和密码（client id 和
+    secret 留空），此后每个请求都会带上令牌。连续登录失败后账号会被暂时锁定（429）。
+
+    OAuth2 token endpoint: officers press **Authorize** and sign in there.
 
     People (officers, admins) use `grant_type=password` with `username` and `password`.
     Partner systems use `grant_type=client_credentials` with `client_id` and

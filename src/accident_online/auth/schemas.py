@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from accident_online.kit.fields import NOT_BLANK
+from accident_online.kit.time import BeijingDateTime
 from accident_online.models.user import UserRole
 
 DisplayName = Annotated[
@@ -78,4 +78,4 @@ class UserRead(BaseModel):
     center_id: str | None
     display_name: str | None
     badge_number: str | None
-    created_at: datetime
+    created_at: BeijingDateTime

@@ -1,5 +1,5 @@
 from accident_online.kit.i18n import _
-from accident_online.kit.problems import Conflict, NotFound
+from accident_online.kit.problems import AppError, Conflict, NotFound
 
 
 class CaseNotFound(NotFound):
@@ -12,3 +12,17 @@ class InvalidTransition(Conflict):
     code = "invalid-transition"
     title = _("Not possible in this status")
     default_detail = _("The case's status does not allow this.")
+
+
+class PreconditionRequired(AppError):
+    status_code = 428
+    code = "precondition-required"
+    title = _("If-Match required")
+    default_detail = _("Send If-Match with the case's ETag (its version) to change it.")
+
+
+class PreconditionFailed(AppError):
+    status_code = 412
+    code = "version-mismatch"
+    title = _("The case has changed")
+    default_detail = _("The case has changed since you read it; reload it and try again.")

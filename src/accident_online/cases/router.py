@@ -6,7 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
+from accident_online.apidocs.openapi import OFFICERS_TAG
 from accident_online.auth.dependencies import CurrentPrincipal
+from accident_online.auth.exceptions import InvalidAccessToken
 from accident_online.cases import service
 from accident_online.cases.dependencies import CaseForReader
 from accident_online.cases.exceptions import CaseNotFound
@@ -75,13 +77,20 @@ def _decode_case_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
 
 @router.get(
     "/{case_id}",
-    summary="Show the shared case record",
+    summary="查看案件（含 ETag）· Show the shared case record",
+    tags=[OFFICERS_TAG],
     response_model=CaseRead,
     responses={
         200: {
-            "headers": {"ETag": {"description": "The case version", "schema": {"type": "string"}}}
+            "headers": {
+                "ETag": {
+                    "description": "案件版本，修改时作为 If-Match 发送 · The case version, "
+                    "to send as If-Match",
+                    "schema": {"type": "string"},
+                }
+            }
         },
-        **problem_responses(Unauthorized, CaseNotFound, ValidationFailed),
+        **problem_responses(Unauthorized, InvalidAccessToken, CaseNotFound, ValidationFailed),
     },
 )
 async def get_case(
@@ -91,9 +100,13 @@ async def get_case(
     response: Response,
     links: EvidenceLinksDep,
 ) -> CaseRead:
-    """The whole record: parties (personal data masked unless you need it), evidence and
+    """完整案件记录：当事人（个人信息按需脱敏）、照片及尚缺的照片、办案民警、认定、当事人的
+    答复。`ETag` 即案件的 `version`；修改案件时作为 `If-Match` 发送。时间均为北京时间。
+
+    The whole record: parties (personal data masked unless you need it), evidence and
     what is still missing, the officer, the decision, the parties' answers. `ETag` is
-    the case's `version`; send it as `If-Match` when you change the case."""
+    the case's `version`; send it as `If-Match` when you change the case. Times are
+    Beijing time (+08:00)."""
     response.headers["ETag"] = f'"{case.version}"'
     return await service.read_case(session, case, principal, links=links)
 

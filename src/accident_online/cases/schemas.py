@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, Field
 
+from accident_online.kit.time import BeijingDateTime
 from accident_online.models.case import CaseStatus
 
 
@@ -54,7 +54,7 @@ class EvidenceRead(BaseModel):
     content_type: str
     size: int
     sha256: str
-    uploaded_at: datetime
+    uploaded_at: BeijingDateTime
     content_url: str
     view_url: str | None = Field(
         default=None,
@@ -78,7 +78,7 @@ class ResponseRead(BaseModel):
     label: str = Field(description="甲, 乙, 丙… for the party.")
     accepts: bool
     resolution: str
-    answered_at: datetime
+    answered_at: BeijingDateTime
     by_deadline: bool = Field(
         description="True when silence past the deadline counted as acceptance."
     )
@@ -92,7 +92,7 @@ class OfficerRead(BaseModel):
         description="The officer's name as people read it (the username if none was given).",
     )
     badge_number: str | None = Field(default=None, description="警号, the police badge number.")
-    claim_expires_at: datetime | None = None
+    claim_expires_at: BeijingDateTime | None = None
 
 
 class CaseRead(BaseModel):
@@ -104,11 +104,11 @@ class CaseRead(BaseModel):
     home_center_id: str
     routing_reason: str
     filed_by: str
-    occurred_at: datetime
-    reported_at: datetime
-    queued_at: datetime | None
-    decided_at: datetime | None
-    closed_at: datetime | None
+    occurred_at: BeijingDateTime
+    reported_at: BeijingDateTime
+    queued_at: BeijingDateTime | None
+    decided_at: BeijingDateTime | None
+    closed_at: BeijingDateTime | None
     location: LocationRead
     description: str
     eligibility_answers: dict[str, bool]
@@ -121,8 +121,11 @@ class CaseRead(BaseModel):
     evidence_request_message: str | None
     evidence: list[EvidenceRead]
     assigned_officer: OfficerRead | None
-    decision: dict[str, Any] | None
-    response_deadline: datetime | None
+    decision: dict[str, Any] | None = Field(
+        description="认定，按作出时的记录原样显示（认定书的校验码据此计算）· The decision exactly "
+        "as recorded, which the document's verification code covers."
+    )
+    response_deadline: BeijingDateTime | None
     responses: list[ResponseRead]
     settlement: dict[str, Any] | None = None
     resolution: str | None
@@ -138,9 +141,9 @@ class CaseSummary(BaseModel):
     version: int
     center_id: str
     routing_reason: str
-    occurred_at: datetime
-    reported_at: datetime
-    queued_at: datetime | None
+    occurred_at: BeijingDateTime
+    reported_at: BeijingDateTime
+    queued_at: BeijingDateTime | None
     district: str
     address: str
     plates: list[str]
@@ -150,6 +153,6 @@ class CaseSummary(BaseModel):
 class CaseEventRead(BaseModel):
     seq: int
     type: str
-    at: datetime
+    at: BeijingDateTime
     actor: str
     data: dict[str, Any]

@@ -4,9 +4,11 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
+from accident_online.apidocs.openapi import OFFICERS_TAG
 from accident_online.auth.dependencies import AdminPrincipal, CurrentPrincipal
+from accident_online.auth.exceptions import InvalidAccessToken
 from accident_online.cases.schemas import CaseSummary
 from accident_online.cases.service import summarise_cases
 from accident_online.centers import service
@@ -59,19 +61,34 @@ async def update_center(
 
 @router.get(
     "/{center_id}/queue",
-    summary="Your center's queue, oldest first",
+    summary="本中心待办队列（最早的在前）· Your center's queue, oldest first",
+    tags=[OFFICERS_TAG],
     response_model=Page[CaseSummary],
     responses=problem_responses(
-        Unauthorized, Forbidden, CenterNotFound, InvalidCursor, ValidationFailed
+        Unauthorized,
+        InvalidAccessToken,
+        Forbidden,
+        CenterNotFound,
+        InvalidCursor,
+        ValidationFailed,
     ),
 )
 async def center_queue(
-    center_id: str,
+    center_id: Annotated[
+        str,
+        Path(
+            description="你所在中心的 id（见 `GET /v1/centers`），如 `dongchangfu` · Your "
+            "center's id (see `GET /v1/centers`), e.g. `dongchangfu`.",
+            examples=["dongchangfu"],
+        ),
+    ],
     session: SessionDep,
     principal: CurrentPrincipal,
     page: Annotated[PageParams, Query()],
 ) -> Page[CaseSummary]:
-    """Cases waiting for an officer, the longest-waiting first: claim the first one."""
+    """等待民警的案件，等待最久的在前：领取第一件。
+
+    Cases waiting for an officer, the longest-waiting first: claim the first one."""
     if principal.role == Role.officer and principal.center_id != center_id:
         raise Forbidden(_("You work at another center; see your own center's queue."))
     if principal.role not in (Role.officer, Role.admin):

@@ -1,5 +1,5 @@
 from accident_online.kit.i18n import _
-from accident_online.kit.problems import AppError, Conflict, Forbidden, ValidationFailed
+from accident_online.kit.problems import Conflict, Forbidden, ValidationFailed
 
 
 class AnotherCentersQueue(Forbidden):
@@ -20,18 +20,12 @@ class NotHoldingCase(Conflict):
     default_detail = _("Claim the case first; only the officer holding it may do this.")
 
 
-class PreconditionRequired(AppError):
-    status_code = 428
-    code = "precondition-required"
-    title = _("If-Match required")
-    default_detail = _("Send If-Match with the case's ETag (its version) to change it.")
-
-
-class PreconditionFailed(AppError):
-    status_code = 412
-    code = "version-mismatch"
-    title = _("The case has changed")
-    default_detail = _("The case has changed since you read it; reload it and try again.")
+class AlreadyDecided(Conflict):
+    code = "already-decided"
+    title = _("The case is decided")
+    default_detail = _(
+        "Liability has already been decided for this case; it cannot be decided again."
+    )
 
 
 class InvalidDecision(ValidationFailed):

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
@@ -8,20 +7,36 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from accident_online.decisions.liability import LiabilityGrade
 from accident_online.evidence.kinds import EvidenceKind
-from accident_online.kit.fields import JSON_INTEGER, NOT_BLANK, trimmed_at_least
+from accident_online.kit.fields import (
+    JSON_INTEGER,
+    NO_PLACEHOLDER,
+    NOT_BLANK,
+    trimmed_at_least,
+)
+from accident_online.kit.time import BeijingDateTime
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True)]
 PartyIndex = Annotated[int, Field(ge=0, le=19), JSON_INTEGER]
 SharePercent = Annotated[int, Field(ge=0, le=100), JSON_INTEGER]
 
 
+GRADE_DESCRIPTION = (
+    "责任等级（《道路交通事故处理程序规定》第六十条）：`full` 全部责任，`primary` 主要责任，"
+    "`equal` 同等责任，`secondary` 次要责任，`none` 无责任。两方：全部/无、主要/次要、同等/同等，"
+    "或双方均无责任。\n\n"
+    "Liability grade (order 146 art. 60): full, primary, equal, secondary, none. Two parties: "
+    "full/none, primary/secondary, equal/equal, or none/none."
+)
+
+
 class LiabilityIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    party: PartyIndex
-    grade: LiabilityGrade
+    party: PartyIndex = Field(description="当事人序号（0 为甲方，1 为乙方…）· The party's index.")
+    grade: LiabilityGrade = Field(description=GRADE_DESCRIPTION)
     share_percent: SharePercent | None = Field(
-        default=None, description="Required with three or more parties."
+        default=None,
+        description="责任比例（%），三方及以上时必填 · Required with three or more parties.",
     )
 
 
@@ -35,28 +50,36 @@ class DecisionCreate(BaseModel):
                         {"party": 0, "grade": "none"},
                         {"party": 1, "grade": "full"},
                     ],
-                    "facts": "乙车在东昌路由西向东行驶至柳园路口变更车道时，"
-                    "未让所借用车道内行驶的甲车先行，与甲车右前侧发生刮擦，造成两车损坏。",
-                    "legal_basis": "《中华人民共和国道路交通安全法实施条例》第四十四条第二款；"
-                    "《道路交通事故处理程序规定》第六十条",
+                    "facts": "〈请填写事故事实：时间、地点、各方行驶方向与碰撞经过〉 <facts>",
+                    "legal_basis": "〈请填写法律依据，例如《道路交通安全法实施条例》第几条〉"
+                    " <legal basis>",
                 }
             ]
         },
     )
 
     liabilities: list[LiabilityIn] = Field(min_length=2, max_length=20)
-    facts: Text = Field(
-        min_length=10,
-        max_length=4000,
-        pattern=trimmed_at_least(10),
-        description="What happened (事故事实).",
-    )
-    legal_basis: Text = Field(
-        min_length=4,
-        max_length=1000,
-        pattern=trimmed_at_least(4),
-        description="The articles the decision rests on.",
-    )
+    facts: Annotated[
+        Text,
+        Field(
+            min_length=10,
+            max_length=4000,
+            pattern=trimmed_at_least(10),
+            description="事故事实（写入认定书；示例中的〈…〉须替换，否则 422）· What happened, "
+            "as the document will say it; the example's 〈…〉 must be replaced (else 422).",
+        ),
+        NO_PLACEHOLDER,
+    ]
+    legal_basis: Annotated[
+        Text,
+        Field(
+            min_length=4,
+            max_length=1000,
+            pattern=trimmed_at_least(4),
+            description="法律依据（条款）· The articles the decision rests on.",
+        ),
+        NO_PLACEHOLDER,
+    ]
 
 
 class RequestedKind(BaseModel):
@@ -73,7 +96,8 @@ class EvidenceRequestCreate(BaseModel):
             "examples": [
                 {
                     "kinds": ["collision_point", {"kind": "plate", "party": 1}],
-                    "message": "碰撞部位照片模糊，请靠近重新拍摄；乙车号牌被遮挡，请补拍。",
+                    "message": "〈请写明需要补拍什么、为什么，例如：碰撞部位照片模糊，"
+                    "请靠近重新拍摄〉 <message to the drivers>",
                 }
             ]
         },
@@ -82,20 +106,39 @@ class EvidenceRequestCreate(BaseModel):
     kinds: list[EvidenceKind | RequestedKind] = Field(
         min_length=1,
         max_length=20,
-        description="A kind (per-vehicle kinds: every vehicle) or {kind, party}.",
+        description="需补拍的照片类型（分车辆的类型不写 party 即每辆车都要）· A kind "
+        "(per-vehicle kinds: every vehicle) or {kind, party}.",
     )
-    message: Text = Field(
-        min_length=1, max_length=1000, pattern=NOT_BLANK, description="Shown to the drivers."
-    )
+    message: Annotated[
+        Text,
+        Field(
+            min_length=1,
+            max_length=1000,
+            pattern=NOT_BLANK,
+            description="给驾驶人看的说明 · Shown to the drivers.",
+        ),
+        NO_PLACEHOLDER,
+    ]
 
 
 class ReferralCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"reason": "照片显示一方车辆无法移动，需现场处理。"}]},
+        json_schema_extra={
+            "examples": [{"reason": "〈请填写转线下处理的原因，例如：一方车辆无法移动〉 <reason>"}]
+        },
     )
 
-    reason: Text = Field(min_length=1, max_length=1000, pattern=NOT_BLANK)
+    reason: Annotated[
+        Text,
+        Field(
+            min_length=1,
+            max_length=1000,
+            pattern=NOT_BLANK,
+            description="转线下（现场）处理的原因 · Why the case goes to officers at the scene.",
+        ),
+        NO_PLACEHOLDER,
+    ]
 
 
 class Resolution(StrEnum):
@@ -132,7 +175,7 @@ class DecisionRead(BaseModel):
     legal_basis: str
     officer: dict[str, str | None]
     center_id: str
-    decided_at: datetime
+    decided_at: BeijingDateTime
     agreement: str | None = Field(
         description="confirmed or changed, when the parties had agreed on liability."
     )

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from accident_online.kit.time import BeijingDateTime
 from accident_online.models.webhook import DeliveryStatus
 
 
@@ -42,16 +42,16 @@ class DeliveryRead(BaseModel):
         "used up) or disabled (the endpoint answered 410 Gone)."
     )
     attempts: int = Field(description="Attempts made so far.")
-    created_at: datetime
-    next_attempt_at: datetime
-    delivered_at: datetime | None
+    created_at: BeijingDateTime
+    next_attempt_at: BeijingDateTime
+    delivered_at: BeijingDateTime | None
     last_status_code: int | None
     last_error: str | None
 
 
 class DeliveryAttemptRead(BaseModel):
     number: int
-    started_at: datetime
+    started_at: BeijingDateTime
     duration_ms: int
     status_code: int | None
     outcome: str = Field(

@@ -11,7 +11,9 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 from starlette.requests import ClientDisconnect
 
+from accident_online.apidocs.openapi import OFFICERS_TAG
 from accident_online.auth.dependencies import AppPartnerPrincipal, CurrentPrincipal
+from accident_online.auth.exceptions import InvalidAccessToken
 from accident_online.cases.dependencies import CaseForReader
 from accident_online.cases.exceptions import CaseNotFound
 from accident_online.evidence import service
@@ -49,8 +51,10 @@ from accident_online.settings import Settings
 
 router = APIRouter(prefix="/cases/{case_id}/evidence", tags=["evidence"])
 
-CaseId = Annotated[uuid.UUID, Path(description="The case's id.")]
-EvidenceId = Annotated[uuid.UUID, Path(description="The evidence's id.")]
+CaseId = Annotated[uuid.UUID, Path(description="案件 id · The case's id.")]
+EvidenceId = Annotated[
+    uuid.UUID, Path(description="照片 id（见案件的 `evidence`）· The evidence's id.")
+]
 _CHUNK = 64 * 1024
 
 
@@ -169,6 +173,7 @@ _BINARY = {"schema": {"type": "string", "format": "binary"}}
 @router.get(
     "/sheet",
     summary="证据照片联系表 · Contact sheet",
+    tags=[OFFICERS_TAG],
     response_class=Response,
     responses={
         200: {
@@ -178,13 +183,19 @@ _BINARY = {"schema": {"type": "string", "format": "binary"}}
             "headers": {"ETag": {"description": "The sheet's hash", "schema": {"type": "string"}}},
         },
         304: {"description": "Not modified (`If-None-Match` matched the `ETag`)."},
-        **problem_responses(Unauthorized, CaseNotFound, SheetFontMissing, ValidationFailed),
+        **problem_responses(
+            Unauthorized, InvalidAccessToken, CaseNotFound, SheetFontMissing, ValidationFailed
+        ),
     },
 )
 async def get_contact_sheet(
     case: CaseForReader, request: Request, session: SessionDep, principal: CurrentPrincipal
 ) -> Response:
-    """All the case's photos at a glance, in upload order, each labelled with what it
+    """本案全部照片一览：按上传顺序排列，每张标明所示内容（侧前方全景、号牌……）和所属
+    当事人（甲方、乙方……）。证件照片若其个人信息对您隐去，则显示为灰色方块。联系表生成一次
+    后即保存；新增照片会生成新的联系表。
+
+    All the case's photos at a glance, in upload order, each labelled with what it
     shows (侧前方全景, 号牌, …) and whose it is (甲方, 乙方, …), for whoever may see the
     case. A photo of an identity document of a party whose personal data you see
     masked is a grey tile. Made once and kept: a new photo makes a new sheet."""
@@ -202,7 +213,8 @@ async def get_contact_sheet(
 
 @router.get(
     "/{evidence_id}/content",
-    summary="下载证据照片 · Download a photo",
+    summary="查看照片 · Download a photo",
+    tags=[OFFICERS_TAG],
     response_class=Response,
     responses={
         200: {
@@ -213,7 +225,12 @@ async def get_contact_sheet(
         },
         304: {"description": "Not modified (`If-None-Match` matched the `ETag`)."},
         **problem_responses(
-            Unauthorized, EvidenceWithheld, CaseNotFound, EvidenceNotFound, ValidationFailed
+            Unauthorized,
+            InvalidAccessToken,
+            EvidenceWithheld,
+            CaseNotFound,
+            EvidenceNotFound,
+            ValidationFailed,
         ),
     },
 )
@@ -224,7 +241,10 @@ async def get_evidence_content(
     session: SessionDep,
     principal: CurrentPrincipal,
 ) -> Response:
-    """The photo's bytes, for everyone who may see the case. Photos never change: `ETag`
+    """照片原图，凡可查看案件者均可取得。照片不会改变：`ETag` 是其 SHA-256，带相同
+    `If-None-Match` 的请求回答 `304`。
+
+    The photo's bytes, for everyone who may see the case. Photos never change: `ETag`
     is their SHA-256, and a request with a matching `If-None-Match` is answered
     `304`. Send `Accept: image/jpeg` for a JPEG whatever the stored type (HEIC from
     iPhones, PNG, WebP). A photo of an identity document is `403 evidence-withheld` to

@@ -7,7 +7,9 @@ counts as an integer. (For booleans and numbers pydantic's ``StrictBool`` and
 which ``minLength`` cannot say; a pattern can.
 """
 
-from pydantic import BeforeValidator
+import re
+
+from pydantic import AfterValidator, BeforeValidator
 
 
 def _json_integer(value: object) -> object:
@@ -28,3 +30,20 @@ NOT_BLANK = r"\S"
 def trimmed_at_least(length: int) -> str:
     """The pattern of a text that is at least ``length`` (> 1) characters once trimmed."""
     return rf"^\s*\S[\s\S]{{{length - 2},}}\S\s*$"
+
+
+# The documented examples of texts that become official documents mark what the officer
+# must write as 〈…〉 (and <…>): sent unchanged, an example must never become a 认定书.
+_PLACEHOLDER = re.compile(r"〈[^〉]*〉|<[A-Za-z_][\w :-]*>")
+
+
+def _no_placeholder(value: str) -> str:
+    if _PLACEHOLDER.search(value):
+        raise ValueError(
+            "still contains the example's placeholder 〈…〉 or <…>: replace it with your own text"
+        )
+    return value
+
+
+NO_PLACEHOLDER = AfterValidator(_no_placeholder)
+"""On a text whose example in the docs is a placeholder: refuses it until it is filled in."""

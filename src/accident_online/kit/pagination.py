@@ -22,9 +22,13 @@ class InvalidCursor(BadRequest):
 
 
 class PageParams(BaseModel):
-    limit: int = Field(default=50, ge=1, le=200, description="Items per page, at most 200.")
+    limit: int = Field(
+        default=50, ge=1, le=200, description="每页条数，最多 200 · Items per page, at most 200."
+    )
     cursor: str | None = Field(
-        default=None, max_length=512, description="next_cursor of the previous page."
+        default=None,
+        max_length=512,
+        description="上一页的 next_cursor · next_cursor of the previous page.",
     )
 
 

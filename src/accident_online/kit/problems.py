@@ -30,22 +30,9 @@ class ProblemErrorItem(BaseModel):
 class Problem(BaseModel):
     """An RFC 9457 problem document."""
 
-    model_config = ConfigDict(
-        extra="allow",
-        json_schema_extra={
-            "examples": [
-                {
-                    "type": f"{PROBLEM_BASE_URI}case-not-found",
-                    "title": "Case not found",
-                    "status": 404,
-                    "detail": "No case with that id is visible to you.",
-                    "instance": "/v1/cases/0b0c6f5e-9d0a-4f7e-8a55-2f3f2d4b1c9a",
-                    "code": "case-not-found",
-                    "request_id": "4f2a9c1e7b3d4e5f",
-                }
-            ]
-        },
-    )
+    # Examples are per status and code: each operation's responses carry their own
+    # (problem_responses), so none is attached to the schema itself.
+    model_config = ConfigDict(extra="allow")
 
     type: str = Field(description="A URI identifying the problem type.")
     title: str
@@ -223,8 +210,33 @@ STATUS_ERRORS: dict[int, type[AppError]] = {
 }
 
 
+def problem_example(error: type[AppError]) -> dict[str, Any]:
+    """An example of the problem document ``error`` answers with."""
+    example: dict[str, Any] = {
+        "type": PROBLEM_BASE_URI + error.code,
+        "title": error.title,
+        "status": error.status_code,
+        "detail": error.default_detail,
+        "instance": "/v1/cases/0b0c6f5e-9d0a-4f7e-8a55-2f3f2d4b1c9a",
+        "code": error.code,
+        "request_id": "4f2a9c1e7b3d4e5f",
+    }
+    if issubclass(error, ValidationFailed):
+        example["errors"] = [{"loc": ["body", "..."], "msg": "Field required"}]
+    return example
+
+
+def problem_examples(*errors: type[AppError]) -> dict[str, dict[str, Any]]:
+    """OpenAPI media type ``examples``, one per code, for errors of one status."""
+    return {
+        error.code: {"summary": f"{error.code}: {error.title}", "value": problem_example(error)}
+        for error in errors
+    }
+
+
 def problem_responses(*errors: type[AppError]) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses=`` for the errors a route may answer with."""
+    """OpenAPI ``responses=`` for the errors a route may answer with, each status with an
+    example of each of its codes."""
     by_status: dict[int, list[type[AppError]]] = {}
     for error in errors:
         by_status.setdefault(error.status_code, []).append(error)
@@ -232,7 +244,7 @@ def problem_responses(*errors: type[AppError]) -> dict[int | str, dict[str, Any]
         status: {
             "model": Problem,
             "description": "; ".join(f"`{e.code}`: {e.title}" for e in classes),
-            "content": {PROBLEM_MEDIA_TYPE: {}},
+            "content": {PROBLEM_MEDIA_TYPE: {"examples": problem_examples(*classes)}},
         }
         for status, classes in sorted(by_status.items())
     }

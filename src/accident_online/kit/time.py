@@ -1,12 +1,23 @@
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Annotated
 
-from pydantic import AwareDatetime, BeforeValidator
+from pydantic import AwareDatetime, BeforeValidator, PlainSerializer
+
+# China keeps one offset all year (no daylight saving since 1991): a fixed +08:00 gives the
+# same text as Asia/Shanghai without a time zone database.
+BEIJING = timezone(timedelta(hours=8), "CST")
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def in_beijing(value: datetime) -> datetime:
+    """The same instant on Beijing's clock; a naive value is taken as UTC (how we store)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(BEIJING)
 
 
 # The date and time part of RFC 3339; pydantic checks the rest, the offset included.
@@ -22,3 +33,7 @@ def _rfc3339_text(value: object) -> object:
 
 Rfc3339DateTime = Annotated[AwareDatetime, BeforeValidator(_rfc3339_text)]
 """An aware date-time given as RFC 3339 text (what the OpenAPI document says), nothing else."""
+
+BeijingDateTime = Annotated[datetime, PlainSerializer(in_beijing, return_type=datetime)]
+"""A date-time in an answer: people read it on Beijing's clock, so it is written with the
++08:00 offset (CONTRACT.md, additions of 2026-12-01); stored and compared in UTC."""

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import (
@@ -13,6 +12,7 @@ from pydantic import (
     model_validator,
 )
 
+from accident_online.kit.time import BeijingDateTime
 from accident_online.models.partner import PartnerKind
 
 
@@ -95,12 +95,12 @@ class PartnerRead(BaseModel):
     kind: PartnerKind
     name: str
     webhook_url: str | None
-    webhook_disabled_at: datetime | None = Field(
+    webhook_disabled_at: BeijingDateTime | None = Field(
         description="Set when the endpoint answered 410 Gone (or an admin paused it): "
         "nothing is sent until it is re-enabled."
     )
     insurer_codes: list[str]
-    created_at: datetime
+    created_at: BeijingDateTime
 
 
 class PartnerCreated(PartnerRead):
@@ -116,4 +116,4 @@ class SecretRotated(BaseModel):
 
     partner_id: str
     webhook_secret: str = Field(description="The new Standard Webhooks key, `whsec_` + base64.")
-    previous_secret_expires_at: datetime
+    previous_secret_expires_at: BeijingDateTime

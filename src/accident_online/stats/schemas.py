@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import BaseModel, Field
+
+from accident_online.kit.time import BeijingDateTime
 
 
 class CenterStats(BaseModel):
@@ -24,8 +24,8 @@ class DeliveryStats(BaseModel):
 
 
 class StatsRead(BaseModel):
-    since: datetime
-    until: datetime
+    since: BeijingDateTime
+    until: BeijingDateTime
     overall: CenterStats
     centers: list[CenterStats]
     deliveries: DeliveryStats | None = Field(description="Outbound webhooks now (admins only).")
