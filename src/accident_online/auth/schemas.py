@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from accident_online.models.user import UserRole
 
@@ -40,6 +40,12 @@ class UserCreate(BaseModel):
         default=None, max_length=32, description="Required for an officer; none for an admin."
     )
 
+    @field_validator("username")
+    @classmethod
+    def _lower_case(cls, value: str) -> str:
+        # Usernames are case-insensitive: "Officer.Wang" and "officer.wang" are one name.
+        return value.lower()
+
     @model_validator(mode="after")
     def _officers_belong_to_a_center(self) -> UserCreate:
         if self.role == UserRole.officer and self.center_id is None:
@@ -57,3 +63,6 @@ class UserRead(BaseModel):
     role: UserRole
     center_id: str | None
     created_at: datetime
+    disabled_at: datetime | None = Field(
+        default=None, description="Set while the account is disabled: no sign-in, no tokens."
+    )
