@@ -59,7 +59,8 @@ class SignInThrottle:
         """Raises 429 ``sign-in-locked`` while this address is paused for this username."""
         key = ("sign-in-failures", "user", username, address)
         tiers = self.policy.tiers
-        for item in tiers:
+        # The longest pause among the tiers reached: the backoff grows with the tier.
+        for item in reversed(tiers):
             if not await self.limits.test(item, *key):
                 raise _locked(await self.limits.retry_after(item, *key))
         under_attack = not await self.limits.test(
@@ -90,7 +91,7 @@ class SignInThrottle:
     async def check_client(self, address: str) -> None:
         """Raises 429 while this address is paused for client-credentials sign-ins."""
         key = ("sign-in-failures", "client", address)
-        for item in self._client_tiers:
+        for item in reversed(self._client_tiers):
             if not await self.limits.test(item, *key):
                 raise _locked(
                     await self.limits.retry_after(item, *key),
