@@ -104,6 +104,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         port=args.port or settings.port,
         log_config=None,
         access_log=False,
+        # The client address behind a proxy comes from RequestContextMiddleware, which
+        # believes X-Forwarded-For only from TRUSTED_PROXIES (README, "Security").
         proxy_headers=False,
     )
     return 0
