@@ -206,20 +206,6 @@ def auth_headers(settings: Settings) -> TokenFor:
     return headers
 
 
-ADMIN = Principal(subject="user:test-admin", role=Role.admin)
-OFFICER = Principal(subject="user:test-officer", role=Role.officer, center_id="dongchangfu")
-
-
-@pytest.fixture
-def admin_headers(auth_headers: TokenFor) -> dict[str, str]:
-    return auth_headers(ADMIN)
-
-
-@pytest.fixture
-def officer_headers(auth_headers: TokenFor) -> dict[str, str]:
-    return auth_headers(OFFICER)
-
-
 MakeUser = Callable[..., Awaitable[User]]
 
 
@@ -244,6 +230,24 @@ def make_user(session: AsyncSession) -> MakeUser:
         return user
 
     return make
+
+
+# Tokens are checked against the accounts (a token of an account that does not exist is
+# refused), so the admin and officer of these headers exist.
+@pytest.fixture
+async def admin_headers(make_user: MakeUser, auth_headers: TokenFor) -> dict[str, str]:
+    from accident_online.auth.service import principal_for_user
+
+    user = await make_user("test-admin", role=UserRole.admin)
+    return auth_headers(principal_for_user(user))
+
+
+@pytest.fixture
+async def officer_headers(make_user: MakeUser, auth_headers: TokenFor) -> dict[str, str]:
+    from accident_online.auth.service import principal_for_user
+
+    user = await make_user("test-officer", center_id="dongchangfu")
+    return auth_headers(principal_for_user(user))
 
 
 MakePartner = Callable[..., Awaitable[PartnerCreated]]

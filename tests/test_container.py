@@ -95,3 +95,26 @@ def test_compose_has_postgres_two_api_replicas_and_a_worker() -> None:
     for service in services.values():
         for command in commands_in(" ".join(service.get("command", [])[2:])):
             assert command in cli_commands()
+
+
+def test_compose_puts_a_trusted_reverse_proxy_with_timeouts_in_front_of_the_replicas() -> None:
+    services = COMPOSE["services"]
+    proxy = services["proxy"]
+    assert proxy["image"] == "nginx:stable"
+    mount = next(v for v in proxy["volumes"] if v.endswith(":/etc/nginx/nginx.conf:ro"))
+    config = (ROOT / mount.split(":")[0]).read_text()
+    for directive in ("client_header_timeout", "client_body_timeout"):
+        assert re.search(rf"^\s*{directive} \d+s;", config, re.MULTILINE), directive
+    assert "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;" in config
+    apis = {name for name, s in services.items() if s.get("build") == "." and "command" not in s}
+    for api in apis:
+        assert f"server {api}:8000" in config
+    address = proxy["networks"]["internal"]["ipv4_address"]
+    import json
+
+    for api in apis:
+        environment = services[api]["environment"]
+        assert json.loads(environment["ACCIDENT_ONLINE_TRUSTED_PROXIES"]) == [f"{address}/32"]
+        assert environment["ACCIDENT_ONLINE_REDIS_URL"].startswith("redis://redis:")
+        Settings(**{"trusted_proxies": json.loads(environment["ACCIDENT_ONLINE_TRUSTED_PROXIES"])})
+    assert services["redis"]["healthcheck"]

@@ -14,6 +14,7 @@ from fastapi_offline import FastAPIOffline
 from accident_online.apidocs import openapi as apidocs_openapi
 from accident_online.apidocs.router import VENDOR_ASSETS_URL
 from accident_online.apidocs.router import router as apidocs_router
+from accident_online.auth.accounts import AccountStates
 from accident_online.auth.router import router as auth_router
 from accident_online.cases.router import router as cases_router
 from accident_online.centers.router import router as centers_router
@@ -28,7 +29,7 @@ from accident_online.intake.router import router as intake_router
 from accident_online.kit.background import run_periodically
 from accident_online.kit.db import Database, create_engine
 from accident_online.kit.i18n import load_catalogues
-from accident_online.kit.limits import BodyLimitMiddleware, RateLimiter
+from accident_online.kit.limits import BodyLimitMiddleware, Limits
 from accident_online.kit.observability import HttpMetrics, RequestContextMiddleware
 from accident_online.kit.passwords import configure_hashing
 from accident_online.kit.problem_handlers import install_problem_handlers
@@ -142,14 +143,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.jwt_key = settings.jwt_key()
     app.state.metrics = metrics
 
-    app.state.sign_in_limiter = RateLimiter(
-        per_minute=settings.rate_limit_sign_in_per_minute,
-        burst=max(1, int(settings.rate_limit_sign_in_per_minute // 3)),
-    )
-    app.state.report_limiter = RateLimiter(
-        per_minute=settings.rate_limit_reports_per_minute,
-        burst=max(1, int(settings.rate_limit_reports_per_minute // 6)),
-    )
+    app.state.limits = Limits(redis_url=settings.redis_url, key_prefix=settings.redis_key_prefix)
+    app.state.accounts = AccountStates(ttl_seconds=settings.account_check_seconds)
 
     install_problem_handlers(app)
     app.add_middleware(
@@ -158,7 +153,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         upload_limit=settings.max_upload_bytes,
     )
     # Added last, so outermost: every response, 413s included, carries the request id.
-    app.add_middleware(RequestContextMiddleware, metrics=metrics)
+    app.add_middleware(
+        RequestContextMiddleware, metrics=metrics, trusted_proxies=settings.trusted_proxies
+    )
 
     app.include_router(operations_router)
     app.include_router(apidocs_router)

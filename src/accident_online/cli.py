@@ -109,6 +109,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         port=args.port or settings.port,
         log_config=None,
         access_log=False,
+        # The client address behind a proxy comes from RequestContextMiddleware, which
+        # believes X-Forwarded-For only from TRUSTED_PROXIES (README, "Security").
         proxy_headers=False,
     )
     return 0
@@ -209,6 +211,40 @@ def cmd_partners_add(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_users_disable(settings: Settings, args: argparse.Namespace) -> int:
+    """Disables (or, with ``enable``, enables) an account; prints it as JSON."""
+    from accident_online.auth.schemas import UserRead
+    from accident_online.auth.service import set_user_disabled
+
+    async def work(session: AsyncSession) -> str:
+        user = await set_user_disabled(session, args.username, disabled=args.disabled)
+        return UserRead.model_validate(user).model_dump_json()
+
+    print(asyncio.run(_in_transaction(settings, work)))
+    return 0
+
+
+def cmd_partners_disable(settings: Settings, args: argparse.Namespace) -> int:
+    from accident_online.partners.service import set_partner_disabled
+
+    async def work(session: AsyncSession) -> str:
+        partner = await set_partner_disabled(session, args.id, disabled=args.disabled)
+        return partner.model_dump_json()
+
+    print(asyncio.run(_in_transaction(settings, work)))
+    return 0
+
+
+def cmd_partners_rotate_client_secret(settings: Settings, args: argparse.Namespace) -> int:
+    from accident_online.partners.service import rotate_client_secret
+
+    async def work(session: AsyncSession) -> str:
+        return (await rotate_client_secret(session, args.id)).model_dump_json()
+
+    print(asyncio.run(_in_transaction(settings, work)))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="accident-online",
@@ -245,6 +281,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
     users_add.set_defaults(handler=cmd_users_add)
+    for name, disabled, text in (
+        ("disable", True, "disable an account: no sign-in, its tokens stop working"),
+        ("enable", False, "enable a disabled account again"),
+    ):
+        command = users_commands.add_parser(name, help=text)
+        command.add_argument("username")
+        command.set_defaults(handler=cmd_users_disable, disabled=disabled)
 
     partners = commands.add_parser("partners", help="partner systems")
     partners_commands = partners.add_subparsers(dest="partners_command", required=True)
@@ -261,6 +304,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--insurer-code", action="append", help="an insurer code drivers give (repeatable)"
     )
     partners_add.set_defaults(handler=cmd_partners_add)
+    for name, disabled, text in (
+        ("disable", True, "disable a partner: no sign-in, its tokens stop working"),
+        ("enable", False, "enable a disabled partner again"),
+    ):
+        command = partners_commands.add_parser(name, help=text)
+        command.add_argument("id")
+        command.set_defaults(handler=cmd_partners_disable, disabled=disabled)
+    rotate = partners_commands.add_parser(
+        "rotate-client-secret",
+        help="make a new client secret (printed once, as JSON); the old one and its "
+        "tokens stop working",
+    )
+    rotate.add_argument("id")
+    rotate.set_defaults(handler=cmd_partners_rotate_client_secret)
     return parser
 
 

@@ -6,13 +6,14 @@ make their own.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MiB = 1024 * 1024
@@ -42,11 +43,40 @@ class Settings(BaseSettings):
     jwt_secret: SecretStr | None = Field(
         default=None, description="HMAC key for access tokens; required in production."
     )
-    access_token_ttl_seconds: int = Field(default=3600, ge=60, le=86400)
+    access_token_ttl_seconds: int = Field(
+        default=3600, ge=60, le=86400, description="Partner systems' tokens."
+    )
+    person_token_ttl_seconds: int = Field(
+        default=43200, ge=60, le=86400, description="People's tokens: one shift."
+    )
+    account_check_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        le=60,
+        description="How long a process trusts an account's enabled state and token version.",
+    )
     password_hash_time_cost: int = Field(default=3, ge=1, le=20)
     password_hash_memory_kib: int = Field(default=65536, ge=1024, le=1048576)
-    sign_in_max_failures: int = Field(default=5, ge=1)
-    sign_in_lockout_seconds: int = Field(default=900, ge=1)
+    sign_in_max_failures: int = Field(
+        default=5, ge=1, description="Failures per username and address before a pause."
+    )
+    sign_in_lockout_seconds: int = Field(
+        default=60, ge=1, description="The first pause; each further tier is 15 times longer."
+    )
+    sign_in_name_throttle_failures: int = Field(
+        default=50,
+        ge=1,
+        description="Failures for one username from all addresses (per 15 pauses) that "
+        "put the name under attack: then each address gets one failure per pause.",
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="CIDRs of reverse proxies whose X-Forwarded-For is believed.",
+    )
+    redis_url: str | None = Field(
+        default=None, description="redis://host:port/db for shared rate limits and lockouts."
+    )
+    redis_key_prefix: str = Field(default="accident-online", min_length=1, max_length=64)
 
     storage_dir: Path | None = Field(
         default=None, description="Evidence files; default var/evidence."
@@ -122,6 +152,13 @@ class Settings(BaseSettings):
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = True
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            ipaddress.ip_network(network, strict=False)  # ValueError names the bad one
+        return value
 
     @model_validator(mode="after")
     def _production_needs_explicit_secrets(self) -> Settings:

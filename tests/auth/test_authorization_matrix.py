@@ -16,7 +16,7 @@ from fastapi.routing import iter_route_contexts
 
 from accident_online.auth.principal import Principal
 from accident_online.auth.service import principal_for_user
-from accident_online.models.user import Role
+from accident_online.models.user import Role, UserRole
 
 CALLERS = [
     "anonymous",
@@ -132,6 +132,21 @@ def matrix(w: dict[str, Any]) -> dict[tuple[str, str], Call]:
         ),
         ("POST", "/v1/partners/{partner_id}/rotate-secret"): Call(
             "POST", "/v1/partners/filing-app/rotate-secret", only({"admin"}, 200)
+        ),
+        ("POST", "/v1/partners/{partner_id}/rotate-client-secret"): Call(
+            "POST", "/v1/partners/spare-app/rotate-client-secret", only({"admin"}, 200)
+        ),
+        ("POST", "/v1/partners/{partner_id}/disable"): Call(
+            "POST", "/v1/partners/spare-app/disable", only({"admin"}, 200)
+        ),
+        ("POST", "/v1/partners/{partner_id}/enable"): Call(
+            "POST", "/v1/partners/spare-app/enable", only({"admin"}, 200)
+        ),
+        ("POST", "/v1/admin/users/{username}/disable"): Call(
+            "POST", "/v1/admin/users/spare.officer/disable", only({"admin"}, 200)
+        ),
+        ("POST", "/v1/admin/users/{username}/enable"): Call(
+            "POST", "/v1/admin/users/spare.officer/enable", only({"admin"}, 200)
         ),
         ("POST", "/v1/eligibility"): Call(
             "POST", "/v1/eligibility", only({"filing_app", "other_app"}, 200), json=w["report"]
@@ -269,6 +284,9 @@ def app_routes(app) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
 async def world(client, make_partner, make_user, auth_headers, report_body, png, upload_evidence):  # type: ignore[no-untyped-def]
     filing = await make_partner("filing-app", kind="app")
     await make_partner("other-app", kind="app")
+    await make_partner("spare-app", kind="app")
+    await make_user("spare.officer", center_id="linqing")
+    admin = await make_user("matrix-admin", role=UserRole.admin)
     await make_partner(
         "party-insurer",
         kind="insurer",
@@ -282,7 +300,7 @@ async def world(client, make_partner, make_user, auth_headers, report_body, png,
     elsewhere = await make_user("officer.elsewhere", center_id="linqing")
     headers = {
         "anonymous": {},
-        "admin": auth_headers(Principal(subject="user:matrix-admin", role=Role.admin)),
+        "admin": auth_headers(principal_for_user(admin)),
         "officer_of_center": auth_headers(principal_for_user(here)),
         "officer_elsewhere": auth_headers(principal_for_user(elsewhere)),
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from accident_online.auth.principal import Principal
+from accident_online.auth.service import principal_for_user
 from accident_online.models.user import Role
 
 OTHER_ROLES = [
@@ -19,6 +20,8 @@ ADMIN_ROUTES = [
     ("GET", "/v1/partners/picc", None),
     ("POST", "/v1/partners", {"id": "x1", "kind": "app", "name": "X"}),
     ("GET", "/v1/admin/users", None),
+    ("POST", "/v1/admin/users/officer.o/disable", None),
+    ("POST", "/v1/partners/app/disable", None),
     (
         "POST",
         "/v1/admin/users",
@@ -28,11 +31,16 @@ ADMIN_ROUTES = [
 
 
 @pytest.mark.parametrize(("method", "path", "body"), ADMIN_ROUTES)
-async def test_admin_routes_refuse_other_roles(client, auth_headers, method, path, body) -> None:
+async def test_admin_routes_refuse_other_roles(
+    client, auth_headers, make_user, make_partner, method, path, body
+) -> None:
+    officer = await make_user("officer.o")
+    for partner in OTHER_ROLES[1:]:
+        await make_partner(partner.partner_id, kind=partner.role.value)
     anonymous = await client.request(method, path, json=body)
     assert anonymous.status_code == 401
 
-    for principal in OTHER_ROLES:
+    for principal in [principal_for_user(officer), *OTHER_ROLES[1:]]:
         response = await client.request(method, path, json=body, headers=auth_headers(principal))
         assert response.status_code == 403, principal.role
         assert response.headers["content-type"] == "application/problem+json"

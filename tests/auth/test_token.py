@@ -26,7 +26,8 @@ async def test_password_grant_gives_a_token_with_role_and_center(client, make_us
     assert response.status_code == 200
     body = response.json()
     assert body["token_type"] == "bearer"
-    assert body["expires_in"] == 3600
+    # People get a token for a shift (PERSON_TOKEN_TTL_SECONDS).
+    assert body["expires_in"] == 43200
     claims = jwt.decode(body["access_token"], options={"verify_signature": False})
     assert claims["role"] == "officer"
     assert claims["center"] == "linqing"
@@ -63,6 +64,7 @@ async def test_client_credentials_grant_in_form_and_as_basic(client, make_partne
 
     for response in (in_form, as_basic):
         assert response.status_code == 200, response.text
+        assert response.json()["expires_in"] == 3600  # partners keep short tokens
         claims = jwt.decode(response.json()["access_token"], options={"verify_signature": False})
         assert claims["role"] == "insurer"
         assert claims["partner"] == "picc"
@@ -90,6 +92,10 @@ async def test_wrong_password_unknown_user_and_wrong_secret_are_401(
         assert response.headers["content-type"] == PROBLEM
         assert response.json()["code"] == "invalid-credentials"
         assert "access_token" not in response.text
+        # RFC 6749 §5.2, for OAuth clients such as Swagger UI's Authorize dialog.
+        expected = "invalid_grant" if form["grant_type"] == "password" else "invalid_client"
+        assert response.json()["error"] == expected
+        assert response.json()["error_description"] == response.json()["detail"]
 
 
 async def test_unsupported_grant_and_missing_fields_are_400(client) -> None:
@@ -99,27 +105,149 @@ async def test_unsupported_grant_and_missing_fields_are_400(client) -> None:
 
     assert unsupported.status_code == 400
     assert unsupported.json()["code"] == "unsupported-grant-type"
+    assert unsupported.json()["error"] == "unsupported_grant_type"
     assert missing.status_code == 400
     assert missing.json()["code"] == "invalid-request"
-    assert no_grant.status_code == 422
-    assert no_grant.json()["errors"][0]["loc"] == ["body", "grant_type"]
+    assert missing.json()["error"] == "invalid_request"
+    assert no_grant.status_code == 400
+    assert no_grant.json()["error"] == "invalid_request"
+    assert "grant_type" in no_grant.json()["error_description"]
 
 
-async def test_repeated_failures_lock_the_account_for_a_while(client, make_user) -> None:
+async def test_repeated_failures_pause_that_address_and_say_how_many_are_left(
+    client, make_user
+) -> None:
     await make_user("officer.sun", password="the-right-password")
 
+    failures = []
     for _ in range(5):
         failed = await sign_in(
             client, grant_type="password", username="officer.sun", password="guess-guess-guess"
         )
         assert failed.status_code == 401
+        failures.append(failed.json()["error_description"])
     locked = await sign_in(
         client, grant_type="password", username="officer.sun", password="the-right-password"
     )
 
+    # The officer reads it in Chinese (no Accept-Language), in the Authorize dialog.
+    assert "还剩 4 次尝试机会" in failures[0]
+    assert "再失败 1 次" in failures[3]
+    assert "现已暂停" in failures[4]
     assert locked.status_code == 429
     assert locked.json()["code"] == "sign-in-locked"
-    assert 1 <= int(locked.headers["Retry-After"]) <= 900
+    assert locked.json()["error"] == "invalid_grant"
+    assert 1 <= int(locked.headers["Retry-After"]) <= 60
+
+
+def client_at(app, address: str) -> httpx.AsyncClient:  # type: ignore[no-untyped-def]
+    transport = httpx.ASGITransport(app=app, client=(address, 40000))
+    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
+
+
+async def test_failures_from_another_address_do_not_lock_the_officer_out(app, make_user) -> None:
+    await make_user("officer.gao", password="the-right-password")
+    async with client_at(app, "203.0.113.66") as attacker, client_at(app, "10.1.2.3") as desk:
+        for _ in range(8):
+            await sign_in(
+                attacker, grant_type="password", username="officer.gao", password="guess-guess"
+            )
+        attacker_locked = await sign_in(
+            attacker, grant_type="password", username="officer.gao", password="the-right-password"
+        )
+        officer = await sign_in(
+            desk, grant_type="password", username="officer.gao", password="the-right-password"
+        )
+
+    assert attacker_locked.status_code == 429
+    assert officer.status_code == 200
+
+
+async def test_the_backoff_grows_with_repeated_pauses(app, make_user) -> None:
+    from accident_online.auth.lockout import SignInPolicy
+
+    policy = SignInPolicy(max_failures=5, lockout_seconds=60, name_throttle_failures=50)
+    # 5 failures in a minute pause for up to a minute; 10 in 15 minutes for up to 15
+    # minutes; 20 in 3 h 45 min for up to that long.
+    assert [(t.amount, t.get_expiry()) for t in policy.tiers] == [
+        (5, 60),
+        (10, 900),
+        (20, 13500),
+    ]
+    # An address that reached the second tier (as if it had come back after each pause)
+    # is told to wait for the second tier's window, not the first one's.
+    key = ("sign-in-failures", "user", "officer.lu", "203.0.113.9")
+    assert await app.state.limits.hit(policy.tiers[1], *key, cost=10)
+    async with client_at(app, "203.0.113.9") as attacker:
+        await make_user("officer.lu", password="the-right-password")
+        paused = await sign_in(
+            attacker, grant_type="password", username="officer.lu", password="the-right-password"
+        )
+    assert paused.status_code == 429
+    assert 60 < int(paused.headers["Retry-After"]) <= 900
+
+
+async def test_a_partner_is_never_locked_by_someone_elses_failures(app, make_partner) -> None:
+    partner = await make_partner("app-target")
+    wrong = {"grant_type": "client_credentials", "client_id": "app-target", "client_secret": "x"}
+    async with client_at(app, "203.0.113.50") as attacker, client_at(app, "10.9.9.9") as own:
+        attempts = [await sign_in(attacker, **wrong) for _ in range(25)]
+        right = await sign_in(
+            own,
+            grant_type="client_credentials",
+            client_id=partner.client_id,
+            client_secret=partner.client_secret,
+        )
+
+    assert attempts[0].status_code == 401
+    assert attempts[-1].status_code == 429  # the attacker's address is paused
+    assert right.status_code == 200
+
+
+async def test_a_name_under_attack_slows_failing_addresses_but_not_a_clean_one(
+    settings_for, database_url, database, make_user
+) -> None:
+    from accident_online.app import create_app
+
+    app = create_app(
+        settings_for(database_url, sign_in_name_throttle_failures=3), database=database
+    )
+    await make_user("officer.kong", password="the-right-password")
+    wrong = {"grant_type": "password", "username": "officer.kong", "password": "guess-guess"}
+    right = {**wrong, "password": "the-right-password"}
+    for n in range(3):
+        async with client_at(app, f"198.51.100.{n}") as bot:
+            assert (await sign_in(bot, **wrong)).status_code == 401
+    async with client_at(app, "198.51.100.77") as bot, client_at(app, "10.0.0.5") as desk:
+        once = await sign_in(bot, **wrong)
+        again = await sign_in(bot, **wrong)
+        officer = await sign_in(desk, **right)
+
+    assert once.status_code == 401
+    assert again.status_code == 429  # one failure per address and pause while under attack
+    assert officer.status_code == 200
+
+
+async def test_usernames_are_case_insensitive(client, make_user, admin_headers) -> None:
+    created = await make_user("Officer.Ma", password="the-right-password")
+    signed_in = await sign_in(
+        client, grant_type="password", username="OFFICER.MA", password="the-right-password"
+    )
+    duplicate = await client.post(
+        "/v1/admin/users",
+        json={
+            "username": "officer.MA",
+            "password": "long-enough-pass",
+            "role": "officer",
+            "center_id": "linqing",
+        },
+        headers=admin_headers,
+    )
+
+    assert created.username == "officer.ma"
+    assert signed_in.status_code == 200
+    assert duplicate.status_code == 409
+    assert duplicate.json()["code"] == "username-taken"
 
 
 async def test_a_success_resets_the_failure_count(client, make_user) -> None:

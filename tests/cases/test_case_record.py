@@ -9,11 +9,11 @@ from accident_online.models.user import Role
 
 
 def principal(role: Role, **kwargs: str) -> Principal:
-    return Principal(subject=f"test:{role.value}", role=role, **kwargs)  # type: ignore[arg-type]
+    return Principal(subject=f"partner:{kwargs.get('partner_id')}", role=role, **kwargs)  # type: ignore[arg-type]
 
 
 async def test_each_role_sees_what_it_needs_and_no_more(
-    client, file_report, make_partner, auth_headers, admin_headers
+    client, file_report, make_partner, auth_headers, admin_headers, make_officer
 ) -> None:
     await make_partner("picc-lc", kind="insurer", insurer_codes=["PICC"])
     await make_partner("cpic-lc", kind="insurer", insurer_codes=["CPIC"])
@@ -21,11 +21,8 @@ async def test_each_role_sees_what_it_needs_and_no_more(
     url = f"/v1/cases/{case['id']}"
 
     as_admin = (await client.get(url, headers=admin_headers)).json()
-    as_officer = (
-        await client.get(
-            url, headers=auth_headers(principal(Role.officer, center_id="dongchangfu"))
-        )
-    ).json()
+    officer = await make_officer("officer.dcf", "dongchangfu")
+    as_officer = (await client.get(url, headers=officer.headers)).json()
     as_picc = (
         await client.get(url, headers=auth_headers(principal(Role.insurer, partner_id="picc-lc")))
     ).json()
@@ -49,16 +46,22 @@ async def test_each_role_sees_what_it_needs_and_no_more(
 @pytest.mark.parametrize(
     "outsider",
     [
-        principal(Role.officer, center_id="linqing"),
+        None,  # an officer of another center
         principal(Role.app, partner_id="app-other"),
         principal(Role.insurer, partner_id="ping-an"),
         principal(Role.mediation, partner_id="mediation-lc"),
         principal(Role.court, partner_id="court-lc"),
     ],
 )
-async def test_a_case_that_is_not_yours_is_404(client, file_report, auth_headers, outsider) -> None:
+async def test_a_case_that_is_not_yours_is_404(
+    client, file_report, auth_headers, make_partner, make_officer, outsider
+) -> None:
     case = (await file_report()).json()
-    headers = auth_headers(outsider)
+    if outsider is None:
+        headers = (await make_officer("officer.lq", "linqing")).headers
+    else:
+        await make_partner(outsider.partner_id, kind=outsider.role.value)
+        headers = auth_headers(outsider)
 
     shown = await client.get(f"/v1/cases/{case['id']}", headers=headers)
     events = await client.get(f"/v1/cases/{case['id']}/events", headers=headers)

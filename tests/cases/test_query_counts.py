@@ -30,6 +30,9 @@ async def test_queue_and_case_lookup_do_not_grow_with_the_data(
 ) -> None:
     officer = auth_headers(principal_for_user(await make_user("officer.counter")))
     first = await queued_case()
+    # Whether the token's account may still act is read once every few seconds, not
+    # per request (auth.accounts): not part of what grows with the data.
+    account_check = "token_version"
 
     with counting(engine) as one_case_queue:
         await client.get("/v1/centers/dongchangfu/queue", headers=officer)
@@ -46,9 +49,12 @@ async def test_queue_and_case_lookup_do_not_grow_with_the_data(
     with counting(engine) as six_case_lookup:
         await client.get(f"/v1/cases/{first['id']}", headers=officer)
 
+    def counted(statements: list[str]) -> int:
+        return len([s for s in statements if account_check not in s])
+
     assert len(listed.json()["items"]) == 6
-    assert len(six_case_queue) == len(one_case_queue) <= 4
-    assert len(six_case_lookup) == len(one_case_lookup) <= 6
+    assert counted(six_case_queue) == counted(one_case_queue) <= 4
+    assert counted(six_case_lookup) == counted(one_case_lookup) <= 6
 
 
 @contextlib.asynccontextmanager

@@ -24,7 +24,6 @@ from accident_online.settings import Settings
 from service_processes import heic, jpeg, webp
 
 OTHER_APP = Principal(subject="partner:app-other", role=Role.app, partner_id="app-other")
-OTHER_OFFICER = Principal(subject="user:linqing-officer", role=Role.officer, center_id="linqing")
 REQUIRED = [
     ("overview_front", None),
     ("overview_rear", None),
@@ -431,7 +430,7 @@ async def test_photos_an_officer_asked_for_are_struck_off_when_uploaded(
 
 
 async def test_whoever_may_see_the_case_gets_the_exact_bytes(
-    client, app_headers, officer_headers, auth_headers, case
+    client, app_headers, officer_headers, auth_headers, case, make_officer
 ) -> None:
     photo = heic(b"collision point")
     uploaded = (await upload(client, app_headers, case["id"], "collision_point", photo)).json()
@@ -453,7 +452,9 @@ async def test_whoever_may_see_the_case_gets_the_exact_bytes(
     assert again.status_code == 304
     assert again.content == b""
 
-    elsewhere = await client.get(url, headers=auth_headers(OTHER_OFFICER))
+    elsewhere = await client.get(
+        url, headers=(await make_officer("linqing.officer", "linqing")).headers
+    )
     assert_problem(elsewhere, 404, "case-not-found")
     anonymous = await client.get(url)
     assert_problem(anonymous, 401, "unauthorized")

@@ -181,11 +181,14 @@ async def test_insurers_on_the_platform_are_connected_others_still_accepted(
     assert cpic == {"code": "CPIC", "partner_id": None, "connected": False}
 
 
-async def test_only_the_app_partner_files_reports(client, auth_headers, report_body) -> None:
+async def test_only_the_app_partner_files_reports(
+    client, auth_headers, report_body, make_partner
+) -> None:
     from accident_online.auth.principal import Principal
     from accident_online.models.user import Role
 
-    insurer = auth_headers(Principal(subject="partner:x", role=Role.insurer, partner_id="x"))
+    await make_partner("xx", kind="insurer")
+    insurer = auth_headers(Principal(subject="partner:xx", role=Role.insurer, partner_id="xx"))
     anonymous = await client.post(
         "/v1/reports", json=report_body(), headers={"Idempotency-Key": "k"}
     )
@@ -214,8 +217,12 @@ async def test_an_eligibility_check_does_not_wait_behind_a_writer(
     from accident_online.auth.principal import Principal
     from accident_online.auth.service import issue_access_token
     from accident_online.models.user import Role
+    from accident_online.partners.schemas import PartnerCreate
+    from accident_online.partners.service import register_partner
 
     app = committed_app
+    async with app.state.database.session(write=True) as session:
+        await register_partner(session, PartnerCreate(id="app-lc", kind="app", name="App"))
     principal = Principal(subject="partner:app-lc", role=Role.app, partner_id="app-lc")
     token = issue_access_token(principal, key=app.state.jwt_key, ttl_seconds=600).access_token
     transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 1))

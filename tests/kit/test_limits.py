@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+import redis.asyncio
 
 from accident_online.app import create_app
-from accident_online.kit.limits import RateLimited, RateLimiter
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 @pytest.fixture
@@ -54,44 +57,145 @@ async def test_a_streamed_body_over_the_limit_is_413(limited_client, admin_heade
 
 async def test_sign_in_is_rate_limited_per_client(limited_client) -> None:
     async with limited_client(rate_limit_sign_in_per_minute=6) as client:
-        statuses = [
-            (
-                await client.post(
-                    "/v1/auth/token",
-                    data={"grant_type": "password", "username": "u", "password": "p"},
-                )
+        responses = [
+            await client.post(
+                "/v1/auth/token",
+                data={"grant_type": "password", "username": f"u{n}", "password": "p"},
             )
-            for _ in range(4)
+            for n in range(7)
         ]
-    assert [r.status_code for r in statuses[:2]] == [401, 401]
-    limited = statuses[-1]
+    assert [r.status_code for r in responses[:6]] == [401] * 6
+    limited = responses[-1]
     assert limited.status_code == 429
     assert limited.json()["code"] == "rate-limited"
-    assert int(limited.headers["retry-after"]) >= 1
+    assert limited.json()["error"] == "invalid_request"
+    assert 1 <= int(limited.headers["retry-after"]) <= 60
 
 
 async def test_reports_are_rate_limited_per_app(limited_client, app_headers, report_body) -> None:
-    async with limited_client(rate_limit_reports_per_minute=6) as client:
+    async with limited_client(rate_limit_reports_per_minute=3) as client:
         responses = [
             await client.post(
                 "/v1/reports",
                 json=report_body(),
                 headers={**app_headers, "Idempotency-Key": uuid.uuid4().hex},
             )
+            for _ in range(4)
+        ]
+    assert [r.status_code for r in responses] == [201, 201, 201, 429]
+    assert responses[-1].json()["code"] == "rate-limited"
+    assert 1 <= int(responses[-1].headers["retry-after"]) <= 60
+
+
+async def test_replayed_reports_do_not_count_and_replay_when_the_budget_is_spent(
+    limited_client, app_headers, report_body
+) -> None:
+    body = report_body()
+    async with limited_client(rate_limit_reports_per_minute=2) as client:
+        first = await client.post(
+            "/v1/reports", json=body, headers={**app_headers, "Idempotency-Key": "again"}
+        )
+        replays = [
+            await client.post(
+                "/v1/reports", json=body, headers={**app_headers, "Idempotency-Key": "again"}
+            )
             for _ in range(3)
         ]
-    assert responses[0].status_code == 201
-    assert responses[-1].status_code == 429
-    assert "retry-after" in responses[-1].headers
+        second = await client.post(
+            "/v1/reports",
+            json=report_body(),
+            headers={**app_headers, "Idempotency-Key": uuid.uuid4().hex},
+        )
+        refused = await client.post(
+            "/v1/reports",
+            json=report_body(),
+            headers={**app_headers, "Idempotency-Key": "refused"},
+        )
+        replay_when_spent = await client.post(
+            "/v1/reports", json=body, headers={**app_headers, "Idempotency-Key": "again"}
+        )
+        listed = await client.get("/v1/cases", headers=app_headers)
+
+    assert first.status_code == 201
+    assert [r.status_code for r in replays] == [201, 201, 201]
+    assert all(r.headers["idempotent-replayed"] == "true" for r in replays)
+    assert second.status_code == 201  # the replays cost nothing
+    assert refused.status_code == 429
+    assert replay_when_spent.status_code == 201
+    assert replay_when_spent.json()["id"] == first.json()["id"]
+    assert listed.status_code == 200
+    assert {case["id"] for case in listed.json()["items"]} == {
+        first.json()["id"],
+        second.json()["id"],
+    }
 
 
-def test_the_bucket_refills_with_time() -> None:
-    now = [0.0]
-    limiter = RateLimiter(per_minute=60, burst=2, clock=lambda: now[0])
-    limiter.check("a")
-    limiter.check("a")
-    with pytest.raises(RateLimited):
-        limiter.check("a")
-    limiter.check("b")
-    now[0] = 1.0
-    limiter.check("a")
+def _redis_settings() -> dict[str, object]:
+    return {"redis_url": REDIS_URL, "redis_key_prefix": f"ao-test-{uuid.uuid4().hex}"}
+
+
+@pytest.fixture
+async def redis_prefix() -> AsyncIterator[dict[str, object]]:
+    """Redis settings with a key prefix of this test's own; its keys are deleted after."""
+    settings = _redis_settings()
+    yield settings
+    client = redis.asyncio.Redis.from_url(REDIS_URL)
+    try:
+        keys = [key async for key in client.scan_iter(match=f"{settings['redis_key_prefix']}*")]
+        if keys:
+            await client.delete(*keys)
+    finally:
+        await client.aclose()
+
+
+async def test_two_processes_share_one_budget_in_redis(
+    settings_for, database_url, database, redis_prefix
+) -> None:
+    def client_of(**overrides: object) -> httpx.AsyncClient:
+        app = create_app(
+            settings_for(database_url, rate_limit_sign_in_per_minute=4, **overrides),
+            database=database,
+        )
+        transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 5000))
+        return httpx.AsyncClient(transport=transport, base_url="http://t")
+
+    form = {"grant_type": "password", "username": "nobody", "password": "p"}
+    async with client_of(**redis_prefix) as one, client_of(**redis_prefix) as two:
+        statuses = [
+            (await (one if n % 2 else two).post("/v1/auth/token", data=form)).status_code
+            for n in range(5)
+        ]
+    # In memory each process would allow 4 (8 in all); in Redis they share 4.
+    async with client_of() as alone_one, client_of() as alone_two:
+        alone = [
+            (
+                await (alone_one if n % 2 else alone_two).post("/v1/auth/token", data=form)
+            ).status_code
+            for n in range(5)
+        ]
+
+    assert statuses == [401, 401, 401, 401, 429]
+    assert alone == [401] * 5
+
+
+async def test_lockouts_are_shared_in_redis(
+    settings_for, database_url, database, redis_prefix, make_user
+) -> None:
+    await make_user("officer.qin", password="the-right-password")
+
+    def client_of() -> httpx.AsyncClient:
+        app = create_app(settings_for(database_url, **redis_prefix), database=database)
+        transport = httpx.ASGITransport(app=app, client=("203.0.113.8", 5000))
+        return httpx.AsyncClient(transport=transport, base_url="http://t")
+
+    wrong = {"grant_type": "password", "username": "officer.qin", "password": "guess-guess"}
+    right = {**wrong, "password": "the-right-password"}
+    async with client_of() as one, client_of() as two:
+        for n in range(5):
+            assert (
+                await (one if n % 2 else two).post("/v1/auth/token", data=wrong)
+            ).status_code == 401
+        locked_elsewhere = await two.post("/v1/auth/token", data=right)
+
+    assert locked_elsewhere.status_code == 429
+    assert locked_elsewhere.json()["code"] == "sign-in-locked"

@@ -133,3 +133,46 @@ async def test_cases_already_disputed_go_to_the_first_registered_organisation(
         "litigation": (None, "court-a"),
         None: (None, None),
     }
+
+
+async def test_usernames_become_lower_case_and_case_clashes_stop_the_upgrade(
+    fresh_database_url, database_factory
+) -> None:
+    import uuid
+
+    import pytest
+    from sqlalchemy import text
+
+    from accident_online.kit.db import create_engine
+    from accident_online.kit.migrations import alembic_config
+
+    def add_users(connection: Connection, names: list[str]) -> None:
+        for name in names:
+            connection.execute(
+                text(
+                    "INSERT INTO users (id, username, password_hash, role, created_at) "
+                    "VALUES (:id, :name, 'x', 'admin', CURRENT_TIMESTAMP)"
+                ),
+                {"id": uuid.uuid4().hex, "name": name},
+            )
+
+    async def upgraded(url: str, names: list[str]) -> list[str]:
+        engine = create_engine(url)
+        try:
+            async with engine.begin() as connection:
+                await connection.run_sync(_upgrade_to, alembic_config(url), "40a1f4ebbf53")
+                await connection.run_sync(add_users, names)
+            async with engine.begin() as connection:
+                await connection.run_sync(_upgrade_to, alembic_config(url), "head")
+            async with engine.connect() as connection:
+                rows = await connection.execute(text("SELECT username FROM users ORDER BY 1"))
+                return [row[0] for row in rows]
+        finally:
+            await engine.dispose()
+
+    assert await upgraded(fresh_database_url, ["Officer.Wang", "admin"]) == [
+        "admin",
+        "officer.wang",
+    ]
+    with pytest.raises(RuntimeError, match=r"officer\.li"):
+        await upgraded(await database_factory.create(), ["Officer.Li", "officer.li"])

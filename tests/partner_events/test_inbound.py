@@ -384,7 +384,15 @@ async def test_ten_concurrent_replays_apply_once(committed_app, report_body, png
             + issue_access_token(principal, key=key, ttl_seconds=600).access_token
         }
 
-    admin = bearer(Principal(subject="user:test-admin", role=Role.admin))
+    from accident_online.auth.schemas import UserCreate
+    from accident_online.auth.service import create_user, principal_for_user
+    from accident_online.models.user import UserRole
+
+    async with committed_app.state.database.session(write=True) as session:
+        root = await create_user(
+            session, UserCreate(username="root", password="an-admin-password", role=UserRole.admin)
+        )
+    admin = bearer(principal_for_user(root))
     app = bearer(Principal(subject="partner:app-lc", role=Role.app, partner_id="app-lc"))
     transport = httpx.ASGITransport(app=committed_app, client=("127.0.0.1", 1))
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:

@@ -77,11 +77,14 @@ async def test_stats_per_center_and_overall(
     assert as_officer["deliveries"] is None
 
 
-async def test_stats_refuse_partners_and_bad_ranges(client, auth_headers, admin_headers) -> None:
+async def test_stats_refuse_partners_and_bad_ranges(
+    client, auth_headers, admin_headers, make_partner
+) -> None:
     from accident_online.auth.principal import Principal
     from accident_online.models.user import Role
 
-    app = auth_headers(Principal(subject="partner:x", role=Role.app, partner_id="x"))
+    await make_partner("xx", kind="app")
+    app = auth_headers(Principal(subject="partner:xx", role=Role.app, partner_id="xx"))
     refused = await client.get("/v1/stats", headers=app)
     backwards = await client.get(
         "/v1/stats",

@@ -9,7 +9,8 @@ from fastapi import Depends, Request
 from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlowPassword, OAuthFlows
 from fastapi.security import OAuth2
 
-from accident_online.auth.exceptions import InvalidAccessToken
+from accident_online.auth.accounts import AccountStates
+from accident_online.auth.exceptions import InvalidAccessToken, RevokedAccessToken
 from accident_online.auth.principal import Principal
 from accident_online.kit.i18n import _
 from accident_online.kit.problems import Forbidden, Unauthorized
@@ -41,9 +42,15 @@ async def current_principal(
         raise Unauthorized(_("Send 'Authorization: Bearer <token>'."))
     try:
         claims = decode_token(token.strip(), key=request.app.state.jwt_key)
-        return Principal.from_claims(claims)
+        principal = Principal.from_claims(claims)
     except (InvalidToken, KeyError, ValueError) as error:
         raise InvalidAccessToken() from error
+    # Checked on every request, after the (cached) signature check: a token of a
+    # disabled, deleted or re-keyed account stops working within ACCOUNT_CHECK_SECONDS.
+    accounts: AccountStates = request.app.state.accounts
+    if not await accounts.accepts(request.app.state.database, principal):
+        raise RevokedAccessToken()
+    return principal
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

@@ -14,13 +14,19 @@ class Principal:
     role: Role
     center_id: str | None = None
     partner_id: str | None = None
+    # The account's token_version when the token was issued; a newer one revokes it.
+    token_version: int = 0
 
     @property
     def is_partner(self) -> bool:
         return self.partner_id is not None
 
     def to_claims(self) -> dict[str, Any]:
-        claims: dict[str, Any] = {"sub": self.subject, "role": self.role.value}
+        claims: dict[str, Any] = {
+            "sub": self.subject,
+            "role": self.role.value,
+            "ver": self.token_version,
+        }
         if self.center_id is not None:
             claims["center"] = self.center_id
         if self.partner_id is not None:
@@ -34,4 +40,5 @@ class Principal:
             role=Role(claims["role"]),
             center_id=claims.get("center"),
             partner_id=claims.get("partner"),
+            token_version=int(claims.get("ver", 0)),
         )

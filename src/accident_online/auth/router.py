@@ -11,17 +11,21 @@ from accident_online.apidocs.openapi import OFFICERS_TAG
 from accident_online.auth import repository, service
 from accident_online.auth.dependencies import AdminPrincipal
 from accident_online.auth.exceptions import (
+    AccountDisabled,
     InvalidCredentials,
     MissingGrantFields,
     SignInLocked,
+    SignInRateLimited,
     UnknownCenter,
     UnsupportedGrantType,
     UsernameTaken,
+    UserNotFound,
 )
+from accident_online.auth.lockout import SignInPolicy, SignInThrottle
 from accident_online.auth.schemas import TokenResponse, UserCreate, UserRead
 from accident_online.kit.db import SessionDep
 from accident_online.kit.i18n import _
-from accident_online.kit.limits import RateLimited
+from accident_online.kit.limits import Limits, per_minute
 from accident_online.kit.pagination import (
     InvalidCursor,
     Page,
@@ -46,19 +50,25 @@ router = APIRouter(tags=["auth"])
     tags=[OFFICERS_TAG],
     response_model=TokenResponse,
     responses=problem_responses(
-        UnsupportedGrantType, InvalidCredentials, SignInLocked, ValidationFailed, RateLimited
+        MissingGrantFields,
+        UnsupportedGrantType,
+        InvalidCredentials,
+        AccountDisabled,
+        SignInLocked,
+        SignInRateLimited,
+        ValidationFailed,
     ),
 )
 async def issue_token(
     request: Request,
     session: SessionDep,
     grant_type: Annotated[
-        str,
+        str | None,
         Form(
             description="民警填 `password` · `password` for officers and admins, "
             "`client_credentials` for partner systems"
         ),
-    ],
+    ] = None,
     username: Annotated[
         str | None, Form(max_length=64, description="民警用户名 · Your username")
     ] = None,
@@ -70,28 +80,48 @@ async def issue_token(
     scope: Annotated[str, Form(max_length=256)] = "",
 ) -> TokenResponse:
     """民警请点页面上方的 **Authorize**，在 *password* 下输入用户名和密码（client id 和
-    secret 留空），此后每个请求都会带上令牌。连续登录失败后账号会被暂时锁定（429）。
+    secret 留空），此后每个请求都会带上令牌，一个班次内有效。同一地址对同一用户名连续登录
+    失败后，该地址会被暂停登录一段时间（429），错误说明会提示还剩几次尝试。
 
     OAuth2 token endpoint: officers press **Authorize** and sign in there.
 
-    People (officers, admins) use `grant_type=password` with `username` and `password`.
-    Partner systems use `grant_type=client_credentials` with `client_id` and
-    `client_secret`, in the form or as HTTP Basic. After repeated failures for one
-    username or client id, sign-in is locked for a while (429 with `Retry-After`).
+    People (officers, admins) use `grant_type=password` with `username` (not case
+    sensitive) and `password`, and get a token for a shift (`expires_in`,
+    `PERSON_TOKEN_TTL_SECONDS`). Partner systems use `grant_type=client_credentials`
+    with `client_id` and `client_secret`, in the form or as HTTP Basic, and get a short
+    token (`ACCESS_TOKEN_TTL_SECONDS`).
+
+    Errors carry RFC 6749's `error` and `error_description` as well. After repeated
+    failures for one username from one address, that address is paused for that
+    username (429 `sign-in-locked` with `Retry-After`); `error_description` says how
+    many attempts are left before that. A disabled account gets 401 `account-disabled`.
     """
-    client = request.client.host if request.client else "unknown"
-    request.app.state.sign_in_limiter.check(client)
+    address = request.client.host if request.client else "unknown"
     settings: Settings = request.app.state.settings
-    policy = service.SignInPolicy(
-        max_failures=settings.sign_in_max_failures,
-        lockout_seconds=settings.sign_in_lockout_seconds,
+    limits: Limits = request.app.state.limits
+    every_request = per_minute(settings.rate_limit_sign_in_per_minute)
+    if not await limits.hit(every_request, "sign-in", address):
+        retry_after = await limits.retry_after(every_request, "sign-in", address)
+        raise SignInRateLimited(headers={"Retry-After": str(retry_after)})
+    throttle = SignInThrottle(
+        limits,
+        SignInPolicy(
+            max_failures=settings.sign_in_max_failures,
+            lockout_seconds=settings.sign_in_lockout_seconds,
+            name_throttle_failures=settings.sign_in_name_throttle_failures,
+        ),
     )
+    if grant_type is None:
+        raise MissingGrantFields(
+            _("grant_type is required: 'password' or 'client_credentials'.")
+        )
     if grant_type == "password":
         if not username or password is None:
             raise MissingGrantFields(_("The password grant needs username and password."))
         principal = await service.sign_in_user(
-            session, username=username, password=password, policy=policy
+            session, username=username, password=password, address=address, throttle=throttle
         )
+        ttl = settings.person_token_ttl_seconds
     elif grant_type == "client_credentials":
         basic = _basic_credentials(request.headers.get("authorization"))
         if basic is not None:
@@ -101,13 +131,16 @@ async def issue_token(
                 _("The client_credentials grant needs client_id and client_secret.")
             )
         principal = await service.sign_in_client(
-            session, client_id=client_id, client_secret=client_secret, policy=policy
+            session,
+            client_id=client_id,
+            client_secret=client_secret,
+            address=address,
+            throttle=throttle,
         )
+        ttl = settings.access_token_ttl_seconds
     else:
         raise UnsupportedGrantType()
-    return service.issue_access_token(
-        principal, key=request.app.state.jwt_key, ttl_seconds=settings.access_token_ttl_seconds
-    )
+    return service.issue_access_token(principal, key=request.app.state.jwt_key, ttl_seconds=ttl)
 
 
 def _basic_credentials(header: str | None) -> tuple[str, str] | None:
@@ -120,10 +153,14 @@ def _basic_credentials(header: str | None) -> tuple[str, str] | None:
     try:
         decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError) as error:
-        raise InvalidCredentials(_("Malformed HTTP Basic credentials.")) from error
+        raise InvalidCredentials(
+            _("Malformed HTTP Basic credentials."), oauth_error="invalid_client"
+        ) from error
     client_id, separator, client_secret = decoded.partition(":")
     if not separator:
-        raise InvalidCredentials(_("Malformed HTTP Basic credentials."))
+        raise InvalidCredentials(
+            _("Malformed HTTP Basic credentials."), oauth_error="invalid_client"
+        )
     return unquote(client_id), unquote(client_secret)
 
 
@@ -159,3 +196,34 @@ async def list_users(
         limit=page.limit,
         key=lambda u: u.username,
     )
+
+
+@router.post(
+    "/admin/users/{username}/disable",
+    summary="Disable an officer or admin account",
+    response_model=UserRead,
+    responses=problem_responses(Unauthorized, Forbidden, UserNotFound),
+)
+async def disable_user(
+    username: str, request: Request, session: SessionDep, _: AdminPrincipal
+) -> UserRead:
+    """The account can no longer sign in, and every token issued to it stops working
+    within a few seconds on every API process. Its work (decisions, timeline) stays."""
+    user = await service.set_user_disabled(session, username, disabled=True)
+    request.app.state.accounts.forget(f"user:{user.id}")
+    return UserRead.model_validate(user)
+
+
+@router.post(
+    "/admin/users/{username}/enable",
+    summary="Enable a disabled account again",
+    response_model=UserRead,
+    responses=problem_responses(Unauthorized, Forbidden, UserNotFound),
+)
+async def enable_user(
+    username: str, request: Request, session: SessionDep, _: AdminPrincipal
+) -> UserRead:
+    """The account may sign in again; tokens issued before it was disabled stay invalid."""
+    user = await service.set_user_disabled(session, username, disabled=False)
+    request.app.state.accounts.forget(f"user:{user.id}")
+    return UserRead.model_validate(user)

@@ -3,7 +3,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from accident_online.kit.fields import NOT_BLANK
 from accident_online.kit.time import BeijingDateTime
@@ -60,6 +67,12 @@ class UserCreate(BaseModel):
         default=None, description="The officer's police badge number (警号), e.g. 012345."
     )
 
+    @field_validator("username")
+    @classmethod
+    def _lower_case(cls, value: str) -> str:
+        # Usernames are case-insensitive: "Officer.Wang" and "officer.wang" are one name.
+        return value.lower()
+
     @model_validator(mode="after")
     def _officers_belong_to_a_center(self) -> UserCreate:
         if self.role == UserRole.officer and self.center_id is None:
@@ -79,3 +92,6 @@ class UserRead(BaseModel):
     display_name: str | None
     badge_number: str | None
     created_at: BeijingDateTime
+    disabled_at: BeijingDateTime | None = Field(
+        default=None, description="Set while the account is disabled: no sign-in, no tokens."
+    )

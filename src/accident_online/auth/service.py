@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from accident_online.auth import repository
 from accident_online.auth.exceptions import (
+    AccountDisabled,
     InvalidCredentials,
-    SignInLocked,
     UnknownCenter,
     UsernameTaken,
+    UserNotFound,
 )
+from accident_online.auth.lockout import SignInThrottle
 from accident_online.auth.principal import Principal
 from accident_online.auth.schemas import TokenResponse, UserCreate
 from accident_online.centers import repository as centers_repository
@@ -25,52 +25,65 @@ from accident_online.models.user import Role, User
 from accident_online.partners import repository as partners_repository
 
 
-class SignInPolicy:
-    def __init__(self, *, max_failures: int, lockout_seconds: int) -> None:
-        self.max_failures = max_failures
-        self.lockout = timedelta(seconds=lockout_seconds)
-
-
-async def _ensure_not_locked(session: AsyncSession, subject: str) -> None:
-    throttle = await repository.get_throttle(session, subject)
-    now = utc_now()
-    if throttle and throttle.locked_until and throttle.locked_until > now:
-        retry_after = max(1, int((throttle.locked_until - now).total_seconds()) + 1)
-        raise SignInLocked(headers={"Retry-After": str(retry_after)})
-
-
-async def _fail(session: AsyncSession, subject: str, policy: SignInPolicy) -> InvalidCredentials:
-    await repository.record_failed_sign_in(
-        session,
-        subject=subject,
-        max_failures=policy.max_failures,
-        lock_until=utc_now() + policy.lockout,
-    )
-    return InvalidCredentials()
-
-
 async def sign_in_user(
-    session: AsyncSession, *, username: str, password: str, policy: SignInPolicy
+    session: AsyncSession,
+    *,
+    username: str,
+    password: str,
+    address: str,
+    throttle: SignInThrottle,
 ) -> Principal:
-    subject = f"user:{username.lower()}"
-    await _ensure_not_locked(session, subject)
+    """A person's sign-in; failures pause this address for this username (auth.lockout)."""
+    username = username.lower()
+    await throttle.check_person(username, address)
     user = await repository.get_user_by_username(session, username)
     if not await verify_secret(password, user.password_hash if user else None) or user is None:
-        raise await _fail(session, subject, policy)
-    await repository.clear_failed_sign_ins(session, subject)
+        left = await throttle.person_failed(username, address)
+        raise InvalidCredentials(_attempts_left(left))
+    if user.disabled_at is not None:
+        raise AccountDisabled()
+    await throttle.person_succeeded(username, address)
     return principal_for_user(user)
 
 
+def _attempts_left(left: int) -> str:
+    if left <= 0:
+        return _(
+            "The username and password do not match. Sign-in from your address is now "
+            "paused for this username."
+        )
+    if left == 1:
+        return _(
+            "The username and password do not match. 1 attempt left before sign-in from "
+            "your address is paused for this username."
+        )
+    return _(
+        "The username and password do not match. {left} attempts left before sign-in from "
+        "your address is paused for this username.",
+        left=left,
+    )
+
+
 async def sign_in_client(
-    session: AsyncSession, *, client_id: str, client_secret: str, policy: SignInPolicy
+    session: AsyncSession,
+    *,
+    client_id: str,
+    client_secret: str,
+    address: str,
+    throttle: SignInThrottle,
 ) -> Principal:
-    subject = f"client:{client_id}"
-    await _ensure_not_locked(session, subject)
+    """A partner system's sign-in. Never locks the partner: failures pause only the address
+    they come from (auth.lockout)."""
+    await throttle.check_client(address)
     partner = await partners_repository.get_partner(session, client_id)
     hashed = partner.client_secret_hash if partner else None
     if not await verify_secret(client_secret, hashed) or partner is None:
-        raise await _fail(session, subject, policy)
-    await repository.clear_failed_sign_ins(session, subject)
+        await throttle.client_failed(address)
+        raise InvalidCredentials(
+            "The client id and secret do not match.", oauth_error="invalid_client"
+        )
+    if partner.disabled_at is not None:
+        raise AccountDisabled(oauth_error="invalid_client")
     return principal_for_partner(partner)
 
 
@@ -79,12 +92,16 @@ def principal_for_user(user: User) -> Principal:
         subject=f"user:{user.id}",
         role=Role(user.role),
         center_id=user.center_id,
+        token_version=user.token_version,
     )
 
 
 def principal_for_partner(partner: Partner) -> Principal:
     return Principal(
-        subject=f"partner:{partner.id}", role=Role(partner.kind), partner_id=partner.id
+        subject=f"partner:{partner.id}",
+        role=Role(partner.kind),
+        partner_id=partner.id,
+        token_version=partner.token_version,
     )
 
 
@@ -94,6 +111,7 @@ def issue_access_token(principal: Principal, *, key: str, ttl_seconds: int) -> T
 
 
 async def create_user(session: AsyncSession, data: UserCreate) -> User:
+    """``data.username`` is in lower case already (``UserCreate``)."""
     if await repository.get_user_by_username(session, data.username) is not None:
         raise UsernameTaken()
     if (
@@ -110,3 +128,19 @@ async def create_user(session: AsyncSession, data: UserCreate) -> User:
         badge_number=data.badge_number,
     )
     return await repository.add_user(session, user)
+
+
+async def set_user_disabled(session: AsyncSession, username: str, *, disabled: bool) -> User:
+    """Disabling stops sign-in and ends every token of the account (token_version + 1);
+    enabling allows sign-in again, and old tokens stay ended."""
+    user = await repository.get_user_by_username(session, username.lower(), for_update=True)
+    if user is None:
+        raise UserNotFound()
+    if disabled and user.disabled_at is None:
+        user.disabled_at = utc_now()
+        user.token_version += 1
+    elif not disabled:
+        user.disabled_at = None
+    session.add(user)
+    await session.flush()
+    return user

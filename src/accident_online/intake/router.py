@@ -17,9 +17,10 @@ from accident_online.kit.idempotency import (
     IdempotencyKeyMissing,
     IdempotencyKeyReused,
     KeyedRequest,
+    is_answered,
     required_key,
 )
-from accident_online.kit.limits import RateLimited
+from accident_online.kit.limits import Limits, RateLimited, per_minute
 from accident_online.kit.problems import (
     Forbidden,
     PayloadTooLarge,
@@ -88,8 +89,20 @@ async def file_report(
     is refused with `422 not-eligible`, every failed rule in `reasons`, and nothing is
     stored.
     """
-    request.app.state.report_limiter.check(principal.subject)
     settings = request.app.state.settings
-    return await service.file_report(
+    limits: Limits = request.app.state.limits
+    budget = per_minute(settings.rate_limit_reports_per_minute)
+    # Only new cases count: a replay (the same key again) answers from the stored first
+    # answer and costs the partner nothing, even when its budget is spent.
+    if not await limits.test(budget, "reports", principal.subject) and not await is_answered(
+        session, key
+    ):
+        raise await limits.refusal(budget, "reports", principal.subject)
+    response = await service.file_report(
         session, principal, body, key=key, max_age_hours=settings.report_max_age_hours
     )
+    # Reached only for a new case (a replay raised above). Counted now, so concurrent
+    # requests cannot overdraw: the one over budget is refused and its case rolled back.
+    if not await limits.hit(budget, "reports", principal.subject):
+        raise await limits.refusal(budget, "reports", principal.subject)
+    return response

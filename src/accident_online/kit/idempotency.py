@@ -276,3 +276,10 @@ async def stored_first(
         _raise_unless_dead(row, fingerprint=keyed.fingerprint, now=now)
         raise IdempotencyKeyInProgress()  # not reached: a dead holder's key was taken over
     return Response(body, status_code=status_code, headers=headers, media_type="application/json")
+
+
+async def is_answered(session: AsyncSession, keyed: KeyedRequest) -> bool:
+    """Whether this client's key already has a stored answer (so the request is a replay)."""
+    connection = await session.connection()
+    row = (await connection.execute(_READ_KEY, {"client": keyed.client, "key": keyed.key})).first()
+    return row is not None and row.response_status is not None

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 
+from limits import RateLimitItem, RateLimitItemPerMinute, RateLimitItemPerSecond
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -84,42 +85,72 @@ async def _refuse(scope: Scope, send: Send, limit: int) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-@dataclass
-class _Bucket:
-    tokens: float
-    updated: float
+class Limits:
+    """Rate limits and sign-in lockouts, counted with the ``limits`` library.
 
-
-@dataclass
-class RateLimiter:
-    """A token bucket per key: ``per_minute`` requests a minute, bursts up to ``burst``.
-
-    In memory, so each API process counts on its own; with N processes behind a load
-    balancer a client gets at most N times the rate.
+    In memory by default (each API process counts alone: with N processes a client gets
+    up to N times a rate); in Redis when ``REDIS_URL`` is set, so that every process
+    shares one budget per key. Sliding-window counters: cheap in both storages, and a
+    window's budget comes back gradually rather than all at once at a boundary.
     """
 
-    per_minute: float
-    burst: int
-    clock: Callable[[], float] = time.monotonic
-    _buckets: dict[str, _Bucket] = field(default_factory=dict)
-
-    def check(self, key: str) -> None:
-        now = self.clock()
-        rate = self.per_minute / 60
-        bucket = self._buckets.get(key)
-        if bucket is None:
-            bucket = self._buckets[key] = _Bucket(tokens=self.burst, updated=now)
-        bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.updated) * rate)
-        bucket.updated = now
-        if bucket.tokens < 1:
-            retry_after = math.ceil((1 - bucket.tokens) / rate) if rate > 0 else 60
-            raise RateLimited(
-                _(
-                    "Slow down: at most {limit} requests a minute.",
-                    limit=format(self.per_minute, "g"),
-                ),
-                headers={"Retry-After": str(retry_after)},
+    def __init__(self, *, redis_url: str | None = None, key_prefix: str = "accident-online"):
+        if redis_url:
+            # limits wants "async+redis://"; settings take the ordinary "redis://" URL.
+            uri = redis_url if redis_url.startswith("async+") else "async+" + redis_url
+            self.storage: Storage = RedisStorage(
+                uri, implementation="redispy", key_prefix=key_prefix
             )
-        bucket.tokens -= 1
-        if len(self._buckets) > 100_000:  # forget idle clients, bounding memory
-            self._buckets = {k: b for k, b in self._buckets.items() if b.tokens < self.burst}
+        else:
+            self.storage = MemoryStorage()
+        self.strategy = SlidingWindowCounterRateLimiter(self.storage)
+
+    async def hit(self, item: RateLimitItem, *key: str, cost: int = 1) -> bool:
+        """Counts ``cost`` against the budget; False (nothing counted) when it would overdraw."""
+        return await self.strategy.hit(item, *key, cost=cost)
+
+    async def test(self, item: RateLimitItem, *key: str) -> bool:
+        """Whether one more hit fits, counting nothing."""
+        return await self.strategy.test(item, *key)
+
+    async def remaining(self, item: RateLimitItem, *key: str) -> int:
+        return int((await self.strategy.get_window_stats(item, *key)).remaining)
+
+    async def retry_after(self, item: RateLimitItem, *key: str) -> int:
+        """Whole seconds until one more hit fits (at least 1), for ``Retry-After``."""
+        stats = await self.strategy.get_window_stats(item, *key)
+        return max(1, math.ceil(stats.reset_time - time.time()))
+
+    async def clear(self, item: RateLimitItem, *key: str) -> None:
+        await self.strategy.clear(item, *key)
+
+    async def check(self, item: RateLimitItem, *key: str) -> None:
+        """Counts one request; raises 429 ``rate-limited`` with ``Retry-After`` over budget."""
+        if not await self.hit(item, *key):
+            raise await self.refusal(item, *key)
+
+    async def refusal(self, item: RateLimitItem, *key: str) -> RateLimited:
+        return RateLimited(
+            _window_message(item),
+            headers={"Retry-After": str(await self.retry_after(item, *key))},
+        )
+
+
+def per_minute(amount: float) -> RateLimitItem:
+    """A budget of ``amount`` a minute (settings allow fractions; at least 1)."""
+    return RateLimitItemPerMinute(max(1, round(amount)))
+
+
+def per_seconds(amount: int, seconds: int) -> RateLimitItem:
+    return RateLimitItemPerSecond(max(1, amount), max(1, seconds))
+
+
+def _window_message(item: RateLimitItem) -> str:
+    seconds = item.get_expiry()
+    if seconds == 60:
+        return _("Slow down: at most {limit} requests a minute.", limit=item.amount)
+    return _(
+        "Slow down: at most {limit} requests in {seconds} seconds.",
+        limit=item.amount,
+        seconds=seconds,
+    )

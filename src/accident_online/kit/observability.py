@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import ipaddress
 import json
 import logging
 import re
@@ -10,6 +11,7 @@ import sys
 import time
 import traceback
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -114,16 +116,63 @@ class RouteTemplates:
         return found
 
 
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_networks(networks: Sequence[str]) -> tuple[Network, ...]:
+    return tuple(ipaddress.ip_network(network, strict=False) for network in networks)
+
+
+def _is_in(host: str, networks: Sequence[Network]) -> bool:
+    try:
+        address = ipaddress.ip_address(host.strip())
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return any(address in network for network in networks)
+
+
+def client_address(peer: str, forwarded_for: Sequence[str], trusted: Sequence[Network]) -> str:
+    """The client's address: the direct peer, unless that is a trusted proxy.
+
+    Behind a trusted proxy, X-Forwarded-For is read from the right: each proxy appends
+    the address it was connected from, so the rightmost hop that is not a trusted proxy
+    is the first address no proxy of ours vouches for. Anything left of it was written
+    by the client and may be invented. A malformed hop ends the walk there.
+    """
+    if not trusted or not _is_in(peer, trusted):
+        return peer
+    hops = [hop.strip() for header in forwarded_for for hop in header.split(",") if hop.strip()]
+    address = peer
+    for hop in reversed(hops):
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:
+            break
+        address = hop
+        if not _is_in(hop, trusted):
+            break
+    return address
+
+
 class RequestContextMiddleware:
     """Gives each request an id, logs and measures it, and turns a crash into a 500 problem.
+
+    Behind a trusted proxy (``TRUSTED_PROXIES``) it also replaces the scope's client with
+    the address from X-Forwarded-For, so that rate limits, lockouts, logs and the /metrics
+    allow-list all see the real client.
 
     Pure ASGI (not BaseHTTPMiddleware) so that streaming uploads are not buffered.
     """
 
-    def __init__(self, app: ASGIApp, *, metrics: HttpMetrics) -> None:
+    def __init__(
+        self, app: ASGIApp, *, metrics: HttpMetrics, trusted_proxies: Sequence[str] = ()
+    ) -> None:
         self.app = app
         self.metrics = metrics
         self.routes = RouteTemplates()
+        self.trusted = parse_networks(trusted_proxies)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -135,6 +184,14 @@ class RequestContextMiddleware:
         )
         token = request_id_var.set(request_id)
         scope.setdefault("state", {})["request_id"] = request_id
+        if self.trusted and scope.get("client"):
+            peer, port = scope["client"]
+            forwarded = [
+                value.decode("latin-1")
+                for key, value in scope.get("headers", [])
+                if key.lower() == b"x-forwarded-for"
+            ]
+            scope["client"] = (client_address(peer, forwarded, self.trusted), port)
         started = time.perf_counter()
         status = 500
         response_started = False

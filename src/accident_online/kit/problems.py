@@ -15,7 +15,14 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.types import Scope
 
-from accident_online.kit.i18n import ENGLISH, _, language_headers, request_locale, translate
+from accident_online.kit.i18n import (
+    ENGLISH,
+    Message,
+    _,
+    language_headers,
+    request_locale,
+    translate,
+)
 
 PROBLEM_BASE_URI = "https://accident-online.example/problems/"
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -90,7 +97,11 @@ class AppError(Exception):
                 item.model_copy(update={"msg": translate(item.msg, locale)})
                 for item in self.errors
             ],
-            **self.extra,
+            # Extensions people read (RFC 6749's error_description) follow the language too.
+            **{
+                name: translate(value, locale) if isinstance(value, Message) else value
+                for name, value in self.extra.items()
+            },
         )
 
 

@@ -37,7 +37,10 @@ LEEWAY_SECONDS = 5
 # Checking a token's signature and claims costs about as much as a whole /healthz answer,
 # and a partner system sends the same token with every request until it expires. A
 # token verified once is remembered (by key and token) until its expiry, which is
-# checked again on every use; nothing else about a signed token can change.
+# checked again on every use; nothing else about a signed token can change. Whether
+# its account may still use it can: auth.accounts checks that on every request after
+# this cache (and trusts its own answer for a few seconds only), so a revoked token's
+# entry here never makes it work.
 _VERIFIED: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
 _VERIFIED_MAX = 4096
 

@@ -18,7 +18,7 @@ from accident_online.models.case import (  # noqa: E402
 from accident_online.models.center import Center  # noqa: E402
 from accident_online.models.idempotency import IdempotencyKey  # noqa: E402
 from accident_online.models.partner import InsurerCode, Partner, PartnerKind  # noqa: E402
-from accident_online.models.user import Role, SignInThrottle, User, UserRole  # noqa: E402
+from accident_online.models.user import Role, User, UserRole  # noqa: E402
 from accident_online.models.webhook import (  # noqa: E402
     DeliveryStatus,
     InboundEvent,
@@ -42,7 +42,6 @@ __all__ = [
     "Partner",
     "PartnerKind",
     "Role",
-    "SignInThrottle",
     "User",
     "UserRole",
     "WebhookAttempt",

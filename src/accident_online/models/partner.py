@@ -1,7 +1,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, String
+from sqlalchemy import Column, Integer, String
 from sqlmodel import Field, SQLModel
 
 from accident_online.kit.db import UTCDateTime
@@ -36,6 +36,12 @@ class Partner(SQLModel, table=True):
     webhook_disabled_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     created_at: datetime = Field(
         default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+    # A disabled partner cannot sign in, and its tokens stop working.
+    disabled_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    # In every token; raised on disable and client-secret rotation so older tokens stop working.
+    token_version: int = Field(
+        default=0, sa_column=Column(Integer, nullable=False, server_default="0")
     )
 
 

@@ -2,7 +2,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, String
+from sqlalchemy import Column, Integer, String
 from sqlmodel import Field, SQLModel
 
 from accident_online.kit.db import UTCDateTime
@@ -29,6 +29,7 @@ class User(SQLModel, table=True):
     __tablename__ = "users"
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    # Stored in lower case (sign-in folds case too), so the unique index is case-blind.
     username: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
     password_hash: str = Field(sa_column=Column(String(255), nullable=False))
     role: UserRole = Field(sa_column=Column(String(16), nullable=False))
@@ -40,17 +41,9 @@ class User(SQLModel, table=True):
     created_at: datetime = Field(
         default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False)
     )
-
-
-class SignInThrottle(SQLModel, table=True):
-    """Consecutive failed sign-ins per username or client id, known or not.
-
-    Keyed by the name tried rather than by account, so that a lockout answers the same
-    whether or not the account exists.
-    """
-
-    __tablename__ = "sign_in_throttles"
-
-    subject: str = Field(sa_column=Column(String(160), primary_key=True))
-    failures: int = Field(default=0)
-    locked_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    # A disabled account cannot sign in, and its tokens stop working.
+    disabled_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    # In every token; raised on disable (and secret rotation) so older tokens stop working.
+    token_version: int = Field(
+        default=0, sa_column=Column(Integer, nullable=False, server_default="0")
+    )

@@ -27,6 +27,7 @@ from accident_online.partners.exceptions import (
     UnsafeWebhookUrl,
 )
 from accident_online.partners.schemas import (
+    ClientSecretRotated,
     PartnerCreate,
     PartnerCreated,
     PartnerRead,
@@ -145,3 +146,51 @@ async def rotate_webhook_secret(
     hours ends the oldest secret at once.
     """
     return await service.rotate_webhook_secret(session, partner_id)
+
+
+@router.post(
+    "/{partner_id}/disable",
+    summary="Disable a partner system",
+    response_model=PartnerRead,
+    responses=problem_responses(Unauthorized, Forbidden, PartnerNotFound),
+)
+async def disable_partner(
+    partner_id: str, request: Request, session: SessionDep, _: AdminPrincipal
+) -> PartnerRead:
+    """It can no longer sign in, and its tokens stop working within a few seconds on
+    every API process. Its cases and messages stay."""
+    partner = await service.set_partner_disabled(session, partner_id, disabled=True)
+    request.app.state.accounts.forget(f"partner:{partner.id}")
+    return partner
+
+
+@router.post(
+    "/{partner_id}/enable",
+    summary="Enable a disabled partner system again",
+    response_model=PartnerRead,
+    responses=problem_responses(Unauthorized, Forbidden, PartnerNotFound),
+)
+async def enable_partner(
+    partner_id: str, request: Request, session: SessionDep, _: AdminPrincipal
+) -> PartnerRead:
+    """It may sign in again; tokens issued before it was disabled stay invalid."""
+    partner = await service.set_partner_disabled(session, partner_id, disabled=False)
+    request.app.state.accounts.forget(f"partner:{partner.id}")
+    return partner
+
+
+@router.post(
+    "/{partner_id}/rotate-client-secret",
+    summary="Rotate a partner's client secret",
+    response_model=ClientSecretRotated,
+    responses=problem_responses(Unauthorized, Forbidden, PartnerNotFound),
+)
+async def rotate_client_secret(
+    partner_id: str, request: Request, session: SessionDep, _: AdminPrincipal
+) -> ClientSecretRotated:
+    """Makes a new client secret and shows it **this once**. The old secret stops working
+    at once, and so do the tokens the partner holds (within a few seconds on every API
+    process): the partner signs in again with the new secret."""
+    rotated = await service.rotate_client_secret(session, partner_id)
+    request.app.state.accounts.forget(f"partner:{rotated.partner_id}")
+    return rotated

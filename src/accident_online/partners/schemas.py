@@ -101,6 +101,11 @@ class PartnerRead(BaseModel):
     )
     insurer_codes: list[str]
     created_at: BeijingDateTime
+    disabled_at: BeijingDateTime | None = Field(
+        default=None,
+        description="Set while the partner is disabled: it cannot sign in and its tokens "
+        "do not work.",
+    )
 
 
 class PartnerCreated(PartnerRead):
@@ -117,3 +122,12 @@ class SecretRotated(BaseModel):
     partner_id: str
     webhook_secret: str = Field(description="The new Standard Webhooks key, `whsec_` + base64.")
     previous_secret_expires_at: BeijingDateTime
+
+
+class ClientSecretRotated(BaseModel):
+    """Shown once. The previous client secret stops working at once, and so do the tokens
+    issued with it (within a few seconds on every API process)."""
+
+    partner_id: str
+    client_id: str
+    client_secret: str

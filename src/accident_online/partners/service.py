@@ -25,6 +25,7 @@ from accident_online.partners.exceptions import (
     UnsafeWebhookUrl,
 )
 from accident_online.partners.schemas import (
+    ClientSecretRotated,
     PartnerCreate,
     PartnerCreated,
     PartnerRead,
@@ -199,6 +200,38 @@ async def rotate_webhook_secret(
     )
 
 
+async def set_partner_disabled(
+    session: AsyncSession, partner_id: str, *, disabled: bool, now: datetime | None = None
+) -> PartnerRead:
+    """Disabling stops its sign-in and ends every token it holds (token_version + 1);
+    enabling allows sign-in again, and the old tokens stay ended."""
+    partner = await _partner_for_update(session, partner_id)
+    if disabled and partner.disabled_at is None:
+        partner.disabled_at = now or utc_now()
+        partner.token_version += 1
+    elif not disabled:
+        partner.disabled_at = None
+    session.add(partner)
+    await session.flush()
+    codes = await repository.insurer_codes_of(session, [partner.id])
+    return _read(partner, codes[partner.id])
+
+
+async def rotate_client_secret(session: AsyncSession, partner_id: str) -> ClientSecretRotated:
+    """A new client secret, shown once. Unlike the webhook secret there is no overlap: a
+    client secret is rotated because it may have leaked, so the old one, and every token
+    it got, stop working now."""
+    partner = await _partner_for_update(session, partner_id)
+    client_secret = secrets.token_urlsafe(32)
+    partner.client_secret_hash = await hash_secret(client_secret)
+    partner.token_version += 1
+    session.add(partner)
+    await session.flush()
+    return ClientSecretRotated(
+        partner_id=partner.id, client_id=partner.id, client_secret=client_secret
+    )
+
+
 def webhook_secrets(partner: Partner, *, now: datetime) -> list[str]:
     """The secrets a message from or to this partner may be signed with right now."""
     valid = [partner.webhook_secret]
@@ -217,4 +250,5 @@ def _read(partner: Partner, insurer_codes: Sequence[str]) -> PartnerRead:
         webhook_disabled_at=partner.webhook_disabled_at,
         insurer_codes=list(insurer_codes),
         created_at=partner.created_at,
+        disabled_at=partner.disabled_at,
     )
