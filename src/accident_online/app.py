@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from accident_online.auth.router import router as auth_router
@@ -21,6 +21,7 @@ from accident_online.evidence.router import router as evidence_router
 from accident_online.intake.router import router as intake_router
 from accident_online.kit.background import run_periodically
 from accident_online.kit.db import Database, create_engine
+from accident_online.kit.inputs import refuse_control_characters
 from accident_online.kit.limits import BodyLimitMiddleware, RateLimiter
 from accident_online.kit.observability import HttpMetrics, RequestContextMiddleware
 from accident_online.kit.passwords import configure_hashing
@@ -94,6 +95,11 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         description=DESCRIPTION,
         lifespan=lifespan,
         swagger_ui_parameters={"persistAuthorization": True, "displayRequestDuration": True},
+        # First of every route's dependencies: before authentication and the database.
+        dependencies=[Depends(refuse_control_characters)],
+        # Starlette's redirect to the path with(out) the slash builds its Location from
+        # the Host header, which a client controls: a wrong path is a 404 problem instead.
+        redirect_slashes=False,
     )
     metrics = HttpMetrics()
     app.state.settings = settings

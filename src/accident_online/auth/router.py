@@ -19,6 +19,7 @@ from accident_online.auth.exceptions import (
 )
 from accident_online.auth.schemas import TokenResponse, UserCreate, UserRead
 from accident_online.kit.db import SessionDep
+from accident_online.kit.fields import CONTROL_CHARACTERS, CONTROL_MESSAGE
 from accident_online.kit.limits import RateLimited
 from accident_online.kit.pagination import (
     InvalidCursor,
@@ -29,6 +30,7 @@ from accident_online.kit.pagination import (
 )
 from accident_online.kit.problems import (
     Forbidden,
+    ProblemErrorItem,
     Unauthorized,
     ValidationFailed,
     problem_responses,
@@ -108,7 +110,12 @@ def _basic_credentials(header: str | None) -> tuple[str, str] | None:
     client_id, separator, client_secret = decoded.partition(":")
     if not separator:
         raise InvalidCredentials("Malformed HTTP Basic credentials.")
-    return unquote(client_id), unquote(client_secret)
+    client_id, client_secret = unquote(client_id), unquote(client_secret)
+    if CONTROL_CHARACTERS.search(client_id + client_secret):
+        # Encoded, so kit.inputs cannot see them; PostgreSQL would refuse a NUL.
+        item = ProblemErrorItem(loc=["header", "authorization"], msg=CONTROL_MESSAGE)
+        raise ValidationFailed(errors=[item])
+    return client_id, client_secret
 
 
 @router.post(

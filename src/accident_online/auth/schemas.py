@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from accident_online.kit.fields import Name
 from accident_online.models.user import UserRole
 
 
@@ -33,10 +34,10 @@ class UserCreate(BaseModel):
         }
     )
 
-    username: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    username: Name = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
     password: str = Field(min_length=12, max_length=128)
     role: UserRole
-    center_id: str | None = Field(
+    center_id: Name | None = Field(
         default=None, max_length=32, description="Required for an officer; none for an admin."
     )
 

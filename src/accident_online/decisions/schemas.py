@@ -10,8 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 from accident_online.decisions.liability import LiabilityGrade
 from accident_online.evidence.kinds import EvidenceKind
 from accident_online.kit.fields import JSON_INTEGER, NOT_BLANK, trimmed_at_least
+from accident_online.kit.fields import Text as FreeText
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True)]
+Text = Annotated[FreeText, StringConstraints(strip_whitespace=True)]
 PartyIndex = Annotated[int, Field(ge=0, le=19), JSON_INTEGER]
 SharePercent = Annotated[int, Field(ge=0, le=100), JSON_INTEGER]
 

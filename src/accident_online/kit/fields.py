@@ -5,9 +5,19 @@ document promises an integer; ``StrictInt`` would refuse ``7.0``, which JSON Sch
 counts as an integer. (For booleans and numbers pydantic's ``StrictBool`` and
 ``StrictFloat`` are exactly right.) Texts are trimmed before their length is checked,
 which ``minLength`` cannot say; a pattern can.
+
+Every text a client sends is a ``Name`` (one line) or a ``Text`` (free text), which keep
+out the characters no text may carry; ``kit.inputs`` refuses control characters in every
+other input, path and query included.
 """
 
-from pydantic import BeforeValidator
+import re
+from dataclasses import dataclass
+from typing import Annotated
+
+from pydantic import AfterValidator, BeforeValidator, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError
 
 
 def _json_integer(value: object) -> object:
@@ -28,3 +38,78 @@ NOT_BLANK = r"\S"
 def trimmed_at_least(length: int) -> str:
     """The pattern of a text that is at least ``length`` (> 1) characters once trimmed."""
     return rf"^\s*\S[\s\S]{{{length - 2},}}\S\s*$"
+
+
+# --- characters no text may carry --------------------------------------------------------
+#
+# C0 controls and DEL: PostgreSQL refuses NUL in text (a 500 where SQLite stores it), and
+# no person types the others. C1 controls (U+0080-U+009F) likewise. Tab, line feed and
+# carriage return are text's own whitespace: a free text keeps them, a one-line value not.
+_CONTROLS = "\x00-\x1f\x7f-\x9f"
+_CONTROLS_BUT_WHITESPACE = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+# Text-direction controls (U+061C, U+200E/F, U+202A-E, U+2066-9) make a plate or a name
+# read differently on screen and in the PDF than it is stored ("Trojan Source"), and
+# zero-width characters (U+200B-D, U+2060-4, U+FEFF) make two equal-looking names differ.
+_INVISIBLE = "\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+
+CONTROL_CHARACTERS = re.compile(f"[{_CONTROLS}]")
+CONTROL_CHARACTERS_BUT_WHITESPACE = re.compile(f"[{_CONTROLS_BUT_WHITESPACE}]")
+INVISIBLE_CHARACTERS = re.compile(f"[{_INVISIBLE}]")
+
+CONTROL_MESSAGE = "Control characters (such as NUL) are not allowed here."
+INVISIBLE_MESSAGE = "Invisible or text-direction characters (such as U+202E) are not allowed here."
+
+
+def _one_line(value: str) -> str:
+    if CONTROL_CHARACTERS.search(value):
+        raise PydanticCustomError("string_control_character", CONTROL_MESSAGE)
+    if INVISIBLE_CHARACTERS.search(value):
+        raise PydanticCustomError("string_invisible_character", INVISIBLE_MESSAGE)
+    return value
+
+
+def _without_invisible(value: object) -> object:
+    return INVISIBLE_CHARACTERS.sub("", value) if isinstance(value, str) else value
+
+
+def _free_text(value: str) -> str:
+    if CONTROL_CHARACTERS_BUT_WHITESPACE.search(value):
+        raise PydanticCustomError("string_control_character", CONTROL_MESSAGE)
+    return value
+
+
+@dataclass(frozen=True)
+class _DocumentedPattern:
+    """Puts ``pattern`` into the JSON Schema when the field states none of its own, so the
+    OpenAPI document says which characters are refused."""
+
+    pattern: str
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        target = handler.resolve_ref_schema(schema)
+        if target.get("type") == "string" and "pattern" not in target:
+            target["pattern"] = self.pattern
+        return schema
+
+
+Name = Annotated[
+    str, AfterValidator(_one_line), _DocumentedPattern(f"^[^{_CONTROLS}{_INVISIBLE}]*$")
+]
+"""One line people read as written: names, addresses, plates, numbers, ids, codes. Control,
+text-direction and zero-width characters are refused (422) rather than removed: a name
+that is not what it looks like is a mistake or an attack, and the caller should know."""
+
+Text = Annotated[
+    str,
+    BeforeValidator(_without_invisible),
+    AfterValidator(_free_text),
+    _DocumentedPattern(f"^[^{_CONTROLS_BUT_WHITESPACE}]*$"),
+]
+"""Free text (descriptions, facts, legal basis, messages, reasons): may run over several
+lines; control characters other than tab and line breaks are refused (422). Text-direction
+and zero-width characters are removed instead: pasted text often carries them, they add
+nothing to Chinese text, and refusing would fail a driver's description for an invisible
+mark they cannot find."""
