@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from accident_online.kit.problems import (
-    PROBLEM_BASE_URI,
     PROBLEM_MEDIA_TYPE,
+    AppError,
     PayloadTooLarge,
     TooManyRequests,
+    UnsupportedMediaType,
 )
 
 BodyTooLarge = PayloadTooLarge
@@ -26,17 +30,27 @@ class RateLimited(TooManyRequests):
     title = "Too many requests"
 
 
+class MultipartNotAccepted(UnsupportedMediaType):
+    code = "multipart-not-accepted"
+    title = "Multipart not accepted here"
+    default_detail = "Only uploads take multipart/form-data; send this request as JSON."
+
+
 class BodyLimitMiddleware:
     """Refuses request bodies over the limit: at once by Content-Length, else while reading.
 
-    Multipart bodies (evidence uploads) get the upload limit plus room for the form's
-    own overhead; every other body the (much smaller) JSON limit.
+    Multipart bodies get the upload limit (plus room for the form's own overhead), and
+    only on the routes that take uploads: those that declare a multipart/form-data
+    request body (the evidence upload). Anywhere else a multipart body is refused (415)
+    before it is read, and every other body gets the (much smaller) JSON limit, whatever
+    its content type says.
     """
 
     def __init__(self, app: ASGIApp, *, json_limit: int, upload_limit: int) -> None:
         self.app = app
         self.json_limit = json_limit
         self.upload_limit = upload_limit + 64 * 1024
+        self._upload_routes: list[tuple[re.Pattern[str], set[str]]] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -49,9 +63,14 @@ class BodyLimitMiddleware:
                 content_type = value.decode("latin-1").lower()
             elif key == b"content-length" and value.isdigit():
                 declared = int(value)
-        limit = self.upload_limit if content_type.startswith("multipart/") else self.json_limit
+        limit = self.json_limit
+        if content_type.lstrip().startswith("multipart/"):
+            if not self._takes_uploads(scope):
+                await _send_problem(scope, send, MultipartNotAccepted())
+                return
+            limit = self.upload_limit
         if declared is not None and declared > limit:
-            await _refuse(scope, send, limit)
+            await _send_problem(scope, send, _too_large(limit))
             return
         received = 0
 
@@ -63,28 +82,46 @@ class BodyLimitMiddleware:
                 if received > limit:
                     # An HTTPException, because FastAPI passes those through its body
                     # parsing (anything else becomes a 400); rendered as a 413 problem.
-                    raise HTTPException(413, f"The request body is larger than {limit} bytes.")
+                    raise HTTPException(413, _too_large(limit).detail)
             return message
 
         await self.app(scope, counting_receive, send)
 
+    def _takes_uploads(self, scope: Scope) -> bool:
+        if self._upload_routes is None:
+            # The app (set in the scope by Starlette) has all its routes by the first
+            # request; they do not change afterwards.
+            self._upload_routes = _upload_routes(scope["app"].routes)
+        path, method = scope.get("path", ""), scope.get("method", "")
+        return any(
+            pattern.match(path) and method in methods for pattern, methods in self._upload_routes
+        )
 
-async def _refuse(scope: Scope, send: Send, limit: int) -> None:
-    body = json.dumps(
-        {
-            "type": PROBLEM_BASE_URI + BodyTooLarge.code,
-            "title": BodyTooLarge.title,
-            "status": 413,
-            "detail": f"The request body is larger than {limit} bytes.",
-            "instance": scope.get("path", ""),
-            "code": BodyTooLarge.code,
-            "request_id": scope.get("state", {}).get("request_id"),
-        }
-    ).encode()
+
+def _upload_routes(routes: list[BaseRoute]) -> list[tuple[re.Pattern[str], set[str]]]:
+    return [
+        (route.path_regex, route.methods or set())
+        for route in routes
+        if isinstance(route, APIRoute)
+        and "multipart/form-data"
+        in ((route.openapi_extra or {}).get("requestBody", {}).get("content", {}))
+    ]
+
+
+def _too_large(limit: int) -> PayloadTooLarge:
+    return PayloadTooLarge(f"The request body is larger than {limit} bytes.")
+
+
+async def _send_problem(scope: Scope, send: Send, error: AppError) -> None:
+    """Answers before the app is called (so before its exception handlers): by hand."""
+    problem = error.to_problem(
+        instance=scope.get("path", ""), request_id=scope.get("state", {}).get("request_id")
+    )
+    body = json.dumps(problem.model_dump(mode="json", exclude_none=True)).encode()
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": error.status_code,
             "headers": [
                 (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
                 (b"content-length", str(len(body)).encode()),
