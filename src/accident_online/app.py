@@ -21,6 +21,7 @@ from accident_online.evidence.router import router as evidence_router
 from accident_online.intake.router import router as intake_router
 from accident_online.kit.background import run_periodically
 from accident_online.kit.db import Database, create_engine
+from accident_online.kit.fields import HEADER_PATTERN, NAME_PATTERN
 from accident_online.kit.inputs import refuse_control_characters
 from accident_online.kit.limits import BodyLimitMiddleware, RateLimiter
 from accident_online.kit.observability import HttpMetrics, RequestContextMiddleware
@@ -163,6 +164,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         schemas.setdefault(name, definition)
     schemas.get("Problem", {}).pop("$defs", None)
     problem_ref = {"$ref": "#/components/schemas/Problem"}
+    _declare_refused_characters(schema)
     too_large = f"`{PayloadTooLarge.code}`: {PayloadTooLarge.title}"
     for path_item in schema.get("paths", {}).values():
         for operation in path_item.values():
@@ -179,3 +181,17 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         schemas.pop(unused, None)
     app.openapi_schema = schema
     return schema
+
+
+def _declare_refused_characters(schema: dict[str, Any]) -> None:
+    """kit.inputs refuses control (and, but in headers, invisible) characters in every
+    parameter: the document says so where a parameter states no pattern of its own."""
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            for parameter in operation.get("parameters", []):
+                for value in [parameter.get("schema", {}), *parameter["schema"].get("anyOf", [])]:
+                    if value.get("type") == "string" and not {"pattern", "enum", "format"} & set(
+                        value
+                    ):
+                        header = parameter.get("in") == "header"
+                        value["pattern"] = HEADER_PATTERN if header else NAME_PATTERN

@@ -19,7 +19,7 @@ from accident_online.auth.exceptions import (
 )
 from accident_online.auth.schemas import TokenResponse, UserCreate, UserRead
 from accident_online.kit.db import SessionDep
-from accident_online.kit.fields import CONTROL_CHARACTERS, CONTROL_MESSAGE
+from accident_online.kit.fields import CONTROL_CHARACTERS, CONTROL_MESSAGE, Name
 from accident_online.kit.limits import RateLimited
 from accident_online.kit.pagination import (
     InvalidCursor,
@@ -51,12 +51,12 @@ router = APIRouter(tags=["auth"])
 async def issue_token(
     request: Request,
     session: SessionDep,
-    grant_type: Annotated[str, Form(description="'password' or 'client_credentials'")],
-    username: Annotated[str | None, Form(max_length=64)] = None,
-    password: Annotated[str | None, Form(max_length=128)] = None,
-    client_id: Annotated[str | None, Form(max_length=64)] = None,
-    client_secret: Annotated[str | None, Form(max_length=256)] = None,
-    scope: Annotated[str, Form(max_length=256)] = "",
+    grant_type: Annotated[Name, Form(description="'password' or 'client_credentials'")],
+    username: Annotated[Name | None, Form(max_length=64)] = None,
+    password: Annotated[Name | None, Form(max_length=128)] = None,
+    client_id: Annotated[Name | None, Form(max_length=64)] = None,
+    client_secret: Annotated[Name | None, Form(max_length=256)] = None,
+    scope: Annotated[Name, Form(max_length=256)] = "",
 ) -> TokenResponse:
     """OAuth2 token endpoint.
 

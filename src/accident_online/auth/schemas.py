@@ -35,7 +35,7 @@ class UserCreate(BaseModel):
     )
 
     username: Name = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-    password: str = Field(min_length=12, max_length=128)
+    password: Name = Field(min_length=12, max_length=128)
     role: UserRole
     center_id: Name | None = Field(
         default=None, max_length=32, description="Required for an officer; none for an admin."

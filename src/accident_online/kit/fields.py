@@ -95,9 +95,12 @@ class _DocumentedPattern:
         return schema
 
 
-Name = Annotated[
-    str, AfterValidator(_one_line), _DocumentedPattern(f"^[^{_CONTROLS}{_INVISIBLE}]*$")
-]
+NAME_PATTERN = f"^[^{_CONTROLS}{_INVISIBLE}]*$"
+TEXT_PATTERN = f"^[^{_CONTROLS_BUT_WHITESPACE}]*$"
+HEADER_PATTERN = "^[^\x00-\x08\x0a-\x1f\x7f]*$"
+"""What the JSON Schema says of a one-line value, a free text and a header value."""
+
+Name = Annotated[str, AfterValidator(_one_line), _DocumentedPattern(NAME_PATTERN)]
 """One line people read as written: names, addresses, plates, numbers, ids, codes. Control,
 text-direction and zero-width characters are refused (422) rather than removed: a name
 that is not what it looks like is a mistake or an attack, and the caller should know."""
@@ -106,7 +109,7 @@ Text = Annotated[
     str,
     BeforeValidator(_without_invisible),
     AfterValidator(_free_text),
-    _DocumentedPattern(f"^[^{_CONTROLS_BUT_WHITESPACE}]*$"),
+    _DocumentedPattern(TEXT_PATTERN),
 ]
 """Free text (descriptions, facts, legal basis, messages, reasons): may run over several
 lines; control characters other than tab and line breaks are refused (422). Text-direction

@@ -13,7 +13,7 @@ from pydantic import (
     model_validator,
 )
 
-from accident_online.kit.fields import Name
+from accident_online.kit.fields import NAME_PATTERN, Name
 from accident_online.models.partner import PartnerKind
 
 
@@ -74,7 +74,10 @@ class PartnerUpdate(BaseModel):
 
     # May be left out but not removed, so the document shows no null (nor a null default).
     name: Annotated[
-        Name | None, WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 200})
+        Name | None,
+        WithJsonSchema(
+            {"type": "string", "minLength": 1, "maxLength": 200, "pattern": NAME_PATTERN}
+        ),
     ] = Field(default=None, min_length=1, max_length=200, json_schema_extra=_no_default)
     webhook_url: AnyHttpUrl | None = Field(default=None)
     webhook_enabled: StrictBool | None = Field(
