@@ -96,7 +96,7 @@ def decode_keyset_cursor(cursor: str, id_type: Callable[[str], K]) -> tuple[date
         id_ = id_type(id_text)
     except ValueError as error:
         raise InvalidCursor() from error
-    if not separator or at.tzinfo is None or not within_range(at):
+    if not separator or _SEPARATOR in id_text or at.tzinfo is None or not within_range(at):
         raise InvalidCursor()
     return at, id_
 
