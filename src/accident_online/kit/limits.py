@@ -8,10 +8,11 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.exceptions import HTTPException
-from starlette.routing import BaseRoute
+from starlette.routing import BaseRoute, compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from accident_online.kit.problems import (
@@ -100,12 +101,17 @@ class BodyLimitMiddleware:
 
 def _upload_routes(routes: list[BaseRoute]) -> list[tuple[re.Pattern[str], set[str]]]:
     return [
-        (route.path_regex, route.methods or set())
-        for route in routes
-        if isinstance(route, APIRoute)
-        and "multipart/form-data"
-        in ((route.openapi_extra or {}).get("requestBody", {}).get("content", {}))
+        (compile_path(context.path)[0], set(context.methods or ()))
+        for context in iter_route_contexts(routes)
+        if context.path
+        and isinstance(context.original_route, APIRoute)
+        and "multipart/form-data" in _request_body_types(context.original_route)
     ]
+
+
+def _request_body_types(route: APIRoute) -> dict[str, Any]:
+    content: dict[str, Any] = (route.openapi_extra or {}).get("requestBody", {}).get("content", {})
+    return content
 
 
 def _too_large(limit: int) -> PayloadTooLarge:
