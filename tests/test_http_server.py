@@ -9,6 +9,8 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -22,17 +24,15 @@ DRIP_INTERVAL = 0.1
 SOCKET_TIMEOUT = 10
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
-    var = tmp_path_factory.mktemp("http-server")
+@contextmanager
+def serving(var: Path, **settings: str) -> Iterator[tuple[str, int]]:
     env = service_environment(
         f"sqlite+aiosqlite:///{var / 'api.db'}",
         var,
         jwt_secret="http-server-" + "h" * 40,
         ACCIDENT_ONLINE_RUN_DELIVERY_WORKER="false",
         ACCIDENT_ONLINE_RUN_HOUSEKEEPING="false",
-        ACCIDENT_ONLINE_HEADER_TIMEOUT_SECONDS=str(HEADER_TIMEOUT),
-        ACCIDENT_ONLINE_MAX_HEADER_BYTES="8192",
+        **settings,
     )
     cli(env, "migrate")
     port = free_port()
@@ -44,6 +44,16 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]
         yield "127.0.0.1", port
     finally:
         stop(process)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
+    with serving(
+        tmp_path_factory.mktemp("http-server"),
+        ACCIDENT_ONLINE_HEADER_TIMEOUT_SECONDS=str(HEADER_TIMEOUT),
+        ACCIDENT_ONLINE_MAX_HEADER_BYTES="8192",
+    ) as address:
+        yield address
 
 
 def connect(server: tuple[str, int]) -> socket.socket:
@@ -136,3 +146,15 @@ def test_requests_sent_in_time_are_served(server) -> None:
         for _ in range(2):
             sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n")
             assert read_response(sock).startswith(b"HTTP/1.1 200 ")
+
+
+def test_connections_past_the_limit_get_503_at_once(tmp_path: Path) -> None:
+    with serving(tmp_path, ACCIDENT_ONLINE_MAX_CONNECTIONS="3") as address:
+        held = [connect(address) for _ in range(3)]
+        try:
+            with connect(address) as sock:
+                sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n")
+                assert read_response(sock).startswith(b"HTTP/1.1 503 ")
+        finally:
+            for sock in held:
+                sock.close()
