@@ -17,7 +17,6 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-NUL = "a\x00b"
 CONTROLS = ["\x00", "\x01", "\x1b", "\x7f", "\x85"]
 INVISIBLE = [
     "\u202e",
@@ -187,10 +186,19 @@ async def test_names_and_plates_with_invisible_characters_are_refused(
     assert (await client.get("/v1/cases", headers=app_headers)).json()["items"] == []
 
 
-async def test_one_line_fields_refuse_line_breaks(file_report, report_body) -> None:
+async def test_one_line_fields_refuse_line_breaks(
+    client: httpx.AsyncClient, file_report, report_body, admin_headers
+) -> None:
     body = report_body()
     body["parties"][0]["name"] = "张\n三"  # type: ignore[index]
     response = await file_report(body)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"] == ["body", "parties", 0, "name"]
+    response = await client.post(
+        "/v1/partners",
+        json={"id": "picc", "kind": "insurer", "name": "人保\t财险", "insurer_codes": ["PICC"]},
+        headers=admin_headers,
+    )
     assert response.status_code == 422
     assert response.json()["errors"][0]["type"] == "string_control_character"
 

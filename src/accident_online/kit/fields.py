@@ -31,13 +31,6 @@ JSON_INTEGER = BeforeValidator(_json_integer)
 that the OpenAPI document still shows them as ``minimum`` and ``maximum``."""
 
 
-NOT_BLANK = r"\S"
-"""The pattern of a text that must not be blank: whitespace alone is trimmed to nothing."""
-
-
-def trimmed_at_least(length: int) -> str:
-    """The pattern of a text that is at least ``length`` (> 1) characters once trimmed."""
-    return rf"^\s*\S[\s\S]{{{length - 2},}}\S\s*$"
 
 
 # --- characters no text may carry --------------------------------------------------------
@@ -95,8 +88,29 @@ class _DocumentedPattern:
         return schema
 
 
-NAME_PATTERN = f"^[^{_CONTROLS}{_INVISIBLE}]*$"
-TEXT_PATTERN = f"^[^{_CONTROLS_BUT_WHITESPACE}]*$"
+# The patterns say it too, so that the OpenAPI document (and a generator working from it)
+# knows: a one-line value's characters, and a free text's, with or without the "something
+# visible" that a not-blank one needs.
+_LINE_CHAR = f"[^{_CONTROLS}{_INVISIBLE}]"
+_TEXT_CHAR = f"[^{_CONTROLS_BUT_WHITESPACE}]"
+_VISIBLE = f"[^\\s{_CONTROLS}{_INVISIBLE}]"
+_SPACE = f"[^\\S{_CONTROLS_BUT_WHITESPACE}]|[{_INVISIBLE}]"
+
+NOT_BLANK = f"^{_TEXT_CHAR}*{_VISIBLE}{_TEXT_CHAR}*$"
+"""The pattern of a free text that must not be blank: whitespace (and what is removed)
+alone is trimmed to nothing."""
+
+NOT_BLANK_LINE = f"^{_LINE_CHAR}*{_VISIBLE}{_LINE_CHAR}*$"
+"""The pattern of a one-line value (``Name``) that must not be blank."""
+
+
+def trimmed_at_least(length: int) -> str:
+    """The pattern of a free text that is at least ``length`` (> 1) characters once trimmed."""
+    return f"^(?:{_SPACE})*{_VISIBLE}{_TEXT_CHAR}{{{length - 2},}}{_VISIBLE}(?:{_SPACE})*$"
+
+
+NAME_PATTERN = f"^{_LINE_CHAR}*$"
+TEXT_PATTERN = f"^{_TEXT_CHAR}*$"
 HEADER_PATTERN = "^[^\x00-\x08\x0a-\x1f\x7f]*$"
 """What the JSON Schema says of a one-line value, a free text and a header value."""
 
