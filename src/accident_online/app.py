@@ -184,14 +184,14 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
 
 
 def _declare_refused_characters(schema: dict[str, Any]) -> None:
-    """kit.inputs refuses control (and, but in headers, invisible) characters in every
-    parameter: the document says so where a parameter states no pattern of its own."""
+    """kit.inputs refuses control characters in every parameter, and invisible ones in
+    path and query parameters: the document says so where a parameter has no pattern."""
     for path_item in schema.get("paths", {}).values():
         for operation in path_item.values():
             for parameter in operation.get("parameters", []):
-                for value in [parameter.get("schema", {}), *parameter["schema"].get("anyOf", [])]:
-                    if value.get("type") == "string" and not {"pattern", "enum", "format"} & set(
-                        value
-                    ):
-                        header = parameter.get("in") == "header"
-                        value["pattern"] = HEADER_PATTERN if header else NAME_PATTERN
+                declared = parameter.get("schema", {})
+                for value in [declared, *declared.get("anyOf", [])]:
+                    if value.get("type") != "string" or {"pattern", "enum", "format"} & set(value):
+                        continue
+                    in_header = parameter.get("in") == "header"
+                    value["pattern"] = HEADER_PATTERN if in_header else NAME_PATTERN

@@ -31,8 +31,6 @@ JSON_INTEGER = BeforeValidator(_json_integer)
 that the OpenAPI document still shows them as ``minimum`` and ``maximum``."""
 
 
-
-
 # --- characters no text may carry --------------------------------------------------------
 #
 # C0 controls and DEL: PostgreSQL refuses NUL in text (a 500 where SQLite stores it), and
