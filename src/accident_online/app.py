@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi_offline import FastAPIOffline
 
@@ -28,7 +28,9 @@ from accident_online.evidence.sweep import keep_swept, sweep_quietly
 from accident_online.intake.router import router as intake_router
 from accident_online.kit.background import run_periodically
 from accident_online.kit.db import Database, create_engine
+from accident_online.kit.fields import HEADER_PATTERN, NAME_PATTERN
 from accident_online.kit.i18n import load_catalogues
+from accident_online.kit.inputs import refuse_control_characters
 from accident_online.kit.limits import BodyLimitMiddleware, Limits
 from accident_online.kit.observability import HttpMetrics, RequestContextMiddleware
 from accident_online.kit.passwords import configure_hashing
@@ -136,6 +138,11 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             "displayRequestDuration": True,
             "tryItOutEnabled": True,
         },
+        # First of every route's dependencies: before authentication and the database.
+        dependencies=[Depends(refuse_control_characters)],
+        # Starlette's redirect to the path with(out) the slash builds its Location from
+        # the Host header, which a client controls: a wrong path is a 404 problem instead.
+        redirect_slashes=False,
     )
     metrics = HttpMetrics()
     app.state.settings = settings
@@ -201,6 +208,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         schemas.setdefault(name, definition)
     schemas.get("Problem", {}).pop("$defs", None)
     problem_ref = {"$ref": "#/components/schemas/Problem"}
+    _declare_refused_characters(schema)
     too_large = f"`{PayloadTooLarge.code}`: {PayloadTooLarge.title}"
     for path, path_item in schema.get("paths", {}).items():
         for operation in path_item.values():
@@ -230,3 +238,17 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     apidocs_openapi.refine_for_officers(schema)
     app.openapi_schema = schema
     return schema
+
+
+def _declare_refused_characters(schema: dict[str, Any]) -> None:
+    """kit.inputs refuses control characters in every parameter, and invisible ones in
+    path and query parameters: the document says so where a parameter has no pattern."""
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            for parameter in operation.get("parameters", []):
+                declared = parameter.get("schema", {})
+                for value in [declared, *declared.get("anyOf", [])]:
+                    if value.get("type") != "string" or {"pattern", "enum", "format"} & set(value):
+                        continue
+                    in_header = parameter.get("in") == "header"
+                    value["pattern"] = HEADER_PATTERN if in_header else NAME_PATTERN

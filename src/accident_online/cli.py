@@ -94,6 +94,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     from accident_online.app import create_app
+    from accident_online.kit.http_server import header_limits_protocol
     from accident_online.kit.observability import configure_logging
 
     configure_logging(level=settings.log_level, json_lines=settings.log_json)
@@ -112,6 +113,16 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         # The client address behind a proxy comes from RequestContextMiddleware, which
         # believes X-Forwarded-For only from TRUSTED_PROXIES (README, "Security").
         proxy_headers=False,
+        # A client may hold a connection only so long: header_timeout_seconds to send
+        # its headers, keep_alive_timeout_seconds idle between requests; past
+        # max_connections uvicorn answers 503 at once rather than queue without bound.
+        http=header_limits_protocol(
+            header_timeout=settings.header_timeout_seconds,
+            max_header_bytes=settings.max_header_bytes,
+        ),
+        timeout_keep_alive=settings.keep_alive_timeout_seconds,
+        limit_concurrency=settings.max_connections,
+        backlog=2048,
     )
     return 0
 

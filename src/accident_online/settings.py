@@ -28,6 +28,16 @@ class Settings(BaseSettings):
     env: Literal["development", "test", "production"] = "development"
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    header_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="How long a client may take to send a request's line and headers.",
+    )
+    max_header_bytes: int = Field(default=64 * 1024, ge=4096)
+    keep_alive_timeout_seconds: int = Field(default=5, ge=1)
+    max_connections: int = Field(
+        default=1000, ge=1, description="Open connections (and requests) one process serves."
+    )
     var_dir: Path = Field(
         default=Path("var"), description="Where the SQLite database, dev secrets and uploads live."
     )

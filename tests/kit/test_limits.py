@@ -199,3 +199,69 @@ async def test_lockouts_are_shared_in_redis(
 
     assert locked_elsewhere.status_code == 429
     assert locked_elsewhere.json()["code"] == "sign-in-locked"
+
+
+def counted(total: int, chunk: int = 64 * 1024):  # type: ignore[no-untyped-def]
+    """A streamed body of ``total`` bytes, and a list that grows by one per chunk sent."""
+    sent: list[int] = []
+
+    async def body():  # type: ignore[no-untyped-def]
+        for _ in range(total // chunk):
+            sent.append(chunk)
+            yield b"-" * chunk
+
+    return body(), sent
+
+
+MULTIPART = "multipart/form-data; boundary=xyz"
+
+
+@pytest.mark.parametrize(
+    ("path", "caller"),
+    [
+        ("/v1/webhooks/picc", None),
+        ("/v1/auth/token", None),
+        ("/v1/partners", "admin"),
+        ("/v1/reports", "app"),
+    ],
+)
+async def test_multipart_is_415_unread_where_no_upload_is_taken(
+    limited_client, admin_headers, app_headers, path: str, caller: str | None
+) -> None:
+    auth = {"admin": admin_headers, "app": app_headers}.get(caller or "", {})
+    body, sent = counted(9 * 1024 * 1024)
+    async with limited_client() as client:
+        streamed = await client.post(
+            path, content=body, headers={**auth, "content-type": MULTIPART}
+        )
+        declared = await client.post(
+            path,
+            content=b"-" * (9 * 1024 * 1024),
+            headers={**auth, "content-type": MULTIPART.upper()},
+        )
+    for response in (streamed, declared):
+        assert response.status_code == 415, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["code"] == "multipart-not-accepted"
+    assert len(sent) <= 1
+
+
+async def test_the_upload_limit_holds_only_for_multipart_on_the_upload_route(
+    limited_client, app_headers, file_report, png
+) -> None:
+    async with limited_client(max_body_bytes=2048) as client:
+        case = (await file_report()).json()
+        url = f"/v1/cases/{case['id']}/evidence"
+        photo = png(7) + b"\x00" * 8192  # a PNG with trailing bytes: over the JSON limit
+        uploaded = await client.post(
+            url,
+            data={"kind": "overview_front"},
+            files={"file": ("front.png", photo, "image/png")},
+            headers=app_headers,
+        )
+        not_multipart = await client.post(
+            url, content=b"-" * 8192, headers={**app_headers, "content-type": "image/png"}
+        )
+    assert uploaded.status_code == 201, uploaded.text
+    assert not_multipart.status_code == 413
+    assert not_multipart.json()["code"] == "payload-too-large"

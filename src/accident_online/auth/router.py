@@ -24,6 +24,7 @@ from accident_online.auth.exceptions import (
 from accident_online.auth.lockout import SignInPolicy, SignInThrottle
 from accident_online.auth.schemas import TokenResponse, UserCreate, UserRead
 from accident_online.kit.db import SessionDep
+from accident_online.kit.fields import CONTROL_CHARACTERS, CONTROL_MESSAGE, Name
 from accident_online.kit.i18n import _
 from accident_online.kit.limits import Limits, per_minute
 from accident_online.kit.pagination import (
@@ -35,6 +36,7 @@ from accident_online.kit.pagination import (
 )
 from accident_online.kit.problems import (
     Forbidden,
+    ProblemErrorItem,
     Unauthorized,
     ValidationFailed,
     problem_responses,
@@ -63,21 +65,21 @@ async def issue_token(
     request: Request,
     session: SessionDep,
     grant_type: Annotated[
-        str | None,
+        Name | None,
         Form(
             description="民警填 `password` · `password` for officers and admins, "
             "`client_credentials` for partner systems"
         ),
     ] = None,
     username: Annotated[
-        str | None, Form(max_length=64, description="民警用户名 · Your username")
+        Name | None, Form(max_length=64, description="民警用户名 · Your username")
     ] = None,
     password: Annotated[
-        str | None, Form(max_length=128, description="密码 · Your password")
+        Name | None, Form(max_length=128, description="密码 · Your password")
     ] = None,
-    client_id: Annotated[str | None, Form(max_length=64)] = None,
-    client_secret: Annotated[str | None, Form(max_length=256)] = None,
-    scope: Annotated[str, Form(max_length=256)] = "",
+    client_id: Annotated[Name | None, Form(max_length=64)] = None,
+    client_secret: Annotated[Name | None, Form(max_length=256)] = None,
+    scope: Annotated[Name, Form(max_length=256)] = "",
 ) -> TokenResponse:
     """民警请点页面上方的 **Authorize**，在 *password* 下输入用户名和密码（client id 和
     secret 留空），此后每个请求都会带上令牌，一个班次内有效。同一地址对同一用户名连续登录
@@ -161,7 +163,12 @@ def _basic_credentials(header: str | None) -> tuple[str, str] | None:
         raise InvalidCredentials(
             _("Malformed HTTP Basic credentials."), oauth_error="invalid_client"
         )
-    return unquote(client_id), unquote(client_secret)
+    client_id, client_secret = unquote(client_id), unquote(client_secret)
+    if CONTROL_CHARACTERS.search(client_id + client_secret):
+        # Encoded, so kit.inputs cannot see them; PostgreSQL would refuse a NUL.
+        item = ProblemErrorItem(loc=["header", "authorization"], msg=CONTROL_MESSAGE)
+        raise ValidationFailed(errors=[item])
+    return client_id, client_secret
 
 
 @router.post(

@@ -12,12 +12,12 @@ from pydantic import (
     model_validator,
 )
 
-from accident_online.kit.fields import NOT_BLANK
+from accident_online.kit.fields import NOT_BLANK, Name
 from accident_online.kit.time import BeijingDateTime
 from accident_online.models.user import UserRole
 
 DisplayName = Annotated[
-    str,
+    Name,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=NOT_BLANK),
 ]
 # 警号: digits, sometimes with letters; no spaces or punctuation to print on a document.
@@ -52,10 +52,10 @@ class UserCreate(BaseModel):
         }
     )
 
-    username: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-    password: str = Field(min_length=12, max_length=128)
+    username: Name = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    password: Name = Field(min_length=12, max_length=128)
     role: UserRole
-    center_id: str | None = Field(
+    center_id: Name | None = Field(
         default=None, max_length=32, description="Required for an officer; none for an admin."
     )
     display_name: DisplayName | None = Field(

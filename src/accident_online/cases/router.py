@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -20,8 +19,10 @@ from accident_online.kit.pagination import (
     InvalidCursor,
     Page,
     PageParams,
-    decode_cursor,
-    encode_cursor,
+    decode_keyset_cursor,
+    decode_sequence_cursor,
+    encode_keyset_cursor,
+    encode_sequence_cursor,
 )
 from accident_online.kit.problems import Unauthorized, ValidationFailed, problem_responses
 from accident_online.kit.time import Rfc3339DateTime
@@ -50,7 +51,7 @@ async def list_cases(
     """Newest first. Each role sees only its own: an officer the cases of its center, the
     app the cases it filed, an insurer the cases of its insured, mediation and the court
     the cases sent to them; admins all."""
-    before = _decode_case_cursor(page.cursor) if page.cursor else None
+    before = decode_keyset_cursor(page.cursor, uuid.UUID) if page.cursor else None
     cases = await service.list_visible_cases(
         session,
         principal,
@@ -63,16 +64,8 @@ async def list_cases(
     )
     items = await service.summarise_cases(session, cases[: page.limit])
     last = cases[page.limit - 1] if len(cases) > page.limit else None
-    next_cursor = encode_cursor(f"{last.reported_at.isoformat()}|{last.id}") if last else None
+    next_cursor = encode_keyset_cursor(last.reported_at, last.id) if last else None
     return Page[CaseSummary](items=items, next_cursor=next_cursor)
-
-
-def _decode_case_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        reported_at, case_id = decode_cursor(cursor).split("|")
-        return datetime.fromisoformat(reported_at), uuid.UUID(case_id)
-    except ValueError as error:
-        raise InvalidCursor() from error
 
 
 @router.get(
@@ -122,16 +115,11 @@ async def list_case_events(
 ) -> Page[CaseEventRead]:
     """Append-only, oldest first: every report, routing, upload, status change and partner
     event, with who did it (`actor`)."""
-    after = 0
-    if page.cursor:
-        try:
-            after = int(decode_cursor(page.cursor))
-        except ValueError as error:
-            raise InvalidCursor() from error
+    after = decode_sequence_cursor(page.cursor) if page.cursor else 0
     events = await service.list_events(session, case, after_seq=after, limit=page.limit + 1)
     items = [
         CaseEventRead(seq=e.seq, type=e.type, at=e.at, actor=e.actor, data=e.data)
         for e in events[: page.limit]
     ]
-    next_cursor = encode_cursor(str(items[-1].seq)) if len(events) > page.limit else None
+    next_cursor = encode_sequence_cursor(items[-1].seq) if len(events) > page.limit else None
     return Page[CaseEventRead](items=items, next_cursor=next_cursor)

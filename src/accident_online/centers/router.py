@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
@@ -20,8 +19,8 @@ from accident_online.kit.pagination import (
     InvalidCursor,
     Page,
     PageParams,
-    decode_cursor,
-    encode_cursor,
+    decode_keyset_cursor,
+    encode_keyset_cursor,
 )
 from accident_online.kit.problems import (
     Forbidden,
@@ -93,21 +92,10 @@ async def center_queue(
         raise Forbidden(_("You work at another center; see your own center's queue."))
     if principal.role not in (Role.officer, Role.admin):
         raise Forbidden()
-    after = _decode_queue_cursor(page.cursor) if page.cursor else None
+    after = decode_keyset_cursor(page.cursor, uuid.UUID) if page.cursor else None
     cases = await service.queue(session, center_id, after=after, limit=page.limit + 1)
     items = await summarise_cases(session, cases[: page.limit])
     last = cases[page.limit - 1] if len(cases) > page.limit else None
-    next_cursor = (
-        encode_cursor(f"{last.queued_at.isoformat() if last.queued_at else ''}|{last.id}")
-        if last
-        else None
-    )
+    # Queued cases have their queued_at: it orders the queue.
+    next_cursor = encode_keyset_cursor(last.queued_at, last.id) if last and last.queued_at else None
     return Page[CaseSummary](items=items, next_cursor=next_cursor)
-
-
-def _decode_queue_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        queued_at, case_id = decode_cursor(cursor).split("|")
-        return datetime.fromisoformat(queued_at), uuid.UUID(case_id)
-    except ValueError as error:
-        raise InvalidCursor() from error

@@ -13,9 +13,10 @@ from accident_online.kit.fields import (
     NOT_BLANK,
     trimmed_at_least,
 )
+from accident_online.kit.fields import Text as FreeText
 from accident_online.kit.time import BeijingDateTime
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True)]
+Text = Annotated[FreeText, StringConstraints(strip_whitespace=True)]
 PartyIndex = Annotated[int, Field(ge=0, le=19), JSON_INTEGER]
 SharePercent = Annotated[int, Field(ge=0, le=100), JSON_INTEGER]
 

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
@@ -16,8 +15,8 @@ from accident_online.kit.pagination import (
     InvalidCursor,
     Page,
     PageParams,
-    decode_cursor,
-    encode_cursor,
+    decode_keyset_cursor,
+    encode_keyset_cursor,
 )
 from accident_online.kit.problems import (
     Forbidden,
@@ -56,7 +55,7 @@ async def list_deliveries(
     """Newest first. Admins see every message; a partner system sees the messages sent
     to it (a `partner_id` filter other than its own finds nothing). Use it to find what
     your endpoint missed: `status=dead` lists the messages whose retries ran out."""
-    before = _decode_delivery_cursor(page.cursor) if page.cursor else None
+    before = decode_keyset_cursor(page.cursor, str) if page.cursor else None
     items = await service.list_deliveries(
         session,
         principal,
@@ -68,16 +67,8 @@ async def list_deliveries(
         limit=page.limit + 1,
     )
     last = items[page.limit - 1] if len(items) > page.limit else None
-    next_cursor = encode_cursor(f"{last.created_at.isoformat()}|{last.id}") if last else None
+    next_cursor = encode_keyset_cursor(last.created_at, last.id) if last else None
     return Page[DeliveryRead](items=items[: page.limit], next_cursor=next_cursor)
-
-
-def _decode_delivery_cursor(cursor: str) -> tuple[datetime, str]:
-    try:
-        created_at, message_id = decode_cursor(cursor).split("|")
-        return datetime.fromisoformat(created_at), message_id
-    except ValueError as error:
-        raise InvalidCursor() from error
 
 
 @router.get(

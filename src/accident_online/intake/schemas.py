@@ -26,20 +26,22 @@ from accident_online.decisions.liability import (
 from accident_online.decisions.schemas import PartyIndex, SharePercent
 from accident_online.intake.eligibility import EligibilityAnswers
 from accident_online.intake.formats import validate_id_number, validate_mobile, validate_plate
-from accident_online.kit.fields import NOT_BLANK
+from accident_online.kit.fields import NOT_BLANK_LINE, Name
+from accident_online.kit.fields import Text as FreeText
 from accident_online.kit.money import Amount
 from accident_online.kit.time import Rfc3339DateTime
 
-Plate = Annotated[str, StringConstraints(max_length=16), AfterValidator(validate_plate)]
-IdNumber = Annotated[str, StringConstraints(max_length=24), AfterValidator(validate_id_number)]
-Mobile = Annotated[str, StringConstraints(max_length=20), AfterValidator(validate_mobile)]
+Plate = Annotated[Name, StringConstraints(max_length=16), AfterValidator(validate_plate)]
+IdNumber = Annotated[Name, StringConstraints(max_length=24), AfterValidator(validate_id_number)]
+Mobile = Annotated[Name, StringConstraints(max_length=20), AfterValidator(validate_mobile)]
 Code = Annotated[
-    str,
+    Name,
     StringConstraints(
         strip_whitespace=True, to_upper=True, min_length=1, max_length=32, pattern=r"^[A-Z0-9_-]+$"
     ),
 ]
-Text = Annotated[str, StringConstraints(strip_whitespace=True)]
+Line = Annotated[Name, StringConstraints(strip_whitespace=True)]
+Text = Annotated[FreeText, StringConstraints(strip_whitespace=True)]
 
 EXAMPLE_REPORT: dict[str, Any] = {
     "occurred_at": "2026-11-28T08:15:00+08:00",
@@ -95,11 +97,11 @@ class Location(BaseModel):
 
     lat: StrictFloat = Field(ge=-90, le=90, allow_inf_nan=False)
     lon: StrictFloat = Field(ge=-180, le=180, allow_inf_nan=False)
-    address: Text = Field(min_length=1, max_length=200, pattern=NOT_BLANK)
-    district: Text = Field(
+    address: Line = Field(min_length=1, max_length=200, pattern=NOT_BLANK_LINE)
+    district: Line = Field(
         min_length=1,
         max_length=16,
-        pattern=NOT_BLANK,
+        pattern=NOT_BLANK_LINE,
         description="GB/T 2260 county code (e.g. 371502) or zone id (kfq, gxq, dujiaqu).",
     )
 
@@ -107,14 +109,14 @@ class Location(BaseModel):
 class PartyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: Text = Field(min_length=1, max_length=50, pattern=NOT_BLANK)
+    name: Line = Field(min_length=1, max_length=50, pattern=NOT_BLANK_LINE)
     phone: Mobile
     id_number: IdNumber
-    licence_number: Text = Field(min_length=6, max_length=32, pattern=r"^[0-9A-Za-z]+$")
+    licence_number: Line = Field(min_length=6, max_length=32, pattern=r"^[0-9A-Za-z]+$")
     plate: Plate
-    vehicle_type: Text = Field(min_length=1, max_length=32, pattern=NOT_BLANK)
+    vehicle_type: Line = Field(min_length=1, max_length=32, pattern=NOT_BLANK_LINE)
     insurer: Code = Field(description="The insurer's code, e.g. PICC.")
-    policy_number: Text = Field(min_length=1, max_length=64, pattern=NOT_BLANK)
+    policy_number: Line = Field(min_length=1, max_length=64, pattern=NOT_BLANK_LINE)
     commercial_third_party_cover: Amount | None = Field(
         default=None, description="Commercial third-party cover (商业三者险) in yuan, if any."
     )

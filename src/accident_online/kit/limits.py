@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import math
+import re
 import time
+from typing import Any
 
+from fastapi.routing import APIRoute, iter_route_contexts
 from limits import RateLimitItem, RateLimitItemPerMinute, RateLimitItemPerSecond
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from starlette.exceptions import HTTPException
+from starlette.routing import BaseRoute, compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from accident_online.kit.i18n import _
-from accident_online.kit.problems import PayloadTooLarge, TooManyRequests, asgi_problem
+from accident_online.kit.problems import (
+    AppError,
+    PayloadTooLarge,
+    TooManyRequests,
+    UnsupportedMediaType,
+    asgi_problem,
+)
 
 BodyTooLarge = PayloadTooLarge
 
@@ -22,17 +32,27 @@ class RateLimited(TooManyRequests):
     title = _("Too many requests")
 
 
+class MultipartNotAccepted(UnsupportedMediaType):
+    code = "multipart-not-accepted"
+    title = _("Multipart not accepted here")
+    default_detail = _("Only uploads take multipart/form-data; send this request as JSON.")
+
+
 class BodyLimitMiddleware:
     """Refuses request bodies over the limit: at once by Content-Length, else while reading.
 
-    Multipart bodies (evidence uploads) get the upload limit plus room for the form's
-    own overhead; every other body the (much smaller) JSON limit.
+    Multipart bodies get the upload limit (plus room for the form's own overhead), and
+    only on the routes that take uploads: those that declare a multipart/form-data
+    request body (the evidence upload). Anywhere else a multipart body is refused (415)
+    before it is read, and every other body gets the (much smaller) JSON limit, whatever
+    its content type says.
     """
 
     def __init__(self, app: ASGIApp, *, json_limit: int, upload_limit: int) -> None:
         self.app = app
         self.json_limit = json_limit
         self.upload_limit = upload_limit + 64 * 1024
+        self._upload_routes: list[tuple[re.Pattern[str], set[str]]] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -45,9 +65,14 @@ class BodyLimitMiddleware:
                 content_type = value.decode("latin-1").lower()
             elif key == b"content-length" and value.isdigit():
                 declared = int(value)
-        limit = self.upload_limit if content_type.startswith("multipart/") else self.json_limit
+        limit = self.json_limit
+        if content_type.lstrip().startswith("multipart/"):
+            if not self._takes_uploads(scope):
+                await _send_problem(scope, send, MultipartNotAccepted())
+                return
+            limit = self.upload_limit
         if declared is not None and declared > limit:
-            await _refuse(scope, send, limit)
+            await _send_problem(scope, send, _too_large(limit))
             return
         received = 0
 
@@ -66,15 +91,44 @@ class BodyLimitMiddleware:
 
         await self.app(scope, counting_receive, send)
 
+    def _takes_uploads(self, scope: Scope) -> bool:
+        if self._upload_routes is None:
+            # The app (set in the scope by Starlette) has all its routes by the first
+            # request; they do not change afterwards.
+            self._upload_routes = _upload_routes(scope["app"].routes)
+        path, method = scope.get("path", ""), scope.get("method", "")
+        return any(
+            pattern.match(path) and method in methods for pattern, methods in self._upload_routes
+        )
 
-async def _refuse(scope: Scope, send: Send, limit: int) -> None:
-    error = BodyTooLarge(_("The request body is larger than {limit} bytes.", limit=limit))
+
+def _upload_routes(routes: list[BaseRoute]) -> list[tuple[re.Pattern[str], set[str]]]:
+    return [
+        (compile_path(context.path)[0], set(context.methods or ()))
+        for context in iter_route_contexts(routes)
+        if context.path
+        and isinstance(context.original_route, APIRoute)
+        and "multipart/form-data" in _request_body_types(context.original_route)
+    ]
+
+
+def _request_body_types(route: APIRoute) -> dict[str, Any]:
+    content: dict[str, Any] = (route.openapi_extra or {}).get("requestBody", {}).get("content", {})
+    return content
+
+
+def _too_large(limit: int) -> PayloadTooLarge:
+    return PayloadTooLarge(_("The request body is larger than {limit} bytes.", limit=limit))
+
+
+async def _send_problem(scope: Scope, send: Send, error: AppError) -> None:
+    """Answers before the app is called (so before its exception handlers): by hand."""
     request_id = scope.get("state", {}).get("request_id")
     body, headers = asgi_problem(error, scope, request_id=request_id)
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": error.status_code,
             "headers": [
                 *headers,
                 (b"content-length", str(len(body)).encode()),

@@ -6,13 +6,16 @@ import base64
 import binascii
 import re
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, or_
 
+from accident_online.kit.fields import CONTROL_CHARACTERS
 from accident_online.kit.i18n import _
 from accident_online.kit.problems import BadRequest
+from accident_online.kit.time import within_range
 
 
 class InvalidCursor(BadRequest):
@@ -33,6 +36,7 @@ class PageParams(BaseModel):
 
 
 T = TypeVar("T")
+K = TypeVar("K")
 
 
 class Page(BaseModel, Generic[T]):
@@ -42,21 +46,64 @@ class Page(BaseModel, Generic[T]):
     )
 
 
+# A cursor is base64url (unpadded) of UTF-8 text the service wrote: a key (``page_of``),
+# a sequence number, or a timestamp and an id. Decoding is strict, because a cursor comes
+# back from the client and goes into a query: only the encoding this module writes is
+# taken (one spelling per cursor), and what it holds must be a value the database can
+# compare (no control characters, aware and ordinary timestamps, integers that fit).
+_CURSOR = re.compile(r"^[A-Za-z0-9_-]{2,}$")
+_SEQUENCE = re.compile(r"^[0-9]{1,10}$")
+_MAX_SEQUENCE = 2**31 - 1  # an INTEGER column on PostgreSQL
+_SEPARATOR = "|"
+
+
 def encode_cursor(key: str) -> str:
     return base64.urlsafe_b64encode(key.encode("utf-8")).decode("ascii").rstrip("=")
 
 
 def decode_cursor(cursor: str) -> str:
+    """The text key of a cursor made by ``encode_cursor``; ``InvalidCursor`` for any other."""
     if not _CURSOR.match(cursor):
         raise InvalidCursor()
     padded = cursor + "=" * (-len(cursor) % 4)
     try:
-        return base64.urlsafe_b64decode(padded.encode("ascii")).decode("utf-8")
+        key = base64.urlsafe_b64decode(padded.encode("ascii")).decode("utf-8")
     except (binascii.Error, UnicodeError, ValueError) as error:
         raise InvalidCursor() from error
+    if encode_cursor(key) != cursor or CONTROL_CHARACTERS.search(key):
+        raise InvalidCursor()
+    return key
 
 
-_CURSOR = re.compile(r"^[A-Za-z0-9_-]{2,}$")
+def encode_sequence_cursor(seq: int) -> str:
+    return encode_cursor(str(seq))
+
+
+def decode_sequence_cursor(cursor: str) -> int:
+    """The sequence number of a cursor made by ``encode_sequence_cursor``."""
+    key = decode_cursor(cursor)
+    if not _SEQUENCE.match(key) or int(key) > _MAX_SEQUENCE:
+        raise InvalidCursor()
+    return int(key)
+
+
+def encode_keyset_cursor(at: datetime, id_: object) -> str:
+    """A cursor for a listing ordered by (``at``, ``id_``)."""
+    return encode_cursor(f"{at.astimezone(UTC).isoformat()}{_SEPARATOR}{id_}")
+
+
+def decode_keyset_cursor(cursor: str, id_type: Callable[[str], K]) -> tuple[datetime, K]:
+    """The (timestamp, id) of a cursor made by ``encode_keyset_cursor``; ``id_type`` parses
+    the id (e.g. ``uuid.UUID``) and raises ``ValueError`` for a bad one."""
+    at_text, separator, id_text = decode_cursor(cursor).partition(_SEPARATOR)
+    try:
+        at = datetime.fromisoformat(at_text)
+        id_ = id_type(id_text)
+    except ValueError as error:
+        raise InvalidCursor() from error
+    if not separator or _SEPARATOR in id_text or at.tzinfo is None or not within_range(at):
+        raise InvalidCursor()
+    return at, id_
 
 
 def page_of(rows: Sequence[T], *, limit: int, key: Callable[[T], str]) -> Page[T]:

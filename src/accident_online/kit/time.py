@@ -2,7 +2,7 @@ import re
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Annotated
 
-from pydantic import AwareDatetime, BeforeValidator, PlainSerializer
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, PlainSerializer
 
 # China keeps one offset all year (no daylight saving since 1991): a fixed +08:00 gives the
 # same text as Asia/Shanghai without a time zone database.
@@ -31,8 +31,34 @@ def _rfc3339_text(value: object) -> object:
     raise ValueError("expected an RFC 3339 date-time with offset, e.g. 2026-11-28T08:15:00+08:00")
 
 
-Rfc3339DateTime = Annotated[AwareDatetime, BeforeValidator(_rfc3339_text)]
-"""An aware date-time given as RFC 3339 text (what the OpenAPI document says), nothing else."""
+# What a date-time from a client may be: wide enough for any real record, narrow enough
+# that UTC conversion and the arithmetic on it (30 days before an `until`) cannot leave
+# the years Python and the databases know (1-9999): 9999-12-31T23:59:59-14:00 is year
+# 10000 in UTC.
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+
+
+def within_range(value: datetime) -> bool:
+    """Whether an aware ``value`` lies in [EARLIEST, LATEST)."""
+    try:
+        return EARLIEST <= value.astimezone(UTC) < LATEST
+    except OverflowError:
+        return False
+
+
+def _in_range(value: datetime) -> datetime:
+    if not within_range(value):
+        raise ValueError("expected a date-time from the year 1900 to 8999")
+    return value
+
+
+IN_RANGE = AfterValidator(_in_range)
+"""After an aware date-time type: refuses the years no record has (422)."""
+
+Rfc3339DateTime = Annotated[AwareDatetime, BeforeValidator(_rfc3339_text), IN_RANGE]
+"""An aware date-time given as RFC 3339 text (what the OpenAPI document says), nothing else,
+from the year 1900 to 8999."""
 
 BeijingDateTime = Annotated[datetime, PlainSerializer(in_beijing, return_type=datetime)]
 """A date-time in an answer: people read it on Beijing's clock, so it is written with the

@@ -20,6 +20,7 @@ from pydantic import (
     TypeAdapter,
 )
 
+from accident_online.kit.fields import Name, Text
 from accident_online.kit.money import Amount
 
 Money = Annotated[
@@ -31,8 +32,8 @@ Money = Annotated[
 PartyIndex = Annotated[
     int, Field(ge=0, le=19, description="The party's index in the case (0 = first vehicle).")
 ]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+ShortText = Annotated[Name, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+LongText = Annotated[Text, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 
 
 class EventData(BaseModel):

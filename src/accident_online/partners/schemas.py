@@ -12,6 +12,7 @@ from pydantic import (
     model_validator,
 )
 
+from accident_online.kit.fields import NAME_PATTERN, Name
 from accident_online.kit.time import BeijingDateTime
 from accident_online.models.partner import PartnerKind
 
@@ -31,11 +32,11 @@ class PartnerCreate(BaseModel):
         }
     )
 
-    id: str = Field(min_length=2, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")
+    id: Name = Field(min_length=2, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")
     kind: PartnerKind
-    name: str = Field(min_length=1, max_length=200)
+    name: Name = Field(min_length=1, max_length=200)
     webhook_url: AnyHttpUrl | None = Field(default=None)
-    insurer_codes: list[str] = Field(default_factory=list, max_length=20)
+    insurer_codes: list[Name] = Field(default_factory=list, max_length=20)
 
     @model_validator(mode="after")
     def _codes_only_for_insurers(self) -> PartnerCreate:
@@ -73,7 +74,10 @@ class PartnerUpdate(BaseModel):
 
     # May be left out but not removed, so the document shows no null (nor a null default).
     name: Annotated[
-        str | None, WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 200})
+        Name | None,
+        WithJsonSchema(
+            {"type": "string", "minLength": 1, "maxLength": 200, "pattern": NAME_PATTERN}
+        ),
     ] = Field(default=None, min_length=1, max_length=200, json_schema_extra=_no_default)
     webhook_url: AnyHttpUrl | None = Field(default=None)
     webhook_enabled: StrictBool | None = Field(
