@@ -80,18 +80,6 @@ async def test_only_officers_of_that_center_may_take_its_cases(
     assert (after["status"], after["assigned_officer"]) == ("queued", None)
 
 
-async def test_an_officer_of_a_center_that_does_not_exist_is_told_so(client, auth_headers) -> None:
-    from accident_online.auth.principal import Principal
-    from accident_online.models.user import Role
-
-    ghost = Principal(subject="user:ghost", role=Role.officer, center_id="atlantis")
-
-    response = await client.post("/v1/centers/atlantis/queue/next", headers=auth_headers(ghost))
-
-    assert response.status_code == 404
-    assert response.json()["code"] == "center-not-found"
-
-
 async def test_officers_asking_at_once_never_get_the_same_case(
     committed_app, report_body, png
 ) -> None:

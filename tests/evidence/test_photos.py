@@ -18,11 +18,12 @@ from sqlalchemy import update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from accident_online.auth.principal import Principal
+from accident_online.auth.service import principal_for_user
 from accident_online.evidence.derived import JPEG_COPY, DerivedStore
 from accident_online.evidence.links import EvidenceLinks, link_key
 from accident_online.evidence.storage import ContentStore
 from accident_online.models.case import Case
-from accident_online.models.user import Role
+from accident_online.models.user import Role, UserRole
 from accident_online.settings import Settings
 from service_processes import heic, jpeg, tiny_png, webp
 
@@ -310,7 +311,7 @@ SEES = [
 
 @pytest.fixture
 async def documented_case(
-    client, app_headers, make_partner, file_report, session: AsyncSession
+    client, app_headers, make_partner, make_user, file_report, session: AsyncSession
 ) -> dict[str, Any]:
     """A case with both parties' driving licences and a scene photo; its resolution
     set so mediation and the court may read it as well."""
@@ -328,7 +329,12 @@ async def documented_case(
         ),
         "scene": await upload(client, app_headers, case["id"], "overview_front", jpeg(b"scene")),
     }
-    return {"case": case, "photos": photos, "session": session}
+    # Tokens are checked against real accounts: the admin and the officer exist.
+    people = {
+        Role.admin: principal_for_user(await make_user("test-admin", role=UserRole.admin)),
+        Role.officer: principal_for_user(await make_user("test-officer")),
+    }
+    return {"case": case, "photos": photos, "session": session, "people": people}
 
 
 async def _readable_by_mediation_and_court(session: AsyncSession, case_id: str, role: Role) -> None:
@@ -350,6 +356,7 @@ async def test_identity_documents_follow_the_readers_masking(
 ) -> None:
     case, photos = documented_case["case"], documented_case["photos"]
     await _readable_by_mediation_and_court(documented_case["session"], case["id"], principal.role)
+    principal = documented_case["people"].get(principal.role, principal)
     headers = auth_headers(principal)
 
     record = (await client.get(f"/v1/cases/{case['id']}", headers=headers)).json()
@@ -464,8 +471,9 @@ async def test_a_masked_reader_gets_a_sheet_without_the_identity_documents(
     case, photos = documented_case["case"], documented_case["photos"]
     url = f"/v1/cases/{case['id']}/evidence/sheet"
 
-    officers = await client.get(url, headers=auth_headers(OFFICER))
-    admins = await client.get(url, headers=auth_headers(ADMIN))
+    people = documented_case["people"]
+    officers = await client.get(url, headers=auth_headers(people[Role.officer]))
+    admins = await client.get(url, headers=auth_headers(people[Role.admin]))
     insurers = await client.get(url, headers=auth_headers(PARTY_0_INSURER))
 
     assert {officers.status_code, admins.status_code, insurers.status_code} == {200}

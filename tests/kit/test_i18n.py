@@ -200,8 +200,9 @@ async def test_people_without_the_header_read_chinese(
 
 
 async def test_partner_systems_without_the_header_read_english_unless_they_ask(
-    client: httpx.AsyncClient, auth_headers
+    client: httpx.AsyncClient, auth_headers, make_partner
 ) -> None:
+    await make_partner("insurer-x", kind="insurer", insurer_codes=["XIC"])
     partner = auth_headers(PARTNER)
     plain = await unknown_case(client, partner)
     asked = await unknown_case(client, {**partner, "Accept-Language": "zh-CN,en;q=0.5"})

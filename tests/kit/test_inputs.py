@@ -230,7 +230,8 @@ async def test_accounts_and_partners_refuse_hidden_characters(
     )
     assert response.status_code == 422
     assert (await client.get("/v1/partners", headers=admin_headers)).json()["items"] == []
-    assert (await client.get("/v1/admin/users", headers=admin_headers)).json()["items"] == []
+    users = (await client.get("/v1/admin/users", headers=admin_headers)).json()["items"]
+    assert [user["username"] for user in users] == ["test-admin"]  # the caller alone
 
 
 async def test_sign_in_refuses_control_characters_in_the_form_and_basic_credentials(

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from accident_online.kit.fields import HEADER_PATTERN
+
 OFFICERS_TAG = "远程定责 · Officers"
 
 TAGS: list[dict[str, Any]] = [
@@ -54,4 +56,9 @@ def refine_for_officers(schema: dict[str, Any]) -> None:
                     # cases.dependencies.IfMatch answers its absence with 428, not 422, so
                     # FastAPI sees it as optional; to a client it is required.
                     parameter["required"] = True
-                    parameter["schema"] = {"type": "string", "title": "If-Match"}
+                    parameter["schema"] = {
+                        "type": "string",
+                        "title": "If-Match",
+                        # kit.inputs refuses control characters in every header.
+                        "pattern": HEADER_PATTERN,
+                    }

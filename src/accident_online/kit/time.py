@@ -2,7 +2,7 @@ import re
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime, BeforeValidator, PlainSerializer
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, PlainSerializer, WithJsonSchema
 
 # China keeps one offset all year (no daylight saving since 1991): a fixed +08:00 gives the
 # same text as Asia/Shanghai without a time zone database.
@@ -35,8 +35,12 @@ def _rfc3339_text(value: object) -> object:
 # that UTC conversion and the arithmetic on it (30 days before an `until`) cannot leave
 # the years Python and the databases know (1-9999): 9999-12-31T23:59:59-14:00 is year
 # 10000 in UTC.
-EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
-LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+# A day's margin each side: any offset on 1900-01-01 or 8999-12-31 stays inside.
+EARLIEST = datetime(1899, 12, 31, tzinfo=UTC)
+LATEST = datetime(9000, 1, 2, tzinfo=UTC)
+# What the OpenAPI document says of such a value, so that a client (and the fuzzer) knows
+# the years it may send.
+RFC3339_PATTERN = r"^(19\d\d|[2-8]\d\d\d)-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|z|[+-]\d\d:\d\d)$"
 
 
 def within_range(value: datetime) -> bool:
@@ -56,7 +60,12 @@ def _in_range(value: datetime) -> datetime:
 IN_RANGE = AfterValidator(_in_range)
 """After an aware date-time type: refuses the years no record has (422)."""
 
-Rfc3339DateTime = Annotated[AwareDatetime, BeforeValidator(_rfc3339_text), IN_RANGE]
+Rfc3339DateTime = Annotated[
+    AwareDatetime,
+    BeforeValidator(_rfc3339_text),
+    IN_RANGE,
+    WithJsonSchema({"type": "string", "format": "date-time", "pattern": RFC3339_PATTERN}),
+]
 """An aware date-time given as RFC 3339 text (what the OpenAPI document says), nothing else,
 from the year 1900 to 8999."""
 
