@@ -188,6 +188,7 @@ class OfficersDesk:
         )
         self.context.set_default_timeout(STEP_TIMEOUT_MS)
         self.outside: list[str] = []
+        self.executions = 0
         self.context.route("**/*", self._only_loopback)
         # A violation of the page's Content-Security-Policy is a request the page wanted
         # and did not get, or a script it could not run: both fail the test.
@@ -273,6 +274,7 @@ class OfficersDesk:
             lambda r: r.request.method == method.upper() and "/v1/" in r.url
         ) as received:
             block.locator("button.execute").click()
+        self.executions += 1
         response = received.value
         answer = Answer(response.status, response.headers, response.body())
         shown = block.locator(".live-responses-table tbody .response-col_status").first
@@ -327,25 +329,39 @@ def test_an_officer_decides_a_case_in_docs(desk: OfficersDesk, service: Service)
     desk.authorize(OFFICER, OFFICER_PASSWORD)
     desk.screenshot("operations", desk.page.locator(f'h3.opblock-tag[data-tag="{OFFICERS_TAG}"]'))
 
-    queue = desk.execute(
-        "GET", "/v1/centers/{center_id}/queue", params={"center_id": "dongchangfu"}
+    # The officer's work is four Execute clicks, copying only the case id and the ETag:
+    # claim the next case, look at the contact sheet, decide, download the document.
+    claimed = desk.execute(
+        "POST", "/v1/centers/{center_id}/queue/next", params={"center_id": "dongchangfu"}
     )
-    assert queue.status == 200
-    assert [c["id"] for c in queue.json()["items"]] == [service.case_id]
-    assert re.search(r"\+08:00$", queue.json()["items"][0]["reported_at"])
-
-    claimed = desk.execute("POST", "/v1/cases/{case_id}/claim", params={"case_id": service.case_id})
     assert claimed.status == 200
-    assert claimed.json()["status"] == "under_review"
+    case = claimed.json()
+    assert case["id"] == service.case_id
+    assert case["status"] == "under_review"
+    assert re.search(r"\+08:00$", case["reported_at"])
+    assert [party["label"] for party in case["parties"]] == ["甲", "乙"]
+    assert all(item["view_url"] for item in case["evidence"])
     etag = claimed.headers["etag"]
 
-    decision = "/v1/cases/{case_id}/decision"
-    unchanged = desk.execute(
-        "POST", decision, params={"case_id": service.case_id, "If-Match": etag}
+    sheet = desk.execute(
+        "GET", "/v1/cases/{case_id}/evidence/sheet", params={"case_id": case["id"]}
     )
+    assert sheet.status == 200
+    assert sheet.headers["content-type"] == "image/jpeg"
+    assert int(sheet.headers["content-length"]) > 10_000
+    shown = desk.operation("GET", "/v1/cases/{case_id}/evidence/sheet").locator(
+        ".live-responses-table img"
+    )
+    shown.first.wait_for()
+    assert shown.first.evaluate("image => image.complete && image.naturalWidth") > 0
+    desk.screenshot("sheet", shown)
+
+    decision = "/v1/cases/{case_id}/decision"
+    # Not the officer's work: the documented example, sent unchanged, is refused.
+    unchanged = desk.execute("POST", decision, params={"case_id": case["id"], "If-Match": etag})
     assert unchanged.status == 422, "the example's placeholders must be refused"
     decided = desk.execute(
-        "POST", decision, params={"case_id": service.case_id, "If-Match": etag}, body=DECISION
+        "POST", decision, params={"case_id": case["id"], "If-Match": etag}, body=DECISION
     )
     assert decided.status == 200, decided.body
     assert decided.json()["status"] == "decided"
@@ -353,13 +369,16 @@ def test_an_officer_decides_a_case_in_docs(desk: OfficersDesk, service: Service)
     desk.screenshot("decision", desk.operation("POST", decision))
 
     document = desk.execute(
-        "GET", "/v1/cases/{case_id}/decision/document", params={"case_id": service.case_id}
+        "GET", "/v1/cases/{case_id}/decision/document", params={"case_id": case["id"]}
     )
     assert document.status == 200
     assert document.headers["content-type"] == "application/pdf"
+    assert "attachment" in document.headers["content-disposition"]
     assert document.headers["x-verification-hash"]
-    _, pdf = desk.download_answer("GET", "/v1/cases/{case_id}/decision/document")
+    filename, pdf = desk.download_answer("GET", "/v1/cases/{case_id}/decision/document")
+    assert filename == f"{case['number']}.pdf"
     assert pdf.startswith(b"%PDF")
+    assert desk.executions == 5  # the officer's four, and the refused example
 
     assert desk.outside == []
     assert desk.violations() == []
