@@ -7,18 +7,46 @@ INSTALLED := $(VENV)/.installed
 # decision documents, Chromium for the real-browser test of /docs, poppler to read PDFs
 # as a person would. Installed with apt when missing (CI and the dev machines run as root).
 SYSTEM_PACKAGES := fonts-wqy-zenhei chromium poppler-utils
+# Every Python package at the version and hash it was tested with; `make lock` makes it
+# anew from pyproject.toml (uv's resolver; a requirements file, which records no index).
+LOCK := requirements.lock
+UV_VERSION := 0.13.8
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
 
-.PHONY: run test lint typecheck migrate messages clean
+.PHONY: run test test-lowest lint typecheck migrate messages lock clean
 
-$(INSTALLED): pyproject.toml
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(INSTALLED): pyproject.toml $(LOCK)
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 		echo "installing Debian packages: $$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@# A lock older than pyproject.toml's requirements fails here, not in a test.
+	$(BIN)/python -m pip check
 	@touch $@
+
+lock: $(UV)
+	$(UV) pip compile pyproject.toml --extra dev --universal --python-version 3.11 \
+		--generate-hashes --quiet --no-header -o $(LOCK)
+
+# The lower bounds pyproject.toml states, proved: the lowest allowed version of every
+# direct dependency, then the unit and API tests of the domain's core (CI runs this once).
+LOWEST := .venv-lowest
+test-lowest: $(INSTALLED) $(UV)
+	rm -rf $(LOWEST) && $(PYTHON) -m venv $(LOWEST)
+	$(UV) pip compile pyproject.toml --extra dev --resolution lowest-direct \
+		--python-version 3.11 --quiet --no-header -o $(LOWEST)/requirements.txt
+	$(LOWEST)/bin/python -m pip install --quiet --disable-pip-version-check -r $(LOWEST)/requirements.txt
+	$(LOWEST)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(LOWEST)/bin/pytest -q -p no:cacheprovider tests/intake tests/settlement tests/decisions tests/kit
 
 run: $(INSTALLED)
 	$(BIN)/accident-online migrate
@@ -48,4 +76,4 @@ messages: $(INSTALLED)
 		--ignore-obsolete --init-missing
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) $(LOWEST) $(TOOLS) .mypy_cache .ruff_cache .pytest_cache .hypothesis
