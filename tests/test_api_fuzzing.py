@@ -380,6 +380,10 @@ def little_where_it_tells_little(caller: str) -> dict[str, Any]:
 
 # What `positive_data_acceptance` expects of schema-valid requests by default.
 ACCEPTED_BY_DEFAULT = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
+# What schemathesis takes as a rejection of schema-violating data, unless told otherwise.
+REJECTED_BY_DEFAULT = [
+    "400", "401", "403", "404", "405", "406", "409", "415", "422", "428", "429", "5xx"
+]  # fmt: skip
 
 
 def valid_data_may_get(statuses: list[str], *operations: str) -> dict[str, Any]:
@@ -411,16 +415,31 @@ OPERATION_RULES: list[dict[str, Any]] = [
     ),
     # `If-Match` carries the case's version, which only the server knows: CONTRACT.md
     # "Concurrency" answers any other with 412 and none with 428.
-    valid_data_may_get(["412", "428"], "POST /v1/cases/{case_id}/release"),
+    # The version is checked first (cases.dependencies.CaseAtVersion), so an invalid
+    # body with a stale If-Match is refused with that 412, not with 422.
+    {
+        **valid_data_may_get(["412", "428"], "POST /v1/cases/{case_id}/release"),
+        "checks": {
+            "positive_data_acceptance": {"expected-statuses": [*ACCEPTED_BY_DEFAULT, "412", "428"]},
+            "negative_data_rejection": {"expected-statuses": [*REJECTED_BY_DEFAULT, "412"]},
+        },
+    },
     # The same; and the documented examples of the texts that become official (facts,
     # legal basis, the message to the drivers, the referral's reason) are placeholders
     # 〈…〉 that are refused until replaced (422), so an unchanged example changes nothing.
-    valid_data_may_get(
-        ["412", "422", "428"],
-        "POST /v1/cases/{case_id}/evidence-requests",
-        "POST /v1/cases/{case_id}/referral",
-        "POST /v1/cases/{case_id}/decision",
-    ),
+    {
+        "include-name": [
+            "POST /v1/cases/{case_id}/evidence-requests",
+            "POST /v1/cases/{case_id}/referral",
+            "POST /v1/cases/{case_id}/decision",
+        ],
+        "checks": {
+            "positive_data_acceptance": {
+                "expected-statuses": [*ACCEPTED_BY_DEFAULT, "412", "422", "428"]
+            },
+            "negative_data_rejection": {"expected-statuses": [*REJECTED_BY_DEFAULT, "412"]},
+        },
+    },
     # A report is checked beyond its schema: ID numbers carry a check digit, mobile
     # numbers and plates follow national formats, occurred_at lies in the last 24 hours,
     # plates differ and an agreed liability fits the parties; and an accident that may
