@@ -69,17 +69,17 @@ async def test_leftovers_go_and_what_is_referenced_or_held_stays(
     store = ContentStore(root)
     derived = DerivedStore(store)
     kept = store.path_for(uploaded["sha256"])
-    kept_copy = derived.of_photo(uploaded["sha256"], JPEG_COPY)
+    kept_copy = root / derived.of_photo(uploaded["sha256"], JPEG_COPY)
     kept_copy.parent.mkdir(parents=True)
     kept_copy.write_bytes(b"copy")
     # A killed upload's temporary file, and a photo moved into place whose row never came.
     stray_part = root / INCOMING_DIR / "tmpkilled.part"
     stray_part.write_bytes(b"half a photo")
     orphan = put(store, jpeg(b"no row"))
-    orphan_thumbnail = derived.of_photo(orphan.sha256, THUMBNAIL)
+    orphan_thumbnail = root / derived.of_photo(orphan.sha256, THUMBNAIL)
     orphan_thumbnail.parent.mkdir(parents=True)
     orphan_thumbnail.write_bytes(b"thumbnail")
-    sheet = derived.sheet("ab" * 32)
+    sheet = root / derived.sheet("ab" * 32)
     sheet.parent.mkdir(parents=True)
     sheet.write_bytes(b"sheet")
     sheet.with_suffix(".sources").write_text(f"{uploaded['sha256']}\n{orphan.sha256}\n")
@@ -252,7 +252,7 @@ async def test_after_a_sigkill_during_uploads_a_restart_leaves_the_store_clean(
     # a JPEG copy already derived from it.
     orphan = put(store, jpeg(b"moved into place, then killed"))
     derived = DerivedStore(store)
-    copy = derived.of_photo(orphan.sha256, JPEG_COPY)
+    copy = root / derived.of_photo(orphan.sha256, JPEG_COPY)
     copy.parent.mkdir(parents=True)
     copy.write_bytes(b"copy")
 
