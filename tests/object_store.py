@@ -25,6 +25,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from minio import Minio
+
 ACCESS_KEY = "test:tester"
 SECRET_KEY = "testing"
 REGION = "us-east-1"
@@ -49,6 +51,33 @@ class ObjectStore:
     access_key: str = ACCESS_KEY
     secret_key: str = SECRET_KEY
     region: str = REGION
+
+    def client(self) -> Minio:
+        return Minio(
+            self.endpoint.removeprefix("http://"),
+            access_key=self.access_key,
+            secret_key=self.secret_key,
+            secure=False,
+            region=self.region,
+        )
+
+    def settings(self, bucket: str) -> dict[str, object]:
+        """Settings of an API whose evidence lives in ``bucket`` of this store."""
+        return {
+            "evidence_store": "s3",
+            "s3_endpoint": self.endpoint,
+            "s3_bucket": bucket,
+            "s3_access_key": self.access_key,
+            "s3_secret_key": self.secret_key,
+            "s3_region": self.region,
+        }
+
+    def environment(self, bucket: str) -> dict[str, str]:
+        """The same as ACCIDENT_ONLINE_* variables, for processes of the service."""
+        return {
+            f"ACCIDENT_ONLINE_{name.upper()}": str(value)
+            for name, value in self.settings(bucket).items()
+        }
 
 
 def _free_port() -> int:

@@ -244,21 +244,6 @@ class ObjectStorage:
         self.remove(key)
         return True
 
-    def remove_if_unchanged(self, key: str, mtime_ns: int) -> bool:
-        """Removes an object listed at ``mtime_ns`` unless it was claimed since (a claim
-        rewrites it, so its time moves on); True if gone."""
-        try:
-            stat = self.client.stat_object(self.bucket, self._name(key))
-        except S3Error as error:
-            if _missing(error):
-                return True
-            raise
-        modified = stat.last_modified
-        if modified is None or int(modified.timestamp() * 1e9) != mtime_ns:
-            return False
-        self.remove(key)
-        return True
-
     def remove(self, key: str) -> None:
         self.client.remove_object(self.bucket, self._name(key))
 
@@ -281,7 +266,7 @@ class ObjectStorage:
     def copy_verified(self, key: str, path: Path) -> bool:
         """Uploads a local file to ``key`` unless an object of the same bytes is there;
         then reads the object back and checks its SHA-256. True if it was uploaded."""
-        expected = _file_sha256(path)
+        expected = file_sha256(path)
         uploaded = False
         if not self.has(key) or self.sha256_of(key) != expected:
             self.client.fput_object(
@@ -304,7 +289,7 @@ class ObjectStorage:
         return digest.hexdigest()
 
 
-def _file_sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         while chunk := handle.read(1024 * 1024):

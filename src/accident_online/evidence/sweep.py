@@ -228,21 +228,23 @@ def _blob_object_key(key: str) -> str | None:
 def _sweep_objects_listed(
     store: ObjectStorage,
     listed: Sequence[StoredObject],
-    unreferenced: Sequence[StoredObject],
+    unreferenced: Sequence[tuple[StoredObject, str]],
     grace: float,
     in_flight: InFlight,
     report: SweepReport,
 ) -> None:
-    for item in unreferenced:
+    gone: set[str] = set()
+    for item, claim in unreferenced:
         sha256 = item.key.rsplit("/", 1)[-1]
         if in_flight.holds_blob(sha256):
             report.kept_in_flight += 1
-        elif store.remove_if_unchanged(item.key, item.mtime_ns):
+        # Unless an upload claimed it since its claim was read, before the rows were.
+        elif store.remove_unclaimed(StoredBlob(sha256, item.size, created=True, claim=claim)):
             report.unreferenced_photos += 1
             report.removed.append(item.key)
-    gone = {item.key.rsplit("/", 1)[-1] for item in unreferenced}
+            gone.add(sha256)
     present = {sha for item in listed if (sha := _blob_object_key(item.key)) is not None} - gone
-    now = time.time()
+    now = time.time() + 1  # as in sweep_objects
     prefix = f"{DERIVED_DIR}/"
     sheets = f"{DERIVED_DIR}/{SHEETS_DIR}/"
     for item in listed:
@@ -284,15 +286,25 @@ async def sweep_objects(
             _stale_incoming, store.root, grace_seconds, in_flight, report
         )
     listed = await anyio.to_thread.run_sync(lambda: list(store.listing()))
-    now = time.time()
+    # Stores give whole seconds, some rounded up: a second's slack on a grace of an hour.
+    now = time.time() + 1
     old_photos = [
         item
         for item in listed
         if _blob_object_key(item.key) is not None
         and _age_seconds(item.mtime_ns, now) >= grace_seconds
     ]
+    # Each object's claim marker is read before the rows are: a claim made after that
+    # changes it, and the object stays (objects.py).
+    claims = await anyio.to_thread.run_sync(
+        lambda: [(item, store.claim_of(item.key)) for item in old_photos]
+    )
     referenced = await _referenced(database, [item.key.rsplit("/", 1)[-1] for item in old_photos])
-    unreferenced = [item for item in old_photos if item.key.rsplit("/", 1)[-1] not in referenced]
+    unreferenced = [
+        (item, claim)
+        for item, claim in claims
+        if claim is not None and item.key.rsplit("/", 1)[-1] not in referenced
+    ]
     await anyio.to_thread.run_sync(
         _sweep_objects_listed, store, listed, unreferenced, grace_seconds, in_flight, report
     )
