@@ -45,9 +45,10 @@ from accident_online.evidence.storage import (
 if TYPE_CHECKING:
     from accident_online.settings import Settings
 
-# Parts of a multipart upload: the smallest S3 allows but one, so a 10 MiB photo goes
-# in two and a part in flight costs 8 MiB at most.
-PART_SIZE = 8 * 1024 * 1024
+# Parts of a multipart upload, the smallest S3 (and Swift's s3api) allows: the client
+# reads one part into memory to sign it, so an upload in flight holds 5 MiB at most,
+# never a whole 10 MiB photo (bench/evidence_storage.py measures the RSS).
+PART_SIZE = 5 * 1024 * 1024
 _MISSING = frozenset({"NoSuchKey", "NoSuchObject", "NotFound", "ResourceNotFound"})
 _CLAIM = "claim"
 _SHA256 = "sha256"
