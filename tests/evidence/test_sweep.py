@@ -296,3 +296,23 @@ async def test_the_sweep_runs_again_every_interval(database: Database, settings:
         await task
 
     assert not stray.exists()
+
+
+async def test_check_on_the_local_disk_reports_rows_whose_file_is_missing(
+    database: Database, settings: Settings, uploaded
+) -> None:
+    from accident_online.evidence.maintenance import check_evidence
+
+    root = settings.resolved_storage_dir
+    store = ContentStore(root)
+    orphan = put(store, jpeg(b"no row, checked"))
+    age(store.path_for(orphan.sha256))
+
+    report = await check_evidence(database, store, grace_seconds=60)
+    assert report.removed == [str(store.path_for(orphan.sha256))]
+    assert report.rows_without_object == []
+
+    store.path_for(uploaded["sha256"]).unlink()
+    again = await check_evidence(database, store, grace_seconds=60)
+    assert again.removed == []
+    assert again.rows_without_object == [uploaded["sha256"]]
