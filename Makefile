@@ -5,8 +5,11 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 # Debian packages the service and its tests need: a CJK TrueType font embedded in the
 # decision documents, Chromium for the real-browser test of /docs, poppler to read PDFs
-# as a person would. Installed with apt when missing (CI and the dev machines run as root).
-SYSTEM_PACKAGES := fonts-wqy-zenhei chromium poppler-utils
+# as a person would, and a one-node OpenStack Swift with memcached, the real S3-compatible
+# object store the evidence tests run against (tests/object_store.py; python3-swift ships
+# the s3api middleware). Installed with apt when missing (CI and the dev machines run as root).
+SYSTEM_PACKAGES := fonts-wqy-zenhei chromium poppler-utils \
+	swift swift-proxy swift-account swift-container swift-object memcached
 # Every Python package at the version and hash it was tested with; `make lock` makes it
 # anew from pyproject.toml (uv's resolver; a requirements file, which records no index).
 LOCK := requirements.lock

@@ -24,6 +24,7 @@ from accident_online.decisions.tasks import run_deadlines
 from accident_online.delivery.router import router as deliveries_router
 from accident_online.delivery.tasks import delivery_worker
 from accident_online.evidence.router import router as evidence_router
+from accident_online.evidence.storage import open_store
 from accident_online.evidence.sweep import keep_swept, sweep_quietly
 from accident_online.intake.router import router as intake_router
 from accident_online.kit.background import run_periodically
@@ -99,7 +100,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             )
         if settings.run_housekeeping:
             # Before the first request: what a killed process left in the evidence store.
-            storage_dir = settings.resolved_storage_dir
+            storage_dir = open_store(settings)
             grace = settings.evidence_sweep_grace_seconds
             await sweep_quietly(owned_database, storage_dir, grace_seconds=grace)
             tasks.append(

@@ -91,6 +91,31 @@ class Settings(BaseSettings):
     storage_dir: Path | None = Field(
         default=None, description="Evidence files; default var/evidence."
     )
+    evidence_store: Literal["local", "s3"] = Field(
+        default="local",
+        description="Where photos live: the local disk (storage_dir), or an S3-compatible "
+        "bucket (s3_*) shared by every API machine; storage_dir then holds only uploads "
+        "in progress.",
+    )
+    s3_endpoint: str | None = Field(
+        default=None,
+        description="The object store's URL, e.g. https://oss-cn-beijing.aliyuncs.com.",
+    )
+    s3_bucket: str | None = Field(default=None, description="Bucket of the evidence objects.")
+    s3_region: str = Field(default="us-east-1", description="Region the requests are signed for.")
+    s3_access_key: str = Field(default="", description="Access key id for the bucket.")
+    s3_secret_key: SecretStr = Field(default=SecretStr(""), description="Its secret.")
+    s3_prefix: str = Field(
+        default="", max_length=200, description="Prefix of every key, e.g. 'evidence/'."
+    )
+    evidence_redirect_to_store: bool = Field(
+        default=True,
+        description="With evidence_store = s3, a view_url answers 307 to a presigned URL "
+        "of the store instead of passing the bytes through the API.",
+    )
+    evidence_presigned_seconds: int = Field(
+        default=60, ge=1, le=3600, description="Lifetime of that presigned URL."
+    )
     max_upload_bytes: int = Field(default=10 * MiB, ge=1)
     evidence_max_pixels: int = Field(
         default=50_000_000, ge=1, description="Largest photo accepted, in pixels (width × height)."

@@ -124,9 +124,8 @@ async def test_the_jpeg_copy_is_made_once_and_kept(
     uploaded = await upload(client, app_headers, case["id"], "overview_front", photo)
     url = uploaded["content_url"]
     first = await client.get(url, headers={**officer_headers, "Accept": "image/jpeg"})
-    copy = DerivedStore(ContentStore(settings.resolved_storage_dir)).of_photo(
-        uploaded["sha256"], JPEG_COPY
-    )
+    root = settings.resolved_storage_dir
+    copy = root / DerivedStore(ContentStore(root)).of_photo(uploaded["sha256"], JPEG_COPY)
     assert copy.read_bytes() == first.content
     # Were it made again per request, this stand-in would not come back.
     stand_in = jpeg(b"stand-in")

@@ -69,17 +69,17 @@ async def test_leftovers_go_and_what_is_referenced_or_held_stays(
     store = ContentStore(root)
     derived = DerivedStore(store)
     kept = store.path_for(uploaded["sha256"])
-    kept_copy = derived.of_photo(uploaded["sha256"], JPEG_COPY)
+    kept_copy = root / derived.of_photo(uploaded["sha256"], JPEG_COPY)
     kept_copy.parent.mkdir(parents=True)
     kept_copy.write_bytes(b"copy")
     # A killed upload's temporary file, and a photo moved into place whose row never came.
     stray_part = root / INCOMING_DIR / "tmpkilled.part"
     stray_part.write_bytes(b"half a photo")
     orphan = put(store, jpeg(b"no row"))
-    orphan_thumbnail = derived.of_photo(orphan.sha256, THUMBNAIL)
+    orphan_thumbnail = root / derived.of_photo(orphan.sha256, THUMBNAIL)
     orphan_thumbnail.parent.mkdir(parents=True)
     orphan_thumbnail.write_bytes(b"thumbnail")
-    sheet = derived.sheet("ab" * 32)
+    sheet = root / derived.sheet("ab" * 32)
     sheet.parent.mkdir(parents=True)
     sheet.write_bytes(b"sheet")
     sheet.with_suffix(".sources").write_text(f"{uploaded['sha256']}\n{orphan.sha256}\n")
@@ -252,7 +252,7 @@ async def test_after_a_sigkill_during_uploads_a_restart_leaves_the_store_clean(
     # a JPEG copy already derived from it.
     orphan = put(store, jpeg(b"moved into place, then killed"))
     derived = DerivedStore(store)
-    copy = derived.of_photo(orphan.sha256, JPEG_COPY)
+    copy = root / derived.of_photo(orphan.sha256, JPEG_COPY)
     copy.parent.mkdir(parents=True)
     copy.write_bytes(b"copy")
 
@@ -296,3 +296,23 @@ async def test_the_sweep_runs_again_every_interval(database: Database, settings:
         await task
 
     assert not stray.exists()
+
+
+async def test_check_on_the_local_disk_reports_rows_whose_file_is_missing(
+    database: Database, settings: Settings, uploaded
+) -> None:
+    from accident_online.evidence.maintenance import check_evidence
+
+    root = settings.resolved_storage_dir
+    store = ContentStore(root)
+    orphan = put(store, jpeg(b"no row, checked"))
+    age(store.path_for(orphan.sha256))
+
+    report = await check_evidence(database, store, grace_seconds=60)
+    assert report.removed == [str(store.path_for(orphan.sha256))]
+    assert report.rows_without_object == []
+
+    store.path_for(uploaded["sha256"]).unlink()
+    again = await check_evidence(database, store, grace_seconds=60)
+    assert again.removed == []
+    assert again.rows_without_object == [uploaded["sha256"]]

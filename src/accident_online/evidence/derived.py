@@ -8,9 +8,9 @@ hash, its label, withheld or not, the render version), so a new photo, or a read
 sees other photos, makes another sheet and no sheet is ever stale; its ``.sources``
 file lists the photos it was drawn from, for the sweep.
 
-Derived files are written to a temporary name and renamed into place: two requests
-making the same file at once both write the same bytes, and a reader never sees half
-of one.
+Derived files are written to a local temporary file, then moved (on disk) or uploaded
+(to an object store) to their key: two requests making the same file at once both write
+the same bytes, and a reader never sees half of one.
 
 Blocking file I/O: call these from a worker thread in async code.
 """
@@ -19,12 +19,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from accident_online.evidence.storage import ContentStore
+from accident_online.evidence.storage import EvidenceStore, blob_key
 
 DERIVED_DIR = ".derived"
 SHEETS_DIR = "sheets"
@@ -38,34 +36,32 @@ TEMPORARY_SUFFIX = ".tmp"
 
 
 class DerivedStore:
-    def __init__(self, store: ContentStore) -> None:
+    """Derived files as keys of the evidence store (local disk or object store)."""
+
+    def __init__(self, store: EvidenceStore) -> None:
         self.store = store
-        self.root = store.root / DERIVED_DIR
 
-    def of_photo(self, sha256: str, name: str) -> Path:
-        self.store.path_for(sha256)  # the same strict check of the hash
-        return self.root / sha256[:2] / sha256 / name
+    def of_photo(self, sha256: str, name: str) -> str:
+        blob_key(sha256)  # the same strict check of the hash
+        return f"{DERIVED_DIR}/{sha256[:2]}/{sha256}/{name}"
 
-    def sheet(self, key: str) -> Path:
-        return self.root / SHEETS_DIR / key[:2] / f"{key}.jpg"
+    def sheet(self, key: str) -> str:
+        return f"{DERIVED_DIR}/{SHEETS_DIR}/{key[:2]}/{key}.jpg"
 
     def obtain(
-        self, target: Path, make: Callable[[Path], None], *, sources: Sequence[str] = ()
-    ) -> Path:
+        self, target: str, make: Callable[[Path], None], *, sources: Sequence[str] = ()
+    ) -> str:
         """``target``, made by ``make(temporary_path)`` unless it exists already."""
-        if target.is_file():
+        if self.store.has(target):
             return target
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}{TEMPORARY_SUFFIX}")
+        temporary = self.store.temporary_path(TEMPORARY_SUFFIX)
         try:
             if sources:
                 # Written before the sheet, so no sheet is ever without its list.
-                listing = target.with_suffix(SOURCES_SUFFIX)
-                listing_temporary = temporary.with_name(temporary.name + SOURCES_SUFFIX)
-                listing_temporary.write_text("\n".join(sources) + "\n")
-                os.replace(listing_temporary, listing)
+                listing = target.removesuffix(".jpg") + SOURCES_SUFFIX
+                self.store.put_text(listing, "\n".join(sources) + "\n")
             make(temporary)
-            os.replace(temporary, target)
+            self.store.put_file(target, temporary)
         finally:
             temporary.unlink(missing_ok=True)
         return target

@@ -1,14 +1,15 @@
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import AsyncIterator
+from functools import partial
 from typing import Annotated
 
 import anyio
 import anyio.to_thread
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
-from fastapi.responses import StreamingResponse
+from fastapi.responses import RedirectResponse, StreamingResponse
+from starlette.concurrency import iterate_in_threadpool
 from starlette.requests import ClientDisconnect
 
 from accident_online.apidocs.openapi import OFFICERS_TAG
@@ -38,7 +39,7 @@ from accident_online.evidence.images import BROWSER_TYPES
 from accident_online.evidence.schemas import UPLOAD_FORM, EvidenceUploaded
 from accident_online.evidence.service import MULTIPART_OVERHEAD, StagedUpload
 from accident_online.evidence.sniffing import ACCEPTED_TYPES, JPEG
-from accident_online.evidence.storage import ContentStore
+from accident_online.evidence.storage import EvidenceStore, open_store
 from accident_online.kit.db import Database, SessionDep
 from accident_online.kit.i18n import _
 from accident_online.kit.problems import (
@@ -55,7 +56,6 @@ CaseId = Annotated[uuid.UUID, Path(description="案件 id · The case's id.")]
 EvidenceId = Annotated[
     uuid.UUID, Path(description="照片 id（见案件的 `evidence`）· The evidence's id.")
 ]
-_CHUNK = 64 * 1024
 
 
 async def staged_upload(request: Request) -> AsyncIterator[StagedUpload]:
@@ -64,8 +64,7 @@ async def staged_upload(request: Request) -> AsyncIterator[StagedUpload]:
     Declared before the request's session, so it is left after that session committed
     or rolled back, and sees a failed commit too.
     """
-    settings: Settings = request.app.state.settings
-    staged = StagedUpload(ContentStore(settings.resolved_storage_dir))
+    staged = StagedUpload(evidence_store(request))
     try:
         yield staged
     except BaseException:
@@ -204,11 +203,11 @@ async def get_contact_sheet(
         session,
         case,
         principal,
-        store=ContentStore(settings.resolved_storage_dir),
+        store=evidence_store(request),
         font_path=settings.evidence_sheet_font,
         max_pixels=settings.evidence_max_pixels,
     )
-    return await _send(request, sheet)
+    return await _send(request, evidence_store(request), sheet)
 
 
 @router.get(
@@ -251,13 +250,14 @@ async def get_evidence_content(
     whoever sees that party's personal data masked."""
     evidence = await service.get_evidence(session, case, principal, evidence_id)
     settings: Settings = request.app.state.settings
+    store = evidence_store(request)
     photo = await service.photo_file(
-        ContentStore(settings.resolved_storage_dir),
+        store,
         evidence,
         as_jpeg=prefers_jpeg(request.headers.get("accept"), evidence.content_type),
         max_pixels=settings.evidence_max_pixels,
     )
-    return await _send(request, photo, vary_accept=True)
+    return await _send(request, store, photo, vary_accept=True)
 
 
 @router.get(
@@ -290,13 +290,30 @@ async def view_evidence(
     full = links.verify(case_id, evidence_id, exp=exp, m=m, sig=sig)
     evidence = await service.get_linked_evidence(session, case_id, evidence_id, full=full)
     settings: Settings = request.app.state.settings
+    store = evidence_store(request)
     photo = await service.photo_file(
-        ContentStore(settings.resolved_storage_dir),
+        store,
         evidence,
         as_jpeg=evidence.content_type not in BROWSER_TYPES,
         max_pixels=settings.evidence_max_pixels,
     )
-    return await _send(request, photo)
+    if settings.evidence_redirect_to_store:
+        # The reader fetches the bytes from the store itself, on a link that expires soon.
+        url = await anyio.to_thread.run_sync(
+            partial(
+                store.presigned_url,
+                photo.key,
+                content_type=photo.content_type,
+                seconds=settings.evidence_presigned_seconds,
+            )
+        )
+        if url is not None:
+            return RedirectResponse(
+                url,
+                status_code=status.HTTP_307_TEMPORARY_REDIRECT,
+                headers={"Cache-Control": "private, no-store"},
+            )
+    return await _send(request, store, photo)
 
 
 def prefers_jpeg(accept: str | None, stored_type: str) -> bool:
@@ -323,8 +340,21 @@ def prefers_jpeg(accept: str | None, stored_type: str) -> bool:
     return jpeg > 0 and jpeg > weights.get(stored_type, 0.0)
 
 
+def evidence_store(request: Request) -> EvidenceStore:
+    """The store the settings choose, one per application (its client keeps connections)."""
+    store: EvidenceStore | None = getattr(request.app.state, "evidence_store", None)
+    if store is None:
+        store = open_store(request.app.state.settings)
+        request.app.state.evidence_store = store
+    return store
+
+
 async def _send(
-    request: Request, photo: service.PhotoFile, *, vary_accept: bool = False
+    request: Request,
+    store: EvidenceStore,
+    photo: service.PhotoFile,
+    *,
+    vary_accept: bool = False,
 ) -> Response:
     headers = {
         "ETag": photo.etag,
@@ -336,9 +366,9 @@ async def _send(
     if _matches(request.headers.get("if-none-match"), photo.etag):
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
     # A row without its file is our fault: let it fail here, logged, before any byte is sent.
-    size = (await anyio.to_thread.run_sync(os.stat, photo.path)).st_size
+    size = await anyio.to_thread.run_sync(store.size, photo.key)
     return StreamingResponse(
-        _file_chunks(photo.path),
+        iterate_in_threadpool(store.chunks(photo.key)),
         media_type=photo.content_type,
         headers={**headers, "Content-Length": str(size)},
     )
@@ -349,9 +379,3 @@ def _matches(if_none_match: str | None, etag: str) -> bool:
         return False
     tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
     return etag in tags or "*" in tags
-
-
-async def _file_chunks(path: os.PathLike[str]) -> AsyncIterator[bytes]:
-    async with await anyio.open_file(path, "rb") as handle:
-        while chunk := await handle.read(_CHUNK):
-            yield chunk

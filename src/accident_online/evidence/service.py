@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import AsyncIterable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -70,7 +71,13 @@ from accident_online.evidence.kinds import (
 from accident_online.evidence.links import EvidenceLinks
 from accident_online.evidence.schemas import EvidenceUploaded
 from accident_online.evidence.sniffing import ACCEPTED_TYPES, JPEG, SNIFF_LENGTH, sniff_image_type
-from accident_online.evidence.storage import IN_FLIGHT, BlobWriter, ContentStore, StoredBlob
+from accident_online.evidence.storage import (
+    IN_FLIGHT,
+    BlobWriter,
+    EvidenceStore,
+    StoredBlob,
+    blob_key,
+)
 from accident_online.kit.db import Database
 from accident_online.kit.i18n import _
 from accident_online.kit.problems import ProblemErrorItem, ValidationFailed
@@ -121,7 +128,7 @@ async def check_case_takes_evidence(
 class StagedUpload:
     """The file of one upload on its way into the store (blocking I/O in worker threads)."""
 
-    def __init__(self, store: ContentStore) -> None:
+    def __init__(self, store: EvidenceStore) -> None:
         self.store = store
         self.placed: StoredBlob | None = None
         self._writer: BlobWriter | None = None
@@ -534,27 +541,28 @@ async def get_linked_evidence(
 
 @dataclass(frozen=True, slots=True)
 class PhotoFile:
-    path: Path
+    key: str  # in the evidence store
     content_type: str
     etag: str
 
 
 async def photo_file(
-    store: ContentStore, evidence: Evidence, *, as_jpeg: bool, max_pixels: int
+    store: EvidenceStore, evidence: Evidence, *, as_jpeg: bool, max_pixels: int
 ) -> PhotoFile:
     """The stored bytes, or a JPEG copy of them (made on first use, then kept)."""
-    original = store.path_for(evidence.sha256)
+    original = blob_key(evidence.sha256)
     if not as_jpeg or evidence.content_type == JPEG:
         return PhotoFile(original, evidence.content_type, f'"{evidence.sha256}"')
     derived = DerivedStore(store)
 
     def make(target: Path) -> None:
-        write_jpeg(original, evidence.content_type, target, max_pixels=max_pixels)
+        with store.local_copy(original) as source:
+            write_jpeg(source, evidence.content_type, target, max_pixels=max_pixels)
 
-    path = await anyio.to_thread.run_sync(
+    key = await anyio.to_thread.run_sync(
         partial(derived.obtain, derived.of_photo(evidence.sha256, JPEG_COPY), make)
     )
-    return PhotoFile(path, JPEG, f'"{evidence.sha256}-jpeg-v{RENDER_VERSION}"')
+    return PhotoFile(key, JPEG, f'"{evidence.sha256}-jpeg-v{RENDER_VERSION}"')
 
 
 def photo_label(kind: str, party: int | None) -> str:
@@ -568,7 +576,7 @@ async def contact_sheet(
     case: Case,
     principal: Principal,
     *,
-    store: ContentStore,
+    store: EvidenceStore,
     font_path: Path,
     max_pixels: int,
 ) -> PhotoFile:
@@ -595,23 +603,24 @@ async def contact_sheet(
     derived = DerivedStore(store)
     target = derived.sheet(key)
 
-    def thumbnail(item: Evidence) -> Path:
+    def thumbnail(item: Evidence, stack: ExitStack) -> Path:
         def make(path: Path) -> None:
-            write_thumbnail(
-                store.path_for(item.sha256), item.content_type, path, max_pixels=max_pixels
-            )
+            with store.local_copy(blob_key(item.sha256)) as source:
+                write_thumbnail(source, item.content_type, path, max_pixels=max_pixels)
 
-        return derived.obtain(derived.of_photo(item.sha256, THUMBNAIL), make)
+        made = derived.obtain(derived.of_photo(item.sha256, THUMBNAIL), make)
+        return stack.enter_context(store.local_copy(made))
 
     def make_sheet(path: Path) -> None:
-        tiles = [
-            SheetTile(label, thumbnail(visible) if visible else None)
-            for (visible, _), label in zip(shown, labels, strict=True)
-        ]
-        write_contact_sheet(tiles, title=title, font_path=font_path, target=path)
+        with ExitStack() as stack:
+            tiles = [
+                SheetTile(label, thumbnail(visible, stack) if visible else None)
+                for (visible, _), label in zip(shown, labels, strict=True)
+            ]
+            write_contact_sheet(tiles, title=title, font_path=font_path, target=path)
 
     sources = sorted({visible.sha256 for visible, _ in shown if visible is not None})
-    path = await anyio.to_thread.run_sync(
+    sheet = await anyio.to_thread.run_sync(
         partial(derived.obtain, target, make_sheet, sources=sources)
     )
-    return PhotoFile(path, JPEG, f'"sheet-{key}"')
+    return PhotoFile(sheet, JPEG, f'"sheet-{key}"')

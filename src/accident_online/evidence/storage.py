@@ -10,7 +10,14 @@ unless another upload has meanwhile claimed the same bytes: reusing a file bumps
 modification time, and the removal checks it after moving the file aside atomically,
 so the file a concurrent upload relies on is never deleted under it.
 
-Blocking file I/O: call these methods from a worker thread in async code.
+Two stores keep the same content addresses behind one interface (``EvidenceStore``):
+``ContentStore`` on the local disk, and ``ObjectStorage`` in an S3-compatible bucket
+(objects.py), chosen by the ``evidence_store`` setting (``open_store``). Both receive an
+upload into a local temporary file first: the photo must be decoded before it is
+accepted, and a file on disk, not memory, is what the object store's multipart upload
+then streams from. Derived files (derived.py) are stored under keys of the same store.
+
+Blocking I/O: call these methods from a worker thread in async code.
 """
 
 from __future__ import annotations
@@ -21,16 +28,23 @@ import re
 import tempfile
 import threading
 import time
+import uuid
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, Protocol
+
+if TYPE_CHECKING:
+    from accident_online.settings import Settings
 
 # Temporary files live inside the store so that the final rename never crosses
 # filesystems (links and renames work only within one).
 INCOMING_DIR = ".incoming"
 PART_SUFFIX = ".part"
 REMOVING_SUFFIX = ".removing"
+CHUNK = 64 * 1024
 
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
@@ -83,6 +97,8 @@ class StoredBlob:
     created: bool  # False when the same bytes were stored already
     # The file's modification time as this placement left it (see remove_unclaimed).
     mtime_ns: int = 0
+    # In an object store: the claim marker this placement wrote (objects.py).
+    claim: str = ""
 
 
 class BlobWriter:
@@ -121,18 +137,84 @@ class BlobWriter:
         IN_FLIGHT.release_path(self.path)
 
 
+def blob_key(sha256: str) -> str:
+    """Where the content lives in the store: ``<sha[:2]>/<sha[2:4]>/<sha>``."""
+    # A strict check, so that no caller can turn a "hash" into a path outside the store.
+    if not _SHA256_HEX.fullmatch(sha256):
+        raise ValueError("not a lower-case hex SHA-256")
+    return f"{sha256[:2]}/{sha256[2:4]}/{sha256}"
+
+
+def is_sha256(text: str) -> bool:
+    return _SHA256_HEX.fullmatch(text) is not None
+
+
+class EvidenceStore(Protocol):
+    """What the evidence service needs of a store; keys are relative, ``/``-separated."""
+
+    root: Path  # the local folder of temporary files (and, on disk, of the store itself)
+
+    def begin(self) -> BlobWriter: ...
+    def place(self, writer: BlobWriter) -> StoredBlob: ...
+    def remove_unclaimed(self, blob: StoredBlob) -> bool: ...
+    def exists(self, sha256: str) -> bool: ...
+    def has(self, key: str) -> bool: ...
+    def size(self, key: str) -> int: ...
+    def chunks(self, key: str) -> Iterator[bytes]: ...
+    def put_file(self, key: str, path: Path) -> None: ...
+    def put_text(self, key: str, text: str) -> None: ...
+    def local_copy(self, key: str) -> AbstractContextManager[Path]: ...
+    def temporary_path(self, suffix: str) -> Path: ...
+    def presigned_url(self, key: str, *, content_type: str, seconds: int) -> str | None: ...
+
+
 class ContentStore:
+    """The store on the local disk, under ``root``."""
+
     def __init__(self, root: Path) -> None:
         self.root = root
 
     def path_for(self, sha256: str) -> Path:
-        # A strict check, so that no caller can turn a "hash" into a path outside the store.
-        if not _SHA256_HEX.fullmatch(sha256):
-            raise ValueError("not a lower-case hex SHA-256")
-        return self.root / sha256[:2] / sha256[2:4] / sha256
+        return self.root / blob_key(sha256)
 
     def exists(self, sha256: str) -> bool:
         return self.path_for(sha256).is_file()
+
+    def has(self, key: str) -> bool:
+        return (self.root / key).is_file()
+
+    def size(self, key: str) -> int:
+        # A row without its file is our fault: this fails, logged, before any byte is sent.
+        return (self.root / key).stat().st_size
+
+    def chunks(self, key: str) -> Iterator[bytes]:
+        with (self.root / key).open("rb") as handle:
+            while chunk := handle.read(CHUNK):
+                yield chunk
+
+    def put_file(self, key: str, path: Path) -> None:
+        """Moves a finished temporary file (``temporary_path``) to ``key``, atomically."""
+        target = self.root / key
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(path, target)
+
+    def put_text(self, key: str, text: str) -> None:
+        temporary = self.temporary_path(".txt")
+        temporary.write_text(text)
+        self.put_file(key, temporary)
+
+    @contextmanager
+    def local_copy(self, key: str) -> Iterator[Path]:
+        yield self.root / key
+
+    def temporary_path(self, suffix: str) -> Path:
+        """A fresh name in the store's folder of temporary files (swept when old)."""
+        incoming = self.root / INCOMING_DIR
+        incoming.mkdir(parents=True, exist_ok=True)
+        return incoming / f"{uuid.uuid4().hex}{suffix}"
+
+    def presigned_url(self, key: str, *, content_type: str, seconds: int) -> str | None:
+        return None  # the API itself serves files from the local disk
 
     def begin(self) -> BlobWriter:
         incoming = self.root / INCOMING_DIR
@@ -215,3 +297,12 @@ def _fsync_directory(directory: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def open_store(settings: Settings) -> EvidenceStore:
+    """The store the settings choose: the local disk, or an S3-compatible bucket."""
+    if settings.evidence_store == "s3":
+        from accident_online.evidence.objects import ObjectStorage
+
+        return ObjectStorage.from_settings(settings)
+    return ContentStore(settings.resolved_storage_dir)

@@ -9,6 +9,11 @@ about to commit its row) and never while an upload of this process holds it
 upload claimed it meanwhile, exactly as a failed upload takes its file back
 (``ContentStore.remove_unclaimed``).
 
+With an object store (objects.py) the same is swept there: objects at a content address
+that no row names, derived objects of photos that are gone, sheets drawn from one; each
+removed only if it was not rewritten (claimed) since it was listed. ``check_store``
+also reports the reverse, rows whose object is missing, which nothing can repair.
+
 Blocking file I/O runs in worker threads; the database is asked only which hashes have
 rows.
 """
@@ -25,15 +30,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import anyio.to_thread
+from minio.error import S3Error
 from sqlmodel import col, select
 
 from accident_online.evidence.derived import DERIVED_DIR, SHEETS_DIR, SOURCES_SUFFIX
+from accident_online.evidence.objects import ObjectStorage, StoredObject
 from accident_online.evidence.storage import (
     IN_FLIGHT,
     INCOMING_DIR,
     ContentStore,
+    EvidenceStore,
     InFlight,
     StoredBlob,
+    blob_key,
 )
 from accident_online.kit.db import Database
 from accident_online.models.case import Evidence
@@ -208,17 +217,138 @@ async def sweep_store(
     return report
 
 
-async def sweep_quietly(database: Database, root: Path, *, grace_seconds: float) -> None:
+def _blob_object_key(key: str) -> str | None:
+    """The hash of an object at a content address; None for any other key."""
+    parts = key.split("/")
+    if len(parts) == 3 and _SHA256.fullmatch(parts[2]) and key == blob_key(parts[2]):
+        return parts[2]
+    return None
+
+
+def _sweep_objects_listed(
+    store: ObjectStorage,
+    listed: Sequence[StoredObject],
+    unreferenced: Sequence[tuple[StoredObject, str]],
+    grace: float,
+    in_flight: InFlight,
+    report: SweepReport,
+) -> None:
+    gone: set[str] = set()
+    for item, claim in unreferenced:
+        sha256 = item.key.rsplit("/", 1)[-1]
+        if in_flight.holds_blob(sha256):
+            report.kept_in_flight += 1
+        # Unless an upload claimed it since its claim was read, before the rows were.
+        elif store.remove_unclaimed(StoredBlob(sha256, item.size, created=True, claim=claim)):
+            report.unreferenced_photos += 1
+            report.removed.append(item.key)
+            gone.add(sha256)
+    present = {sha for item in listed if (sha := _blob_object_key(item.key)) is not None} - gone
+    now = time.time() + 1  # as in sweep_objects
+    prefix = f"{DERIVED_DIR}/"
+    sheets = f"{DERIVED_DIR}/{SHEETS_DIR}/"
+    for item in listed:
+        if not item.key.startswith(prefix) or _age_seconds(item.mtime_ns, now) < grace:
+            continue
+        if item.key.startswith(sheets):
+            if not item.key.endswith(SOURCES_SUFFIX):
+                continue
+            try:
+                sources = store.read_text(item.key).split()
+            except S3Error as error:
+                logger.debug("sheet sources %s unreadable: %s", item.key, error.code)
+                continue  # gone meanwhile
+            if all(s in present for s in sources):
+                continue
+            for key in (item.key.removesuffix(SOURCES_SUFFIX) + ".jpg", item.key):
+                store.remove(key)
+                report.derived_files += 1
+                report.removed.append(key)
+            continue
+        parts = item.key.split("/")  # .derived/ab/<sha>/<name>
+        if len(parts) == 4 and parts[2] not in present:
+            store.remove(item.key)
+            report.derived_files += 1
+            report.removed.append(item.key)
+
+
+async def sweep_objects(
+    database: Database,
+    store: ObjectStorage,
+    *,
+    grace_seconds: float,
+    in_flight: InFlight = IN_FLIGHT,
+) -> SweepReport:
+    """Removes crash leftovers from the local spool and from the object store."""
+    report = SweepReport()
+    if await anyio.to_thread.run_sync(store.root.is_dir):
+        await anyio.to_thread.run_sync(
+            _stale_incoming, store.root, grace_seconds, in_flight, report
+        )
+    listed = await anyio.to_thread.run_sync(lambda: list(store.listing()))
+    # Stores give whole seconds, some rounded up: a second's slack on a grace of an hour.
+    now = time.time() + 1
+    old_photos = [
+        item
+        for item in listed
+        if _blob_object_key(item.key) is not None
+        and _age_seconds(item.mtime_ns, now) >= grace_seconds
+    ]
+    # Each object's claim marker is read before the rows are: a claim made after that
+    # changes it, and the object stays (objects.py).
+    claims = await anyio.to_thread.run_sync(
+        lambda: [(item, store.claim_of(item.key)) for item in old_photos]
+    )
+    referenced = await _referenced(database, [item.key.rsplit("/", 1)[-1] for item in old_photos])
+    unreferenced = [
+        (item, claim)
+        for item, claim in claims
+        if claim is not None and item.key.rsplit("/", 1)[-1] not in referenced
+    ]
+    await anyio.to_thread.run_sync(
+        _sweep_objects_listed, store, listed, unreferenced, grace_seconds, in_flight, report
+    )
+    if report.removed:
+        logger.info(
+            "swept evidence leftovers in the object store: %d partial uploads, "
+            "%d photos without a row, %d derived files",
+            report.partial_files,
+            report.unreferenced_photos,
+            report.derived_files,
+        )
+    return report
+
+
+async def sweep_evidence(
+    database: Database, store: EvidenceStore | Path, *, grace_seconds: float
+) -> SweepReport:
+    """The sweep of whichever store the settings chose."""
+    if isinstance(store, ObjectStorage):
+        return await sweep_objects(database, store, grace_seconds=grace_seconds)
+    root = store if isinstance(store, Path) else store.root
+    return await sweep_store(database, root, grace_seconds=grace_seconds)
+
+
+async def missing_objects(database: Database, store: EvidenceStore) -> list[str]:
+    """Hashes that rows name but the store does not hold."""
+    async with database.session(write=False) as session:
+        hashes = sorted(set(await session.exec(select(Evidence.sha256).distinct())))
+    return await anyio.to_thread.run_sync(lambda: [h for h in hashes if not store.exists(h)])
+
+
+async def sweep_quietly(
+    database: Database, store: EvidenceStore | Path, *, grace_seconds: float
+) -> None:
     """One sweep whose failure is logged: leftovers never stop the service."""
     try:
-        await sweep_store(database, root, grace_seconds=grace_seconds)
+        await sweep_evidence(database, store, grace_seconds=grace_seconds)
     except Exception:
         logger.exception("sweeping evidence leftovers failed")
 
 
 async def keep_swept(
     database: Database,
-    root: Path,
+    root: EvidenceStore | Path,
     *,
     grace_seconds: float,
     every_seconds: float,

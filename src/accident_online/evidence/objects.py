@@ -1,0 +1,298 @@
+"""The evidence store in an S3-compatible bucket (AWS S3, Aliyun OSS, Huawei OBS, Ceph
+RGW, MinIO, Swift's s3api), through the ``minio`` client.
+
+Objects have the keys the local store has paths (storage.blob_key, derived.py), under
+an optional prefix. An upload is received into a local temporary file (storage.py), then
+streamed from it in parts of ``PART_SIZE`` (a multipart upload above that), so no
+process ever holds a whole photo in memory.
+
+Dedupe across machines: the same bytes are one object. A placement that finds the
+object already there *claims* it by copying it onto itself with a fresh ``claim``
+marker in its metadata (a server-side copy, no bytes through us); a placement that
+creates it writes its own marker. A failed upload takes its object back only if the
+marker is still its own (``remove_unclaimed``): the object store has no atomic rename
+to move it aside first, so the step from that check to the delete is a short window
+in which a claim by another machine can be lost; the sweep's grace period (an hour)
+makes that the only one.
+
+Blocking I/O (urllib3): call these from a worker thread in async code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from minio import Minio
+from minio.commonconfig import REPLACE, CopySource
+from minio.error import S3Error
+
+from accident_online.evidence.storage import (
+    CHUNK,
+    BlobWriter,
+    ContentStore,
+    StoredBlob,
+    blob_key,
+)
+
+if TYPE_CHECKING:
+    from accident_online.settings import Settings
+
+# Parts of a multipart upload, the smallest S3 (and Swift's s3api) allows: the client
+# reads one part into memory to sign it, so an upload in flight holds 5 MiB at most,
+# never a whole 10 MiB photo (bench/evidence_storage.py measures the RSS).
+PART_SIZE = 5 * 1024 * 1024
+_MISSING = frozenset({"NoSuchKey", "NoSuchObject", "NotFound", "ResourceNotFound"})
+_CLAIM = "claim"
+_SHA256 = "sha256"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredObject:
+    key: str
+    size: int
+    mtime_ns: int
+
+
+def _missing(error: S3Error) -> bool:
+    return error.code in _MISSING
+
+
+class ObjectStorage:
+    def __init__(
+        self,
+        *,
+        endpoint: str,
+        bucket: str,
+        access_key: str,
+        secret_key: str,
+        region: str,
+        prefix: str,
+        spool: Path,
+    ) -> None:
+        address = urlsplit(endpoint)
+        if address.scheme not in ("http", "https") or not address.netloc:
+            raise ValueError("the object store's endpoint must be an http(s) URL")
+        self.client = Minio(
+            address.netloc,
+            access_key=access_key,
+            secret_key=secret_key,
+            secure=address.scheme == "https",
+            region=region,
+        )
+        self.bucket = bucket
+        self.prefix = prefix
+        # Uploads and renders are received here before they go to the bucket.
+        self.spool = ContentStore(spool)
+        self.root = spool
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ObjectStorage:
+        if settings.s3_endpoint is None or settings.s3_bucket is None:
+            raise ValueError("evidence_store = s3 needs s3_endpoint and s3_bucket")
+        return cls(
+            endpoint=settings.s3_endpoint,
+            bucket=settings.s3_bucket,
+            access_key=settings.s3_access_key,
+            secret_key=settings.s3_secret_key.get_secret_value(),
+            region=settings.s3_region,
+            prefix=settings.s3_prefix,
+            spool=settings.resolved_storage_dir,
+        )
+
+    def ensure_bucket(self) -> None:
+        if not self.client.bucket_exists(self.bucket):
+            try:
+                self.client.make_bucket(self.bucket)
+            except S3Error as error:
+                if error.code not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+                    raise
+
+    def _name(self, key: str) -> str:
+        return self.prefix + key
+
+    def _metadata(self, key: str) -> dict[str, str] | None:
+        """The object's own metadata (lower-case names, no x-amz-meta-); None if absent."""
+        try:
+            stat = self.client.stat_object(self.bucket, self._name(key))
+        except S3Error as error:
+            if _missing(error):
+                return None
+            raise
+        found: dict[str, str] = {}
+        for name, value in (stat.metadata or {}).items():
+            lowered = name.lower()
+            if lowered.startswith("x-amz-meta-"):
+                found[lowered.removeprefix("x-amz-meta-")] = str(value)
+        return found
+
+    def exists(self, sha256: str) -> bool:
+        return self.has(blob_key(sha256))
+
+    def has(self, key: str) -> bool:
+        return self._metadata(key) is not None
+
+    def size(self, key: str) -> int:
+        stat = self.client.stat_object(self.bucket, self._name(key))
+        return int(stat.size or 0)
+
+    def chunks(self, key: str) -> Iterator[bytes]:
+        answer = self.client.get_object(self.bucket, self._name(key))
+        try:
+            yield from answer.stream(CHUNK)
+        finally:
+            answer.close()
+            answer.release_conn()
+
+    def put_file(self, key: str, path: Path, *, metadata: dict[str, str] | None = None) -> None:
+        """Streams a local file to ``key`` (in parts), then removes the local file."""
+        try:
+            self.client.fput_object(
+                self.bucket,
+                self._name(key),
+                str(path),
+                metadata=metadata,  # type: ignore[arg-type]
+                part_size=PART_SIZE,
+            )
+        finally:
+            path.unlink(missing_ok=True)
+
+    def put_text(self, key: str, text: str) -> None:
+        temporary = self.temporary_path(".txt")
+        temporary.write_text(text)
+        self.put_file(key, temporary)
+
+    def read_text(self, key: str) -> str:
+        return b"".join(self.chunks(key)).decode()
+
+    @contextmanager
+    def local_copy(self, key: str) -> Iterator[Path]:
+        """The object in a local temporary file, for the image decoder; removed after."""
+        temporary = self.temporary_path(".copy")
+        try:
+            self.client.fget_object(self.bucket, self._name(key), str(temporary))
+            yield temporary
+        finally:
+            temporary.unlink(missing_ok=True)
+
+    def temporary_path(self, suffix: str) -> Path:
+        return self.spool.temporary_path(suffix)
+
+    def presigned_url(self, key: str, *, content_type: str, seconds: int) -> str | None:
+        return self.client.presigned_get_object(
+            self.bucket,
+            self._name(key),
+            expires=timedelta(seconds=seconds),
+            response_headers={"response-content-type": content_type},
+        )
+
+    def begin(self) -> BlobWriter:
+        return self.spool.begin()
+
+    def place(self, writer: BlobWriter) -> StoredBlob:
+        """Streams the received file to its content address, or claims the object there."""
+        try:
+            writer.finish()
+            sha256 = writer.sha256
+            key = blob_key(sha256)
+            claim = uuid.uuid4().hex
+            metadata = {_CLAIM: claim, _SHA256: sha256}
+            if self._claim(key, metadata):
+                return StoredBlob(sha256, writer.size, created=False, claim=claim)
+            self.client.fput_object(
+                self.bucket,
+                self._name(key),
+                str(writer.path),
+                metadata=metadata,  # type: ignore[arg-type]
+                part_size=PART_SIZE,
+            )
+            return StoredBlob(sha256, writer.size, created=True, claim=claim)
+        finally:
+            writer.discard()
+
+    def _claim(self, key: str, metadata: dict[str, str]) -> bool:
+        """Marks an existing object as relied on by this upload; False if there is none."""
+        name = self._name(key)
+        try:
+            self.client.copy_object(
+                self.bucket,
+                name,
+                CopySource(self.bucket, name),
+                metadata=metadata,  # type: ignore[arg-type]
+                metadata_directive=REPLACE,
+            )
+        except S3Error as error:
+            if _missing(error):
+                return False
+            raise
+        return True
+
+    def remove_unclaimed(self, blob: StoredBlob) -> bool:
+        """Removes an object this placement wrote, unless it was claimed since; True if gone."""
+        key = blob_key(blob.sha256)
+        metadata = self._metadata(key)
+        if metadata is None:
+            return True
+        if metadata.get(_CLAIM) != blob.claim:
+            return False
+        self.remove(key)
+        return True
+
+    def remove(self, key: str) -> None:
+        self.client.remove_object(self.bucket, self._name(key))
+
+    def claim_of(self, key: str) -> str | None:
+        metadata = self._metadata(key)
+        return None if metadata is None else metadata.get(_CLAIM, "")
+
+    def listing(self, under: str = "") -> Iterator[StoredObject]:
+        """Every object whose key starts with ``under``."""
+        for item in self.client.list_objects(self.bucket, prefix=self._name(under), recursive=True):
+            if item.object_name is None or item.is_dir:
+                continue
+            modified = item.last_modified
+            yield StoredObject(
+                key=item.object_name.removeprefix(self.prefix),
+                size=int(item.size or 0),
+                mtime_ns=int(modified.timestamp() * 1e9) if modified else 0,
+            )
+
+    def copy_verified(self, key: str, path: Path) -> bool:
+        """Uploads a local file to ``key`` unless an object of the same bytes is there;
+        then reads the object back and checks its SHA-256. True if it was uploaded."""
+        expected = file_sha256(path)
+        uploaded = False
+        if not self.has(key) or self.sha256_of(key) != expected:
+            self.client.fput_object(
+                self.bucket,
+                self._name(key),
+                str(path),
+                metadata={_SHA256: expected},
+                part_size=PART_SIZE,
+            )
+            uploaded = True
+        if self.sha256_of(key) != expected:
+            raise RuntimeError(f"{key}: the stored object's SHA-256 differs from the file's")
+        return uploaded
+
+    def sha256_of(self, key: str) -> str:
+        """The SHA-256 of the object's bytes, as read back from the store."""
+        digest = hashlib.sha256()
+        for chunk in self.chunks(key):
+            digest.update(chunk)
+        return digest.hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()
