@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from types import SimpleNamespace
 from typing import Any
 
 from sqlmodel import select
@@ -69,16 +68,34 @@ async def load_visible_case(
     return case
 
 
+def next_event(
+    case: Case,
+    *,
+    type: str,
+    actor: str,
+    data: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> CaseEvent:
+    """The case's next timeline event, the case made a new version of the record with it.
+
+    Every event of every case is made here (intake's first two as well): the event takes
+    the case's next sequence number, and the case its next version and ``updated_at``.
+    Writes nothing; the caller adds both to its session.
+    """
+    at = at or utc_now()
+    case.last_event_seq += 1
+    case.version += 1
+    case.updated_at = at
+    return CaseEvent(
+        case_id=case.id, seq=case.last_event_seq, type=type, at=at, actor=actor, data=data or {}
+    )
+
+
 async def append_event(
     session: AsyncSession, case: Case, *, type: str, actor: str, data: dict[str, Any] | None = None
 ) -> CaseEvent:
     """Records something that happened to the case and makes it a new version of the record."""
-    case.last_event_seq += 1
-    case.version += 1
-    case.updated_at = utc_now()
-    event = CaseEvent(
-        case_id=case.id, seq=case.last_event_seq, type=type, actor=actor, data=data or {}
-    )
+    event = next_event(case, type=type, actor=actor, data=data)
     session.add(case)
     await repository.add_event(session, event)
     await enqueue_case_event(session, case, event)
@@ -229,51 +246,19 @@ def with_labels(liabilities: Sequence[dict[str, Any]] | None) -> list[dict[str, 
     return [{**item, "label": party_label(item["party"])} for item in liabilities]
 
 
-def new_case_record(
-    case: dict[str, Any], parties: Sequence[dict[str, Any]], principal: Principal
-) -> CaseRead:
-    """The record of a case just written from these rows, without reading it back."""
-    case_view = SimpleNamespace(
-        **{
-            "requested_evidence": [],
-            "queued_at": None,
-            "decided_at": None,
-            "closed_at": None,
-            "evidence_request_message": None,
-            "decision": None,
-            "response_deadline": None,
-            "resolution": None,
-            "referral_reason": None,
-            **case,
-        }
-    )
-    party_views = [
-        SimpleNamespace(**party, assessed_loss=None, paid_amount=None) for party in parties
-    ]
-    return case_record(
-        case_view,
-        parties=party_views,
-        evidence=[],
-        responses=[],
-        officer=None,
-        full=parties_shown_in_full(principal, case_view, party_views),  # type: ignore[arg-type]
-        links=None,
-    )
-
-
 def case_record(
-    case: Case | SimpleNamespace,
+    case: Case,
     *,
-    parties: Sequence[CaseParty | SimpleNamespace],
+    parties: Sequence[CaseParty],
     evidence: Sequence[Evidence],
     responses: Sequence[CaseResponse],
     officer: OfficerRead | None,
     full: frozenset[int],
     links: EvidenceLinks | None,
 ) -> CaseRead:
-    """``case`` and ``parties`` are rows or anything with their attributes; ``links``
-    signs each photo's ``view_url`` (None where no reader opens one, e.g. the PDF)."""
-    needed = missing_for(case, parties, evidence)  # type: ignore[arg-type]
+    """``links`` signs each photo's ``view_url`` (None where no reader opens one, e.g. the
+    PDF)."""
+    needed = missing_for(case, parties, evidence)
     return CaseRead(
         id=case.id,
         number=case.number,
@@ -294,7 +279,7 @@ def case_record(
         description=case.description,
         eligibility_answers=case.eligibility_answers,
         agreed_liability=with_labels(case.agreed_liability),
-        parties=[_party_read(party, full=party.index in full) for party in parties],  # type: ignore[arg-type]
+        parties=[_party_read(party, full=party.index in full) for party in parties],
         missing=missing_kinds(needed),
         missing_evidence=[MissingEvidence(kind=n.kind.value, party=n.party) for n in needed],
         evidence_request_message=case.evidence_request_message,

@@ -10,7 +10,7 @@ the stored answer; a request that died holding a key loses it when its lock expi
 
 import hashlib
 import json
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any
@@ -21,7 +21,6 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from accident_online.kit.db import BatchStep, execute_batch
 from accident_online.kit.i18n import _
 from accident_online.kit.problems import BadRequest, Conflict, ValidationFailed
 from accident_online.kit.time import utc_now
@@ -75,11 +74,30 @@ class IdempotencyKeyInProgress(Conflict):
     default_detail = _("A request with this Idempotency-Key is still running; retry shortly.")
 
 
-class Replay(Exception):
-    """Raised before the route runs when the stored first response answers the request."""
+@dataclass(frozen=True)
+class StoredAnswer:
+    """A request's answer as stored with its key, and replayed from it."""
 
-    def __init__(self, response: Response) -> None:
-        self.response = response
+    status_code: int
+    body: str
+    headers: Mapping[str, str]
+
+
+class Replay(Exception):
+    """Raised when the stored first answer answers the request (sent by ``handle_replay``)."""
+
+    def __init__(self, answer: StoredAnswer) -> None:
+        self.answer = answer
+
+
+def answer_response(answer: StoredAnswer) -> Response:
+    """The HTTP response of a stored answer (a JSON body)."""
+    return Response(
+        answer.body,
+        status_code=answer.status_code,
+        headers=dict(answer.headers),
+        media_type="application/json",
+    )
 
 
 def _fingerprint(method: str, path: str, body: bytes) -> str:
@@ -93,11 +111,8 @@ def _fingerprint(method: str, path: str, body: bytes) -> str:
 def _replay(row: Any) -> Replay:
     headers = {**(row.response_headers or {}), REPLAYED_HEADER: "true"}
     return Replay(
-        Response(
-            row.response_body or "",
-            status_code=row.response_status or 200,
-            headers=headers,
-            media_type="application/json",
+        StoredAnswer(
+            status_code=row.response_status or 200, body=row.response_body or "", headers=headers
         )
     )
 
@@ -114,7 +129,7 @@ def _raise_unless_dead(row: Any, *, fingerprint: str, now: datetime) -> None:
 
 async def handle_replay(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, Replay)
-    return exc.response
+    return answer_response(exc.answer)
 
 
 @dataclass(frozen=True)
@@ -236,20 +251,14 @@ _READ_KEY = select(
 
 
 async def stored_first(
-    session: AsyncSession,
-    keyed: KeyedRequest,
-    *,
-    status_code: int,
-    body: str,
-    headers: dict[str, str],
-    effects: Sequence[BatchStep] = (),
-) -> Response:
-    """Stores the key with its answer, then the request's ``effects``, and gives the answer.
+    session: AsyncSession, keyed: KeyedRequest, answer: StoredAnswer
+) -> StoredAnswer:
+    """Stores the key with its answer as the transaction's first write; gives the answer.
 
-    The key is the transaction's first write, and all of it goes to the database in one
-    batch (``execute_batch``). When the key is taken, nothing is written and this raises
-    instead: the first answer replayed, 422 for a key used for another request, 409 while
-    another request holds it.
+    The caller's own writes follow in the same transaction, so the answer and the
+    request's effects commit together or not at all. When the key is taken, nothing is
+    written and this raises instead: the first answer replayed, 422 for a key used for
+    another request, 409 while another request holds it.
     """
     now = utc_now()
     connection = await session.connection()
@@ -259,15 +268,15 @@ async def stored_first(
         "method": keyed.method,
         "path": keyed.path,
         "request_hash": keyed.fingerprint,
-        "response_status": status_code,
-        "response_body": body,
-        "response_headers": headers,
+        "response_status": answer.status_code,
+        "response_body": answer.body,
+        "response_headers": dict(answer.headers),
         "locked_until": now,
         "created_at": now,
         "expires_at": now + KEEP_FOR,
     }
-    store = BatchStep(_STORE_FIRST[connection.dialect.name], [key_row])
-    if not await execute_batch(session, [store, *effects]):
+    stored = await connection.execute(_STORE_FIRST[connection.dialect.name], key_row)
+    if stored.first() is None:
         row = (
             await connection.execute(_READ_KEY, {"client": keyed.client, "key": keyed.key})
         ).first()
@@ -275,7 +284,7 @@ async def stored_first(
             raise IdempotencyKeyInProgress()
         _raise_unless_dead(row, fingerprint=keyed.fingerprint, now=now)
         raise IdempotencyKeyInProgress()  # not reached: a dead holder's key was taken over
-    return Response(body, status_code=status_code, headers=headers, media_type="application/json")
+    return answer
 
 
 async def is_answered(session: AsyncSession, keyed: KeyedRequest) -> bool:
