@@ -15,6 +15,7 @@ from accident_online.cases import repository
 from accident_online.cases.access import parties_shown_in_full, visible_to
 from accident_online.cases.exceptions import CaseNotFound, InvalidTransition
 from accident_online.cases.schemas import (
+    AgreedLiabilityRead,
     CaseRead,
     CaseSummary,
     EvidenceRead,
@@ -150,9 +151,7 @@ def missing_for(
 
 def _requested(case: Case) -> list[Needed]:
     """Photos an officer asked to be re-shot."""
-    return [
-        Needed(EvidenceKind(item["kind"]), item.get("party")) for item in case.requested_evidence
-    ]
+    return [Needed(EvidenceKind(item.kind), item.party) for item in case.requested_evidence]
 
 
 def missing_kinds(needed: Sequence[Needed]) -> list[str]:
@@ -239,11 +238,19 @@ def officer_name(user: User) -> str:
     return user.display_name or user.username
 
 
-def with_labels(liabilities: Sequence[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
-    """Liabilities by party index, each with the party's label (甲, 乙…) beside it."""
-    if liabilities is None:
+def agreed_liability_read(case: Case) -> list[AgreedLiabilityRead] | None:
+    """The parties' own agreement, each party's label (甲, 乙…) beside its index."""
+    if case.agreed_liability is None:
         return None
-    return [{**item, "label": party_label(item["party"])} for item in liabilities]
+    return [
+        AgreedLiabilityRead(
+            party=item.party,
+            grade=item.grade,
+            share_percent=item.share_percent,
+            label=party_label(item.party),
+        )
+        for item in case.agreed_liability
+    ]
 
 
 def case_record(
@@ -278,7 +285,7 @@ def case_record(
         ),
         description=case.description,
         eligibility_answers=case.eligibility_answers,
-        agreed_liability=with_labels(case.agreed_liability),
+        agreed_liability=agreed_liability_read(case),
         parties=[_party_read(party, full=party.index in full) for party in parties],
         missing=missing_kinds(needed),
         missing_evidence=[MissingEvidence(kind=n.kind.value, party=n.party) for n in needed],

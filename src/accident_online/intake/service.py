@@ -29,10 +29,12 @@ from accident_online.intake.eligibility import (
 )
 from accident_online.intake.exceptions import NotEligible
 from accident_online.intake.schemas import EligibilityRead, ReportCreate, occurred_at_window_errors
+from accident_online.kit.db import insert_steps
 from accident_online.kit.idempotency import KeyedRequest, StoredAnswer, stored_first
 from accident_online.kit.problems import ProblemErrorItem, ValidationFailed
 from accident_online.kit.time import utc_now
 from accident_online.models.case import Case, CaseParty, CaseStatus
+from accident_online.models.records import AgreedLiabilityRecord
 from accident_online.partners import repository as partners_repository
 
 
@@ -104,7 +106,8 @@ async def file_report(
 
     The case, its first two events and their messages are made as every other write
     makes them (``next_event``, ``case_event_messages``); the answer is built from them
-    before anything is written, and the Idempotency-Key stored with it as the first write.
+    before anything is written, and the Idempotency-Key stored with it as the first write
+    of one batch that writes them all.
     """
     now = utc_now()
     _check_time(report, now=now, max_age_hours=max_age_hours)
@@ -141,7 +144,13 @@ async def file_report(
         description=report.description,
         eligibility_answers=report.model_dump(include=_ANSWER_FIELDS),
         agreed_liability=(
-            [item.model_dump(mode="json") for item in report.agreed_liability]
+            [
+                # Every key, share_percent null where the parties gave none.
+                AgreedLiabilityRecord(
+                    party=item.party, grade=item.grade, share_percent=item.share_percent
+                )
+                for item in report.agreed_liability
+            ]
             if report.agreed_liability
             else None
         ),
@@ -207,12 +216,10 @@ async def file_report(
             body=record.model_dump_json(),
             headers={"Location": f"/v1/cases/{case.id}", "ETag": f'"{case.version}"'},
         ),
+        # One trip to the database, not one per table: measured against the session's
+        # own flush in docs/BENCHMARKS.md ("One write path").
+        effects=insert_steps([case], parties, [reported, routed], messages),
     )
-    session.add(case)
-    session.add_all(parties)
-    session.add_all([reported, routed])
-    session.add_all(messages)
-    await session.flush()
     return answer
 
 

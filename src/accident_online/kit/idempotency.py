@@ -10,7 +10,7 @@ the stored answer; a request that died holding a key loses it when its lock expi
 
 import hashlib
 import json
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any
@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from accident_online.kit.db import BatchStep, execute_batch
 from accident_online.kit.i18n import _
 from accident_online.kit.problems import BadRequest, Conflict, ValidationFailed
 from accident_online.kit.time import utc_now
@@ -251,14 +252,18 @@ _READ_KEY = select(
 
 
 async def stored_first(
-    session: AsyncSession, keyed: KeyedRequest, answer: StoredAnswer
+    session: AsyncSession,
+    keyed: KeyedRequest,
+    answer: StoredAnswer,
+    *,
+    effects: Sequence[BatchStep] = (),
 ) -> StoredAnswer:
-    """Stores the key with its answer as the transaction's first write; gives the answer.
+    """Stores the key with its answer, then the request's ``effects``; gives the answer.
 
-    The caller's own writes follow in the same transaction, so the answer and the
-    request's effects commit together or not at all. When the key is taken, nothing is
-    written and this raises instead: the first answer replayed, 422 for a key used for
-    another request, 409 while another request holds it.
+    The key is the transaction's first write, and all of it goes to the database in one
+    batch (``execute_batch``). When the key is taken, nothing is written and this raises
+    instead: the first answer replayed, 422 for a key used for another request, 409 while
+    another request holds it.
     """
     now = utc_now()
     connection = await session.connection()
@@ -275,8 +280,8 @@ async def stored_first(
         "created_at": now,
         "expires_at": now + KEEP_FOR,
     }
-    stored = await connection.execute(_STORE_FIRST[connection.dialect.name], key_row)
-    if stored.first() is None:
+    store = BatchStep(_STORE_FIRST[connection.dialect.name], [key_row])
+    if not await execute_batch(session, [store, *effects]):
         row = (
             await connection.execute(_READ_KEY, {"client": keyed.client, "key": keyed.key})
         ).first()
