@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
 from accident_online.kit.time import BeijingDateTime
 from accident_online.models.case import CaseStatus
-from accident_online.models.records import Decision, LiabilityGrade
+from accident_online.models.records import AS_STORED, Decision, LiabilityGrade
 
 
 class LocationRead(BaseModel):
@@ -131,7 +131,7 @@ class CaseRead(BaseModel):
     evidence_request_message: str | None
     evidence: list[EvidenceRead]
     assigned_officer: OfficerRead | None
-    decision: Decision | None = Field(
+    decision: Annotated[Decision, AS_STORED] | None = Field(
         description="认定，按作出时的记录原样显示（认定书的校验码据此计算）· The decision exactly "
         "as recorded, which the document's verification code covers."
     )

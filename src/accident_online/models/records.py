@@ -12,7 +12,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 
 class LiabilityGrade(StrEnum):
@@ -32,6 +32,12 @@ class StoredRecord(BaseModel):
     def as_stored(self) -> dict[str, Any]:
         """The JSON this record was stored as (or is to be stored as)."""
         return self.model_dump(mode="json", exclude_unset=True)
+
+
+# Shows a record in an answer with the keys it was stored with, as ``as_stored`` does. (A
+# lambda, not a typed function: pydantic would take the answer's schema from a return
+# annotation; without one the schema is the record's own.)
+AS_STORED = PlainSerializer(lambda record: record.as_stored(), when_used="json")
 
 
 class AgreedLiabilityRecord(StoredRecord):
