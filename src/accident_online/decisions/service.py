@@ -190,9 +190,7 @@ async def request_evidence(
     return case
 
 
-def _requested_items(
-    body: EvidenceRequestCreate, *, party_count: int
-) -> list[RequestedEvidence]:
+def _requested_items(body: EvidenceRequestCreate, *, party_count: int) -> list[RequestedEvidence]:
     items: list[RequestedEvidence] = []
     errors: list[ProblemErrorItem] = []
     for position, entry in enumerate(body.kinds):

@@ -83,7 +83,9 @@ async def _in_aiosqlite_thread(driver: Any, function: Any, *args: Any) -> bool:
 
     The one use of a driver's private API in the service (STYLE.md 16): aiosqlite has no
     public way to run several statements in one trip to its thread. Measured in issue 6
-    (SQLite intake p99 942 -> <100 ms with the batch and the writer queue); aiosqlite is
+    (SQLite intake p99 942 -> <100 ms with the batch and the writer queue) and in issue 12
+    (a plain flush: a third of the batch's reports/s on SQLite, docs/BENCHMARKS.md
+    "One write path"); aiosqlite is
     pinned below its next minor version in pyproject.toml, and
     tests/kit/test_db.py::test_a_batch_stops_when_its_first_insert_meets_a_conflict fails
     if these attributes change.

@@ -19,6 +19,7 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+
 class PydanticJSON(TypeDecorator[Any]):
     """JSON validated into a pydantic type when read, written as the records stored it.
 
