@@ -215,25 +215,37 @@ def service_env(database: FreshDatabase, **overrides: str) -> dict[str, str]:
     return env
 
 
-def run_cli(args: Sequence[str], env: dict[str, str], *, stdin: str | None = None) -> str:
+def cli_of(tree: Path, env: dict[str, str]) -> tuple[list[str], dict[str, str]]:
+    """The ``accident-online`` command of a source tree and the environment it runs in:
+    this checkout's installed command, or another tree's sources (a ``git worktree`` of
+    an earlier commit, bench/ab_intake.py) run by the same venv's Python."""
+    if tree == ROOT:
+        return [str(CLI)], env
+    return [sys.executable, "-m", "accident_online"], {**env, "PYTHONPATH": str(tree / "src")}
+
+
+def run_cli(
+    args: Sequence[str], env: dict[str, str], *, stdin: str | None = None, tree: Path = ROOT
+) -> str:
     """Runs ``accident-online ARGS``; returns its standard output, fails loudly."""
+    command, env = cli_of(tree, env)
     result = subprocess.run(  # noqa: S603 (our own executable, fixed arguments)
-        [str(CLI), *args],
+        [*command, *args],
         env=env,
         input=stdin,
         capture_output=True,
         text=True,
         check=False,
-        cwd=ROOT,
+        cwd=tree,
     )
     if result.returncode != 0:
         raise RuntimeError(f"accident-online {' '.join(args)} failed:\n{result.stderr}")
     return result.stdout
 
 
-def migrate_and_seed(env: dict[str, str]) -> None:
-    run_cli(["migrate"], env)
-    run_cli(["seed"], env)
+def migrate_and_seed(env: dict[str, str], *, tree: Path = ROOT) -> None:
+    run_cli(["migrate"], env, tree=tree)
+    run_cli(["seed"], env, tree=tree)
 
 
 def add_partner(
@@ -243,13 +255,14 @@ def add_partner(
     kind: str,
     webhook_url: str | None = None,
     insurer_codes: Sequence[str] = (),
+    tree: Path = ROOT,
 ) -> dict[str, Any]:
     args = ["partners", "add", partner_id, "--kind", kind, "--name", f"bench {partner_id}"]
     if webhook_url:
         args += ["--webhook-url", webhook_url]
     for code in insurer_codes:
         args += ["--insurer-code", code]
-    created: dict[str, Any] = json.loads(run_cli(args, env))
+    created: dict[str, Any] = json.loads(run_cli(args, env, tree=tree))
     return created
 
 
@@ -295,16 +308,17 @@ def kib_to_mib(value: str) -> float:
 class Server:
     """``accident-online serve`` (uvicorn, one worker) on a free loopback port."""
 
-    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+    def __init__(self, env: dict[str, str], log_path: Path, *, tree: Path = ROOT) -> None:
         self.port = free_port()
         self.log_path = log_path
         self._log = log_path.open("wb")
+        command, env = cli_of(tree, env)
         self.process = subprocess.Popen(  # noqa: S603 (our own executable, fixed arguments)
-            [str(CLI), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            [*command, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
             env=env,
             stdout=self._log,
             stderr=subprocess.STDOUT,
-            cwd=ROOT,
+            cwd=tree,
         )
         self.base_url = f"http://127.0.0.1:{self.port}"
 

@@ -5,12 +5,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, insert
+from sqlalchemy import Table, bindparam, func
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from accident_online.kit.db import BatchStep
 from accident_online.kit.pagination import after_key, before_key
 from accident_online.models.case import (
     Case,
@@ -152,25 +151,6 @@ def _sqlite_next_case_number() -> Any:
 
 
 _SQLITE_NEXT_CASE_NUMBER = _sqlite_next_case_number()
-
-
-_INSERT_CASE = insert(Case.__table__)  # type: ignore[attr-defined]
-_INSERT_PARTIES = insert(CaseParty.__table__)  # type: ignore[attr-defined]
-_INSERT_EVENTS = insert(CaseEvent.__table__)  # type: ignore[attr-defined]
-
-
-def new_case_steps(
-    case: dict[str, Any],
-    parties: Sequence[dict[str, Any]],
-    events: Sequence[dict[str, Any]],
-) -> list[BatchStep]:
-    """Writing a new case, its parties and its first events: one statement per table,
-    plain rows rather than ORM objects (the intake's hot path, issue 6 profile)."""
-    return [
-        BatchStep(_INSERT_CASE, [case]),
-        BatchStep(_INSERT_PARTIES, parties),
-        BatchStep(_INSERT_EVENTS, events),
-    ]
 
 
 async def add_event(session: AsyncSession, event: CaseEvent) -> None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
 from accident_online.kit.time import BeijingDateTime
 from accident_online.models.case import CaseStatus
+from accident_online.models.records import AS_STORED, Decision, LiabilityGrade
 
 
 class LocationRead(BaseModel):
@@ -73,6 +74,15 @@ class EvidenceRead(BaseModel):
     )
 
 
+class AgreedLiabilityRead(BaseModel):
+    """One party's liability as the parties agreed it in their report."""
+
+    party: int
+    label: str = Field(description="The party's label (甲, 乙…).")
+    grade: LiabilityGrade
+    share_percent: int | None
+
+
 class ResponseRead(BaseModel):
     party: int
     label: str = Field(description="甲, 乙, 丙… for the party.")
@@ -112,7 +122,7 @@ class CaseRead(BaseModel):
     location: LocationRead
     description: str
     eligibility_answers: dict[str, bool]
-    agreed_liability: list[dict[str, Any]] | None
+    agreed_liability: list[AgreedLiabilityRead] | None
     parties: list[PartyRead]
     missing: list[str] = Field(description="Evidence kinds still missing (per-party kinds once).")
     missing_evidence: list[MissingEvidence] = Field(
@@ -121,7 +131,7 @@ class CaseRead(BaseModel):
     evidence_request_message: str | None
     evidence: list[EvidenceRead]
     assigned_officer: OfficerRead | None
-    decision: dict[str, Any] | None = Field(
+    decision: Annotated[Decision, AS_STORED] | None = Field(
         description="认定，按作出时的记录原样显示（认定书的校验码据此计算）· The decision exactly "
         "as recorded, which the document's verification code covers."
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from types import SimpleNamespace
 from typing import Any
 
 from sqlmodel import select
@@ -16,6 +15,7 @@ from accident_online.cases import repository
 from accident_online.cases.access import parties_shown_in_full, visible_to
 from accident_online.cases.exceptions import CaseNotFound, InvalidTransition
 from accident_online.cases.schemas import (
+    AgreedLiabilityRead,
     CaseRead,
     CaseSummary,
     EvidenceRead,
@@ -69,16 +69,34 @@ async def load_visible_case(
     return case
 
 
+def next_event(
+    case: Case,
+    *,
+    type: str,
+    actor: str,
+    data: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> CaseEvent:
+    """The case's next timeline event, the case made a new version of the record with it.
+
+    Every event of every case is made here (intake's first two as well): the event takes
+    the case's next sequence number, and the case its next version and ``updated_at``.
+    Writes nothing; the caller adds both to its session.
+    """
+    at = at or utc_now()
+    case.last_event_seq += 1
+    case.version += 1
+    case.updated_at = at
+    return CaseEvent(
+        case_id=case.id, seq=case.last_event_seq, type=type, at=at, actor=actor, data=data or {}
+    )
+
+
 async def append_event(
     session: AsyncSession, case: Case, *, type: str, actor: str, data: dict[str, Any] | None = None
 ) -> CaseEvent:
     """Records something that happened to the case and makes it a new version of the record."""
-    case.last_event_seq += 1
-    case.version += 1
-    case.updated_at = utc_now()
-    event = CaseEvent(
-        case_id=case.id, seq=case.last_event_seq, type=type, actor=actor, data=data or {}
-    )
+    event = next_event(case, type=type, actor=actor, data=data)
     session.add(case)
     await repository.add_event(session, event)
     await enqueue_case_event(session, case, event)
@@ -133,9 +151,7 @@ def missing_for(
 
 def _requested(case: Case) -> list[Needed]:
     """Photos an officer asked to be re-shot."""
-    return [
-        Needed(EvidenceKind(item["kind"]), item.get("party")) for item in case.requested_evidence
-    ]
+    return [Needed(EvidenceKind(item.kind), item.party) for item in case.requested_evidence]
 
 
 def missing_kinds(needed: Sequence[Needed]) -> list[str]:
@@ -222,58 +238,34 @@ def officer_name(user: User) -> str:
     return user.display_name or user.username
 
 
-def with_labels(liabilities: Sequence[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
-    """Liabilities by party index, each with the party's label (甲, 乙…) beside it."""
-    if liabilities is None:
+def agreed_liability_read(case: Case) -> list[AgreedLiabilityRead] | None:
+    """The parties' own agreement, each party's label (甲, 乙…) beside its index."""
+    if case.agreed_liability is None:
         return None
-    return [{**item, "label": party_label(item["party"])} for item in liabilities]
-
-
-def new_case_record(
-    case: dict[str, Any], parties: Sequence[dict[str, Any]], principal: Principal
-) -> CaseRead:
-    """The record of a case just written from these rows, without reading it back."""
-    case_view = SimpleNamespace(
-        **{
-            "requested_evidence": [],
-            "queued_at": None,
-            "decided_at": None,
-            "closed_at": None,
-            "evidence_request_message": None,
-            "decision": None,
-            "response_deadline": None,
-            "resolution": None,
-            "referral_reason": None,
-            **case,
-        }
-    )
-    party_views = [
-        SimpleNamespace(**party, assessed_loss=None, paid_amount=None) for party in parties
+    return [
+        AgreedLiabilityRead(
+            party=item.party,
+            grade=item.grade,
+            share_percent=item.share_percent,
+            label=party_label(item.party),
+        )
+        for item in case.agreed_liability
     ]
-    return case_record(
-        case_view,
-        parties=party_views,
-        evidence=[],
-        responses=[],
-        officer=None,
-        full=parties_shown_in_full(principal, case_view, party_views),  # type: ignore[arg-type]
-        links=None,
-    )
 
 
 def case_record(
-    case: Case | SimpleNamespace,
+    case: Case,
     *,
-    parties: Sequence[CaseParty | SimpleNamespace],
+    parties: Sequence[CaseParty],
     evidence: Sequence[Evidence],
     responses: Sequence[CaseResponse],
     officer: OfficerRead | None,
     full: frozenset[int],
     links: EvidenceLinks | None,
 ) -> CaseRead:
-    """``case`` and ``parties`` are rows or anything with their attributes; ``links``
-    signs each photo's ``view_url`` (None where no reader opens one, e.g. the PDF)."""
-    needed = missing_for(case, parties, evidence)  # type: ignore[arg-type]
+    """``links`` signs each photo's ``view_url`` (None where no reader opens one, e.g. the
+    PDF)."""
+    needed = missing_for(case, parties, evidence)
     return CaseRead(
         id=case.id,
         number=case.number,
@@ -293,8 +285,8 @@ def case_record(
         ),
         description=case.description,
         eligibility_answers=case.eligibility_answers,
-        agreed_liability=with_labels(case.agreed_liability),
-        parties=[_party_read(party, full=party.index in full) for party in parties],  # type: ignore[arg-type]
+        agreed_liability=agreed_liability_read(case),
+        parties=[_party_read(party, full=party.index in full) for party in parties],
         missing=missing_kinds(needed),
         missing_evidence=[MissingEvidence(kind=n.kind.value, party=n.party) for n in needed],
         evidence_request_message=case.evidence_request_message,

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase import pdfmetrics
@@ -23,6 +22,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from accident_online.centers.routing import CENTER_TIME_ZONE
+from accident_online.models.records import Decision
 from accident_online.parties.labels import party_label
 
 TITLES = {
@@ -65,10 +65,10 @@ class DocumentOfficer:
     badge_number: str | None
 
 
-def verification_hash(*, case_id: str, number: str, decision: dict[str, Any]) -> str:
-    """sha256 over the decision as recorded at the case version it was made at."""
+def verification_hash(*, case_id: str, number: str, decision: Decision) -> str:
+    """sha256 over the decision exactly as stored, at the case version it was made at."""
     canonical = json.dumps(
-        {"case_id": case_id, "number": number, "decision": decision},
+        {"case_id": case_id, "number": number, "decision": decision.as_stored()},
         sort_keys=True,
         ensure_ascii=False,
         separators=(",", ":"),
@@ -76,12 +76,14 @@ def verification_hash(*, case_id: str, number: str, decision: dict[str, Any]) ->
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def officer_of(decision: dict[str, Any]) -> DocumentOfficer:
+def officer_of(decision: Decision) -> DocumentOfficer:
     """The officer as the decision recorded them; decisions made before accounts had display
     names and badge numbers name the username."""
-    officer = decision.get("officer") or {}
-    name = officer.get("display_name") or officer.get("username") or officer.get("id") or ""
-    return DocumentOfficer(name=name, badge_number=officer.get("badge_number"))
+    officer = decision.officer
+    if officer is None:
+        return DocumentOfficer(name="", badge_number=None)
+    name = officer.display_name or officer.username or officer.id
+    return DocumentOfficer(name=name, badge_number=officer.badge_number)
 
 
 @lru_cache(maxsize=4)
@@ -98,7 +100,7 @@ def register_font(path: Path) -> str:
 def render_decision_document(
     *,
     number: str,
-    decision: dict[str, Any],
+    decision: Decision,
     parties: Sequence[DocumentParty],
     center_name: str,
     address: str,
@@ -111,7 +113,7 @@ def render_decision_document(
     # The first font set on every page is ours: no reader-supplied Helvetica is referenced.
     # (types-reportlab types initialFontName as a number; reportlab takes a font name.)
     canvas = Canvas(buffer, pagesize=A4, invariant=True, initialFontName=font)  # type: ignore[arg-type]
-    title = TITLES[decision["document"]]
+    title = TITLES[decision.document]
     canvas.setTitle(f"{number} {title}")
     width, height = A4
     y = height - MARGIN
@@ -139,29 +141,28 @@ def render_decision_document(
         )
         line(f"号牌 {party.plate}  保险公司 {party.insurer}", indent=24)
     line("事故事实：", gap=20)
-    line(decision["facts"], indent=12)
+    line(decision.facts, indent=12)
     line("责任认定：", gap=20)
-    for item in decision["liabilities"]:
+    for item in decision.liabilities:
         line(
-            f"{party_label(item['party'])}方 "
-            f"承担{GRADES[item['grade']]}（{item['share_percent']}%）",
+            f"{party_label(item.party)}方 承担{GRADES[item.grade]}（{item.share_percent}%）",
             indent=12,
         )
     line("法律依据：", gap=20)
-    line(decision["legal_basis"], indent=12)
-    if decision.get("agreement") == "confirmed":
+    line(decision.legal_basis, indent=12)
+    if decision.agreement == "confirmed":
         line("当事人自行协商一致，经远程定责民警确认。", gap=20)
-    elif decision.get("agreement") == "changed":
+    elif decision.agreement == "changed":
         line("当事人自行协商的结果未被采纳，以本认定为准。", gap=20)
     line("当事人权利：", gap=20)
-    if decision["document"] == "liability_determination":
+    if decision.document == "liability_determination":
         line(REVIEW_RIGHT, indent=12)
     line(COMPENSATION_RIGHT, indent=12)
     officer = officer_of(decision)
     badge = f"（警号 {officer.badge_number}）" if officer.badge_number else ""
     line(f"定责民警：{officer.name}{badge}    定责中心：{center_name}", gap=20)
-    line(f"定责时间：{_beijing(datetime.fromisoformat(decision['decided_at']))}")
-    line(f"案件版本：{decision.get('case_version')}")
+    line(f"定责时间：{_beijing(datetime.fromisoformat(decision.decided_at))}")
+    line(f"案件版本：{decision.case_version}")
     line("签名：", gap=24)
     for party in parties:
         line(

@@ -9,11 +9,11 @@ and this module only checks that grade and share tell the same story.
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from types import MappingProxyType
 from typing import Final
 
 from accident_online.kit.i18n import Joined, Message, _
+from accident_online.models.records import LiabilityGrade as LiabilityGrade
 
 
 class InvalidLiability(ValueError):
@@ -23,16 +23,6 @@ class InvalidLiability(ValueError):
         super().__init__(reason)
         # As given (a catalogue Message), so a problem built from it can be translated.
         self.reason = reason
-
-
-class LiabilityGrade(StrEnum):
-    """Order 146 art. 60: 全部, 主要, 同等, 次要, 无责任."""
-
-    FULL = "full"
-    PRIMARY = "primary"
-    EQUAL = "equal"
-    SECONDARY = "secondary"
-    NONE = "none"
 
 
 # Usual vehicle-against-vehicle shares for the order 146 art. 60 grades (DOMAIN.md

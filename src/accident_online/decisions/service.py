@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import update
 from sqlmodel import col, select
@@ -31,7 +31,6 @@ from accident_online.cases.service import (
     officer_name,
     read_case,
     transition,
-    with_labels,
 )
 from accident_online.centers import repository as centers_repository
 from accident_online.centers.exceptions import CenterNotFound
@@ -50,7 +49,6 @@ from accident_online.decisions.exceptions import (
 )
 from accident_online.decisions.liability import (
     InvalidLiability,
-    LiabilityGrade,
     PartyLiability,
     resolve_shares,
 )
@@ -66,7 +64,15 @@ from accident_online.kit.i18n import _
 from accident_online.kit.problems import ProblemErrorItem, ValidationFailed
 from accident_online.kit.time import in_beijing, utc_now
 from accident_online.models.case import Case, CaseResponse, CaseStatus
+from accident_online.models.records import (
+    AgreedLiabilityRecord,
+    DecidedLiability,
+    Decision,
+    DecisionOfficer,
+    RequestedEvidence,
+)
 from accident_online.models.user import User
+from accident_online.parties.labels import party_label
 from accident_online.partners import repository as partners_repository
 from accident_online.settlement.exceptions import NoDecisionYet
 
@@ -179,13 +185,13 @@ async def request_evidence(
         S.awaiting_evidence,
         actor=actor_of(principal),
         event_type="case.evidence_requested",
-        data={"kinds": wanted, "message": body.message},
+        data={"kinds": [item.as_stored() for item in wanted], "message": body.message},
     )
     return case
 
 
-def _requested_items(body: EvidenceRequestCreate, *, party_count: int) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
+def _requested_items(body: EvidenceRequestCreate, *, party_count: int) -> list[RequestedEvidence]:
+    items: list[RequestedEvidence] = []
     errors: list[ProblemErrorItem] = []
     for position, entry in enumerate(body.kinds):
         kind = entry if isinstance(entry, EvidenceKind) else entry.kind
@@ -193,7 +199,9 @@ def _requested_items(body: EvidenceRequestCreate, *, party_count: int) -> list[d
         loc: list[str | int] = ["body", "kinds", position]
         if kind in PER_PARTY_KINDS:
             if party is None:
-                items += [{"kind": kind.value, "party": index} for index in range(party_count)]
+                items += [
+                    RequestedEvidence(kind=kind.value, party=index) for index in range(party_count)
+                ]
                 continue
             if party >= party_count:
                 errors.append(ProblemErrorItem(loc=loc, msg=f"party {party} does not exist"))
@@ -201,10 +209,10 @@ def _requested_items(body: EvidenceRequestCreate, *, party_count: int) -> list[d
         elif party is not None:
             errors.append(ProblemErrorItem(loc=loc, msg=f"{kind.value} is not per vehicle"))
             continue
-        items.append({"kind": kind.value, "party": party})
+        items.append(RequestedEvidence(kind=kind.value, party=party))
     if errors:
         raise ValidationFailed(errors=errors)
-    unique = {(item["kind"], item["party"]): item for item in items}
+    unique = {(item.kind, item.party): item for item in items}
     return list(unique.values())
 
 
@@ -255,34 +263,38 @@ async def decide(
     agreement = _compare_with_agreement(case.agreed_liability, resolved, party_count=len(parties))
     officer = await session.get(User, officer_id(principal))
     now = utc_now()
-    case.decision = {
-        "liabilities": with_labels(
-            [
-                {"party": r.party, "grade": r.grade.value, "share_percent": r.share_percent}
-                for r in resolved
-            ]
-        ),
-        "facts": body.facts,
-        "legal_basis": body.legal_basis,
+    decision = Decision(
+        liabilities=[
+            DecidedLiability(
+                party=r.party,
+                grade=r.grade,
+                share_percent=r.share_percent,
+                label=party_label(r.party),
+            )
+            for r in resolved
+        ],
+        facts=body.facts,
+        legal_basis=body.legal_basis,
         # As the officer was named when deciding: the document shows who decided, even if
         # the account is renamed later.
-        "officer": {
-            "id": str(officer_id(principal)),
-            "username": officer.username if officer else None,
-            "display_name": officer_name(officer) if officer else None,
-            "badge_number": officer.badge_number if officer else None,
-        },
-        "center_id": case.center_id,
+        officer=DecisionOfficer(
+            id=str(officer_id(principal)),
+            username=officer.username if officer else None,
+            display_name=officer_name(officer) if officer else None,
+            badge_number=officer.badge_number if officer else None,
+        ),
+        center_id=case.center_id,
         # Written on Beijing's clock: the record is shown as it is, since the document's
         # verification code covers its text.
-        "decided_at": in_beijing(now).isoformat(),
-        "agreement": agreement,
+        decided_at=in_beijing(now).isoformat(),
+        agreement=agreement,
         # The parties' own agreement, confirmed by the officer, makes a quick-handling
         # agreement (协议书); otherwise the officer's determination (认定书).
-        "document": "quick_handling_agreement"
+        document="quick_handling_agreement"
         if agreement == "confirmed"
         else "liability_determination",
-    }
+    )
+    case.decision = decision
     case.response_deadline = now + response_window
     _release_officer(case)
     await transition(
@@ -291,24 +303,23 @@ async def decide(
         S.decided,
         actor=actor_of(principal),
         event_type="case.decided",
-        data={"liabilities": case.decision["liabilities"], "agreement": agreement},
+        data={
+            "liabilities": [item.as_stored() for item in decision.liabilities],
+            "agreement": agreement,
+        },
     )
-    case.decision = {**case.decision, "case_version": case.version}
+    case.decision = decision.model_copy(update={"case_version": case.version})
     return case
 
 
 def _compare_with_agreement(
-    agreed: list[dict[str, Any]] | None, resolved: Sequence[Any], *, party_count: int
-) -> str | None:
+    agreed: Sequence[AgreedLiabilityRecord] | None, resolved: Sequence[Any], *, party_count: int
+) -> Literal["confirmed", "changed"] | None:
     if not agreed:
         return None
     try:
         theirs = resolve_shares(
-            # The stored agreement holds grades as text; the rules compare LiabilityGrade members.
-            [
-                PartyLiability(a["party"], LiabilityGrade(a["grade"]), a.get("share_percent"))
-                for a in agreed
-            ],
+            [PartyLiability(a.party, a.grade, a.share_percent) for a in agreed],
             party_count=party_count,
         )
     except InvalidLiability:
@@ -474,7 +485,7 @@ async def decision_document(
     insurers = await partners_repository.insurer_names(
         session, sorted({p.insurer.code for p in record.parties})
     )
-    decision = dict(case.decision)
+    decision = case.decision
     digest = verification_hash(case_id=str(case.id), number=case.number, decision=decision)
     # Laying out and subsetting the font takes tens of milliseconds: off the event loop.
     document = await asyncio.to_thread(

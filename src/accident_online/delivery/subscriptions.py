@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Final
@@ -30,3 +30,32 @@ SUBSCRIPTIONS: Final[Mapping[str, frozenset[Audience]]] = MappingProxyType(
         "case.litigation_requested": frozenset({Audience.court}),
     }
 )
+
+
+def recipients(
+    event_type: str,
+    *,
+    filer: str,
+    insured: Iterable[tuple[str, int]],
+    mediation: str | None,
+    court: str | None,
+) -> dict[str, list[int]]:
+    """Who receives an event of this type about a case, per SUBSCRIPTIONS: partner id →
+    the party indexes it insures (empty for partners that insure no party).
+
+    ``filer`` is the app partner that filed the case, ``insured`` its parties' connected
+    insurers as (partner id, party index), ``mediation`` and ``court`` the one
+    organisation of each the case went to (cases.resolvers), if any.
+    """
+    audiences = SUBSCRIPTIONS.get(event_type, frozenset())
+    found: dict[str, list[int]] = {}
+    if Audience.filing_app in audiences:
+        found[filer] = []
+    if Audience.party_insurers in audiences:
+        for partner_id, index in insured:
+            found.setdefault(partner_id, []).append(index)
+    if Audience.mediation in audiences and mediation is not None:
+        found.setdefault(mediation, [])
+    if Audience.court in audiences and court is not None:
+        found.setdefault(court, [])
+    return found

@@ -488,7 +488,7 @@ async def record_evidence(
     remaining = [
         item
         for item in case.requested_evidence
-        if (item.get("kind"), item.get("party")) != (evidence.kind, evidence.party)
+        if (item.kind, item.party) != (evidence.kind, evidence.party)
     ]
     if len(remaining) != len(case.requested_evidence):
         # A new list: SQLAlchemy does not see changes made inside a JSON value.

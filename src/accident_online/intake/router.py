@@ -17,6 +17,7 @@ from accident_online.kit.idempotency import (
     IdempotencyKeyMissing,
     IdempotencyKeyReused,
     KeyedRequest,
+    answer_response,
     is_answered,
     required_key,
 )
@@ -98,11 +99,11 @@ async def file_report(
         session, key
     ):
         raise await limits.refusal(budget, "reports", principal.subject)
-    response = await service.file_report(
+    answer = await service.file_report(
         session, principal, body, key=key, max_age_hours=settings.report_max_age_hours
     )
     # Reached only for a new case (a replay raised above). Counted now, so concurrent
     # requests cannot overdraw: the one over budget is refused and its case rolled back.
     if not await limits.hit(budget, "reports", principal.subject):
         raise await limits.refusal(budget, "reports", principal.subject)
-    return response
+    return answer_response(answer)

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from datetime import datetime, time
 from decimal import Decimal
 from typing import Any
 
-from fastapi import Response, status
+from fastapi import status
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from accident_online.auth.principal import Principal
 from accident_online.cases import repository as cases_repository
-from accident_online.cases.service import SYSTEM_ACTOR, actor_of, new_case_record
+from accident_online.cases.access import parties_shown_in_full
+from accident_online.cases.service import SYSTEM_ACTOR, actor_of, case_record, next_event
 from accident_online.centers import repository as centers_repository
 from accident_online.centers.routing import (
     CENTER_TIME_ZONE,
@@ -21,7 +21,7 @@ from accident_online.centers.routing import (
     ServiceHours,
     route_to_center,
 )
-from accident_online.delivery.outbox import case_event_messages, messages_step
+from accident_online.delivery.outbox import case_event_messages
 from accident_online.intake.eligibility import (
     NOT_ELIGIBLE,
     NOT_ELIGIBLE_ADVICE,
@@ -29,10 +29,12 @@ from accident_online.intake.eligibility import (
 )
 from accident_online.intake.exceptions import NotEligible
 from accident_online.intake.schemas import EligibilityRead, ReportCreate, occurred_at_window_errors
-from accident_online.kit.idempotency import KeyedRequest, stored_first
+from accident_online.kit.db import insert_steps
+from accident_online.kit.idempotency import KeyedRequest, StoredAnswer, stored_first
 from accident_online.kit.problems import ProblemErrorItem, ValidationFailed
 from accident_online.kit.time import utc_now
-from accident_online.models.case import CaseStatus
+from accident_online.models.case import Case, CaseParty, CaseStatus
+from accident_online.models.records import AgreedLiabilityRecord
 from accident_online.partners import repository as partners_repository
 
 
@@ -99,12 +101,13 @@ async def file_report(
     *,
     key: KeyedRequest,
     max_age_hours: int,
-) -> Response:
+) -> StoredAnswer:
     """Stores an eligible report as a new case, routed to a center, awaiting its photos.
 
-    The intake's hot path (issue 6): a handful of statements, rows written with Core in
-    one statement per table, the answer built from the rows written, and the
-    Idempotency-Key stored with that answer as the first write.
+    The case, its first two events and their messages are made as every other write
+    makes them (``next_event``, ``case_event_messages``); the answer is built from them
+    before anything is written, and the Idempotency-Key stored with it as the first write
+    of one batch that writes them all.
     """
     now = utc_now()
     _check_time(report, now=now, max_age_hours=max_age_hours)
@@ -124,98 +127,100 @@ async def file_report(
         insurer_codes=[party.insurer for party in report.parties],
     )
 
-    case_id = uuid.uuid4()
-    case = {
-        "id": case_id,
-        "number": f"LC{day}-{serial:04d}",
-        "status": CaseStatus.awaiting_evidence,
-        # Two events: case.reported (version 2), then case.routed (version 3).
-        "version": 3,
-        "last_event_seq": 2,
-        "center_id": routing.center_id,
-        "home_center_id": routing.home_center_id,
-        "routing_reason": routing.reason.value,
-        "filed_by_partner_id": principal.partner_id,
-        "occurred_at": report.occurred_at,
-        "reported_at": now,
-        "updated_at": now,
-        "latitude": report.location.lat,
-        "longitude": report.location.lon,
-        "address": report.location.address,
-        "district": report.location.district,
-        "description": report.description,
-        "eligibility_answers": report.model_dump(include=_ANSWER_FIELDS),
-        "agreed_liability": (
-            [item.model_dump(mode="json") for item in report.agreed_liability]
+    case = Case(
+        number=f"LC{day}-{serial:04d}",
+        status=CaseStatus.awaiting_evidence,
+        center_id=routing.center_id,
+        home_center_id=routing.home_center_id,
+        routing_reason=routing.reason.value,
+        filed_by_partner_id=principal.partner_id,
+        occurred_at=report.occurred_at,
+        reported_at=now,
+        updated_at=now,
+        latitude=report.location.lat,
+        longitude=report.location.lon,
+        address=report.location.address,
+        district=report.location.district,
+        description=report.description,
+        eligibility_answers=report.model_dump(include=_ANSWER_FIELDS),
+        agreed_liability=(
+            [
+                # Every key, share_percent null where the parties gave none.
+                AgreedLiabilityRecord(
+                    party=item.party, grade=item.grade, share_percent=item.share_percent
+                )
+                for item in report.agreed_liability
+            ]
             if report.agreed_liability
             else None
         ),
-        "requested_evidence": [],
-    }
+        requested_evidence=[],
+    )
     parties = [
-        {
-            "case_id": case_id,
-            "index": index,
-            "name": party.name,
-            "phone": party.phone,
-            "id_number": party.id_number,
-            "licence_number": party.licence_number,
-            "plate": party.plate,
-            "vehicle_type": party.vehicle_type,
-            "insurer_code": party.insurer,
-            "insurer_partner_id": connected.get(party.insurer),
-            "policy_number": party.policy_number,
-            "commercial_third_party_cover": (
+        CaseParty(
+            case_id=case.id,
+            index=index,
+            name=party.name,
+            phone=party.phone,
+            id_number=party.id_number,
+            licence_number=party.licence_number,
+            plate=party.plate,
+            vehicle_type=party.vehicle_type,
+            insurer_code=party.insurer,
+            insurer_partner_id=connected.get(party.insurer),
+            policy_number=party.policy_number,
+            commercial_third_party_cover=(
                 Decimal(party.commercial_third_party_cover)
                 if party.commercial_third_party_cover is not None
                 else None
             ),
-        }
+        )
         for index, party in enumerate(report.parties)
     ]
-    reported = {
-        "case_id": case_id,
-        "seq": 1,
-        "type": "case.reported",
-        "at": now,
-        "actor": actor_of(principal),
-        "data": {"number": case["number"], "parties": len(parties)},
-    }
-    routed = {
-        "case_id": case_id,
-        "seq": 2,
-        "type": "case.routed",
-        "at": now,
-        "actor": SYSTEM_ACTOR,
-        "data": {
+    reported = next_event(
+        case,
+        type="case.reported",
+        actor=actor_of(principal),
+        data={"number": case.number, "parties": len(parties)},
+        at=now,
+    )
+    # The messages of case.reported, from the case as it stands with that event.
+    messages = case_event_messages(case, reported, parties=parties, with_url=with_url)
+    routed = next_event(
+        case,
+        type="case.routed",
+        actor=SYSTEM_ACTOR,
+        data={
             "center_id": routing.center_id,
             "home_center_id": routing.home_center_id,
             "reason": routing.reason.value,
         },
-    }
-    insured: dict[str, list[int]] = {principal.partner_id: []}
-    for index, party in enumerate(report.parties):
-        insurer = connected.get(party.insurer)
-        if insurer is not None:
-            insured.setdefault(insurer, []).append(index)
-    messages = case_event_messages(
-        case={**case, "version": 2},  # as the case stood with case.reported
-        event=reported,
-        recipients={partner: ps for partner, ps in insured.items() if partner in with_url},
+        at=now,
     )
+    messages += case_event_messages(case, routed, parties=parties, with_url=with_url)
 
-    record = new_case_record(case, parties, principal)
-    return await stored_first(
+    record = case_record(
+        case,
+        parties=parties,
+        evidence=[],
+        responses=[],
+        officer=None,
+        full=parties_shown_in_full(principal, case, parties),
+        links=None,
+    )
+    answer = await stored_first(
         session,
         key,
-        status_code=status.HTTP_201_CREATED,
-        body=record.model_dump_json(),
-        headers={"Location": f"/v1/cases/{case_id}", "ETag": f'"{case["version"]}"'},
-        effects=[
-            *cases_repository.new_case_steps(case, parties, [reported, routed]),
-            messages_step(messages),
-        ],
+        StoredAnswer(
+            status_code=status.HTTP_201_CREATED,
+            body=record.model_dump_json(),
+            headers={"Location": f"/v1/cases/{case.id}", "ETag": f'"{case.version}"'},
+        ),
+        # One trip to the database, not one per table: measured against the session's
+        # own flush in docs/BENCHMARKS.md ("One write path").
+        effects=insert_steps([case], parties, [reported, routed], messages),
     )
+    return answer
 
 
 _ANSWER_FIELDS = {

@@ -10,7 +10,7 @@ the stored answer; a request that died holding a key loses it when its lock expi
 
 import hashlib
 import json
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any
@@ -75,11 +75,30 @@ class IdempotencyKeyInProgress(Conflict):
     default_detail = _("A request with this Idempotency-Key is still running; retry shortly.")
 
 
-class Replay(Exception):
-    """Raised before the route runs when the stored first response answers the request."""
+@dataclass(frozen=True)
+class StoredAnswer:
+    """A request's answer as stored with its key, and replayed from it."""
 
-    def __init__(self, response: Response) -> None:
-        self.response = response
+    status_code: int
+    body: str
+    headers: Mapping[str, str]
+
+
+class Replay(Exception):
+    """Raised when the stored first answer answers the request (sent by ``handle_replay``)."""
+
+    def __init__(self, answer: StoredAnswer) -> None:
+        self.answer = answer
+
+
+def answer_response(answer: StoredAnswer) -> Response:
+    """The HTTP response of a stored answer (a JSON body)."""
+    return Response(
+        answer.body,
+        status_code=answer.status_code,
+        headers=dict(answer.headers),
+        media_type="application/json",
+    )
 
 
 def _fingerprint(method: str, path: str, body: bytes) -> str:
@@ -93,11 +112,8 @@ def _fingerprint(method: str, path: str, body: bytes) -> str:
 def _replay(row: Any) -> Replay:
     headers = {**(row.response_headers or {}), REPLAYED_HEADER: "true"}
     return Replay(
-        Response(
-            row.response_body or "",
-            status_code=row.response_status or 200,
-            headers=headers,
-            media_type="application/json",
+        StoredAnswer(
+            status_code=row.response_status or 200, body=row.response_body or "", headers=headers
         )
     )
 
@@ -114,7 +130,7 @@ def _raise_unless_dead(row: Any, *, fingerprint: str, now: datetime) -> None:
 
 async def handle_replay(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, Replay)
-    return exc.response
+    return answer_response(exc.answer)
 
 
 @dataclass(frozen=True)
@@ -238,13 +254,11 @@ _READ_KEY = select(
 async def stored_first(
     session: AsyncSession,
     keyed: KeyedRequest,
+    answer: StoredAnswer,
     *,
-    status_code: int,
-    body: str,
-    headers: dict[str, str],
     effects: Sequence[BatchStep] = (),
-) -> Response:
-    """Stores the key with its answer, then the request's ``effects``, and gives the answer.
+) -> StoredAnswer:
+    """Stores the key with its answer, then the request's ``effects``; gives the answer.
 
     The key is the transaction's first write, and all of it goes to the database in one
     batch (``execute_batch``). When the key is taken, nothing is written and this raises
@@ -259,9 +273,9 @@ async def stored_first(
         "method": keyed.method,
         "path": keyed.path,
         "request_hash": keyed.fingerprint,
-        "response_status": status_code,
-        "response_body": body,
-        "response_headers": headers,
+        "response_status": answer.status_code,
+        "response_body": answer.body,
+        "response_headers": dict(answer.headers),
         "locked_until": now,
         "created_at": now,
         "expires_at": now + KEEP_FOR,
@@ -275,7 +289,7 @@ async def stored_first(
             raise IdempotencyKeyInProgress()
         _raise_unless_dead(row, fingerprint=keyed.fingerprint, now=now)
         raise IdempotencyKeyInProgress()  # not reached: a dead holder's key was taken over
-    return Response(body, status_code=status_code, headers=headers, media_type="application/json")
+    return answer
 
 
 async def is_answered(session: AsyncSession, keyed: KeyedRequest) -> bool:

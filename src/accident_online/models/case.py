@@ -18,8 +18,9 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
-from accident_online.kit.db import Money, UTCDateTime, serial_primary_key
+from accident_online.kit.db import Money, PydanticJSON, UTCDateTime, serial_primary_key
 from accident_online.kit.time import utc_now
+from accident_online.models.records import AgreedLiabilityRecord, Decision, RequestedEvidence
 
 
 class CaseStatus(StrEnum):
@@ -74,17 +75,20 @@ class Case(SQLModel, table=True):
     district: str = Field(sa_column=Column(String(16), nullable=False))
     description: str = Field(default="", sa_column=Column(Text, nullable=False))
     eligibility_answers: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
-    agreed_liability: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON))
+    agreed_liability: list[AgreedLiabilityRecord] | None = Field(
+        default=None, sa_column=Column(PydanticJSON(list[AgreedLiabilityRecord]))
+    )
 
-    # Evidence an officer asked to be re-shot: [{"kind", "party"}], cleared when uploaded.
-    requested_evidence: list[dict[str, Any]] = Field(
-        default_factory=list, sa_column=Column(JSON, nullable=False)
+    # Evidence an officer asked to be re-shot, cleared when uploaded.
+    requested_evidence: list[RequestedEvidence] = Field(
+        default_factory=list,
+        sa_column=Column(PydanticJSON(list[RequestedEvidence]), nullable=False),
     )
     evidence_request_message: str | None = Field(default=None, sa_column=Column(String(1000)))
 
     assigned_officer_id: uuid.UUID | None = Field(default=None, foreign_key="users.id")
     claim_expires_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
-    decision: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    decision: Decision | None = Field(default=None, sa_column=Column(PydanticJSON(Decision)))
     response_deadline: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     resolution: str | None = Field(default=None, sa_column=Column(String(24)))
     # The one mediation organisation and the one court the case went to (cases.resolvers);

@@ -114,7 +114,7 @@ async def case_settlement(session: AsyncSession, case: Case) -> CaseSettlementRe
         raise NoDecisionYet()
     parties = (await cases_repository.parties_of(session, [case.id]))[case.id]
     awaiting = [party.index for party in parties if party.assessed_loss is None]
-    shares = {item["party"]: item["share_percent"] for item in case.decision["liabilities"]}
+    shares = {item.party: item.share_percent for item in case.decision.liabilities}
     vehicles = [
         VehicleIn(
             party=party.index,

@@ -6,7 +6,7 @@ keys, aware timestamps, writers that wait their turn instead of failing). Each j
 its module; the names most code needs are importable from here.
 """
 
-from accident_online.kit.db.batch import BatchStep, execute_batch
+from accident_online.kit.db.batch import BatchStep, execute_batch, insert_steps
 from accident_online.kit.db.engine import create_engine, is_sqlite
 from accident_online.kit.db.session import (
     SAFE_METHODS,
@@ -18,7 +18,13 @@ from accident_online.kit.db.session import (
 )
 from accident_online.kit.db.setup_lock import SETUP_LOCK_KEY, hold_setup_lock
 from accident_online.kit.db.sqlite import WRITE_OPTION, WRITER_QUEUE_OPTION, WriterQueue
-from accident_online.kit.db.types import NAMING_CONVENTION, Money, UTCDateTime, serial_primary_key
+from accident_online.kit.db.types import (
+    NAMING_CONVENTION,
+    Money,
+    PydanticJSON,
+    UTCDateTime,
+    serial_primary_key,
+)
 from accident_online.kit.db.upsert import upsert_increment, upserting_insert
 
 __all__ = [
@@ -30,6 +36,7 @@ __all__ = [
     "BatchStep",
     "Database",
     "Money",
+    "PydanticJSON",
     "ReadSessionDep",
     "SessionDep",
     "UTCDateTime",
@@ -39,6 +46,7 @@ __all__ = [
     "get_db_session",
     "get_read_session",
     "hold_setup_lock",
+    "insert_steps",
     "is_sqlite",
     "serial_primary_key",
     "upsert_increment",

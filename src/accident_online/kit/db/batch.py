@@ -8,15 +8,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Table, insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ClauseElement
 from sqlalchemy.types import TypeDecorator
+from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 
@@ -26,6 +28,37 @@ class BatchStep:
 
     statement: Executable
     rows: Sequence[Mapping[str, Any]]
+
+
+def insert_steps(*groups: Sequence[SQLModel]) -> list[BatchStep]:
+    """Inserting these ORM objects as steps of ``execute_batch``, one per group (each of one
+    table; empty groups left out): each object's column values as the ORM would write
+    them, a primary key left to the database where the object has none yet."""
+    steps = []
+    for objects in groups:
+        if not objects:
+            continue
+        table = _table(objects)
+        columns = [
+            column.key
+            for column in table.columns
+            if not (column.primary_key and getattr(objects[0], column.key) is None)
+        ]
+        rows = [{name: getattr(item, name) for name in columns} for item in objects]
+        steps.append(BatchStep(_insert_of(table), rows))
+    return steps
+
+
+def _table(objects: Sequence[SQLModel]) -> Table:
+    table = type(objects[0]).__table__  # type: ignore[attr-defined]
+    assert isinstance(table, Table)
+    return table
+
+
+@cache
+def _insert_of(table: Table) -> Executable:
+    """One statement per table, so that ``_for_driver`` compiles each once."""
+    return insert(table)
 
 
 async def execute_batch(session: AsyncSession, steps: Sequence[BatchStep]) -> bool:
@@ -50,7 +83,9 @@ async def _in_aiosqlite_thread(driver: Any, function: Any, *args: Any) -> bool:
 
     The one use of a driver's private API in the service (STYLE.md 16): aiosqlite has no
     public way to run several statements in one trip to its thread. Measured in issue 6
-    (SQLite intake p99 942 -> <100 ms with the batch and the writer queue); aiosqlite is
+    (SQLite intake p99 942 -> <100 ms with the batch and the writer queue) and in issue 12
+    (a plain flush: a third of the batch's reports/s on SQLite, docs/BENCHMARKS.md
+    "One write path"); aiosqlite is
     pinned below its next minor version in pyproject.toml, and
     tests/kit/test_db.py::test_a_batch_stops_when_its_first_insert_meets_a_conflict fails
     if these attributes change.

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import BigInteger, Column, DateTime, Integer
+from pydantic import TypeAdapter
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Integer
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
@@ -16,6 +18,34 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+class PydanticJSON(TypeDecorator[Any]):
+    """JSON validated into a pydantic type when read, written as the records stored it.
+
+    A record (``models.records.StoredRecord``, or a list of them) is written with only
+    the keys it was made or read with, so reading and writing it back keeps its JSON.
+    """
+
+    impl = JSON
+    cache_ok = True
+
+    def __init__(self, python_type: Any) -> None:
+        super().__init__()
+        self.adapter: TypeAdapter[Any] = TypeAdapter(python_type)
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        # Validated first, so that plain JSON given to a Core statement is checked too.
+        checked = self.adapter.validate_python(value)
+        return self.adapter.dump_python(checked, mode="json", exclude_unset=True)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        return self.adapter.validate_python(value)
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """A timestamp stored in UTC and always returned timezone-aware (SQLite drops the offset)."""

@@ -1,0 +1,220 @@
+"""Report intake, an earlier commit (A) against this tree (B), side by side in one run.
+
+A is a ``git worktree`` of ``--ref`` (checked out in a temp dir, removed at the end), run
+by this venv's Python with its own sources; B is this checkout. For each backend, each
+side gets its own fresh database (migrated and seeded by its own code), the partners of
+bench/intake.py, and its own ``accident-online serve`` process; both servers stay up
+while short rounds of ``POST /v1/reports`` alternate between them (A B B A A B …), so
+that whatever else loads the machine falls on both alike. The figures are the median of
+the rounds.
+
+    .venv/bin/python bench/ab_intake.py --ref main
+    .venv/bin/python bench/ab_intake.py --ref 1c3b6fc --rounds 3 --seconds 10
+
+Goal (issue 12): B >= 0.9 x A in reports/s on each backend, p99 <= 100 ms at 16
+connections, no errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import statistics
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from harness import (
+    BACKENDS,
+    ROOT,
+    LoadResult,
+    ReportPosts,
+    Server,
+    add_partner,
+    describe_machine,
+    format_table,
+    fresh_database,
+    migrate_and_seed,
+    print_machine,
+    run_load,
+    service_env,
+    token_for_client,
+    write_results,
+)
+
+from intake import UNUSED_HOOK, report
+
+GOAL_RATIO = 0.9
+GOAL_P99_MS = 100.0
+
+
+@contextlib.contextmanager
+def worktree_of(ref: str) -> Iterator[tuple[Path, str]]:
+    """A detached ``git worktree`` of ``ref`` in a temp dir, and the commit it is."""
+    commit = subprocess.run(  # noqa: S603 (git, fixed arguments)
+        ["git", "rev-parse", "--short", f"{ref}^{{commit}}"],  # noqa: S607
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    path = Path(tempfile.mkdtemp(prefix="ao-bench-a-")) / "tree"
+    subprocess.run(  # noqa: S603
+        ["git", "worktree", "add", "--detach", str(path), commit],  # noqa: S607
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    try:
+        yield path, commit
+    finally:
+        subprocess.run(  # noqa: S603
+            ["git", "worktree", "remove", "--force", str(path)],  # noqa: S607
+            cwd=ROOT,
+            check=False,
+            capture_output=True,
+        )
+
+
+@contextlib.contextmanager
+def side(backend: str, tree: Path) -> Iterator[tuple[Server, str]]:
+    """One side's database, partners and server; the server and the app's token."""
+    with fresh_database(backend) as database:
+        env = service_env(database)
+        migrate_and_seed(env, tree=tree)
+        app = add_partner(env, "app-bench", kind="app", webhook_url=UNUSED_HOOK, tree=tree)
+        for partner, code in (("picc-bench", "PICC"), ("cpic-bench", "CPIC")):
+            add_partner(
+                env,
+                partner,
+                kind="insurer",
+                webhook_url=UNUSED_HOOK,
+                insurer_codes=[code],
+                tree=tree,
+            )
+        with Server(env, Path(database.var_dir) / "server.log", tree=tree) as server:
+            yield server, token_for_client(server.base_url, app["client_id"], app["client_secret"])
+
+
+def order(rounds: int) -> list[str]:
+    """A B, B A, A B, …: each side goes first as often as the other."""
+    pairs = [("A", "B") if n % 2 == 0 else ("B", "A") for n in range(rounds)]
+    return [name for pair in pairs for name in pair]
+
+
+def bench_backend(
+    backend: str, *, a_tree: Path, b_tree: Path, rounds: int, seconds: float, connections: int
+) -> dict[str, Any]:
+    print(f"\n== {backend} ==", flush=True)
+    measured: dict[str, list[LoadResult]] = {"A": [], "B": []}
+    with side(backend, a_tree) as a, side(backend, b_tree) as b:
+        sides = {"A": a, "B": b}
+        offsets = {"A": 0, "B": 0}
+        for name in order(rounds):
+            server, token = sides[name]
+
+            def reports_for(index: int, base: int = offsets[name], t: str = token) -> ReportPosts:
+                return ReportPosts(token=t, offset=base + index * 5_000_000)
+
+            result = run_load(
+                port=server.port,
+                server_pid=server.pid,
+                connections=connections,
+                seconds=seconds,
+                factory_for=reports_for,
+                expect=frozenset({201}),
+            )
+            server.check_alive()
+            offsets[name] += 10_000_000
+            measured[name].append(result)
+            report(f"{backend} {name} POST /v1/reports", result)
+    summary: dict[str, Any] = {"backend": backend}
+    for name, results in measured.items():
+        summary[name] = {
+            "throughput_per_s": round(statistics.median(r.throughput for r in results), 1),
+            "p50_ms": round(statistics.median(r.percentile(50) for r in results), 2),
+            "p99_ms": round(statistics.median(r.percentile(99) for r in results), 2),
+            "errors": sum(r.errors for r in results),
+            "rounds": [r.summary() for r in results],
+        }
+    summary["ratio"] = round(summary["B"]["throughput_per_s"] / summary["A"]["throughput_per_s"], 3)
+    return summary
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--ref", default="main", help="A: the commit to compare against")
+    parser.add_argument("--b-ref", help="B: another commit instead of this tree")
+    parser.add_argument("--backend", choices=[*BACKENDS, "both"], default="both")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds per side")
+    parser.add_argument("--seconds", type=float, default=10.0, help="per round")
+    parser.add_argument("--connections", type=int, default=16)
+    args = parser.parse_args()
+
+    machine = describe_machine()
+    print_machine(machine)
+    backends = BACKENDS if args.backend == "both" else (args.backend,)
+    with contextlib.ExitStack() as trees:
+        a_tree, a_commit = trees.enter_context(worktree_of(args.ref))
+        b_tree, b_commit = (
+            trees.enter_context(worktree_of(args.b_ref)) if args.b_ref else (ROOT, "this tree")
+        )
+        print(f"A: {args.ref} ({a_commit}); B: {args.b_ref or ''} ({b_commit})", flush=True)
+        runs = [
+            bench_backend(
+                backend,
+                a_tree=a_tree,
+                b_tree=b_tree,
+                rounds=args.rounds,
+                seconds=args.seconds,
+                connections=args.connections,
+            )
+            for backend in backends
+        ]
+
+    rows = []
+    met = True
+    for run in runs:
+        a, b = run["A"], run["B"]
+        ok = (
+            run["ratio"] >= GOAL_RATIO
+            and b["p99_ms"] <= GOAL_P99_MS
+            and a["errors"] == b["errors"] == 0
+        )
+        met = met and ok
+        rows.append(
+            {
+                "backend": run["backend"],
+                "conns": args.connections,
+                "A reports/s": a["throughput_per_s"],
+                "A p50 ms": a["p50_ms"],
+                "A p99 ms": a["p99_ms"],
+                "B reports/s": b["throughput_per_s"],
+                "B p50 ms": b["p50_ms"],
+                "B p99 ms": b["p99_ms"],
+                "B/A": run["ratio"],
+                "errors": a["errors"] + b["errors"],
+                "goal": "met" if ok else "NOT met",
+            }
+        )
+    print()
+    print(format_table(rows, list(rows[0])))
+    path = write_results(
+        "ab_intake",
+        {
+            "machine": machine,
+            "args": vars(args),
+            "a_commit": a_commit,
+            "b_commit": b_commit,
+            "backends": runs,
+        },
+    )
+    print(f"\nfigures kept in {path}")
+    print("all A/B goals met" if met else "some A/B goals NOT met (see the table)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
