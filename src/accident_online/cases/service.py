@@ -14,6 +14,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from accident_online.auth.principal import Principal
 from accident_online.cases import repository
 from accident_online.cases.access import parties_shown_in_full, visible_to
+from accident_online.cases.evidence_kinds import EvidenceKind, Needed, is_withheld, missing_evidence
+from accident_online.cases.evidence_links import EvidenceLinks
 from accident_online.cases.exceptions import CaseNotFound, InvalidTransition
 from accident_online.cases.schemas import (
     CaseRead,
@@ -28,14 +30,6 @@ from accident_online.cases.schemas import (
 )
 from accident_online.cases.state import can_transition
 from accident_online.delivery.outbox import enqueue_case_event
-from accident_online.evidence.kinds import EvidenceKind, Needed, is_withheld, missing_evidence
-from accident_online.evidence.links import EvidenceLinks
-from accident_online.intake.formats import (
-    mask_id_number,
-    mask_licence_number,
-    mask_name,
-    mask_phone,
-)
 from accident_online.kit.i18n import _
 from accident_online.kit.time import utc_now
 from accident_online.models.case import (
@@ -48,6 +42,12 @@ from accident_online.models.case import (
 )
 from accident_online.models.user import User
 from accident_online.parties.labels import party_label
+from accident_online.parties.masking import (
+    mask_id_number,
+    mask_licence_number,
+    mask_name,
+    mask_phone,
+)
 
 SYSTEM_ACTOR = "system"
 

@@ -43,3 +43,9 @@ class NotAwaitingAnswers(Conflict):
     code = "not-awaiting-answers"
     title = _("No decision to answer")
     default_detail = _("The case has no decision waiting for the parties' answers.")
+
+
+class NoDecisionYet(Conflict):
+    code = "no-decision-yet"
+    title = _("No decision yet")
+    default_detail = _("Liability has not been decided for this case yet.")

@@ -13,7 +13,13 @@ from accident_online.auth.dependencies import (
 )
 from accident_online.auth.exceptions import InvalidAccessToken
 from accident_online.auth.principal import Principal
-from accident_online.cases.dependencies import CaseAtVersion, CaseForReader, CaseId
+from accident_online.cases.dependencies import (
+    CaseAtVersion,
+    CaseForReader,
+    CaseId,
+    EvidenceLinksDep,
+)
+from accident_online.cases.evidence_links import EvidenceLinks
 from accident_online.cases.exceptions import (
     CaseNotFound,
     InvalidTransition,
@@ -31,6 +37,7 @@ from accident_online.decisions.exceptions import (
     AnotherCentersQueue,
     CaseHeldByAnotherOfficer,
     InvalidDecision,
+    NoDecisionYet,
     NotAwaitingAnswers,
     NotHoldingCase,
 )
@@ -40,8 +47,6 @@ from accident_online.decisions.schemas import (
     ReferralCreate,
     ResponseCreate,
 )
-from accident_online.evidence.dependencies import EvidenceLinksDep
-from accident_online.evidence.links import EvidenceLinks
 from accident_online.kit.content_disposition import attachment
 from accident_online.kit.db import SessionDep
 from accident_online.kit.problems import (
@@ -52,7 +57,6 @@ from accident_online.kit.problems import (
 )
 from accident_online.models.case import Case
 from accident_online.settings import Settings
-from accident_online.settlement.exceptions import NoDecisionYet
 
 # Tags per route: the parties' answers are no officer's work.
 router = APIRouter(prefix="/cases/{case_id}")

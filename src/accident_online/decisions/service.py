@@ -21,6 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from accident_online.auth.principal import Principal
 from accident_online.cases import repository as cases_repository
+from accident_online.cases.evidence_kinds import PER_PARTY_KINDS, EvidenceKind
 from accident_online.cases.exceptions import InvalidTransition
 from accident_online.cases.resolvers import assign_court, assign_mediation
 from accident_online.cases.service import (
@@ -45,6 +46,7 @@ from accident_online.decisions.exceptions import (
     AnotherCentersQueue,
     CaseHeldByAnotherOfficer,
     InvalidDecision,
+    NoDecisionYet,
     NotAwaitingAnswers,
     NotHoldingCase,
 )
@@ -61,14 +63,12 @@ from accident_online.decisions.schemas import (
     Resolution,
     ResponseCreate,
 )
-from accident_online.evidence.kinds import PER_PARTY_KINDS, EvidenceKind
 from accident_online.kit.i18n import _
 from accident_online.kit.problems import ProblemErrorItem, ValidationFailed
 from accident_online.kit.time import in_beijing, utc_now
 from accident_online.models.case import Case, CaseResponse, CaseStatus
 from accident_online.models.user import User
 from accident_online.partners import repository as partners_repository
-from accident_online.settlement.exceptions import NoDecisionYet
 
 S = CaseStatus
 

@@ -90,17 +90,6 @@ class TooManyPixels(UnprocessableContent):
     default_detail = _("The image has more pixels than allowed.")
 
 
-class LinkInvalid(Forbidden):
-    code = "link-invalid"
-    title = _("Invalid link")
-    default_detail = _("This photo link is not valid; open the case again for a fresh link.")
-
-
-class LinkExpired(Forbidden):
-    code = "link-expired"
-    title = _("Link expired")
-    default_detail = _("This photo link has expired; open the case again for a fresh link.")
-
 
 class SheetFontMissing(ServiceUnavailable):
     code = "sheet-font-missing"

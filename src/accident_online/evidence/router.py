@@ -14,17 +14,14 @@ from starlette.requests import ClientDisconnect
 from accident_online.apidocs.openapi import OFFICERS_TAG
 from accident_online.auth.dependencies import AppPartnerPrincipal, CurrentPrincipal
 from accident_online.auth.exceptions import InvalidAccessToken
-from accident_online.cases.dependencies import CaseForReader
-from accident_online.cases.exceptions import CaseNotFound
+from accident_online.cases.dependencies import CaseForReader, EvidenceLinksDep
+from accident_online.cases.exceptions import CaseNotFound, LinkExpired, LinkInvalid
 from accident_online.evidence import service
-from accident_online.evidence.dependencies import EvidenceLinksDep
 from accident_online.evidence.exceptions import (
     EvidenceNotAccepted,
     EvidenceNotFound,
     EvidenceTooLarge,
     EvidenceWithheld,
-    LinkExpired,
-    LinkInvalid,
     MalformedUpload,
     MultipartRequired,
     NotAnImage,

@@ -26,6 +26,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from accident_online.auth.principal import Principal
 from accident_online.cases import repository
 from accident_online.cases.access import parties_shown_in_full
+from accident_online.cases.evidence_kinds import (
+    IDENTITY_DOCUMENT_KINDS,
+    KIND_LABELS,
+    PER_PARTY_KINDS,
+    EvidenceKind,
+    is_withheld,
+)
+from accident_online.cases.evidence_links import EvidenceLinks
 from accident_online.cases.schemas import MissingEvidence
 from accident_online.cases.service import (
     actor_of,
@@ -60,14 +68,6 @@ from accident_online.evidence.images import (
     write_jpeg,
     write_thumbnail,
 )
-from accident_online.evidence.kinds import (
-    IDENTITY_DOCUMENT_KINDS,
-    KIND_LABELS,
-    PER_PARTY_KINDS,
-    EvidenceKind,
-    is_withheld,
-)
-from accident_online.evidence.links import EvidenceLinks
 from accident_online.evidence.schemas import EvidenceUploaded
 from accident_online.evidence.sniffing import ACCEPTED_TYPES, JPEG, SNIFF_LENGTH, sniff_image_type
 from accident_online.evidence.storage import IN_FLIGHT, BlobWriter, ContentStore, StoredBlob

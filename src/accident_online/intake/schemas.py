@@ -25,11 +25,11 @@ from accident_online.decisions.liability import (
 )
 from accident_online.decisions.schemas import PartyIndex, SharePercent
 from accident_online.intake.eligibility import EligibilityAnswers
-from accident_online.intake.formats import validate_id_number, validate_mobile, validate_plate
 from accident_online.kit.fields import NOT_BLANK_LINE, Name
 from accident_online.kit.fields import Text as FreeText
 from accident_online.kit.money import Amount
 from accident_online.kit.time import Rfc3339DateTime
+from accident_online.parties.formats import validate_id_number, validate_mobile, validate_plate
 
 Plate = Annotated[Name, StringConstraints(max_length=16), AfterValidator(validate_plate)]
 IdNumber = Annotated[Name, StringConstraints(max_length=24), AfterValidator(validate_id_number)]

@@ -6,6 +6,7 @@ from decimal import Decimal
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from accident_online.cases import repository as cases_repository
+from accident_online.decisions.exceptions import NoDecisionYet
 from accident_online.decisions.liability import InvalidLiability, PartyLiability, resolve_shares
 from accident_online.decisions.schemas import LiabilityIn
 from accident_online.kit.i18n import _
@@ -18,7 +19,7 @@ from accident_online.settlement.calculation import (
     VehicleClaim,
     calculate_settlement,
 )
-from accident_online.settlement.exceptions import InvalidSettlement, NoDecisionYet
+from accident_online.settlement.exceptions import InvalidSettlement
 from accident_online.settlement.schemas import (
     CaseSettlementRead,
     PartyTotals,

@@ -17,7 +17,7 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from accident_online.evidence.exceptions import LinkExpired, LinkInvalid
+from accident_online.cases.exceptions import LinkExpired, LinkInvalid
 
 # A key of its own, derived from the token key: a link can never pass for a token.
 _KEY_PURPOSE = b"accident-online evidence view link v1"
