@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, insert
+from sqlalchemy import ColumnElement, Table, bindparam, func, insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -21,6 +21,20 @@ from accident_online.models.case import (
     CaseStatus,
     Evidence,
 )
+
+
+async def find_case(
+    session: AsyncSession,
+    case_id: uuid.UUID,
+    *,
+    visible: ColumnElement[bool],
+    for_update: bool = False,
+) -> Case | None:
+    """The case with ``case_id`` if it meets ``visible`` (cases/access.py::visible_to)."""
+    query = select(Case).where(Case.id == case_id, visible)
+    if for_update:
+        query = query.with_for_update()
+    return (await session.exec(query)).first()
 
 
 async def parties_of(

@@ -8,7 +8,6 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from accident_online.auth.principal import Principal
@@ -60,10 +59,9 @@ async def load_visible_case(
     session: AsyncSession, principal: Principal, case_id: uuid.UUID, *, for_update: bool = False
 ) -> Case:
     """The case if this caller may see it; 404 otherwise, so that ids reveal nothing."""
-    query = select(Case).where(Case.id == case_id, visible_to(principal))
-    if for_update:
-        query = query.with_for_update()
-    case = (await session.exec(query)).first()
+    case = await repository.find_case(
+        session, case_id, visible=visible_to(principal), for_update=for_update
+    )
     if case is None:
         raise CaseNotFound()
     return case

@@ -29,7 +29,7 @@ from accident_online.cases.exceptions import (
 from accident_online.cases.schemas import CaseRead
 from accident_online.cases.service import load_visible_case, read_case
 from accident_online.centers.exceptions import CenterNotFound
-from accident_online.decisions import service
+from accident_online.decisions import answers, service
 from accident_online.decisions.dependencies import CaseToDecide
 from accident_online.decisions.exceptions import (
     AlreadyAnswered,
@@ -279,7 +279,7 @@ async def answer_decision(
     """One answer per party. All accept → `accepted` (insurers settle). A dispute →
     `disputed`, then `in_mediation` or `in_litigation` as the disputing party chose. A
     party silent past `response_deadline` is taken to accept."""
-    await service.answer_decision(session, principal, case, body)
+    await answers.answer_decision(session, principal, case, body)
     return await _answer(session, case, principal, response, links)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.types import Scope
@@ -187,6 +187,18 @@ class ValidationFailed(AppError):
     code = "validation-error"
     title = _("Invalid request")
     default_detail = _("The request has invalid fields; see errors.")
+
+    @classmethod
+    def at(
+        cls,
+        loc: Sequence[str | int],
+        msg: str,
+        *,
+        type: str | None = None,
+        detail: str | None = None,
+    ) -> Self:
+        """The error of one field (``loc`` as pydantic writes it, e.g. ``["body", "party"]``)."""
+        return cls(detail, errors=[ProblemErrorItem(loc=list(loc), msg=msg, type=type)])
 
 
 class TooManyRequests(AppError):

@@ -138,7 +138,7 @@ async def list_partners(
 
 
 async def _partner_for_update(session: AsyncSession, partner_id: str) -> Partner:
-    partner = await session.get(Partner, partner_id, with_for_update=True)
+    partner = await repository.get_partner(session, partner_id, for_update=True)
     if partner is None:
         raise PartnerNotFound()
     return partner
