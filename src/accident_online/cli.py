@@ -13,7 +13,7 @@ from typing import TypeVar
 from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from accident_online.kit.db import Database, create_engine, hold_setup_lock
+from accident_online.kit.db import hold_setup_lock
 from accident_online.kit.migrations import upgrade_to_head
 from accident_online.kit.passwords import configure_hashing
 from accident_online.kit.problems import AppError
@@ -22,21 +22,8 @@ from accident_online.settings import Settings
 T = TypeVar("T")
 
 
-def _database(settings: Settings, *, pool_size: int = 2) -> Database:
-    url = settings.resolved_database_url
-    if url.startswith("sqlite"):
-        settings.var_dir.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(
-        url,
-        pool_size=pool_size,
-        busy_timeout_ms=settings.sqlite_busy_timeout_ms,
-        connect_timeout=settings.database_connect_timeout_seconds,
-    )
-    return Database(engine, url=url)
-
-
 async def _in_transaction(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    database = _database(settings)
+    database = settings.open_database(pool_size=2)
     try:
         async with database.session(write=True) as session:
             return await work(session)
@@ -45,7 +32,7 @@ async def _in_transaction(settings: Settings, work: Callable[[AsyncSession], Awa
 
 
 async def _migrate(settings: Settings) -> None:
-    database = _database(settings)
+    database = settings.open_database(pool_size=2)
     try:
         await upgrade_to_head(database.engine)
     finally:
@@ -139,7 +126,7 @@ def cmd_worker(settings: Settings, _: argparse.Namespace) -> int:
     configure_logging(level=settings.log_level, json_lines=settings.log_json)
 
     async def work() -> None:
-        database = _database(settings, pool_size=settings.database_pool_size)
+        database = settings.open_database()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):

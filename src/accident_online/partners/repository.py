@@ -7,6 +7,7 @@ from sqlalchemy import String, bindparam, literal, union_all
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from accident_online.kit.grouping import group_by
 from accident_online.models.partner import InsurerCode, Partner
 
 
@@ -35,10 +36,7 @@ async def insurer_codes_of(
         .where(col(InsurerCode.partner_id).in_(partner_ids))
         .order_by(col(InsurerCode.code))
     )
-    codes: dict[str, list[str]] = {partner_id: [] for partner_id in partner_ids}
-    for row in rows:
-        codes[row.partner_id].append(row.code)
-    return codes
+    return group_by(partner_ids, rows, key=lambda row: row.partner_id, value=lambda row: row.code)
 
 
 async def insurer_names(session: AsyncSession, codes: Sequence[str]) -> dict[str, str]:
