@@ -14,7 +14,7 @@ from accident_online.auth.principal import Principal
 from accident_online.cases import repository
 from accident_online.cases.access import parties_shown_in_full, visible_to
 from accident_online.cases.evidence_kinds import EvidenceKind, Needed, is_withheld, missing_evidence
-from accident_online.cases.evidence_links import EvidenceLinks
+from accident_online.cases.evidence_links import EvidenceLinks, photo_path
 from accident_online.cases.exceptions import CaseNotFound, InvalidTransition
 from accident_online.cases.schemas import (
     CaseRead,
@@ -209,7 +209,7 @@ def evidence_read(
         size=item.size,
         sha256=item.sha256,
         uploaded_at=item.uploaded_at,
-        content_url=f"/v1/cases/{case_id}/evidence/{item.id}/content",
+        content_url=photo_path(case_id, item.id, then="content"),
         view_url=view_url,
         withheld=withheld,
     )
