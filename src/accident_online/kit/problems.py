@@ -78,6 +78,18 @@ class AppError(Exception):
         self.extra = extra
         super().__init__(self.detail)
 
+    @classmethod
+    def at(
+        cls,
+        loc: Sequence[str | int],
+        msg: str,
+        *,
+        type: str | None = None,
+        detail: str | None = None,
+    ) -> Self:
+        """The error of one field (``loc`` as pydantic writes it, e.g. ``["body", "party"]``)."""
+        return cls(detail, errors=[ProblemErrorItem(loc=list(loc), msg=msg, type=type)])
+
     def to_problem(
         self, *, instance: str, request_id: str | None, locale: str = ENGLISH
     ) -> Problem:
@@ -187,18 +199,6 @@ class ValidationFailed(AppError):
     code = "validation-error"
     title = _("Invalid request")
     default_detail = _("The request has invalid fields; see errors.")
-
-    @classmethod
-    def at(
-        cls,
-        loc: Sequence[str | int],
-        msg: str,
-        *,
-        type: str | None = None,
-        detail: str | None = None,
-    ) -> Self:
-        """The error of one field (``loc`` as pydantic writes it, e.g. ``["body", "party"]``)."""
-        return cls(detail, errors=[ProblemErrorItem(loc=list(loc), msg=msg, type=type)])
 
 
 class TooManyRequests(AppError):

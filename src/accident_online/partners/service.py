@@ -14,7 +14,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from accident_online.kit.i18n import _
 from accident_online.kit.net import is_public_address
 from accident_online.kit.passwords import hash_secret
-from accident_online.kit.problems import ProblemErrorItem
 from accident_online.kit.time import utc_now
 from accident_online.models.partner import Partner
 from accident_online.partners import repository
@@ -81,9 +80,8 @@ async def check_webhook_url(url: str, *, allow_private_targets: bool) -> None:
 
 
 def _unsafe(message: str) -> UnsafeWebhookUrl:
-    return UnsafeWebhookUrl(
-        f"Webhook URL refused: {message}.",
-        errors=[ProblemErrorItem(loc=["body", "webhook_url"], msg=message)],
+    return UnsafeWebhookUrl.at(
+        ["body", "webhook_url"], message, detail=f"Webhook URL refused: {message}."
     )
 
 
