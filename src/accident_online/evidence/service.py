@@ -1,11 +1,11 @@
 """Evidence on a case: uploads recorded, photos and contact sheets served.
 
 An upload is read in two steps so that a slow phone never holds the database: first the
-body is streamed to a temporary file (evidence/upload.py: hashed, counted, its type sniffed
-from the first bytes); only then does the request's transaction lock the case, record the row and the
-timeline event, and move the file into place. Whatever fails on the way, the temporary
-file goes, and a file placed for a transaction that did not commit goes too
-(``StagedUpload.abandon``).
+body is streamed to a temporary file (evidence/upload.py: hashed, counted, its type
+sniffed from the first bytes); only then does the request's transaction lock the case,
+record the row and the timeline event, and move the file into place. Whatever fails on
+the way, the temporary file goes, and a file placed for a transaction that did not
+commit goes too (``StagedUpload.abandon``).
 """
 
 from __future__ import annotations

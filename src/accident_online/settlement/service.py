@@ -11,13 +11,7 @@ from accident_online.decisions.liability import InvalidLiability, PartyLiability
 from accident_online.decisions.schemas import LiabilityIn
 from accident_online.kit.i18n import _
 from accident_online.models.case import Case
-from accident_online.settlement.calculation import (
-    RULE_SOURCES,
-    InvalidSettlementInput,
-    Settlement,
-    VehicleClaim,
-    calculate_settlement,
-)
+from accident_online.settlement.calculation import calculate_settlement
 from accident_online.settlement.exceptions import InvalidSettlement
 from accident_online.settlement.schemas import (
     CaseSettlementRead,
@@ -26,6 +20,12 @@ from accident_online.settlement.schemas import (
     SettlementRead,
     SettlementRequest,
     VehicleIn,
+)
+from accident_online.settlement.terms import (
+    RULE_SOURCES,
+    InvalidSettlementInput,
+    Settlement,
+    VehicleClaim,
 )
 
 
