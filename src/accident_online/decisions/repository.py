@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import ColumnElement, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -32,21 +32,23 @@ async def claim_if_unchanged(
 
 
 async def cases_with_expired_claims(session: AsyncSession, *, now: datetime) -> Sequence[Case]:
-    result = await session.exec(
-        select(Case)
-        .where(Case.status == CaseStatus.under_review, col(Case.claim_expires_at) <= now)
-        .with_for_update(skip_locked=True)
-        .limit(SWEEP_BATCH)
-    )
-    return result.all()
+    return await _due(session, CaseStatus.under_review, col(Case.claim_expires_at) <= now)
 
 
 async def cases_past_response_deadline(
     session: AsyncSession, *, now: datetime
 ) -> Sequence[Case]:
+    return await _due(session, CaseStatus.decided, col(Case.response_deadline) <= now)
+
+
+async def _due(
+    session: AsyncSession, status: CaseStatus, passed: ColumnElement[bool]
+) -> Sequence[Case]:
+    """Cases in ``status`` whose time ``passed``, locked; those another sweep holds are
+    skipped, so two processes never move one case twice."""
     result = await session.exec(
         select(Case)
-        .where(Case.status == CaseStatus.decided, col(Case.response_deadline) <= now)
+        .where(Case.status == status, passed)
         .with_for_update(skip_locked=True)
         .limit(SWEEP_BATCH)
     )
