@@ -30,17 +30,16 @@ from pathlib import Path
 from typing import Any
 
 import uvloop
-from harness import (
+from deployment import (
     BACKENDS,
     JWT_SECRET,
-    Get,
-    ReportPosts,
     add_partner,
-    call_asgi,
     fresh_database,
     migrate_and_seed,
     service_env,
 )
+from load import call_asgi
+from request_factories import Get, ReportPosts
 
 UNUSED_HOOK = "http://127.0.0.1:9/hooks"
 
