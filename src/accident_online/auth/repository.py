@@ -1,3 +1,6 @@
+"""The accounts' SQL: users, and the partner and center rows that sign-in and account creation
+read."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence

@@ -1,3 +1,5 @@
+"""Loading the case a request names, for whoever may see it; If-Match; photo links."""
+
 from __future__ import annotations
 
 import uuid

@@ -1,3 +1,6 @@
+"""What can go wrong with a case: not found, a move the statuses forbid, a stale version, a bad
+photo link."""
+
 from accident_online.kit.i18n import _
 from accident_online.kit.problems import AppError, Conflict, Forbidden, NotFound
 

@@ -1,3 +1,6 @@
+"""The cases' SQL: one case as its reader may see it, children loaded per case in bulk,
+numbers, events, lists."""
+
 from __future__ import annotations
 
 import uuid

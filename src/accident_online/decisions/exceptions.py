@@ -1,3 +1,5 @@
+"""What can go wrong with an officer's work or a party's answer."""
+
 from accident_online.kit.i18n import _
 from accident_online.kit.problems import Conflict, Forbidden, ValidationFailed
 

@@ -1,3 +1,5 @@
+"""What can go wrong with an upload or a photo."""
+
 from accident_online.kit.i18n import _
 from accident_online.kit.problems import (
     AppError,

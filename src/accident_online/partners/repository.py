@@ -1,3 +1,5 @@
+"""The partners' SQL: partner systems and the insurer codes they answer for."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence

@@ -1,3 +1,5 @@
+"""Registering partner systems, their webhook URLs and secrets, and their rotation."""
+
 from __future__ import annotations
 
 import asyncio

@@ -1,3 +1,5 @@
+"""What can go wrong when calculating a settlement."""
+
 from accident_online.kit.i18n import _
 from accident_online.kit.problems import ValidationFailed
 
