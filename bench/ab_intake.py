@@ -26,23 +26,18 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from harness import (
+from deployment import (
     BACKENDS,
-    ROOT,
-    LoadResult,
-    ReportPosts,
     Server,
     add_partner,
-    describe_machine,
-    format_table,
     fresh_database,
     migrate_and_seed,
-    print_machine,
-    run_load,
     service_env,
     token_for_client,
-    write_results,
 )
+from load import LoadResult, run_load
+from machine import ROOT, describe_machine, format_table, print_machine, write_results
+from request_factories import ReportPosts
 
 from intake import UNUSED_HOOK, report
 

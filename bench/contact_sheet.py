@@ -26,22 +26,24 @@ from typing import Any
 
 import httpx
 import pillow_heif
-from harness import (
+from deployment import (
     BACKENDS,
     Server,
     add_partner,
-    describe_machine,
-    format_table,
     fresh_database,
     migrate_and_seed,
-    print_machine,
-    process_cpu_seconds,
-    report_body,
     service_env,
     token_for_client,
+)
+from machine import (
+    describe_machine,
+    format_table,
+    print_machine,
+    process_cpu_seconds,
     write_results,
 )
 from PIL import Image
+from request_factories import report_body
 
 pillow_heif.register_heif_opener()
 

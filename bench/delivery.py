@@ -34,19 +34,16 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 import httpx
-from harness import (
-    BACKENDS,
-    add_partner,
+from deployment import BACKENDS, add_partner, fresh_database, migrate_and_seed, service_env
+from machine import (
     describe_machine,
     format_table,
-    free_port,
-    fresh_database,
     machine_busy_seconds,
-    migrate_and_seed,
     print_machine,
-    service_env,
     write_results,
 )
+
+from accident_online_testing.processes import free_port
 
 GOAL_RATIO = 0.5
 GOAL_ABSOLUTE = 500.0

@@ -30,21 +30,17 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from harness import (
-    ROOT,
+from deployment import (
     Server,
     add_partner,
-    describe_machine,
-    format_table,
     fresh_database,
     migrate_and_seed,
-    print_machine,
-    report_body,
     service_env,
     token_for_client,
-    write_results,
 )
+from machine import ROOT, describe_machine, format_table, print_machine, write_results
 from PIL import Image
+from request_factories import report_body
 
 sys.path.insert(0, str(ROOT / "tests"))
 from object_store import ObjectStore, start_swift

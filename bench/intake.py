@@ -27,24 +27,18 @@ import contextlib
 from pathlib import Path
 from typing import Any
 
-from harness import (
+from deployment import (
     BACKENDS,
-    Get,
-    LoadResult,
-    PostgresWaits,
-    ReportPosts,
     Server,
     add_partner,
-    describe_machine,
-    format_table,
     fresh_database,
     migrate_and_seed,
-    print_machine,
-    run_load,
     service_env,
     token_for_client,
-    write_results,
 )
+from load import LoadResult, run_load
+from machine import PostgresWaits, describe_machine, format_table, print_machine, write_results
+from request_factories import Get, ReportPosts
 
 GOAL_RATIO = 0.15
 GOAL_P99_MS = 100.0

@@ -39,28 +39,21 @@ from pathlib import Path
 from typing import Any
 
 import uvloop
-from harness import (
+from deployment import (
     BACKENDS,
     JWT_SECRET,
     FreshDatabase,
-    Get,
-    LoadResult,
-    Request,
-    RotatingGet,
     Server,
     add_partner,
-    call_asgi,
-    describe_machine,
-    format_table,
     fresh_database,
     migrate_and_seed,
-    print_machine,
     run_cli,
-    run_load,
     service_env,
     token_for_user,
-    write_results,
 )
+from load import LoadResult, Request, call_asgi, run_load
+from machine import describe_machine, format_table, print_machine, write_results
+from request_factories import Get, RotatingGet
 
 from accident_online.intake.schemas import EXAMPLE_REPORT
 

@@ -30,17 +30,16 @@ from pathlib import Path
 from typing import Any
 
 import uvloop
-from harness import (
+from deployment import (
     BACKENDS,
     JWT_SECRET,
-    Get,
-    ReportPosts,
     add_partner,
-    call_asgi,
     fresh_database,
     migrate_and_seed,
     service_env,
 )
+from load import call_asgi
+from request_factories import Get, ReportPosts
 
 UNUSED_HOOK = "http://127.0.0.1:9/hooks"
 
@@ -72,8 +71,8 @@ async def core_floor(engine: Any, backend: str, reports: int) -> dict[str, float
     from accident_online.delivery.outbox import new_message_id
     from accident_online.intake.schemas import ReportCreate
     from accident_online.kit.db import WRITE_OPTION
+    from accident_online.kit.idempotency_keys import IdempotencyKey
     from accident_online.models.case import Case, CaseEvent, CaseNumberCounter, CaseParty
-    from accident_online.models.idempotency import IdempotencyKey
     from accident_online.models.partner import InsurerCode, Partner
     from accident_online.models.webhook import WebhookMessage
 

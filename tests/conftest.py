@@ -7,13 +7,11 @@ one outer transaction that is rolled back afterwards, so tests never see each ot
 from __future__ import annotations
 
 import copy
-import os
 import uuid
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
-import asyncpg
 import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -32,11 +30,9 @@ from accident_online.models.user import Role, User, UserRole
 from accident_online.partners.schemas import PartnerCreate, PartnerCreated
 from accident_online.partners.service import register_partner
 from accident_online.settings import Settings
-from service_processes import tiny_png
+from accident_online_testing.databases import PostgresUnavailable, sqlite_url, unique_name
+from service_processes import POSTGRES, postgres_unavailable, tiny_png
 
-POSTGRES_ADMIN_DSN = os.environ.get(
-    "ACCIDENT_ONLINE_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
 BACKENDS = ["sqlite", "postgresql"]
 JWT_TEST_KEY = "test-signing-key-" + "x" * 32
 
@@ -44,13 +40,6 @@ JWT_TEST_KEY = "test-signing-key-" + "x" * 32
 @pytest.fixture(scope="session", autouse=True)
 def cheap_password_hashing() -> None:
     configure_hashing(time_cost=1, memory_kib=1024)
-
-
-def _postgres_unavailable(error: Exception) -> None:
-    message = f"PostgreSQL at {POSTGRES_ADMIN_DSN} is unreachable ({error})"
-    # In CI the PostgreSQL tests must run; on a laptop without PostgreSQL they may not.
-    skip_or_fail = pytest.fail if os.environ.get("CI") else pytest.skip
-    skip_or_fail(message)
 
 
 class DatabaseFactory:
@@ -62,33 +51,18 @@ class DatabaseFactory:
         self.created: list[str] = []
 
     async def create(self) -> str:
-        name = f"ao_test_{uuid.uuid4().hex[:12]}"
+        name = unique_name("ao_test")
         if self.backend == "sqlite":
-            return f"sqlite+aiosqlite:///{self.directory / name}.db"
+            return sqlite_url(self.directory, name)
         try:
-            connection = await asyncpg.connect(POSTGRES_ADMIN_DSN, timeout=5)
-        except (OSError, asyncpg.PostgresError) as error:
-            _postgres_unavailable(error)
-            raise
-        try:
-            await connection.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await connection.close()
+            url = await POSTGRES.create(name)
+        except PostgresUnavailable as error:
+            postgres_unavailable(error)
         self.created.append(name)
-        base = POSTGRES_ADMIN_DSN.rsplit("/", 1)[0].replace(
-            "postgresql://", "postgresql+asyncpg://"
-        )
-        return f"{base}/{name}"
+        return url
 
     async def drop_all(self) -> None:
-        if not self.created:
-            return
-        connection = await asyncpg.connect(POSTGRES_ADMIN_DSN, timeout=5)
-        try:
-            for name in self.created:
-                await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await connection.close()
+        await POSTGRES.drop(*self.created)
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

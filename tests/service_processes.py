@@ -1,6 +1,7 @@
-"""Real services for tests: processes of the service (the environment they run in, the
-command line, waiting until an API is ready, stopping them by their own pid), databases
-of their own on PostgreSQL, and real image bytes to upload.
+"""Real services for tests: the environment a test deployment runs in, its command line,
+PostgreSQL databases of their own (skipped, or failed in CI, when PostgreSQL is away), and
+real image bytes to upload. Ports, readiness and stopping processes are in
+``accident_online_testing`` (shared with bench/).
 
 Imported by conftest.py and the tests that need real processes (scale-out, worker
 crashes, the fuzzing gate); pytest puts this directory on the path (``pythonpath`` in
@@ -9,34 +10,29 @@ pyproject.toml).
 
 from __future__ import annotations
 
-import asyncio
 import io
 import os
-import signal
-import socket
 import struct
 import subprocess
-import sys
-import time
-import uuid
 import zlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import NoReturn
 
-import asyncpg
-import httpx
 import pillow_heif
 import pytest
 from PIL import Image
 
+from accident_online_testing.databases import (
+    DEFAULT_ADMIN_DSN,
+    PostgresServer,
+    PostgresUnavailable,
+    unique_name,
+)
+from accident_online_testing.processes import command
+
 pillow_heif.register_heif_opener()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def service_environment(
@@ -60,11 +56,6 @@ def service_environment(
     }
 
 
-def command(*args: str) -> list[str]:
-    """The ``accident-online`` command line, run by this interpreter."""
-    return [sys.executable, "-m", "accident_online", *args]
-
-
 def cli(env: dict[str, str], *args: str, stdin: str = "") -> str:
     result = subprocess.run(
         command(*args),
@@ -79,70 +70,29 @@ def cli(env: dict[str, str], *args: str, stdin: str = "") -> str:
     return result.stdout
 
 
-def wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "the API process died on start"
-        try:
-            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.05)
-    raise AssertionError(f"{url} never became ready")
-
-
-async def wait_ready_async(url: str, process: subprocess.Popen[bytes]) -> None:
-    async with httpx.AsyncClient() as client:
-        for _ in range(600):
-            assert process.poll() is None, "an API process died on start"
-            try:
-                if (await client.get(f"{url}/readyz")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.05)
-    raise AssertionError(f"{url} never became ready")
-
-
-def stop(*processes: subprocess.Popen[bytes]) -> None:
-    """SIGTERM to each (by its own pid), then SIGKILL to any still running after 15 s."""
-    for process in processes:
-        if process.poll() is None:
-            os.kill(process.pid, signal.SIGTERM)
-    for process in processes:
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.kill(process.pid, signal.SIGKILL)
-            process.wait()
-
-
-POSTGRES_ADMIN_DSN = os.environ.get(
-    "ACCIDENT_ONLINE_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/postgres"
+POSTGRES = PostgresServer(
+    os.environ.get("ACCIDENT_ONLINE_TEST_POSTGRES_DSN", DEFAULT_ADMIN_DSN)
 )
+
+
+def postgres_unavailable(error: Exception) -> NoReturn:
+    """In CI the PostgreSQL tests must run; on a laptop without PostgreSQL they may not."""
+    skip_or_fail = pytest.fail if os.environ.get("CI") else pytest.skip
+    skip_or_fail(f"PostgreSQL unreachable: {error}")
 
 
 @asynccontextmanager
 async def postgres_database(prefix: str) -> AsyncIterator[str]:
-    """A PostgreSQL database of its own (its SQLAlchemy URL), dropped afterwards.
-
-    In CI an unreachable PostgreSQL fails the test; elsewhere it skips it.
-    """
-    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    """A PostgreSQL database of its own (its SQLAlchemy URL), dropped afterwards."""
+    name = unique_name(prefix)
     try:
-        admin = await asyncpg.connect(POSTGRES_ADMIN_DSN, timeout=5)
-    except (OSError, asyncpg.PostgresError) as error:
-        skip_or_fail = pytest.fail if os.environ.get("CI") else pytest.skip
-        skip_or_fail(f"PostgreSQL unreachable: {error}")
-        raise
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    base = POSTGRES_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+        url = await POSTGRES.create(name)
+    except PostgresUnavailable as error:
+        postgres_unavailable(error)
     try:
-        yield f"{base}/{name}"
+        yield url
     finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+        await POSTGRES.drop(name)
 
 
 def tiny_png(seed: int = 0) -> bytes:

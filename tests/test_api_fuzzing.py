@@ -40,16 +40,8 @@ from accident_online.app import create_app
 from accident_online.intake.schemas import EXAMPLE_REPORT
 from accident_online.kit.signing import sign
 from accident_online.settings import Settings
-from service_processes import (
-    cli,
-    command,
-    free_port,
-    postgres_database,
-    service_environment,
-    stop,
-    tiny_png,
-    wait_ready,
-)
+from accident_online_testing.processes import command, free_port, stop, wait_ready
+from service_processes import cli, postgres_database, service_environment, tiny_png
 
 BACKENDS = ["sqlite", "postgresql"]
 # Every kind of caller, signed in the way it really signs in (password or client credentials).

@@ -11,7 +11,7 @@ import subprocess
 import httpx
 
 from accident_online.app import create_app
-from service_processes import command
+from accident_online_testing.processes import command
 
 
 async def run_cli(

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from service_processes import cli, command, free_port, service_environment, stop, wait_ready
+from accident_online_testing.processes import command, free_port, stop, wait_ready
+from service_processes import cli, service_environment
 
 HEADER_TIMEOUT = 0.5
 # The drip would take this long; the server must cut it off long before the end.

@@ -28,7 +28,7 @@ from accident_online.evidence.storage import open_store
 from accident_online.evidence.sweep import keep_swept, sweep_quietly
 from accident_online.intake.router import router as intake_router
 from accident_online.kit.background import run_periodically
-from accident_online.kit.db import Database, create_engine
+from accident_online.kit.db import Database
 from accident_online.kit.fields import HEADER_PATTERN, NAME_PATTERN
 from accident_online.kit.i18n import load_catalogues
 from accident_online.kit.inputs import refuse_control_characters
@@ -73,14 +73,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         time_cost=settings.password_hash_time_cost, memory_kib=settings.password_hash_memory_kib
     )
     if database is None:
-        url = settings.resolved_database_url
-        engine = create_engine(
-            url,
-            pool_size=settings.database_pool_size,
-            busy_timeout_ms=settings.sqlite_busy_timeout_ms,
-            connect_timeout=settings.database_connect_timeout_seconds,
-        )
-        database = Database(engine, url=url)
+        database = settings.open_database()
     owned_database = database
 
     @asynccontextmanager

@@ -13,7 +13,8 @@ from typing import TypeVar
 from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from accident_online.kit.db import Database, create_engine, hold_setup_lock
+from accident_online.evidence.commands import add_evidence_commands
+from accident_online.kit.db import hold_setup_lock
 from accident_online.kit.migrations import upgrade_to_head
 from accident_online.kit.passwords import configure_hashing
 from accident_online.kit.problems import AppError
@@ -22,21 +23,8 @@ from accident_online.settings import Settings
 T = TypeVar("T")
 
 
-def _database(settings: Settings, *, pool_size: int = 2) -> Database:
-    url = settings.resolved_database_url
-    if url.startswith("sqlite"):
-        settings.var_dir.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(
-        url,
-        pool_size=pool_size,
-        busy_timeout_ms=settings.sqlite_busy_timeout_ms,
-        connect_timeout=settings.database_connect_timeout_seconds,
-    )
-    return Database(engine, url=url)
-
-
 async def _in_transaction(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    database = _database(settings)
+    database = settings.open_database(pool_size=2)
     try:
         async with database.session(write=True) as session:
             return await work(session)
@@ -45,7 +33,7 @@ async def _in_transaction(settings: Settings, work: Callable[[AsyncSession], Awa
 
 
 async def _migrate(settings: Settings) -> None:
-    database = _database(settings)
+    database = settings.open_database(pool_size=2)
     try:
         await upgrade_to_head(database.engine)
     finally:
@@ -139,7 +127,7 @@ def cmd_worker(settings: Settings, _: argparse.Namespace) -> int:
     configure_logging(level=settings.log_level, json_lines=settings.log_json)
 
     async def work() -> None:
-        database = _database(settings, pool_size=settings.database_pool_size)
+        database = settings.open_database()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
@@ -256,50 +244,6 @@ def cmd_partners_rotate_client_secret(settings: Settings, args: argparse.Namespa
     return 0
 
 
-def cmd_evidence_check(settings: Settings, _: argparse.Namespace) -> int:
-    """Sweeps the evidence store and reports; 1 if some row's photo is missing."""
-    from accident_online.evidence.maintenance import check_evidence
-    from accident_online.evidence.storage import open_store
-
-    async def work() -> dict[str, list[str]]:
-        database = _database(settings)
-        try:
-            report = await check_evidence(
-                database, open_store(settings), grace_seconds=settings.evidence_sweep_grace_seconds
-            )
-        finally:
-            await database.dispose()
-        return {"removed": report.removed, "rows_without_object": report.rows_without_object}
-
-    report = asyncio.run(work())
-    print(json.dumps(report, indent=2))
-    return 1 if report["rows_without_object"] else 0
-
-
-def cmd_evidence_migrate(settings: Settings, _: argparse.Namespace) -> int:
-    """Copies the local evidence into the bucket of the s3_* settings; 1 if a file is corrupt."""
-    from accident_online.evidence.maintenance import migrate_to_objects
-    from accident_online.evidence.objects import ObjectStorage
-
-    try:
-        target = ObjectStorage.from_settings(settings)
-    except ValueError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    report = asyncio.run(migrate_to_objects(settings.resolved_storage_dir, target))
-    print(
-        json.dumps(
-            {
-                "copied": len(report.copied),
-                "already_there": len(report.already_there),
-                "corrupt": report.corrupt,
-            },
-            indent=2,
-        )
-    )
-    return 1 if report.corrupt else 0
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="accident-online",
@@ -374,20 +318,7 @@ def build_parser() -> argparse.ArgumentParser:
     rotate.add_argument("id")
     rotate.set_defaults(handler=cmd_partners_rotate_client_secret)
 
-    evidence = commands.add_parser("evidence", help="the photo store")
-    evidence_commands = evidence.add_subparsers(dest="evidence_command", required=True)
-    evidence_commands.add_parser(
-        "check",
-        help="sweep leftovers (files or objects without a row) and report rows whose "
-        "photo is missing, as JSON",
-    ).set_defaults(handler=cmd_evidence_check)
-    migrate = evidence_commands.add_parser(
-        "migrate",
-        help="copy the local evidence into the object store (ACCIDENT_ONLINE_S3_*), "
-        "verifying each object's hash; safe to run again",
-    )
-    migrate.add_argument("--to", required=True, choices=["s3"])
-    migrate.set_defaults(handler=cmd_evidence_migrate)
+    add_evidence_commands(commands)
     return parser
 
 

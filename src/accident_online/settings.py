@@ -16,6 +16,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from accident_online.kit.db import Database, create_engine, is_sqlite
+
 MiB = 1024 * 1024
 
 # Standard Webhooks' recommended schedule, in seconds after the first attempt failed.
@@ -216,6 +218,20 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.var_dir / 'accident-online.db').resolve()}"
+
+    def open_database(self, *, pool_size: int | None = None) -> Database:
+        """The engine and sessions these settings describe; the server's pool by default
+        (the command line's short jobs ask for a smaller one)."""
+        url = self.resolved_database_url
+        if is_sqlite(url):
+            self.var_dir.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            url,
+            pool_size=self.database_pool_size if pool_size is None else pool_size,
+            busy_timeout_ms=self.sqlite_busy_timeout_ms,
+            connect_timeout=self.database_connect_timeout_seconds,
+        )
+        return Database(engine, url=url)
 
     @property
     def resolved_storage_dir(self) -> Path:

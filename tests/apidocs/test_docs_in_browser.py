@@ -31,15 +31,8 @@ from playwright.sync_api import Browser, Locator, Page, Playwright, Route, sync_
 
 from accident_online.apidocs.openapi import OFFICERS_TAG
 from accident_online.intake.schemas import EXAMPLE_REPORT
-from service_processes import (
-    cli,
-    command,
-    free_port,
-    service_environment,
-    stop,
-    tiny_png,
-    wait_ready,
-)
+from accident_online_testing.processes import command, free_port, stop, wait_ready
+from service_processes import cli, service_environment, tiny_png
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -16,7 +16,7 @@ from fontTools.ttLib import TTCollection
 from PIL import Image
 
 from accident_online.centers.routing import CENTER_TIME_ZONE
-from accident_online.intake.formats import id_check_character
+from accident_online.parties.formats import id_check_character
 from accident_online.settings import Settings
 
 PICC = "中国人民财产保险股份有限公司聊城市分公司"

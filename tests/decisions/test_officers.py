@@ -128,7 +128,7 @@ async def test_a_three_party_agreement_the_officer_repeats_is_confirmed(
     client, queued_case, make_officer, report_body
 ) -> None:
     """The stored agreement's grades are text; three-party rules compare grade members."""
-    from accident_online.intake.formats import id_check_character
+    from accident_online.parties.formats import id_check_character
 
     officer = await make_officer("officer.wang")
     agreed = [

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from accident_online.decisions.service import apply_response_deadlines
+from accident_online.decisions.answers import apply_response_deadlines
 from accident_online.kit.time import utc_now
 
 DECISION = {

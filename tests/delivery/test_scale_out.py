@@ -19,15 +19,8 @@ import pytest
 
 from accident_online.kit.db import Database, create_engine
 from accident_online.kit.migrations import upgrade_to_head
-from service_processes import (
-    cli,
-    command,
-    free_port,
-    postgres_database,
-    service_environment,
-    stop,
-    wait_ready_async,
-)
+from accident_online_testing.processes import command, free_port, stop, wait_ready_async
+from service_processes import cli, postgres_database, service_environment
 
 REPORTS = 120
 OFFICERS = 4

@@ -13,7 +13,8 @@ from accident_online.kit.time import utc_now
 from accident_online.models.webhook import WebhookMessage
 from accident_online.partners.schemas import PartnerCreate
 from accident_online.partners.service import register_partner
-from service_processes import command, service_environment, stop
+from accident_online_testing.processes import command, stop
+from service_processes import service_environment
 
 BACKLOG = 500
 BATCH = 20

@@ -19,8 +19,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from accident_online.auth.principal import Principal
 from accident_online.auth.service import principal_for_user
+from accident_online.cases.evidence_links import EvidenceLinks, link_key
 from accident_online.evidence.derived import JPEG_COPY, DerivedStore
-from accident_online.evidence.links import EvidenceLinks, link_key
 from accident_online.evidence.storage import ContentStore
 from accident_online.models.case import Case
 from accident_online.models.user import Role, UserRole

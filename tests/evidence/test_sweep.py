@@ -20,16 +20,8 @@ from accident_online.evidence.storage import IN_FLIGHT, INCOMING_DIR, ContentSto
 from accident_online.evidence.sweep import keep_swept, sweep_store
 from accident_online.kit.db import Database
 from accident_online.settings import Settings
-from service_processes import (
-    cli,
-    command,
-    free_port,
-    jpeg,
-    service_environment,
-    stop,
-    tiny_png,
-    wait_ready_async,
-)
+from accident_online_testing.processes import command, free_port, stop, wait_ready_async
+from service_processes import cli, jpeg, service_environment, tiny_png
 
 LONG_AGO = time.time() - 7200
 

@@ -4,11 +4,13 @@ from typing import Any
 import pytest
 
 from accident_online.intake.eligibility import (
+    ANSWER_FIELDS,
     ELIGIBILITY_RULES,
     NOT_ELIGIBLE_ADVICE,
     EligibilityAnswers,
     check_eligibility,
 )
+from accident_online.intake.schemas import EXAMPLE_REPORT, ReportCreate
 
 ALL_GOOD = EligibilityAnswers(
     injuries=False,
@@ -125,3 +127,14 @@ def test_advice_tells_the_driver_to_stay_and_call_122() -> None:
     assert "122" in NOT_ELIGIBLE_ADVICE
     assert "现场" in NOT_ELIGIBLE_ADVICE
     assert "Stay at the scene" in NOT_ELIGIBLE_ADVICE
+
+
+def test_the_report_asks_exactly_the_ten_questions_the_rules_read() -> None:
+    report = ReportCreate.model_validate(EXAMPLE_REPORT)
+    asked = {name for name, value in report.model_dump().items() if isinstance(value, bool)}
+
+    assert len(ANSWER_FIELDS) == 10
+    assert asked == set(ANSWER_FIELDS)
+    assert report.eligibility_answers() == EligibilityAnswers(
+        **{name: EXAMPLE_REPORT[name] for name in ANSWER_FIELDS}, vehicle_count=2
+    )

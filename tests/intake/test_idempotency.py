@@ -155,8 +155,8 @@ async def test_a_key_past_its_24_hours_is_a_new_request(
 
     from sqlalchemy import update
 
+    from accident_online.kit.idempotency_keys import IdempotencyKey
     from accident_online.kit.time import utc_now
-    from accident_online.models.idempotency import IdempotencyKey
 
     headers = {**app_headers, "Idempotency-Key": "kept-for-a-day"}
     body = report_body()

@@ -148,9 +148,9 @@ async def test_a_batch_stops_when_its_first_insert_meets_a_conflict(database) ->
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
     from accident_online.kit.db import BatchStep, execute_batch
+    from accident_online.kit.idempotency_keys import IdempotencyKey
     from accident_online.kit.time import utc_now
     from accident_online.models.case import CaseNumberCounter
-    from accident_online.models.idempotency import IdempotencyKey
 
     keys = IdempotencyKey.__table__  # type: ignore[attr-defined]
     counters = CaseNumberCounter.__table__  # type: ignore[attr-defined]

@@ -20,7 +20,7 @@ from accident_online.kit.time import utc_now
 from accident_online.models.partner import Partner
 from accident_online.partners.service import webhook_secrets
 from accident_online.settings import Settings
-from service_processes import command
+from accident_online_testing.processes import command
 
 # A public address (example.com's) written as a literal, so that no DNS lookup is needed.
 PUBLIC_URL = "http://93.184.215.14/hooks"

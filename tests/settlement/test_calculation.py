@@ -5,7 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from accident_online.settlement.calculation import (
+from accident_online.settlement.calculation import calculate_settlement
+from accident_online.settlement.terms import (
     COMPULSORY_PROPERTY_LIMIT_LIABLE,
     COMPULSORY_PROPERTY_LIMIT_NOT_LIABLE,
     RULE_SOURCES,
@@ -13,7 +14,6 @@ from accident_online.settlement.calculation import (
     Settlement,
     SettlementRule,
     VehicleClaim,
-    calculate_settlement,
 )
 
 COMPULSORY = SettlementRule.COMPULSORY

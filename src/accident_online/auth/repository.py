@@ -1,3 +1,6 @@
+"""The accounts' SQL: users, and the partner and center rows that sign-in and account creation
+read."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -5,6 +8,8 @@ from collections.abc import Sequence
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from accident_online.models.center import Center
+from accident_online.models.partner import Partner
 from accident_online.models.user import User
 
 
@@ -33,4 +38,15 @@ async def add_user(session: AsyncSession, user: User) -> User:
 
 async def any_admin(session: AsyncSession) -> bool:
     result = await session.exec(select(User.id).where(User.role == "admin").limit(1))
+    return result.first() is not None
+
+
+# A partner system signs in as an account of its own: auth reads the partners' table
+# itself, so that the partners package (whose routes need auth) stays above it.
+async def get_partner_account(session: AsyncSession, client_id: str) -> Partner | None:
+    return await session.get(Partner, client_id)
+
+
+async def center_exists(session: AsyncSession, center_id: str) -> bool:
+    result = await session.exec(select(Center.id).where(Center.id == center_id).limit(1))
     return result.first() is not None

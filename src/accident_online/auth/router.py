@@ -36,7 +36,6 @@ from accident_online.kit.pagination import (
 )
 from accident_online.kit.problems import (
     Forbidden,
-    ProblemErrorItem,
     Unauthorized,
     ValidationFailed,
     problem_responses,
@@ -166,8 +165,7 @@ def _basic_credentials(header: str | None) -> tuple[str, str] | None:
     client_id, client_secret = unquote(client_id), unquote(client_secret)
     if CONTROL_CHARACTERS.search(client_id + client_secret):
         # Encoded, so kit.inputs cannot see them; PostgreSQL would refuse a NUL.
-        item = ProblemErrorItem(loc=["header", "authorization"], msg=CONTROL_MESSAGE)
-        raise ValidationFailed(errors=[item])
+        raise ValidationFailed.at(["header", "authorization"], CONTROL_MESSAGE)
     return client_id, client_secret
 
 

@@ -15,14 +15,12 @@ from accident_online.auth.exceptions import (
 from accident_online.auth.lockout import SignInThrottle
 from accident_online.auth.principal import Principal
 from accident_online.auth.schemas import TokenResponse, UserCreate
-from accident_online.centers import repository as centers_repository
 from accident_online.kit.i18n import _
 from accident_online.kit.passwords import hash_secret, verify_secret
 from accident_online.kit.time import utc_now
 from accident_online.kit.tokens import encode_token
 from accident_online.models.partner import Partner
 from accident_online.models.user import Role, User
-from accident_online.partners import repository as partners_repository
 
 
 async def sign_in_user(
@@ -75,7 +73,7 @@ async def sign_in_client(
     """A partner system's sign-in. Never locks the partner: failures pause only the address
     they come from (auth.lockout)."""
     await throttle.check_client(address)
-    partner = await partners_repository.get_partner(session, client_id)
+    partner = await repository.get_partner_account(session, client_id)
     hashed = partner.client_secret_hash if partner else None
     if not await verify_secret(client_secret, hashed) or partner is None:
         await throttle.client_failed(address)
@@ -116,7 +114,7 @@ async def create_user(session: AsyncSession, data: UserCreate) -> User:
         raise UsernameTaken()
     if (
         data.center_id is not None
-        and await centers_repository.get_center(session, data.center_id) is None
+        and not await repository.center_exists(session, data.center_id)
     ):
         raise UnknownCenter(_("There is no center '{center}'.", center=data.center_id))
     user = User(

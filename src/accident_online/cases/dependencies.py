@@ -1,16 +1,20 @@
+"""Loading the case a request names, for whoever may see it; If-Match; photo links."""
+
 from __future__ import annotations
 
 import uuid
 from typing import Annotated
 
-from fastapi import Depends, Header, Path
+from fastapi import Depends, Header, Path, Request
 
 from accident_online.auth.dependencies import CurrentPrincipal, OfficerPrincipal
+from accident_online.cases.evidence_links import EvidenceLinks, link_key
 from accident_online.cases.exceptions import PreconditionFailed, PreconditionRequired
 from accident_online.cases.service import load_visible_case
 from accident_online.kit.db import SessionDep
 from accident_online.kit.i18n import _
 from accident_online.models.case import Case
+from accident_online.settings import Settings
 
 CaseId = Annotated[uuid.UUID, Path(description="案件 id · The case's id.")]
 
@@ -83,3 +87,16 @@ async def case_at_version(case: CaseForOfficer, if_match: IfMatch = None) -> Cas
 
 
 CaseAtVersion = Annotated[Case, Depends(case_at_version)]
+
+
+def evidence_links(request: Request) -> EvidenceLinks:
+    """Signs photo links for this request's reader, on the scheme and host they used."""
+    settings: Settings = request.app.state.settings
+    return EvidenceLinks(
+        key=link_key(request.app.state.jwt_key),
+        ttl_seconds=settings.evidence_link_ttl_seconds,
+        base_url=str(request.base_url).rstrip("/"),
+    )
+
+
+EvidenceLinksDep = Annotated[EvidenceLinks, Depends(evidence_links)]

@@ -1,5 +1,8 @@
+"""What can go wrong with a case: not found, a move the statuses forbid, a stale version, a bad
+photo link."""
+
 from accident_online.kit.i18n import _
-from accident_online.kit.problems import AppError, Conflict, NotFound
+from accident_online.kit.problems import AppError, Conflict, Forbidden, NotFound
 
 
 class CaseNotFound(NotFound):
@@ -26,3 +29,15 @@ class PreconditionFailed(AppError):
     code = "version-mismatch"
     title = _("The case has changed")
     default_detail = _("The case has changed since you read it; reload it and try again.")
+
+
+class LinkInvalid(Forbidden):
+    code = "link-invalid"
+    title = _("Invalid link")
+    default_detail = _("This photo link is not valid; open the case again for a fresh link.")
+
+
+class LinkExpired(Forbidden):
+    code = "link-expired"
+    title = _("Link expired")
+    default_detail = _("This photo link has expired; open the case again for a fresh link.")

@@ -1,3 +1,6 @@
+"""The cases' SQL: one case as its reader may see it, children loaded per case in bulk,
+numbers, events, lists."""
+
 from __future__ import annotations
 
 import uuid
@@ -5,11 +8,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func
+from sqlalchemy import ColumnElement, Table, bindparam, func
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from accident_online.kit.grouping import group_by
 from accident_online.kit.pagination import after_key, before_key
 from accident_online.models.case import (
     Case,
@@ -22,84 +26,84 @@ from accident_online.models.case import (
 )
 
 
+async def find_case(
+    session: AsyncSession,
+    case_id: uuid.UUID,
+    *,
+    visible: ColumnElement[bool],
+    for_update: bool = False,
+) -> Case | None:
+    """The case with ``case_id`` if it meets ``visible`` (cases/access.py::visible_to)."""
+    query = select(Case).where(Case.id == case_id, visible)
+    if for_update:
+        query = query.with_for_update()
+    return (await session.exec(query)).first()
+
 async def parties_of(
     session: AsyncSession, case_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[CaseParty]]:
-    result: dict[uuid.UUID, list[CaseParty]] = {case_id: [] for case_id in case_ids}
     if not case_ids:
-        return result
+        return {}
     rows = await session.exec(
         select(CaseParty)
         .where(col(CaseParty.case_id).in_(case_ids))
         .order_by(col(CaseParty.case_id), col(CaseParty.index))
     )
-    for party in rows:
-        result[party.case_id].append(party)
-    return result
+    return group_by(case_ids, rows, key=lambda row: row.case_id, value=lambda row: row)
 
 
 async def evidence_of(
     session: AsyncSession, case_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[Evidence]]:
-    result: dict[uuid.UUID, list[Evidence]] = {case_id: [] for case_id in case_ids}
     if not case_ids:
-        return result
+        return {}
     rows = await session.exec(
         select(Evidence)
         .where(col(Evidence.case_id).in_(case_ids))
         .order_by(col(Evidence.uploaded_at), col(Evidence.id))
     )
-    for evidence in rows:
-        result[evidence.case_id].append(evidence)
-    return result
+    return group_by(case_ids, rows, key=lambda row: row.case_id, value=lambda row: row)
 
 
 async def plates_of(
     session: AsyncSession, case_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[str]]:
     """Each case's plates in party order: for lists, without loading whole parties."""
-    result: dict[uuid.UUID, list[str]] = {case_id: [] for case_id in case_ids}
-    if case_ids:
-        rows = await session.exec(
-            select(CaseParty.case_id, CaseParty.plate)
-            .where(col(CaseParty.case_id).in_(case_ids))
-            .order_by(col(CaseParty.case_id), col(CaseParty.index))
-        )
-        for case_id, plate in rows:
-            result[case_id].append(plate)
-    return result
+    if not case_ids:
+        return {}
+    rows = await session.exec(
+        select(CaseParty.case_id, CaseParty.plate)
+        .where(col(CaseParty.case_id).in_(case_ids))
+        .order_by(col(CaseParty.case_id), col(CaseParty.index))
+    )
+    return group_by(case_ids, rows, key=lambda row: row[0], value=lambda row: row[1])
 
 
 async def evidence_kinds_of(
     session: AsyncSession, case_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[tuple[str, int | None]]]:
     """Each case's photos as (kind, party): what lists need to say what is missing."""
-    result: dict[uuid.UUID, list[tuple[str, int | None]]] = {case_id: [] for case_id in case_ids}
-    if case_ids:
-        rows = await session.exec(
-            select(Evidence.case_id, Evidence.kind, Evidence.party).where(
-                col(Evidence.case_id).in_(case_ids)
-            )
+    if not case_ids:
+        return {}
+    rows = await session.exec(
+        select(Evidence.case_id, Evidence.kind, Evidence.party).where(
+            col(Evidence.case_id).in_(case_ids)
         )
-        for case_id, kind, party in rows:
-            result[case_id].append((kind, party))
-    return result
+    )
+    return group_by(case_ids, rows, key=lambda row: row[0], value=lambda row: (row[1], row[2]))
 
 
 async def responses_of(
     session: AsyncSession, case_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[CaseResponse]]:
-    result: dict[uuid.UUID, list[CaseResponse]] = {case_id: [] for case_id in case_ids}
     if not case_ids:
-        return result
+        return {}
     rows = await session.exec(
         select(CaseResponse)
         .where(col(CaseResponse.case_id).in_(case_ids))
         .order_by(col(CaseResponse.party))
     )
-    for response in rows:
-        result[response.case_id].append(response)
-    return result
+    return group_by(case_ids, rows, key=lambda row: row.case_id, value=lambda row: row)
 
 
 # PostgreSQL: the day's counter row is a hot spot every report writes. Taken inside the

@@ -9,11 +9,9 @@ from accident_online.apidocs.openapi import OFFICERS_TAG
 from accident_online.auth.dependencies import CurrentPrincipal
 from accident_online.auth.exceptions import InvalidAccessToken
 from accident_online.cases import service
-from accident_online.cases.dependencies import CaseForReader
+from accident_online.cases.dependencies import CaseForReader, EvidenceLinksDep
 from accident_online.cases.exceptions import CaseNotFound
 from accident_online.cases.schemas import CaseEventRead, CaseRead, CaseSummary
-from accident_online.evidence.dependencies import EvidenceLinksDep
-from accident_online.intake.formats import normalize_plate
 from accident_online.kit.db import SessionDep
 from accident_online.kit.pagination import (
     InvalidCursor,
@@ -27,6 +25,7 @@ from accident_online.kit.pagination import (
 from accident_online.kit.problems import Unauthorized, ValidationFailed, problem_responses
 from accident_online.kit.time import Rfc3339DateTime
 from accident_online.models.case import CaseStatus
+from accident_online.parties.formats import normalize_plate
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 

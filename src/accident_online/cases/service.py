@@ -7,12 +7,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from accident_online.auth.principal import Principal
 from accident_online.cases import repository
 from accident_online.cases.access import parties_shown_in_full, visible_to
+from accident_online.cases.evidence_kinds import EvidenceKind, Needed, is_withheld, missing_evidence
+from accident_online.cases.evidence_links import EvidenceLinks, photo_path
 from accident_online.cases.exceptions import CaseNotFound, InvalidTransition
 from accident_online.cases.schemas import (
     AgreedLiabilityRead,
@@ -28,14 +29,6 @@ from accident_online.cases.schemas import (
 )
 from accident_online.cases.state import can_transition
 from accident_online.delivery.outbox import enqueue_case_event
-from accident_online.evidence.kinds import EvidenceKind, Needed, is_withheld, missing_evidence
-from accident_online.evidence.links import EvidenceLinks
-from accident_online.intake.formats import (
-    mask_id_number,
-    mask_licence_number,
-    mask_name,
-    mask_phone,
-)
 from accident_online.kit.i18n import _
 from accident_online.kit.time import utc_now
 from accident_online.models.case import (
@@ -48,6 +41,12 @@ from accident_online.models.case import (
 )
 from accident_online.models.user import User
 from accident_online.parties.labels import party_label
+from accident_online.parties.masking import (
+    mask_id_number,
+    mask_licence_number,
+    mask_name,
+    mask_phone,
+)
 
 SYSTEM_ACTOR = "system"
 
@@ -60,10 +59,9 @@ async def load_visible_case(
     session: AsyncSession, principal: Principal, case_id: uuid.UUID, *, for_update: bool = False
 ) -> Case:
     """The case if this caller may see it; 404 otherwise, so that ids reveal nothing."""
-    query = select(Case).where(Case.id == case_id, visible_to(principal))
-    if for_update:
-        query = query.with_for_update()
-    case = (await session.exec(query)).first()
+    case = await repository.find_case(
+        session, case_id, visible=visible_to(principal), for_update=for_update
+    )
     if case is None:
         raise CaseNotFound()
     return case
@@ -227,7 +225,7 @@ def evidence_read(
         size=item.size,
         sha256=item.sha256,
         uploaded_at=item.uploaded_at,
-        content_url=f"/v1/cases/{case_id}/evidence/{item.id}/content",
+        content_url=photo_path(case_id, item.id, then="content"),
         view_url=view_url,
         withheld=withheld,
     )

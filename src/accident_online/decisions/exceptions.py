@@ -1,3 +1,5 @@
+"""What can go wrong with an officer's work or a party's answer."""
+
 from accident_online.kit.i18n import _
 from accident_online.kit.problems import Conflict, Forbidden, ValidationFailed
 
@@ -43,3 +45,9 @@ class NotAwaitingAnswers(Conflict):
     code = "not-awaiting-answers"
     title = _("No decision to answer")
     default_detail = _("The case has no decision waiting for the parties' answers.")
+
+
+class NoDecisionYet(Conflict):
+    code = "no-decision-yet"
+    title = _("No decision yet")
+    default_detail = _("Liability has not been decided for this case yet.")

@@ -13,7 +13,13 @@ from accident_online.auth.dependencies import (
 )
 from accident_online.auth.exceptions import InvalidAccessToken
 from accident_online.auth.principal import Principal
-from accident_online.cases.dependencies import CaseAtVersion, CaseForReader, CaseId
+from accident_online.cases.dependencies import (
+    CaseAtVersion,
+    CaseForReader,
+    CaseId,
+    EvidenceLinksDep,
+)
+from accident_online.cases.evidence_links import EvidenceLinks
 from accident_online.cases.exceptions import (
     CaseNotFound,
     InvalidTransition,
@@ -23,7 +29,7 @@ from accident_online.cases.exceptions import (
 from accident_online.cases.schemas import CaseRead
 from accident_online.cases.service import load_visible_case, read_case
 from accident_online.centers.exceptions import CenterNotFound
-from accident_online.decisions import service
+from accident_online.decisions import answers, service
 from accident_online.decisions.dependencies import CaseToDecide
 from accident_online.decisions.exceptions import (
     AlreadyAnswered,
@@ -31,6 +37,7 @@ from accident_online.decisions.exceptions import (
     AnotherCentersQueue,
     CaseHeldByAnotherOfficer,
     InvalidDecision,
+    NoDecisionYet,
     NotAwaitingAnswers,
     NotHoldingCase,
 )
@@ -40,8 +47,6 @@ from accident_online.decisions.schemas import (
     ReferralCreate,
     ResponseCreate,
 )
-from accident_online.evidence.dependencies import EvidenceLinksDep
-from accident_online.evidence.links import EvidenceLinks
 from accident_online.kit.content_disposition import attachment
 from accident_online.kit.db import SessionDep
 from accident_online.kit.problems import (
@@ -52,7 +57,6 @@ from accident_online.kit.problems import (
 )
 from accident_online.models.case import Case
 from accident_online.settings import Settings
-from accident_online.settlement.exceptions import NoDecisionYet
 
 # Tags per route: the parties' answers are no officer's work.
 router = APIRouter(prefix="/cases/{case_id}")
@@ -275,7 +279,7 @@ async def answer_decision(
     """One answer per party. All accept → `accepted` (insurers settle). A dispute →
     `disputed`, then `in_mediation` or `in_litigation` as the disputing party chose. A
     party silent past `response_deadline` is taken to accept."""
-    await service.answer_decision(session, principal, case, body)
+    await answers.answer_decision(session, principal, case, body)
     return await _answer(session, case, principal, response, links)
 
 

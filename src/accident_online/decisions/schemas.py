@@ -5,8 +5,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
+from accident_online.cases.evidence_kinds import EvidenceKind
 from accident_online.decisions.liability import LiabilityGrade
-from accident_online.evidence.kinds import EvidenceKind
 from accident_online.kit.fields import (
     JSON_INTEGER,
     NO_PLACEHOLDER,

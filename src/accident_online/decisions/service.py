@@ -1,8 +1,9 @@
-"""The remote liability officer's work on a case, and the parties' answers to it.
+"""The remote liability officer's work on a case, and the decision's document.
 
 Claim (a case by id, or the next in the center's queue) → (release | request evidence |
-refer offline | decide); then each party answers. The case each change is given was
-checked against the officer's If-Match already (cases.dependencies.CaseAtVersion).
+refer offline | decide); then each party answers (decisions/answers.py). The case each
+change is given was checked against the officer's If-Match already
+(cases.dependencies.CaseAtVersion).
 A claim is a lease: a case whose officer went quiet returns to the queue by itself.
 """
 
@@ -15,14 +16,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import update
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from accident_online.auth.principal import Principal
 from accident_online.cases import repository as cases_repository
+from accident_online.cases.evidence_kinds import PER_PARTY_KINDS, EvidenceKind
 from accident_online.cases.exceptions import InvalidTransition
-from accident_online.cases.resolvers import assign_court, assign_mediation
 from accident_online.cases.service import (
     SYSTEM_ACTOR,
     actor_of,
@@ -34,17 +33,17 @@ from accident_online.cases.service import (
 )
 from accident_online.centers import repository as centers_repository
 from accident_online.centers.exceptions import CenterNotFound
+from accident_online.decisions import repository
 from accident_online.decisions.document import (
     DocumentParty,
     render_decision_document,
     verification_hash,
 )
 from accident_online.decisions.exceptions import (
-    AlreadyAnswered,
     AnotherCentersQueue,
     CaseHeldByAnotherOfficer,
     InvalidDecision,
-    NotAwaitingAnswers,
+    NoDecisionYet,
     NotHoldingCase,
 )
 from accident_online.decisions.liability import (
@@ -56,14 +55,11 @@ from accident_online.decisions.schemas import (
     DecisionCreate,
     EvidenceRequestCreate,
     ReferralCreate,
-    Resolution,
-    ResponseCreate,
 )
-from accident_online.evidence.kinds import PER_PARTY_KINDS, EvidenceKind
 from accident_online.kit.i18n import _
 from accident_online.kit.problems import ProblemErrorItem, ValidationFailed
 from accident_online.kit.time import in_beijing, utc_now
-from accident_online.models.case import Case, CaseResponse, CaseStatus
+from accident_online.models.case import Case, CaseStatus
 from accident_online.models.records import (
     AgreedLiabilityRecord,
     DecidedLiability,
@@ -74,7 +70,6 @@ from accident_online.models.records import (
 from accident_online.models.user import User
 from accident_online.parties.labels import party_label
 from accident_online.partners import repository as partners_repository
-from accident_online.settlement.exceptions import NoDecisionYet
 
 S = CaseStatus
 
@@ -137,12 +132,7 @@ async def _take(
             raise CaseHeldByAnotherOfficer()
         raise InvalidTransition(_("A case that is {status} cannot be claimed.", status=case.status))
     previous = case.status
-    result = await session.exec(
-        update(Case)
-        .where(col(Case.id) == case.id, col(Case.version) == case.version)
-        .values(status=S.under_review, assigned_officer_id=me, claim_expires_at=now + lease)
-    )
-    if result.rowcount != 1:
+    if not await repository.claim_if_unchanged(session, case, officer=me, until=now + lease):
         raise CaseHeldByAnotherOfficer(_("Another officer claimed this case a moment ago."))
     await session.refresh(case)
     await append_event(
@@ -256,9 +246,8 @@ async def decide(
             party_count=len(parties),
         )
     except InvalidLiability as error:
-        raise InvalidDecision(
-            error.reason,
-            errors=[ProblemErrorItem(loc=["body", "liabilities"], msg=str(error))],
+        raise InvalidDecision.at(
+            ["body", "liabilities"], str(error), detail=error.reason
         ) from error
     agreement = _compare_with_agreement(case.agreed_liability, resolved, party_count=len(parties))
     officer = await session.get(User, officer_id(principal))
@@ -327,98 +316,10 @@ def _compare_with_agreement(
     return "confirmed" if tuple(theirs) == tuple(resolved) else "changed"
 
 
-async def answer_decision(
-    session: AsyncSession, principal: Principal, case: Case, body: ResponseCreate
-) -> Case:
-    """One party's answer: accept, or dispute and choose mediation or the court."""
-    parties = (await cases_repository.parties_of(session, [case.id]))[case.id]
-    if body.party >= len(parties):
-        raise ValidationFailed(
-            errors=[
-                ProblemErrorItem(loc=["body", "party"], msg=f"party {body.party} does not exist")
-            ]
-        )
-    if not body.accepts and body.resolution == Resolution.insurer_claim:
-        raise ValidationFailed(
-            errors=[
-                ProblemErrorItem(
-                    loc=["body", "resolution"],
-                    msg=_("a party that disputes the decision chooses mediation or litigation"),
-                )
-            ]
-        )
-    if case.status not in (S.decided, S.disputed, S.in_mediation, S.in_litigation):
-        raise NotAwaitingAnswers()
-    answered = (await cases_repository.responses_of(session, [case.id]))[case.id]
-    if any(r.party == body.party for r in answered):
-        raise AlreadyAnswered()
-    session.add(
-        CaseResponse(
-            case_id=case.id,
-            party=body.party,
-            accepts=body.accepts,
-            resolution=body.resolution.value,
-        )
-    )
-    await append_event(
-        session,
-        case,
-        type="case.response",
-        actor=actor_of(principal),
-        data={"party": body.party, "accepts": body.accepts, "resolution": body.resolution.value},
-    )
-    await session.flush()
-    await _settle_answers(session, case, actor=actor_of(principal), party_count=len(parties))
-    return case
-
-
-async def _settle_answers(
-    session: AsyncSession, case: Case, *, actor: str, party_count: int
-) -> None:
-    """Moves the case once its answers say where it goes."""
-    if case.status != S.decided:
-        return
-    answers = (await cases_repository.responses_of(session, [case.id]))[case.id]
-    disputes = [r for r in answers if not r.accepts]
-    if disputes:
-        # Court over mediation: a party that wants a judgment cannot be made to mediate.
-        litigation = any(r.resolution == Resolution.litigation for r in disputes)
-        case.resolution = Resolution.litigation if litigation else Resolution.mediation
-        if litigation:
-            await assign_court(session, case)
-        else:
-            await assign_mediation(session, case)
-        await transition(
-            session,
-            case,
-            S.disputed,
-            actor=actor,
-            event_type="case.disputed",
-            data={"parties": [r.party for r in disputes]},
-        )
-        if litigation:
-            await transition(
-                session, case, S.in_litigation, actor=actor, event_type="case.litigation_requested"
-            )
-        else:
-            await transition(
-                session, case, S.in_mediation, actor=actor, event_type="case.mediation_requested"
-            )
-    elif len(answers) == party_count:
-        case.resolution = Resolution.insurer_claim
-        await transition(session, case, S.accepted, actor=actor, event_type="case.accepted")
-
-
 async def release_expired_claims(session: AsyncSession, *, now: datetime) -> int:
     """Returns to the queue every case whose officer's lease ran out."""
-    expired = await session.exec(
-        select(Case)
-        .where(Case.status == S.under_review, col(Case.claim_expires_at) <= now)
-        .with_for_update(skip_locked=True)
-        .limit(100)
-    )
     count = 0
-    for case in expired.all():
+    for case in await repository.cases_with_expired_claims(session, now=now):
         officer = case.assigned_officer_id
         _release_officer(case)
         await transition(
@@ -429,47 +330,6 @@ async def release_expired_claims(session: AsyncSession, *, now: datetime) -> int
             event_type="case.claim_expired",
             data={"officer_id": str(officer) if officer else None},
         )
-        count += 1
-    return count
-
-
-async def apply_response_deadlines(session: AsyncSession, *, now: datetime) -> int:
-    """After the deadline, a party's silence counts as acceptance (recorded as such)."""
-    due = await session.exec(
-        select(Case)
-        .where(Case.status == S.decided, col(Case.response_deadline) <= now)
-        .with_for_update(skip_locked=True)
-        .limit(100)
-    )
-    cases = due.all()
-    ids = [case.id for case in cases]
-    # One query each for every due case's parties and answers, not two per case.
-    parties_by_case = await cases_repository.parties_of(session, ids)
-    responses_by_case = await cases_repository.responses_of(session, ids)
-    count = 0
-    for case in cases:
-        parties = parties_by_case[case.id]
-        answered = {r.party for r in responses_by_case[case.id]}
-        silent = [p.index for p in parties if p.index not in answered]
-        for index in silent:
-            session.add(
-                CaseResponse(
-                    case_id=case.id,
-                    party=index,
-                    accepts=True,
-                    resolution=Resolution.insurer_claim.value,
-                    by_deadline=True,
-                )
-            )
-        await append_event(
-            session,
-            case,
-            type="case.response_deadline_passed",
-            actor=SYSTEM_ACTOR,
-            data={"parties_deemed_to_accept": silent},
-        )
-        await session.flush()
-        await _settle_answers(session, case, actor=SYSTEM_ACTOR, party_count=len(parties))
         count += 1
     return count
 

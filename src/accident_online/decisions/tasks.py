@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from accident_online.decisions.service import apply_response_deadlines, release_expired_claims
+from accident_online.decisions.answers import apply_response_deadlines
+from accident_online.decisions.service import release_expired_claims
 from accident_online.kit.db import Database
 from accident_online.kit.time import utc_now
 

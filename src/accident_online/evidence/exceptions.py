@@ -1,3 +1,5 @@
+"""What can go wrong with an upload or a photo."""
+
 from accident_online.kit.i18n import _
 from accident_online.kit.problems import (
     AppError,
@@ -89,17 +91,6 @@ class TooManyPixels(UnprocessableContent):
     title = _("Image too large in pixels")
     default_detail = _("The image has more pixels than allowed.")
 
-
-class LinkInvalid(Forbidden):
-    code = "link-invalid"
-    title = _("Invalid link")
-    default_detail = _("This photo link is not valid; open the case again for a fresh link.")
-
-
-class LinkExpired(Forbidden):
-    code = "link-expired"
-    title = _("Link expired")
-    default_detail = _("This photo link has expired; open the case again for a fresh link.")
 
 
 class SheetFontMissing(ServiceUnavailable):

@@ -15,17 +15,14 @@ from starlette.requests import ClientDisconnect
 from accident_online.apidocs.openapi import OFFICERS_TAG
 from accident_online.auth.dependencies import AppPartnerPrincipal, CurrentPrincipal
 from accident_online.auth.exceptions import InvalidAccessToken
-from accident_online.cases.dependencies import CaseForReader
-from accident_online.cases.exceptions import CaseNotFound
+from accident_online.cases.dependencies import CaseForReader, EvidenceLinksDep
+from accident_online.cases.exceptions import CaseNotFound, LinkExpired, LinkInvalid
 from accident_online.evidence import service
-from accident_online.evidence.dependencies import EvidenceLinksDep
 from accident_online.evidence.exceptions import (
     EvidenceNotAccepted,
     EvidenceNotFound,
     EvidenceTooLarge,
     EvidenceWithheld,
-    LinkExpired,
-    LinkInvalid,
     MalformedUpload,
     MultipartRequired,
     NotAnImage,
@@ -37,9 +34,10 @@ from accident_online.evidence.exceptions import (
 )
 from accident_online.evidence.images import BROWSER_TYPES
 from accident_online.evidence.schemas import UPLOAD_FORM, EvidenceUploaded
-from accident_online.evidence.service import MULTIPART_OVERHEAD, StagedUpload
+from accident_online.evidence.service import StagedUpload
 from accident_online.evidence.sniffing import ACCEPTED_TYPES, JPEG
 from accident_online.evidence.storage import EvidenceStore, open_store
+from accident_online.evidence.upload import MULTIPART_OVERHEAD, receive_upload
 from accident_online.kit.db import Database, SessionDep
 from accident_online.kit.i18n import _
 from accident_online.kit.problems import (
@@ -146,7 +144,7 @@ async def upload_evidence(
             _("A file may have at most {limit} bytes.", limit=limit), max_upload_bytes=limit
         )
     await service.check_case_takes_evidence(request.app.state.database, principal, case_id)
-    form = await service.receive_upload(
+    form = await receive_upload(
         _body(request), content_type=content_type, staged=staged, max_bytes=limit
     )
     await staged.inspect(form.content_type, max_pixels=settings.evidence_max_pixels)

@@ -6,8 +6,8 @@ from typing import Any
 
 from pydantic import ConfigDict, Field
 
+from accident_online.cases.evidence_kinds import PER_PARTY_KINDS, EvidenceKind
 from accident_online.cases.schemas import EvidenceRead, MissingEvidence
-from accident_online.evidence.kinds import PER_PARTY_KINDS, EvidenceKind
 from accident_online.evidence.sniffing import ACCEPTED_TYPES
 from accident_online.models.case import CaseStatus
 

@@ -5,7 +5,7 @@ maps it to what it tells the driver.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Final
 
 from accident_online.kit.i18n import CHINESE, _, translate
@@ -26,6 +26,13 @@ class EligibilityAnswers:
     hazardous_goods: bool
     deliberate: bool
     vehicle_count: int
+
+
+# The ten questions a driver answers, by name: ReportCreate declares each of them, and
+# intake stores them with the case (``report.model_dump(include=set(ANSWER_FIELDS))``).
+ANSWER_FIELDS: Final = tuple(
+    field.name for field in fields(EligibilityAnswers) if field.name != "vehicle_count"
+)
 
 
 @dataclass(frozen=True)

@@ -24,12 +24,12 @@ from accident_online.decisions.liability import (
     resolve_shares,
 )
 from accident_online.decisions.schemas import PartyIndex, SharePercent
-from accident_online.intake.eligibility import EligibilityAnswers
-from accident_online.intake.formats import validate_id_number, validate_mobile, validate_plate
+from accident_online.intake.eligibility import ANSWER_FIELDS, EligibilityAnswers
 from accident_online.kit.fields import NOT_BLANK_LINE, Name
 from accident_online.kit.fields import Text as FreeText
 from accident_online.kit.money import Amount
 from accident_online.kit.time import Rfc3339DateTime
+from accident_online.parties.formats import validate_id_number, validate_mobile, validate_plate
 
 Plate = Annotated[Name, StringConstraints(max_length=16), AfterValidator(validate_plate)]
 IdNumber = Annotated[Name, StringConstraints(max_length=24), AfterValidator(validate_id_number)]
@@ -186,17 +186,7 @@ class ReportCreate(BaseModel):
 
     def eligibility_answers(self) -> EligibilityAnswers:
         return EligibilityAnswers(
-            injuries=self.injuries,
-            all_vehicles_drivable=self.all_vehicles_drivable,
-            alcohol_or_drugs=self.alcohol_or_drugs,
-            all_drivers_licensed=self.all_drivers_licensed,
-            all_vehicles_registered=self.all_vehicles_registered,
-            all_vehicles_insured=self.all_vehicles_insured,
-            party_fled=self.party_fled,
-            public_property_damage=self.public_property_damage,
-            hazardous_goods=self.hazardous_goods,
-            deliberate=self.deliberate,
-            vehicle_count=len(self.parties),
+            **self.model_dump(include=set(ANSWER_FIELDS)), vehicle_count=len(self.parties)
         )
 
 

@@ -23,9 +23,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from accident_online.kit.db import BatchStep, execute_batch
 from accident_online.kit.i18n import _
+from accident_online.kit.idempotency_keys import IdempotencyKey
 from accident_online.kit.problems import BadRequest, Conflict, ValidationFailed
 from accident_online.kit.time import utc_now
-from accident_online.models.idempotency import IdempotencyKey
 
 KEEP_FOR = timedelta(hours=24)
 _KEY_DESCRIPTION = "Makes retries safe: the same key and body replay the first answer."

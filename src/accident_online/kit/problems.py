@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.types import Scope
@@ -77,6 +77,18 @@ class AppError(Exception):
         self.errors = list(errors) if errors is not None else None
         self.extra = extra
         super().__init__(self.detail)
+
+    @classmethod
+    def at(
+        cls,
+        loc: Sequence[str | int],
+        msg: str,
+        *,
+        type: str | None = None,
+        detail: str | None = None,
+    ) -> Self:
+        """The error of one field (``loc`` as pydantic writes it, e.g. ``["body", "party"]``)."""
+        return cls(detail, errors=[ProblemErrorItem(loc=list(loc), msg=msg, type=type)])
 
     def to_problem(
         self, *, instance: str, request_id: str | None, locale: str = ENGLISH

@@ -1,12 +1,11 @@
-"""Every table, one module per aggregate; importing this package registers them all."""
+"""Every table, one module per aggregate; importing this package registers them all.
 
-from sqlmodel import SQLModel
+The idempotency keys' table is plumbing and lives in kit (kit/idempotency_keys.py);
+it is imported here so that migrations see it too.
+"""
 
-from accident_online.kit.db import NAMING_CONVENTION
-
-SQLModel.metadata.naming_convention = NAMING_CONVENTION
-
-from accident_online.models.case import (  # noqa: E402
+from accident_online.kit.idempotency_keys import IdempotencyKey
+from accident_online.models.case import (
     Case,
     CaseEvent,
     CaseNumberCounter,
@@ -15,11 +14,10 @@ from accident_online.models.case import (  # noqa: E402
     CaseStatus,
     Evidence,
 )
-from accident_online.models.center import Center  # noqa: E402
-from accident_online.models.idempotency import IdempotencyKey  # noqa: E402
-from accident_online.models.partner import InsurerCode, Partner, PartnerKind  # noqa: E402
-from accident_online.models.user import Role, User, UserRole  # noqa: E402
-from accident_online.models.webhook import (  # noqa: E402
+from accident_online.models.center import Center
+from accident_online.models.partner import InsurerCode, Partner, PartnerKind
+from accident_online.models.user import Role, User, UserRole
+from accident_online.models.webhook import (
     DeliveryStatus,
     InboundEvent,
     WebhookAttempt,

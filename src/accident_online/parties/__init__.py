@@ -1,1 +1,1 @@
-"""What people call the parties of a case."""
+"""The parties of a case: how people call them, the identifiers they type, and their masks."""

@@ -103,13 +103,8 @@ async def authenticate_partner(
         raise InvalidWebhookSignature() from error
     webhook_id = headers["webhook-id"]
     if len(webhook_id) > MAX_WEBHOOK_ID_LENGTH:
-        raise ValidationFailed(
-            errors=[
-                ProblemErrorItem(
-                    loc=["header", "webhook-id"],
-                    msg=f"at most {MAX_WEBHOOK_ID_LENGTH} characters",
-                )
-            ]
+        raise ValidationFailed.at(
+            ["header", "webhook-id"], f"at most {MAX_WEBHOOK_ID_LENGTH} characters"
         )
     return partner, webhook_id
 
@@ -147,15 +142,14 @@ async def apply_partner_event(
     max_amount: Decimal,
 ) -> InboundEventResult:
     if event.type not in EVENT_TYPES_BY_KIND[PartnerKind(partner.kind)]:
-        raise EventTypeNotForPartner(
-            _(
+        raise EventTypeNotForPartner.at(
+            ["body", "type"],
+            _("not accepted from this partner"),
+            detail=_(
                 "A {kind} partner does not send {event_type} events.",
                 kind=partner.kind,
                 event_type=event.type,
             ),
-            errors=[
-                ProblemErrorItem(loc=["body", "type"], msg=_("not accepted from this partner"))
-            ],
         )
     if not await _record_once(session, partner, webhook_id=webhook_id, event=event):
         return InboundEventResult(status="duplicate")
@@ -237,14 +231,15 @@ async def _check_claim(
     amount = event.data.assessed_loss if isinstance(event, ClaimAssessed) else event.data.amount
     field = "assessed_loss" if isinstance(event, ClaimAssessed) else "amount"
     if amount > max_amount:
-        raise AmountOutOfRange(
-            _(
+        raise AmountOutOfRange.at(
+            ["body", "data", field],
+            f"at most {max_amount}",
+            detail=_(
                 "{event} carries {amount} yuan; this service accepts at most {max_amount}.",
                 event=event.type,
                 amount=amount,
                 max_amount=max_amount,
             ),
-            errors=[ProblemErrorItem(loc=["body", "data", field], msg=f"at most {max_amount}")],
         )
     insures_party = party.insurer_partner_id == partner.id
     if isinstance(event, ClaimAssessed):
@@ -279,8 +274,10 @@ async def _check_claim(
             )
         )
     if amount > sum(owed_to_party):
-        raise AmountOutOfRange(
-            _(
+        raise AmountOutOfRange.at(
+            ["body", "data", "amount"],
+            f"at most {sum(owed_to_party)}",
+            detail=_(
                 "The settlement has {partner} pay party {party} {owed} yuan in all; "
                 "{amount} is more. Nothing was changed.",
                 partner=partner.id,
@@ -288,11 +285,6 @@ async def _check_claim(
                 owed=sum(owed_to_party),
                 amount=amount,
             ),
-            errors=[
-                ProblemErrorItem(
-                    loc=["body", "data", "amount"], msg=f"at most {sum(owed_to_party)}"
-                )
-            ],
         )
 
 
@@ -320,15 +312,14 @@ async def _party_named_in(
     for party in parties:
         if party.index == index:
             return party
-    raise PartyNotInCase(
-        _(
+    raise PartyNotInCase.at(
+        ["body", "data", "party"],
+        _("no such party in the case"),
+        detail=_(
             "The case has parties 0 to {last}; there is no party {index}.",
             last=len(parties) - 1,
             index=index,
         ),
-        errors=[
-            ProblemErrorItem(loc=["body", "data", "party"], msg=_("no such party in the case"))
-        ],
     )
 
 

@@ -1,3 +1,5 @@
+"""The partners' SQL: partner systems and the insurer codes they answer for."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -7,6 +9,7 @@ from sqlalchemy import String, bindparam, literal, union_all
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from accident_online.kit.grouping import group_by
 from accident_online.models.partner import InsurerCode, Partner
 
 
@@ -35,10 +38,7 @@ async def insurer_codes_of(
         .where(col(InsurerCode.partner_id).in_(partner_ids))
         .order_by(col(InsurerCode.code))
     )
-    codes: dict[str, list[str]] = {partner_id: [] for partner_id in partner_ids}
-    for row in rows:
-        codes[row.partner_id].append(row.code)
-    return codes
+    return group_by(partner_ids, rows, key=lambda row: row.partner_id, value=lambda row: row.code)
 
 
 async def insurer_names(session: AsyncSession, codes: Sequence[str]) -> dict[str, str]:

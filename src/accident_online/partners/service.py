@@ -1,3 +1,5 @@
+"""Registering partner systems, their webhook URLs and secrets, and their rotation."""
+
 from __future__ import annotations
 
 import asyncio
@@ -14,7 +16,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from accident_online.kit.i18n import _
 from accident_online.kit.net import is_public_address
 from accident_online.kit.passwords import hash_secret
-from accident_online.kit.problems import ProblemErrorItem
 from accident_online.kit.time import utc_now
 from accident_online.models.partner import Partner
 from accident_online.partners import repository
@@ -81,9 +82,8 @@ async def check_webhook_url(url: str, *, allow_private_targets: bool) -> None:
 
 
 def _unsafe(message: str) -> UnsafeWebhookUrl:
-    return UnsafeWebhookUrl(
-        f"Webhook URL refused: {message}.",
-        errors=[ProblemErrorItem(loc=["body", "webhook_url"], msg=message)],
+    return UnsafeWebhookUrl.at(
+        ["body", "webhook_url"], message, detail=f"Webhook URL refused: {message}."
     )
 
 
@@ -138,7 +138,7 @@ async def list_partners(
 
 
 async def _partner_for_update(session: AsyncSession, partner_id: str) -> Partner:
-    partner = await session.get(Partner, partner_id, with_for_update=True)
+    partner = await repository.get_partner(session, partner_id, for_update=True)
     if partner is None:
         raise PartnerNotFound()
     return partner

@@ -1,13 +1,9 @@
+"""What can go wrong when calculating a settlement."""
+
 from accident_online.kit.i18n import _
-from accident_online.kit.problems import Conflict, ValidationFailed
+from accident_online.kit.problems import ValidationFailed
 
 
 class InvalidSettlement(ValidationFailed):
     code = "invalid-settlement-input"
     title = _("Cannot calculate this settlement")
-
-
-class NoDecisionYet(Conflict):
-    code = "no-decision-yet"
-    title = _("No decision yet")
-    default_detail = _("Liability has not been decided for this case yet.")

@@ -5,10 +5,11 @@ from fastapi import APIRouter
 from accident_online.auth.dependencies import CurrentPrincipal
 from accident_online.cases.dependencies import CaseForReader
 from accident_online.cases.exceptions import CaseNotFound
+from accident_online.decisions.exceptions import NoDecisionYet
 from accident_online.kit.db import SessionDep
 from accident_online.kit.problems import Unauthorized, ValidationFailed, problem_responses
 from accident_online.settlement import service
-from accident_online.settlement.exceptions import InvalidSettlement, NoDecisionYet
+from accident_online.settlement.exceptions import InvalidSettlement
 from accident_online.settlement.schemas import CaseSettlementRead, SettlementRead, SettlementRequest
 
 router = APIRouter(tags=["settlement"])

@@ -6,19 +6,13 @@ from decimal import Decimal
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from accident_online.cases import repository as cases_repository
+from accident_online.decisions.exceptions import NoDecisionYet
 from accident_online.decisions.liability import InvalidLiability, PartyLiability, resolve_shares
 from accident_online.decisions.schemas import LiabilityIn
 from accident_online.kit.i18n import _
-from accident_online.kit.problems import ProblemErrorItem
 from accident_online.models.case import Case
-from accident_online.settlement.calculation import (
-    RULE_SOURCES,
-    InvalidSettlementInput,
-    Settlement,
-    VehicleClaim,
-    calculate_settlement,
-)
-from accident_online.settlement.exceptions import InvalidSettlement, NoDecisionYet
+from accident_online.settlement.calculation import calculate_settlement
+from accident_online.settlement.exceptions import InvalidSettlement
 from accident_online.settlement.schemas import (
     CaseSettlementRead,
     PartyTotals,
@@ -27,13 +21,19 @@ from accident_online.settlement.schemas import (
     SettlementRequest,
     VehicleIn,
 )
+from accident_online.settlement.terms import (
+    RULE_SOURCES,
+    InvalidSettlementInput,
+    Settlement,
+    VehicleClaim,
+)
 
 
 def _invalid(error: ValueError, loc: str) -> InvalidSettlement:
     # A liability's reason is a catalogue Message the problem translates; the
     # calculation's own reasons are English.
     detail = error.reason if isinstance(error, InvalidLiability) else str(error)
-    return InvalidSettlement(detail, errors=[ProblemErrorItem(loc=["body", loc], msg=str(error))])
+    return InvalidSettlement.at(["body", loc], str(error), detail=detail)
 
 
 def _shares(liabilities: Sequence[LiabilityIn], party_count: int) -> dict[int, int]:
@@ -90,12 +90,8 @@ def calculate(request: SettlementRequest) -> SettlementRead:
     """Stateless: who pays whom, line by line, with the rule applied."""
     parties = sorted(vehicle.party for vehicle in request.vehicles)
     if parties != list(range(len(parties))):
-        raise InvalidSettlement(
-            errors=[
-                ProblemErrorItem(
-                    loc=["body", "vehicles"], msg=_("vehicles must be parties 0..n-1, once each")
-                )
-            ]
+        raise InvalidSettlement.at(
+            ["body", "vehicles"], _("vehicles must be parties 0..n-1, once each")
         )
     try:
         shares = _shares(request.liabilities, len(parties))

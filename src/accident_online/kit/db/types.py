@@ -10,6 +10,7 @@ from pydantic import TypeAdapter
 from sqlalchemy import JSON, BigInteger, Column, DateTime, Integer
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
+from sqlmodel import SQLModel
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -18,6 +19,10 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+# Set here, where every table module's column types come from, so that the convention is
+# in place before the first table (in models/ or kit/) names a constraint.
+SQLModel.metadata.naming_convention = NAMING_CONVENTION
+
 
 
 class PydanticJSON(TypeDecorator[Any]):

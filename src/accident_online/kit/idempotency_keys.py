@@ -1,3 +1,5 @@
+"""The table of Idempotency-Keys (kit/idempotency.py): a client's key and its first response."""
+
 from datetime import datetime
 from typing import Any
 

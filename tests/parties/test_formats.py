@@ -3,17 +3,19 @@ from datetime import date
 
 import pytest
 
-from accident_online.intake.formats import (
+from accident_online.parties.formats import (
     LIAOCHENG_DISTRICTS,
     is_valid_plate,
-    mask_id_number,
-    mask_licence_number,
-    mask_name,
-    mask_phone,
     normalize_plate,
     validate_id_number,
     validate_mobile,
     validate_plate,
+)
+from accident_online.parties.masking import (
+    mask_id_number,
+    mask_licence_number,
+    mask_name,
+    mask_phone,
 )
 
 TODAY = date(2026, 11, 28)

@@ -16,8 +16,9 @@ import hmac
 import time
 import uuid
 from dataclasses import dataclass
+from typing import Literal
 
-from accident_online.evidence.exceptions import LinkExpired, LinkInvalid
+from accident_online.cases.exceptions import LinkExpired, LinkInvalid
 
 # A key of its own, derived from the token key: a link can never pass for a token.
 _KEY_PURPOSE = b"accident-online evidence view link v1"
@@ -27,8 +28,11 @@ def link_key(jwt_key: str) -> bytes:
     return hmac.new(jwt_key.encode(), _KEY_PURPOSE, hashlib.sha256).digest()
 
 
-def view_path(case_id: uuid.UUID | str, evidence_id: uuid.UUID | str) -> str:
-    return f"/v1/cases/{case_id}/evidence/{evidence_id}/view"
+def photo_path(
+    case_id: uuid.UUID | str, evidence_id: uuid.UUID | str, *, then: Literal["content", "view"]
+) -> str:
+    """A photo's own route (evidence/router.py): its bytes, or the page a link opens."""
+    return f"/v1/cases/{case_id}/evidence/{evidence_id}/{then}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +48,7 @@ class EvidenceLinks:
         masking = "1" if full else "0"
         signature = self._sign(case_id, evidence_id, expires, masking)
         return (
-            f"{self.base_url}{view_path(case_id, evidence_id)}"
+            f"{self.base_url}{photo_path(case_id, evidence_id, then='view')}"
             f"?exp={expires}&m={masking}&sig={signature}"
         )
 
