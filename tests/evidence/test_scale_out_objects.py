@@ -19,17 +19,9 @@ import pytest
 
 from accident_online.kit.db import create_engine
 from accident_online.kit.migrations import upgrade_to_head
+from accident_online_testing.processes import command, free_port, stop, wait_ready_async
 from object_store import ObjectStore
-from service_processes import (
-    cli,
-    command,
-    free_port,
-    jpeg,
-    postgres_database,
-    service_environment,
-    stop,
-    wait_ready_async,
-)
+from service_processes import cli, jpeg, postgres_database, service_environment
 
 REPORTS = 4
 KINDS = [
