@@ -21,7 +21,9 @@ from accident_online.centers.router import router as centers_router
 from accident_online.decisions.router import queue_router as officers_queue_router
 from accident_online.decisions.router import router as decisions_router
 from accident_online.decisions.tasks import run_deadlines
+from accident_online.delivery.payloads import OUTBOUND_EVENT_MARK, OUTBOUND_EVENTS
 from accident_online.delivery.router import router as deliveries_router
+from accident_online.delivery.subscriptions import AUDIENCE_TEXT, SUBSCRIPTIONS
 from accident_online.delivery.tasks import delivery_worker
 from accident_online.evidence.router import router as evidence_router
 from accident_online.evidence.sweep import keep_swept, sweep_quietly
@@ -236,6 +238,15 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
     apidocs_openapi.refine_for_officers(schema)
+    apidocs_openapi.add_outbound_webhooks(
+        schema,
+        OUTBOUND_EVENTS,
+        {
+            event_type: " and ".join(AUDIENCE_TEXT[audience] for audience in sorted(audiences))
+            for event_type, audiences in SUBSCRIPTIONS.items()
+        },
+        mark=OUTBOUND_EVENT_MARK,
+    )
     app.openapi_schema = schema
     return schema
 

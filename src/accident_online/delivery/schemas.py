@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
+from accident_online.delivery.payloads import OUTBOUND_EVENT_MARK
 from accident_online.kit.time import BeijingDateTime
 from accident_online.models.webhook import DeliveryStatus
 
@@ -63,5 +64,9 @@ class DeliveryAttemptRead(BaseModel):
 
 
 class DeliveryDetail(DeliveryRead):
-    payload: dict[str, Any] = Field(description="The body sent: `{type, timestamp, data}`.")
+    # Returned as sent (a message written before a field was added stays readable); the
+    # document declares what delivery.payloads says each type's body holds.
+    payload: Annotated[
+        dict[str, Any], WithJsonSchema({"type": "object", OUTBOUND_EVENT_MARK: True})
+    ] = Field(description="The body sent: `{type, timestamp, data}`.")
     attempt_log: list[DeliveryAttemptRead] = Field(description="Every attempt, first first.")
