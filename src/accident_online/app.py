@@ -46,6 +46,7 @@ from accident_online.kit.problems import (
 )
 from accident_online.operations.router import router as operations_router
 from accident_online.partner_events.router import router as partner_events_router
+from accident_online.partner_events.schemas import INBOUND_EVENTS
 from accident_online.partners.router import router as partners_router
 from accident_online.settings import Settings
 from accident_online.settlement.router import router as settlement_router
@@ -65,6 +66,14 @@ flow), then work your center's queue under 远程定责 · Officers.
 
 Every error is an RFC 9457 `application/problem+json` document with a stable `code`.
 """
+
+
+CONTACT = {
+    "name": "聊城市公安局交通警察支队 · Liaocheng traffic police, accident-online",
+    "url": "https://accident-online.example/",
+    "email": "accident-online@accident-online.example",
+}
+LICENSE = {"name": "Proprietary", "url": "https://accident-online.example/terms"}
 
 
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
@@ -197,6 +206,13 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         description=app.description,
         routes=app.routes,
         tags=app.openapi_tags,
+        servers=[
+            {"url": public_url, "description": "accident-online"}
+            if (public_url := app.state.settings.public_url)
+            else {"url": "/", "description": "The server this document came from"}
+        ],
+        contact=CONTACT,
+        license_info=LICENSE,
     )
     schemas = schema.setdefault("components", {}).setdefault("schemas", {})
     schemas.setdefault(
@@ -238,6 +254,8 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
     apidocs_openapi.refine_for_officers(schema)
+    apidocs_openapi.name_request_bodies(schema)
+    apidocs_openapi.add_inbound_events(schema, INBOUND_EVENTS, operation_id="receivePartnerEvent")
     apidocs_openapi.add_outbound_webhooks(
         schema,
         OUTBOUND_EVENTS,
@@ -247,6 +265,8 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         },
         mark=OUTBOUND_EVENT_MARK,
     )
+    apidocs_openapi.declare_headers(schema)
+    apidocs_openapi.declare_public_operations(schema)
     app.openapi_schema = schema
     return schema
 

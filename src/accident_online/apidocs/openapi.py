@@ -3,7 +3,7 @@ one tag, first, in the order of the work, and `If-Match` marked as the requireme
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel
@@ -23,7 +23,56 @@ TAGS: list[dict[str, Any]] = [
             "refer offline or decide, and fetch the document. Every change to a case except the "
             "claim needs `If-Match` with the `ETag` you last read. Times are Beijing time (+08:00)."
         ),
-    }
+    },
+    {
+        "name": "auth",
+        "description": "Sign-in for people (password grant) and partner systems (client "
+        "credentials), and the officers' and admins' accounts.",
+    },
+    {
+        "name": "reports",
+        "description": "The app backend files a driver's report (`Idempotency-Key` required), "
+        "checks eligibility first and passes on the parties' answers to the decision.",
+    },
+    {
+        "name": "cases",
+        "description": "The shared case record, masked per role (`ETag` = its version), and "
+        "its append-only timeline.",
+    },
+    {
+        "name": "evidence",
+        "description": "The accident photos: upload (app), download, contact sheet, signed "
+        "links that open without a token.",
+    },
+    {
+        "name": "centers",
+        "description": "The nine remote liability centers: availability, capacity, queues.",
+    },
+    {
+        "name": "settlement",
+        "description": "Who pays what: a stateless calculation and each case's settlement.",
+    },
+    {
+        "name": "statistics",
+        "description": "Reports, share handled online, time to decision, queue depth.",
+    },
+    {
+        "name": "partners",
+        "description": "Partner systems (app, insurers, mediation, court …), their "
+        "credentials and webhook endpoints (admin).",
+    },
+    {
+        "name": "deliveries",
+        "description": "The outbound webhooks sent to partners, each attempt, and replay.",
+    },
+    {
+        "name": "partner events",
+        "description": "Signed events partners send in: claims, mediation, court.",
+    },
+    {
+        "name": "operations",
+        "description": "Liveness, readiness and metrics, for the platform; no token.",
+    },
 ]
 
 # (method, path) in the order an officer works; operations not (yet) served are skipped.
@@ -154,11 +203,14 @@ def add_outbound_webhooks(
     `OutboundEvent`, the union of their bodies, referenced where a property's schema
     carries ``mark`` (`DeliveryDetail.payload`)."""
     schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+    mapping = add_union(
+        schemas,
+        "OutboundEvent",
+        list(events.values()),
+        "The body of any outbound webhook, told apart by `type`.",
+    )
     webhooks: dict[str, Any] = {}
-    mapping = {}
     for event_type, model in events.items():
-        ref = add_component(schemas, model)
-        mapping[event_type] = ref["$ref"]
         webhooks[event_type] = {
             "post": {
                 "operationId": camel_case(event_type),
@@ -167,19 +219,16 @@ def add_outbound_webhooks(
                 "description": f"Sent to {receivers[event_type]}.\n\n{SIGNATURE_TEXT}",
                 "security": [],
                 "parameters": WEBHOOK_HEADERS,
-                "requestBody": {"required": True, "content": {"application/json": {"schema": ref}}},
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": {"$ref": mapping[event_type]}}},
+                },
                 "responses": {
                     "200": {"description": "Any 2xx: received, not sent again."},
                     "410": {"description": "Gone: the service disables your endpoint."},
                 },
             }
         }
-    schemas["OutboundEvent"] = {
-        "title": "OutboundEvent",
-        "description": "The body of any outbound webhook, told apart by `type`.",
-        "oneOf": [{"$ref": ref} for ref in mapping.values()],
-        "discriminator": {"propertyName": "type", "mapping": mapping},
-    }
     for component in schemas.values():
         for name, declared in component.get("properties", {}).items():
             if declared.get(mark):
@@ -191,3 +240,150 @@ def add_outbound_webhooks(
     tags = schema.setdefault("tags", [])
     if not any(tag["name"] == WEBHOOKS_TAG for tag in tags):
         tags.append({"name": WEBHOOKS_TAG, "description": SIGNATURE_TEXT})
+
+
+# operationId → the name its request body takes in components (FastAPI names a form
+# `Body_<operationId>`; a hand-written multipart form has none).
+REQUEST_BODY_NAMES: dict[str, str] = {
+    "issueToken": "TokenRequest",
+    "uploadEvidence": "EvidenceUpload",
+}
+GRANT_TYPES = ["password", "client_credentials"]
+
+
+def name_request_bodies(
+    schema: dict[str, Any], names: Mapping[str, str] = REQUEST_BODY_NAMES
+) -> None:
+    """Moves each named operation's request body schema into components under its name."""
+    schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+    for item in schema.get("paths", {}).values():
+        for operation in item.values():
+            name = names.get(operation.get("operationId", ""))
+            if name is None:
+                continue
+            for media in operation.get("requestBody", {}).get("content", {}).values():
+                body = media["schema"]
+                ref = body.get("$ref", "")
+                if ref.startswith("#/components/schemas/"):
+                    body = schemas.pop(ref.rsplit("/", 1)[-1])
+                schemas[name] = {**body, "title": name}
+                media["schema"] = {"$ref": f"#/components/schemas/{name}"}
+            operation["requestBody"]["required"] = True
+    token = schemas.get("TokenRequest")
+    if token is not None:
+        # auth.router reads grant_type as free text so that a missing or unknown one is
+        # RFC 6749's error (400 problem), not a 422; to a client it is one of two values.
+        described = token["properties"]["grant_type"].get("description", "")
+        token["properties"]["grant_type"] = {
+            "type": "string",
+            "enum": GRANT_TYPES,
+            "description": described,
+        }
+        token["required"] = ["grant_type"]
+
+
+def add_union(
+    schemas: dict[str, Any], name: str, models: Sequence[type[BaseModel]], description: str
+) -> dict[str, str]:
+    """A named `oneOf` of models told apart by their `type` constant, with its mapping."""
+    mapping = {}
+    for model in models:
+        ref = add_component(schemas, model)
+        mapping[schemas[model.__name__]["properties"]["type"]["const"]] = ref["$ref"]
+    schemas[name] = {
+        "title": name,
+        "description": description,
+        "oneOf": [{"$ref": ref} for ref in mapping.values()],
+        "discriminator": {"propertyName": "type", "mapping": mapping},
+    }
+    return mapping
+
+
+def add_inbound_events(
+    schema: dict[str, Any], models: Sequence[type[BaseModel]], *, operation_id: str
+) -> None:
+    """`InboundEvent`, the events partners send, and the receiving operation's headers
+    marked required: its router reads them itself so that a missing one is a 401 like any
+    bad signature, which makes them optional to FastAPI."""
+    schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+    add_union(schemas, "InboundEvent", models, "An event a partner sends, told apart by `type`.")
+    for item in schema.get("paths", {}).values():
+        for operation in item.values():
+            if operation.get("operationId") != operation_id:
+                continue
+            operation["security"] = []  # signed with the webhook secret, no bearer token
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "header" and parameter["name"].startswith("webhook-"):
+                    parameter["required"] = True
+                    declared = dict(parameter["schema"])
+                    alternatives = declared.pop("anyOf", [{}])  # [string, null]
+                    parameter["schema"] = {**alternatives[0], **declared, "type": "string"}
+
+
+HEADERS: dict[str, Any] = {
+    "ETag": {
+        "description": '案件版本，修改时作为 If-Match 发送 · The case\'s version, `"<version>"`: '
+        "send it as If-Match with your next change.",
+        "schema": {"type": "string", "pattern": '^"[0-9]+"$'},
+        "example": '"7"',
+    },
+    "Location": {
+        "description": "Where the new resource is read.",
+        "schema": {"type": "string", "format": "uri-reference"},
+    },
+    "Idempotent-Replayed": {
+        "description": "`true` when this is the stored answer to an earlier request with the "
+        "same Idempotency-Key and body: nothing was done again.",
+        "schema": {"type": "string", "enum": ["true"]},
+    },
+    "Retry-After": {
+        "description": "Seconds to wait before trying again.",
+        "schema": {"type": "string", "pattern": "^[0-9]+$"},
+        "example": "30",
+    },
+}
+CASE_SCHEMA_REF = "#/components/schemas/CaseRead"
+
+
+def declare_headers(schema: dict[str, Any]) -> None:
+    """The response headers the server sets, wherever it sets them: `ETag` with every
+    case, `Idempotent-Replayed` where an Idempotency-Key is taken, `Retry-After` with 429
+    and 503 (kit.limits, auth.lockout, kit.problems.ServiceUnavailable)."""
+    schema.setdefault("components", {})["headers"] = HEADERS
+
+    def header(name: str) -> dict[str, str]:
+        return {"$ref": f"#/components/headers/{name}"}
+
+    for item in schema.get("paths", {}).values():
+        for operation in item.values():
+            keyed = any(
+                p.get("in") == "header" and p.get("name") == "Idempotency-Key"
+                for p in operation.get("parameters", [])
+            )
+            for status, response in operation.get("responses", {}).items():
+                headers = response.setdefault("headers", {})
+                content = response.get("content", {}).get("application/json", {})
+                if status.startswith("2") and content.get("schema", {}).get("$ref") == (
+                    CASE_SCHEMA_REF
+                ):
+                    headers["ETag"] = header("ETag")
+                if status.startswith("2") and keyed:
+                    headers["Idempotent-Replayed"] = header("Idempotent-Replayed")
+                if status == "201" and "Location" in headers:
+                    headers["Location"] = {**header("Location"), **_described(headers["Location"])}
+                if status in ("429", "503"):
+                    headers["Retry-After"] = header("Retry-After")
+                if not headers:
+                    del response["headers"]
+
+
+def _described(declared: dict[str, Any]) -> dict[str, Any]:
+    return {"description": declared["description"]} if "description" in declared else {}
+
+
+def declare_public_operations(schema: dict[str, Any]) -> None:
+    """`security: []` where no token is asked for, so that a generator (and a reader) does
+    not take the document-wide OAuth2 scheme to apply there."""
+    for item in schema.get("paths", {}).values():
+        for operation in item.values():
+            operation.setdefault("security", [])

@@ -92,6 +92,7 @@ async def _answer(
 
 @router.post(
     "/claim",
+    operation_id="claimCase",
     tags=[OFFICERS_TAG],
     summary="领取案件 · Take a case from your center's queue",
     response_model=CaseRead,
@@ -133,6 +134,7 @@ async def claim_case(
 
 @router.post(
     "/release",
+    operation_id="releaseCase",
     tags=[OFFICERS_TAG],
     summary="退回队列 · Put a case you hold back in the queue",
     response_model=CaseRead,
@@ -154,6 +156,7 @@ async def release_case(
 
 @router.post(
     "/evidence-requests",
+    operation_id="requestEvidence",
     tags=[OFFICERS_TAG],
     summary="要求补充照片 · Ask the drivers for more or better photos",
     response_model=CaseRead,
@@ -179,6 +182,7 @@ async def request_evidence(
 
 @router.post(
     "/referral",
+    operation_id="referOffline",
     tags=[OFFICERS_TAG],
     summary="转线下处理 · Refer a case offline (to officers at the scene)",
     response_model=CaseRead,
@@ -203,6 +207,7 @@ async def refer_offline(
 
 @router.post(
     "/decision",
+    operation_id="decideLiability",
     tags=[OFFICERS_TAG],
     summary="作出责任认定（定责）· Decide liability",
     response_model=CaseRead,
@@ -251,6 +256,7 @@ async def case_for_filing_app(
 
 @router.post(
     "/responses",
+    operation_id="answerDecision",
     summary="A party's answer to the decision",
     response_model=CaseRead,
     tags=["reports"],
@@ -281,6 +287,7 @@ async def answer_decision(
 
 @router.get(
     "/decision/document",
+    operation_id="getDecisionDocument",
     summary="下载认定书（PDF）· The decision as a printable PDF",
     response_class=Response,
     tags=[OFFICERS_TAG, "cases"],

@@ -2,7 +2,7 @@ import re
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime, BeforeValidator, PlainSerializer
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, PlainSerializer, WithJsonSchema
 
 # China keeps one offset all year (no daylight saving since 1991): a fixed +08:00 gives the
 # same text as Asia/Shanghai without a time zone database.
@@ -56,7 +56,16 @@ def _in_range(value: datetime) -> datetime:
 IN_RANGE = AfterValidator(_in_range)
 """After an aware date-time type: refuses the years no record has (422)."""
 
-Rfc3339DateTime = Annotated[AwareDatetime, BeforeValidator(_rfc3339_text), IN_RANGE]
+# The range as the OpenAPI document can say it, so that a generated value is accepted: the
+# years 1901 to 8998, whatever the offset (1900-01-01T00:30+01:00 is 1899 in UTC).
+IN_RANGE_PATTERN = r"^(190[1-9]|19[1-9][0-9]|[2-7][0-9]{3}|8[0-8][0-9]{2}|89[0-8][0-9]|899[0-8])-"
+
+Rfc3339DateTime = Annotated[
+    AwareDatetime,
+    BeforeValidator(_rfc3339_text),
+    IN_RANGE,
+    WithJsonSchema({"type": "string", "format": "date-time", "pattern": IN_RANGE_PATTERN}),
+]
 """An aware date-time given as RFC 3339 text (what the OpenAPI document says), nothing else,
 from the year 1900 to 8999."""
 
