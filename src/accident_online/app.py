@@ -27,6 +27,7 @@ from accident_online.delivery.subscriptions import AUDIENCE_TEXT, SUBSCRIPTIONS
 from accident_online.delivery.tasks import delivery_worker
 from accident_online.evidence.router import router as evidence_router
 from accident_online.evidence.sweep import keep_swept, sweep_quietly
+from accident_online.intake.eligibility import ELIGIBILITY_RULES, NOT_ELIGIBLE
 from accident_online.intake.router import router as intake_router
 from accident_online.kit.background import run_periodically
 from accident_online.kit.db import Database, create_engine
@@ -40,6 +41,7 @@ from accident_online.kit.problem_handlers import install_problem_handlers
 from accident_online.kit.problems import (
     PROBLEM_MEDIA_TYPE,
     STATUS_ERRORS,
+    AppError,
     PayloadTooLarge,
     Problem,
     problem_examples,
@@ -267,6 +269,14 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     )
     apidocs_openapi.declare_headers(schema)
     apidocs_openapi.declare_public_operations(schema)
+    apidocs_openapi.type_problems(
+        schema,
+        media_type=PROBLEM_MEDIA_TYPE,
+        reasons=[rule.code for rule in ELIGIBILITY_RULES],
+        not_eligible_detail=str(NOT_ELIGIBLE),
+        internal=problem_examples(AppError)[AppError.code],
+    )
+    apidocs_openapi.restore_null_examples(schema)
     app.openapi_schema = schema
     return schema
 

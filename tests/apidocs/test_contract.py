@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Iterator
 from typing import Any
+
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
 
 from accident_online.apidocs.openapi import OFFICERS_TAG
 
+DOCUMENT_URI = "urn:accident-online:openapi"
 CAMEL_CASE = re.compile(r"^[a-z]+(?:[A-Z0-9][a-z0-9]*)*$")
 
 
@@ -170,3 +177,93 @@ async def test_the_public_url_setting_becomes_the_server(settings, database) -> 
     assert app.openapi()["servers"] == [
         {"url": "https://accident.example.cn", "description": "accident-online"}
     ]
+
+
+def examples_in(document: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any], Any]]:
+    """(where, schema, example) for every example the document gives."""
+    for section in ("paths", "webhooks"):
+        for path, item in document.get(section, {}).items():
+            for method, operation in item.items():
+                where = f"{method.upper()} {path}"
+                for parameter in operation.get("parameters", []):
+                    if "example" in parameter:
+                        yield (
+                            f"{where} {parameter['name']}",
+                            parameter["schema"],
+                            parameter["example"],
+                        )
+                bodies = [("request", operation.get("requestBody", {}))]
+                bodies += list(operation.get("responses", {}).items())
+                for status, body in bodies:
+                    for media_type, media in body.get("content", {}).items():
+                        if "schema" not in media:
+                            continue
+                        if "example" in media:
+                            yield (
+                                f"{where} {status} {media_type}",
+                                media["schema"],
+                                media["example"],
+                            )
+                        for name, example in media.get("examples", {}).items():
+                            yield f"{where} {status} {name}", media["schema"], example["value"]
+    for name, component in document["components"]["schemas"].items():
+        for example in component.get("examples", []):
+            yield f"schema {name}", {"$ref": f"#/components/schemas/{name}"}, example
+        for field, declared in component.get("properties", {}).items():
+            for example in declared.get("examples", []) if isinstance(declared, dict) else []:
+                yield f"schema {name}.{field}", declared, example
+
+
+async def test_every_example_in_the_document_is_valid_against_its_schema(client) -> None:
+    document = (await client.get("/openapi.json")).json()
+    registry: Registry = Registry().with_resource(
+        DOCUMENT_URI, Resource.from_contents(document, default_specification=DRAFT202012)
+    )
+    invalid = []
+    count = 0
+    for where, schema, example in examples_in(document):
+        count += 1
+        rooted = json.loads(json.dumps(schema).replace('"#/', f'"{DOCUMENT_URI}#/'))
+        validator = Draft202012Validator(
+            rooted, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER
+        )
+        invalid += [f"{where}: {error.message}" for error in validator.iter_errors(example)]
+
+    assert invalid == [], '\n'.join(invalid)
+    assert count > 200  # the walk reaches the examples
+
+
+async def test_a_problem_response_names_its_codes_and_not_eligible_its_reasons(client) -> None:
+    document = (await client.get("/openapi.json")).json()
+    responses = document["paths"]["/v1/reports"]["post"]["responses"]
+    schema = responses["422"]["content"]["application/problem+json"]["schema"]
+    not_eligible = document["components"]["schemas"]["NotEligibleProblem"]
+    missing_default = [
+        where
+        for where, operation in operations(document)
+        if where.split()[1].startswith("/") and "default" not in operation["responses"]
+    ]
+
+    assert schema["oneOf"][0] == {"$ref": "#/components/schemas/NotEligibleProblem"}
+    assert schema["oneOf"][1]["properties"]["code"]["enum"] == [
+        "idempotency-key-reused",
+        "validation-error",
+    ]
+    assert "injuries" in not_eligible["properties"]["reasons"]["items"]["enum"]
+    assert missing_default == []
+
+
+async def test_a_real_not_eligible_answer_is_a_not_eligible_problem(
+    client, file_report, report_body
+) -> None:
+    document = (await client.get("/openapi.json")).json()
+    refused = await file_report(report_body(injuries=True))
+    validator = Draft202012Validator(
+        {"$ref": f"{DOCUMENT_URI}#/components/schemas/NotEligibleProblem"},
+        registry=Registry().with_resource(
+            DOCUMENT_URI, Resource.from_contents(document, default_specification=DRAFT202012)
+        ),
+    )
+
+    assert refused.status_code == 422
+    assert [e.message for e in validator.iter_errors(refused.json())] == []

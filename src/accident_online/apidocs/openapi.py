@@ -387,3 +387,106 @@ def declare_public_operations(schema: dict[str, Any]) -> None:
     for item in schema.get("paths", {}).values():
         for operation in item.values():
             operation.setdefault("security", [])
+
+
+PROBLEM_REF = "#/components/schemas/Problem"
+NOT_ELIGIBLE_CODE = "not-eligible"
+
+
+def type_problems(
+    schema: dict[str, Any],
+    *,
+    media_type: str,
+    reasons: Sequence[str],
+    not_eligible_detail: str,
+    internal: dict[str, Any],
+) -> None:
+    """Each error response's schema names the codes it may carry (its examples' codes, one
+    example each), `not-eligible` is a `NotEligibleProblem` with its `reasons`, and every
+    operation has a `default`: the 500 problem anything unexpected becomes."""
+    schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+    schemas["NotEligibleProblem"] = {
+        "title": "NotEligibleProblem",
+        "description": "The accident may not be handled online: the driver calls 122.",
+        "allOf": [{"$ref": PROBLEM_REF}],
+        "properties": {
+            "code": {"const": NOT_ELIGIBLE_CODE},
+            "reasons": {
+                "type": "array",
+                "items": {"type": "string", "enum": list(reasons)},
+                "minItems": 1,
+                "description": "Every failed rule's code, in the rule table's order.",
+            },
+        },
+        "required": ["reasons"],
+    }
+    for item in schema.get("paths", {}).values():
+        for operation in item.values():
+            responses = operation.setdefault("responses", {})
+            for status, response in responses.items():
+                media = response.get("content", {}).get(media_type)
+                if not status.isdigit() or media is None or "examples" not in media:
+                    continue
+                codes = list(media["examples"])
+                others = [code for code in codes if code != NOT_ELIGIBLE_CODE]
+                coded = {"allOf": [{"$ref": PROBLEM_REF}], "properties": {"code": {"enum": others}}}
+                if NOT_ELIGIBLE_CODE in codes:
+                    # As intake.service answers it: the advice and the rules, no field errors.
+                    example = media["examples"][NOT_ELIGIBLE_CODE]["value"]
+                    example.pop("errors", None)
+                    example.update(detail=not_eligible_detail, reasons=list(reasons[:1]))
+                    not_eligible = {"$ref": "#/components/schemas/NotEligibleProblem"}
+                    media["schema"] = {"oneOf": [not_eligible, coded]} if others else not_eligible
+                else:
+                    media["schema"] = coded
+            responses.setdefault(
+                "default",
+                {
+                    "description": "Unexpected error: a 500 problem whose `request_id` is in "
+                    "our logs too.",
+                    "content": {
+                        media_type: {
+                            "schema": {"$ref": PROBLEM_REF},
+                            "examples": {"internal-error": internal},
+                        }
+                    },
+                },
+            )
+
+
+def restore_null_examples(schema: dict[str, Any]) -> None:
+    """Puts back the nulls FastAPI's get_openapi drops from examples (it encodes the whole
+    document with exclude_none): a required, nullable property missing from an example
+    was null in the model's example."""
+    schemas = schema.get("components", {}).get("schemas", {})
+
+    def resolved(node: dict[str, Any]) -> dict[str, Any]:
+        ref = node.get("$ref", "")
+        return resolved(schemas[ref.rsplit("/", 1)[-1]]) if ref.startswith("#/") else node
+
+    def nullable(node: dict[str, Any]) -> bool:
+        node = resolved(node)
+        return node.get("type") == "null" or any(nullable(a) for a in node.get("anyOf", []))
+
+    def restore(value: Any, node: dict[str, Any]) -> None:
+        node = resolved(node)
+        for alternative in node.get("anyOf", []) + node.get("allOf", []):
+            restore(value, alternative)
+        told_apart = node.get("discriminator", {})
+        if isinstance(value, dict) and value.get(told_apart.get("propertyName")) in told_apart.get(
+            "mapping", {}
+        ):
+            restore(value, {"$ref": told_apart["mapping"][value[told_apart["propertyName"]]]})
+        if isinstance(value, dict) and "properties" in node:
+            for name, declared in node["properties"].items():
+                if name not in value and name in node.get("required", []) and nullable(declared):
+                    value[name] = None
+                elif name in value:
+                    restore(value[name], declared)
+        elif isinstance(value, list) and isinstance(node.get("items"), dict):
+            for item in value:
+                restore(item, node["items"])
+
+    for component in schemas.values():
+        for example in component.get("examples", []):
+            restore(example, component)
