@@ -8,7 +8,7 @@ INSTALLED := $(VENV)/.installed
 # as a person would. Installed with apt when missing (CI and the dev machines run as root).
 SYSTEM_PACKAGES := fonts-wqy-zenhei chromium poppler-utils
 
-.PHONY: run test lint typecheck migrate messages clean
+.PHONY: run test lint typecheck contract migrate messages clean
 
 $(INSTALLED): pyproject.toml
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
@@ -34,8 +34,21 @@ lint: $(INSTALLED)
 typecheck: $(INSTALLED)
 	$(BIN)/mypy
 
-test: lint typecheck
+test: lint typecheck contract
 	$(BIN)/pytest
+
+# The OpenAPI document as partners get it, through linters nobody here wrote: Redocly
+# (redocly.yaml) and Spectral (.spectral.yaml), pinned in package.json and its lock file.
+NODE_INSTALLED := node_modules/.installed
+$(NODE_INSTALLED): package.json package-lock.json
+	npm ci --no-fund --no-audit
+	@touch $@
+
+contract: $(INSTALLED) $(NODE_INSTALLED)
+	@mkdir -p build
+	$(BIN)/accident-online openapi > build/openapi.json
+	npx --no-install redocly lint build/openapi.json --format=stylish
+	npx --no-install spectral lint build/openapi.json --fail-severity=hint
 
 # The message catalogue (src/accident_online/kit/i18n.py): extract every _() text into a
 # template and merge it into the Chinese catalogue; then translate the new or fuzzy entries.
@@ -48,4 +61,4 @@ messages: $(INSTALLED)
 		--ignore-obsolete --init-missing
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) node_modules .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -15,6 +15,7 @@ from accident_online.apidocs import openapi as apidocs_openapi
 from accident_online.apidocs.router import VENDOR_ASSETS_URL
 from accident_online.apidocs.router import router as apidocs_router
 from accident_online.auth.accounts import AccountStates
+from accident_online.auth.exceptions import InvalidAccessToken, RevokedAccessToken
 from accident_online.auth.router import router as auth_router
 from accident_online.cases.router import router as cases_router
 from accident_online.centers.router import router as centers_router
@@ -44,6 +45,8 @@ from accident_online.kit.problems import (
     AppError,
     PayloadTooLarge,
     Problem,
+    Unauthorized,
+    ValidationFailed,
     problem_examples,
 )
 from accident_online.operations.router import router as operations_router
@@ -236,6 +239,9 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             if "requestBody" in operation:
                 # kit.limits.BodyLimitMiddleware refuses an oversized body on any route.
                 responses.setdefault("413", {"description": too_large})
+            # kit.inputs.refuse_control_characters, every route's first dependency, refuses
+            # a control character in any header or parameter.
+            responses.setdefault("422", {"description": "Invalid request: see `errors`."})
             for status, response in responses.items():
                 if status.isdigit() and int(status) >= 400:
                     # The examples problem_responses gave, or (413, FastAPI's own 422) the
@@ -275,6 +281,8 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         reasons=[rule.code for rule in ELIGIBILITY_RULES],
         not_eligible_detail=str(NOT_ELIGIBLE),
         internal=problem_examples(AppError)[AppError.code],
+        everywhere={"422": problem_examples(ValidationFailed)},
+        with_token={"401": problem_examples(Unauthorized, InvalidAccessToken, RevokedAccessToken)},
     )
     apidocs_openapi.restore_null_examples(schema)
     app.openapi_schema = schema

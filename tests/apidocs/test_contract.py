@@ -229,7 +229,7 @@ async def test_every_example_in_the_document_is_valid_against_its_schema(client)
         )
         invalid += [f"{where}: {error.message}" for error in validator.iter_errors(example)]
 
-    assert invalid == [], '\n'.join(invalid)
+    assert invalid == [], "\n".join(invalid)
     assert count > 200  # the walk reaches the examples
 
 
@@ -245,9 +245,15 @@ async def test_a_problem_response_names_its_codes_and_not_eligible_its_reasons(c
     ]
 
     assert schema["oneOf"][0] == {"$ref": "#/components/schemas/NotEligibleProblem"}
-    assert schema["oneOf"][1]["properties"]["code"]["enum"] == [
+    assert sorted(schema["oneOf"][1]["properties"]["code"]["enum"]) == [
         "idempotency-key-reused",
         "validation-error",
+    ]
+    token = document["paths"]["/v1/centers"]["get"]["responses"]["401"]
+    assert token["content"]["application/problem+json"]["schema"]["properties"]["code"]["enum"] == [
+        "unauthorized",
+        "invalid-token",
+        "token-revoked",
     ]
     assert "injuries" in not_eligible["properties"]["reasons"]["items"]["enum"]
     assert missing_default == []

@@ -400,10 +400,16 @@ def type_problems(
     reasons: Sequence[str],
     not_eligible_detail: str,
     internal: dict[str, Any],
+    everywhere: Mapping[str, Mapping[str, Any]],
+    with_token: Mapping[str, Mapping[str, Any]],
 ) -> None:
     """Each error response's schema names the codes it may carry (its examples' codes, one
     example each), `not-eligible` is a `NotEligibleProblem` with its `reasons`, and every
-    operation has a `default`: the 500 problem anything unexpected becomes."""
+    operation has a `default`: the 500 problem anything unexpected becomes.
+
+    ``everywhere`` and ``with_token`` (status → examples by code) are the problems every
+    operation, and every operation that takes a bearer token, may answer with besides
+    its own: a control character in a header (kit.inputs), a bad or revoked token."""
     schemas = schema.setdefault("components", {}).setdefault("schemas", {})
     schemas["NotEligibleProblem"] = {
         "title": "NotEligibleProblem",
@@ -420,9 +426,29 @@ def type_problems(
         },
         "required": ["reasons"],
     }
-    for item in schema.get("paths", {}).values():
+    for path, item in schema.get("paths", {}).items():
         for operation in item.values():
             responses = operation.setdefault("responses", {})
+            shared = [everywhere, with_token] if operation.get("security") else [everywhere]
+            for common in shared:
+                for status, examples in common.items():
+                    response = responses.setdefault(status, {"description": ""})
+                    media = response.setdefault("content", {}).setdefault(
+                        media_type, {"schema": {"$ref": PROBLEM_REF}}
+                    )
+                    media["examples"] = {
+                        **{
+                            code: {**example, "value": {**example["value"], "instance": path}}
+                            for code, example in examples.items()
+                        },
+                        **media.get("examples", {}),
+                    }
+                    if "`" in response["description"] or not response["description"]:
+                        # problem_responses' form: every code with its title.
+                        response["description"] = "; ".join(
+                            f"`{code}`: {example['value']['title']}"
+                            for code, example in media["examples"].items()
+                        )
             for status, response in responses.items():
                 media = response.get("content", {}).get(media_type)
                 if not status.isdigit() or media is None or "examples" not in media:
