@@ -107,7 +107,7 @@ def refine_for_officers(schema: dict[str, Any]) -> None:
                     # FastAPI sees it as optional; to a client it is required.
                     parameter["required"] = True
                     declared = parameter.get("schema", {})
-                    string = next(
+                    string: dict[str, Any] = next(
                         (v for v in [declared, *declared.get("anyOf", [])] if "pattern" in v), {}
                     )
                     parameter["schema"] = {"type": "string", "title": "If-Match"}
