@@ -106,13 +106,7 @@ def refine_for_officers(schema: dict[str, Any]) -> None:
                     # cases.dependencies.IfMatch answers its absence with 428, not 422, so
                     # FastAPI sees it as optional; to a client it is required.
                     parameter["required"] = True
-                    declared = parameter.get("schema", {})
-                    string: dict[str, Any] = next(
-                        (v for v in [declared, *declared.get("anyOf", [])] if "pattern" in v), {}
-                    )
                     parameter["schema"] = {"type": "string", "title": "If-Match"}
-                    if "pattern" in string:  # the characters kit.inputs refuses
-                        parameter["schema"]["pattern"] = string["pattern"]
 
 
 WEBHOOKS_TAG = "Outbound webhooks"
