@@ -17,7 +17,7 @@ UV_VERSION := 0.13.8
 TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 
-.PHONY: run test test-lowest lint typecheck migrate messages lock clean
+.PHONY: run test test-lowest lint typecheck contract migrate messages lock clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -65,8 +65,21 @@ lint: $(INSTALLED)
 typecheck: $(INSTALLED)
 	$(BIN)/mypy
 
-test: lint typecheck
+test: lint typecheck contract
 	$(BIN)/pytest
+
+# The OpenAPI document as partners get it, through linters nobody here wrote: Redocly
+# (redocly.yaml) and Spectral (.spectral.yaml), pinned in package.json and its lock file.
+NODE_INSTALLED := node_modules/.installed
+$(NODE_INSTALLED): package.json package-lock.json
+	npm ci --no-fund --no-audit
+	@touch $@
+
+contract: $(INSTALLED) $(NODE_INSTALLED)
+	@mkdir -p build
+	$(BIN)/accident-online openapi > build/openapi.json
+	npx --no-install redocly lint build/openapi.json --format=stylish
+	npx --no-install spectral lint build/openapi.json --fail-severity=hint
 
 # The message catalogue (src/accident_online/kit/i18n.py): extract every _() text into a
 # template and merge it into the Chinese catalogue; then translate the new or fuzzy entries.
@@ -79,4 +92,4 @@ messages: $(INSTALLED)
 		--ignore-obsolete --init-missing
 
 clean:
-	rm -rf $(VENV) $(LOWEST) $(TOOLS) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) $(LOWEST) $(TOOLS) node_modules .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -15,17 +15,21 @@ from accident_online.apidocs import openapi as apidocs_openapi
 from accident_online.apidocs.router import VENDOR_ASSETS_URL
 from accident_online.apidocs.router import router as apidocs_router
 from accident_online.auth.accounts import AccountStates
+from accident_online.auth.exceptions import InvalidAccessToken, RevokedAccessToken
 from accident_online.auth.router import router as auth_router
 from accident_online.cases.router import router as cases_router
 from accident_online.centers.router import router as centers_router
 from accident_online.decisions.router import queue_router as officers_queue_router
 from accident_online.decisions.router import router as decisions_router
 from accident_online.decisions.tasks import run_deadlines
+from accident_online.delivery.payloads import OUTBOUND_EVENT_MARK, OUTBOUND_EVENTS
 from accident_online.delivery.router import router as deliveries_router
+from accident_online.delivery.subscriptions import AUDIENCE_TEXT, SUBSCRIPTIONS
 from accident_online.delivery.tasks import delivery_worker
 from accident_online.evidence.router import router as evidence_router
 from accident_online.evidence.storage import open_store
 from accident_online.evidence.sweep import keep_swept, sweep_quietly
+from accident_online.intake.eligibility import ELIGIBILITY_RULES, NOT_ELIGIBLE
 from accident_online.intake.router import router as intake_router
 from accident_online.kit.background import run_periodically
 from accident_online.kit.db import Database
@@ -39,12 +43,16 @@ from accident_online.kit.problem_handlers import install_problem_handlers
 from accident_online.kit.problems import (
     PROBLEM_MEDIA_TYPE,
     STATUS_ERRORS,
+    AppError,
     PayloadTooLarge,
     Problem,
+    Unauthorized,
+    ValidationFailed,
     problem_examples,
 )
 from accident_online.operations.router import router as operations_router
 from accident_online.partner_events.router import router as partner_events_router
+from accident_online.partner_events.schemas import INBOUND_EVENTS
 from accident_online.partners.router import router as partners_router
 from accident_online.settings import Settings
 from accident_online.settlement.router import router as settlement_router
@@ -64,6 +72,14 @@ flow), then work your center's queue under 远程定责 · Officers.
 
 Every error is an RFC 9457 `application/problem+json` document with a stable `code`.
 """
+
+
+CONTACT = {
+    "name": "聊城市公安局交通警察支队 · Liaocheng traffic police, accident-online",
+    "url": "https://accident-online.example/",
+    "email": "accident-online@accident-online.example",
+}
+LICENSE = {"name": "Proprietary", "url": "https://accident-online.example/terms"}
 
 
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
@@ -189,6 +205,13 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         description=app.description,
         routes=app.routes,
         tags=app.openapi_tags,
+        servers=[
+            {"url": public_url, "description": "accident-online"}
+            if (public_url := app.state.settings.public_url)
+            else {"url": "/", "description": "The server this document came from"}
+        ],
+        contact=CONTACT,
+        license_info=LICENSE,
     )
     schemas = schema.setdefault("components", {}).setdefault("schemas", {})
     schemas.setdefault(
@@ -210,6 +233,9 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             if "requestBody" in operation:
                 # kit.limits.BodyLimitMiddleware refuses an oversized body on any route.
                 responses.setdefault("413", {"description": too_large})
+            # kit.inputs.refuse_control_characters, every route's first dependency, refuses
+            # a control character in any header or parameter.
+            responses.setdefault("422", {"description": "Invalid request: see `errors`."})
             for status, response in responses.items():
                 if status.isdigit() and int(status) >= 400:
                     # The examples problem_responses gave, or (413, FastAPI's own 422) the
@@ -230,6 +256,29 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
     apidocs_openapi.refine_for_officers(schema)
+    apidocs_openapi.name_request_bodies(schema)
+    apidocs_openapi.add_inbound_events(schema, INBOUND_EVENTS, operation_id="receivePartnerEvent")
+    apidocs_openapi.add_outbound_webhooks(
+        schema,
+        OUTBOUND_EVENTS,
+        {
+            event_type: " and ".join(AUDIENCE_TEXT[audience] for audience in sorted(audiences))
+            for event_type, audiences in SUBSCRIPTIONS.items()
+        },
+        mark=OUTBOUND_EVENT_MARK,
+    )
+    apidocs_openapi.declare_headers(schema)
+    apidocs_openapi.declare_public_operations(schema)
+    apidocs_openapi.type_problems(
+        schema,
+        media_type=PROBLEM_MEDIA_TYPE,
+        reasons=[rule.code for rule in ELIGIBILITY_RULES],
+        not_eligible_detail=str(NOT_ELIGIBLE),
+        internal=problem_examples(AppError)[AppError.code],
+        everywhere={"422": problem_examples(ValidationFailed)},
+        with_token={"401": problem_examples(Unauthorized, InvalidAccessToken, RevokedAccessToken)},
+    )
+    apidocs_openapi.restore_null_examples(schema)
     app.openapi_schema = schema
     return schema
 

@@ -244,6 +244,14 @@ def cmd_partners_rotate_client_secret(settings: Settings, args: argparse.Namespa
     return 0
 
 
+def cmd_openapi(settings: Settings, _: argparse.Namespace) -> int:
+    """The OpenAPI document, as /openapi.json serves it, for partners' generators and lint."""
+    from accident_online.app import create_app
+
+    print(json.dumps(create_app(settings).openapi(), ensure_ascii=False, indent=2))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="accident-online",
@@ -263,6 +271,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "seed", help="add the shipped centers; on first run make the admin account"
     ).set_defaults(handler=cmd_seed)
+
+    commands.add_parser(
+        "openapi", help="print the OpenAPI document (ACCIDENT_ONLINE_PUBLIC_URL as its server)"
+    ).set_defaults(handler=cmd_openapi)
 
     commands.add_parser(
         "worker", help="deliver webhooks (and keep deadlines) until stopped"

@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     max_connections: int = Field(
         default=1000, ge=1, description="Open connections (and requests) one process serves."
     )
+    public_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$",
+        description="The service's address as partners reach it, for the OpenAPI `servers`.",
+    )
     var_dir: Path = Field(
         default=Path("var"), description="Where the SQLite database, dev secrets and uploads live."
     )

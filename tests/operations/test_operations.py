@@ -55,6 +55,7 @@ async def test_not_ready_when_the_database_is_down(settings_for, backend, tmp_pa
         alive = await client.get("/healthz")
 
     assert ready.status_code == 503
+    assert ready.headers["Retry-After"] == "5"  # as the OpenAPI document declares
     assert ready.json()["code"] == "not-ready"
     assert ready.json()["detail"] == "The database is unreachable."
     assert alive.status_code == 200

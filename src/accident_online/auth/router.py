@@ -47,6 +47,7 @@ router = APIRouter(tags=["auth"])
 
 @router.post(
     "/auth/token",
+    operation_id="issueToken",
     summary="登录，取得访问令牌 · Sign in and get an access token",
     tags=[OFFICERS_TAG],
     response_model=TokenResponse,
@@ -171,6 +172,7 @@ def _basic_credentials(header: str | None) -> tuple[str, str] | None:
 
 @router.post(
     "/admin/users",
+    operation_id="createUser",
     summary="Create an officer or admin account",
     status_code=status.HTTP_201_CREATED,
     response_model=UserRead,
@@ -186,6 +188,7 @@ async def create_user(body: UserCreate, session: SessionDep, _: AdminPrincipal) 
 
 @router.get(
     "/admin/users",
+    operation_id="listUsers",
     summary="List officer and admin accounts",
     response_model=Page[UserRead],
     responses=problem_responses(Unauthorized, Forbidden, InvalidCursor, ValidationFailed),
@@ -205,6 +208,7 @@ async def list_users(
 
 @router.post(
     "/admin/users/{username}/disable",
+    operation_id="disableUser",
     summary="Disable an officer or admin account",
     response_model=UserRead,
     responses=problem_responses(Unauthorized, Forbidden, UserNotFound),
@@ -221,6 +225,7 @@ async def disable_user(
 
 @router.post(
     "/admin/users/{username}/enable",
+    operation_id="enableUser",
     summary="Enable a disabled account again",
     response_model=UserRead,
     responses=problem_responses(Unauthorized, Forbidden, UserNotFound),

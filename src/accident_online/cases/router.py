@@ -32,6 +32,7 @@ router = APIRouter(prefix="/cases", tags=["cases"])
 
 @router.get(
     "",
+    operation_id="listCases",
     summary="List the cases you may see",
     response_model=Page[CaseSummary],
     responses=problem_responses(Unauthorized, InvalidCursor, ValidationFailed),
@@ -69,6 +70,7 @@ async def list_cases(
 
 @router.get(
     "/{case_id}",
+    operation_id="getCase",
     summary="查看案件（含 ETag）· Show the shared case record",
     tags=[OFFICERS_TAG],
     response_model=CaseRead,
@@ -105,6 +107,7 @@ async def get_case(
 
 @router.get(
     "/{case_id}/events",
+    operation_id="listCaseEvents",
     summary="The case's timeline",
     response_model=Page[CaseEventRead],
     responses=problem_responses(Unauthorized, CaseNotFound, InvalidCursor, ValidationFailed),

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
+from accident_online.evidence.kinds import EvidenceKind
 from accident_online.kit.time import BeijingDateTime
 from accident_online.models.case import CaseStatus
 from accident_online.models.records import AS_STORED, Decision, LiabilityGrade
@@ -44,13 +45,13 @@ class PartyRead(BaseModel):
 
 
 class MissingEvidence(BaseModel):
-    kind: str
+    kind: EvidenceKind
     party: int | None = None
 
 
 class EvidenceRead(BaseModel):
     id: uuid.UUID
-    kind: str
+    kind: EvidenceKind
     party: int | None
     content_type: str
     size: int
@@ -124,7 +125,9 @@ class CaseRead(BaseModel):
     eligibility_answers: dict[str, bool]
     agreed_liability: list[AgreedLiabilityRead] | None
     parties: list[PartyRead]
-    missing: list[str] = Field(description="Evidence kinds still missing (per-party kinds once).")
+    missing: list[EvidenceKind] = Field(
+        description="Evidence kinds still missing (per-party kinds once)."
+    )
     missing_evidence: list[MissingEvidence] = Field(
         description="Exactly what is missing, by party."
     )
@@ -157,7 +160,7 @@ class CaseSummary(BaseModel):
     district: str
     address: str
     plates: list[str]
-    missing: list[str]
+    missing: list[EvidenceKind]
 
 
 class CaseEventRead(BaseModel):

@@ -34,6 +34,7 @@ router = APIRouter(prefix="/centers", tags=["centers"])
 
 @router.get(
     "",
+    operation_id="listCenters",
     summary="The nine remote liability centers",
     response_model=list[CenterRead],
     responses=problem_responses(Unauthorized),
@@ -46,6 +47,7 @@ async def list_centers(session: SessionDep, _: CurrentPrincipal) -> list[CenterR
 
 @router.patch(
     "/{center_id}",
+    operation_id="updateCenter",
     summary="Change a center's availability, capacity or hours",
     response_model=CenterRead,
     responses=problem_responses(Unauthorized, Forbidden, CenterNotFound, ValidationFailed),
@@ -59,6 +61,7 @@ async def update_center(
 
 @router.get(
     "/{center_id}/queue",
+    operation_id="listCenterQueue",
     summary="本中心待办队列（最早的在前）· Your center's queue, oldest first",
     tags=[OFFICERS_TAG],
     response_model=Page[CaseSummary],

@@ -96,6 +96,7 @@ async def _answer(
 
 @router.post(
     "/claim",
+    operation_id="claimCase",
     tags=[OFFICERS_TAG],
     summary="领取案件 · Take a case from your center's queue",
     response_model=CaseRead,
@@ -137,6 +138,7 @@ async def claim_case(
 
 @router.post(
     "/release",
+    operation_id="releaseCase",
     tags=[OFFICERS_TAG],
     summary="退回队列 · Put a case you hold back in the queue",
     response_model=CaseRead,
@@ -158,6 +160,7 @@ async def release_case(
 
 @router.post(
     "/evidence-requests",
+    operation_id="requestEvidence",
     tags=[OFFICERS_TAG],
     summary="要求补充照片 · Ask the drivers for more or better photos",
     response_model=CaseRead,
@@ -183,6 +186,7 @@ async def request_evidence(
 
 @router.post(
     "/referral",
+    operation_id="referOffline",
     tags=[OFFICERS_TAG],
     summary="转线下处理 · Refer a case offline (to officers at the scene)",
     response_model=CaseRead,
@@ -207,6 +211,7 @@ async def refer_offline(
 
 @router.post(
     "/decision",
+    operation_id="decideLiability",
     tags=[OFFICERS_TAG],
     summary="作出责任认定（定责）· Decide liability",
     response_model=CaseRead,
@@ -255,6 +260,7 @@ async def case_for_filing_app(
 
 @router.post(
     "/responses",
+    operation_id="answerDecision",
     summary="A party's answer to the decision",
     response_model=CaseRead,
     tags=["reports"],
@@ -285,6 +291,7 @@ async def answer_decision(
 
 @router.get(
     "/decision/document",
+    operation_id="getDecisionDocument",
     summary="下载认定书（PDF）· The decision as a printable PDF",
     response_class=Response,
     tags=[OFFICERS_TAG, "cases"],

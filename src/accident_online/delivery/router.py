@@ -37,6 +37,7 @@ MessageId = Annotated[str, Path(max_length=40, description="The message's `webho
 
 @router.get(
     "",
+    operation_id="listDeliveries",
     summary="List outbound webhook deliveries",
     response_model=Page[DeliveryRead],
     responses=problem_responses(Unauthorized, Forbidden, InvalidCursor, ValidationFailed),
@@ -73,6 +74,7 @@ async def list_deliveries(
 
 @router.get(
     "/{message_id}",
+    operation_id="getDelivery",
     summary="Show one delivery and its attempts",
     response_model=DeliveryDetail,
     responses=problem_responses(Unauthorized, Forbidden, DeliveryNotFound, ValidationFailed),
@@ -88,6 +90,7 @@ async def get_delivery(
 
 @router.post(
     "/{message_id}/retry",
+    operation_id="retryDelivery",
     summary="Send a delivery again",
     response_model=DeliveryRead,
     responses=problem_responses(

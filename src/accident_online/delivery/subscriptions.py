@@ -15,6 +15,16 @@ class Audience(StrEnum):
     court = "court"  # the case's court (cases.resolvers)
 
 
+# How the OpenAPI document names each audience to a reader.
+AUDIENCE_TEXT: Final[Mapping[Audience, str]] = MappingProxyType(
+    {
+        Audience.filing_app: "the app partner that filed the report",
+        Audience.party_insurers: "the insurers of the parties (with `insured_parties`)",
+        Audience.mediation: "the case's mediation organisation",
+        Audience.court: "the case's court",
+    }
+)
+
 _CASE_PARTIES: Final = frozenset({Audience.filing_app, Audience.party_insurers})
 
 SUBSCRIPTIONS: Final[Mapping[str, frozenset[Audience]]] = MappingProxyType(

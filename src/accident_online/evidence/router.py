@@ -80,6 +80,7 @@ StagedUploadDep = Annotated[StagedUpload, Depends(staged_upload, scope="function
 
 @router.post(
     "",
+    operation_id="uploadEvidence",
     summary="上传事故照片 · Upload a photo of the accident",
     status_code=status.HTTP_201_CREATED,
     response_model=EvidenceUploaded,
@@ -169,6 +170,7 @@ _BINARY = {"schema": {"type": "string", "format": "binary"}}
 
 @router.get(
     "/sheet",
+    operation_id="getContactSheet",
     summary="证据照片联系表 · Contact sheet",
     tags=[OFFICERS_TAG],
     response_class=Response,
@@ -210,6 +212,7 @@ async def get_contact_sheet(
 
 @router.get(
     "/{evidence_id}/content",
+    operation_id="getEvidenceContent",
     summary="查看照片 · Download a photo",
     tags=[OFFICERS_TAG],
     response_class=Response,
@@ -260,6 +263,7 @@ async def get_evidence_content(
 
 @router.get(
     "/{evidence_id}/view",
+    operation_id="viewEvidenceLink",
     summary="打开照片链接 · Open a photo link (no token)",
     response_class=Response,
     responses={

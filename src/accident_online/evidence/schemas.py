@@ -25,8 +25,7 @@ UPLOAD_FORM: dict[str, Any] = {
                     "required": ["kind", "file"],
                     "properties": {
                         "kind": {
-                            "type": "string",
-                            "enum": [kind.value for kind in EvidenceKind],
+                            "$ref": "#/components/schemas/EvidenceKind",
                             "description": "What the photo shows.",
                         },
                         "party": {
@@ -85,7 +84,7 @@ class EvidenceUploaded(EvidenceRead):
         }
     )
 
-    missing: list[str] = Field(
+    missing: list[EvidenceKind] = Field(
         description="Evidence kinds the case still needs (per-party kinds once); [] when complete."
     )
     missing_evidence: list[MissingEvidence] = Field(

@@ -37,6 +37,7 @@ ReportKey = Annotated[KeyedRequest, Depends(required_key(client_of=app_partner))
 
 @router.post(
     "/eligibility",
+    operation_id="checkEligibility",
     summary="Check whether an accident may be handled online",
     response_model=EligibilityRead,
     responses=problem_responses(Unauthorized, Forbidden, ValidationFailed, PayloadTooLarge),
@@ -53,6 +54,7 @@ async def check_eligibility(
 
 @router.post(
     "/reports",
+    operation_id="fileReport",
     summary="File a driver's accident report",
     status_code=status.HTTP_201_CREATED,
     response_model=CaseRead,

@@ -213,6 +213,21 @@ class ServiceUnavailable(AppError):
     code = "service-unavailable"
     title = _("Service unavailable")
     default_detail = _("The service cannot serve requests right now.")
+    # RFC 9110 §10.2.3: when a client (or a load balancer) may try again.
+    retry_after_seconds: ClassVar[int] = 5
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(
+            detail,
+            headers={"Retry-After": str(self.retry_after_seconds), **(headers or {})},
+            **extra,
+        )
 
 
 STATUS_ERRORS: dict[int, type[AppError]] = {

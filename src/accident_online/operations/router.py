@@ -36,7 +36,9 @@ class Readiness(BaseModel):
     revision: list[str]
 
 
-@router.get("/healthz", summary="Is the process up?", response_model=Health)
+@router.get(
+    "/healthz", operation_id="getHealth", summary="Is the process up?", response_model=Health
+)
 async def healthz() -> Health:
     """Answers as long as the process serves requests; touches nothing else."""
     return Health(status="ok")
@@ -44,6 +46,7 @@ async def healthz() -> Health:
 
 @router.get(
     "/readyz",
+    operation_id="getReadiness",
     summary="Can the service take traffic?",
     response_model=Readiness,
     responses=problem_responses(NotReady),
@@ -73,6 +76,7 @@ async def readyz(request: Request) -> Readiness:
 
 @router.get(
     "/metrics",
+    operation_id="getMetrics",
     summary="Prometheus metrics",
     response_class=Response,
     responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}, **problem_responses(NotFound)},

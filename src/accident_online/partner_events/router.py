@@ -17,7 +17,11 @@ from accident_online.partner_events.exceptions import (
     InvalidWebhookSignature,
     PartyNotInCase,
 )
-from accident_online.partner_events.schemas import InboundEventResult, request_body_schema
+from accident_online.partner_events.schemas import (
+    EXAMPLE,
+    INBOUND_EVENT_REF,
+    InboundEventResult,
+)
 from accident_online.partner_events.service import MAX_WEBHOOK_ID_LENGTH
 from accident_online.settings import Settings
 
@@ -26,6 +30,7 @@ router = APIRouter(prefix="/webhooks", tags=["partner events"])
 
 @router.post(
     "/{partner_id}",
+    operation_id="receivePartnerEvent",
     summary="Receive a signed event from a partner system",
     response_model=InboundEventResult,
     response_model_exclude_none=True,
@@ -44,7 +49,14 @@ router = APIRouter(prefix="/webhooks", tags=["partner events"])
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {"application/json": {"schema": request_body_schema()}},
+            # The route reads the raw body itself (the signature covers the exact bytes),
+            # so FastAPI cannot derive its schema from a body parameter.
+            "content": {
+                "application/json": {
+                    "schema": {"$ref": INBOUND_EVENT_REF},
+                    "example": EXAMPLE,
+                }
+            },
         }
     },
 )

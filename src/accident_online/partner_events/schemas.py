@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
@@ -141,29 +141,17 @@ EXAMPLE = {
 }
 
 
-def request_body_schema() -> dict[str, Any]:
-    """The JSON schema of an event, self-contained (no $defs), for the OpenAPI document.
-
-    The route reads the raw body itself (the signature covers the exact bytes), so
-    FastAPI cannot derive this from a body parameter.
-    """
-    schema = PARTNER_EVENT.json_schema()
-    definitions = schema.pop("$defs", {})
-
-    def inline(node: Any) -> Any:
-        if isinstance(node, dict):
-            ref = node.get("$ref")
-            if isinstance(ref, str) and ref.startswith("#/$defs/"):
-                return inline(definitions[ref.removeprefix("#/$defs/")])
-            return {key: inline(value) for key, value in node.items()}
-        if isinstance(node, list):
-            return [inline(item) for item in node]
-        return node
-
-    inlined: dict[str, Any] = inline(schema)
-    inlined.pop("discriminator", None)  # its mapping points into the dropped $defs
-    inlined["examples"] = [EXAMPLE]
-    return inlined
+# Every inbound event type, for the OpenAPI document's `InboundEvent` (apidocs.openapi).
+INBOUND_EVENTS: tuple[type[_Event], ...] = (
+    ClaimOpened,
+    ClaimAssessed,
+    ClaimPaid,
+    MediationAgreed,
+    MediationFailed,
+    LawsuitFiled,
+    JudgmentIssued,
+)
+INBOUND_EVENT_REF = "#/components/schemas/InboundEvent"
 
 
 class InboundEventResult(BaseModel):

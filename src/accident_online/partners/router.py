@@ -41,12 +41,23 @@ router = APIRouter(prefix="/partners", tags=["partners"])
 
 @router.post(
     "",
+    operation_id="registerPartner",
     summary="Register a partner system",
     status_code=status.HTTP_201_CREATED,
     response_model=PartnerCreated,
-    responses=problem_responses(
-        Unauthorized, Forbidden, PartnerExists, InsurerCodeTaken, ValidationFailed, UnsafeWebhookUrl
-    ),
+    responses={
+        201: {
+            "headers": {"Location": {"description": "The partner", "schema": {"type": "string"}}}
+        },
+        **problem_responses(
+            Unauthorized,
+            Forbidden,
+            PartnerExists,
+            InsurerCodeTaken,
+            ValidationFailed,
+            UnsafeWebhookUrl,
+        ),
+    },
 )
 async def register_partner(
     body: PartnerCreate,
@@ -75,6 +86,7 @@ async def register_partner(
 
 @router.get(
     "",
+    operation_id="listPartners",
     summary="List partner systems",
     response_model=Page[PartnerRead],
     responses=problem_responses(Unauthorized, Forbidden, InvalidCursor, ValidationFailed),
@@ -90,6 +102,7 @@ async def list_partners(
 
 @router.get(
     "/{partner_id}",
+    operation_id="getPartner",
     summary="Show one partner system",
     response_model=PartnerRead,
     responses=problem_responses(Unauthorized, Forbidden, PartnerNotFound),
@@ -101,6 +114,7 @@ async def get_partner(partner_id: str, session: SessionDep, _: AdminPrincipal) -
 
 @router.patch(
     "/{partner_id}",
+    operation_id="updatePartner",
     summary="Change a partner's name or webhook endpoint",
     response_model=PartnerRead,
     responses=problem_responses(
@@ -131,6 +145,7 @@ async def update_partner(
 
 @router.post(
     "/{partner_id}/rotate-secret",
+    operation_id="rotateWebhookSecret",
     summary="Rotate a partner's webhook secret",
     response_model=SecretRotated,
     responses=problem_responses(Unauthorized, Forbidden, PartnerNotFound),
@@ -150,6 +165,7 @@ async def rotate_webhook_secret(
 
 @router.post(
     "/{partner_id}/disable",
+    operation_id="disablePartner",
     summary="Disable a partner system",
     response_model=PartnerRead,
     responses=problem_responses(Unauthorized, Forbidden, PartnerNotFound),
@@ -166,6 +182,7 @@ async def disable_partner(
 
 @router.post(
     "/{partner_id}/enable",
+    operation_id="enablePartner",
     summary="Enable a disabled partner system again",
     response_model=PartnerRead,
     responses=problem_responses(Unauthorized, Forbidden, PartnerNotFound),
@@ -181,6 +198,7 @@ async def enable_partner(
 
 @router.post(
     "/{partner_id}/rotate-client-secret",
+    operation_id="rotateClientSecret",
     summary="Rotate a partner's client secret",
     response_model=ClientSecretRotated,
     responses=problem_responses(Unauthorized, Forbidden, PartnerNotFound),

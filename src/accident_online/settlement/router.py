@@ -17,6 +17,7 @@ router = APIRouter(tags=["settlement"])
 
 @router.post(
     "/settlements/calculate",
+    operation_id="calculateSettlement",
     summary="Calculate who pays what (理赔计算)",
     response_model=SettlementRead,
     responses=problem_responses(Unauthorized, InvalidSettlement, ValidationFailed),
@@ -31,6 +32,7 @@ async def calculate(body: SettlementRequest, _: CurrentPrincipal) -> SettlementR
 
 @router.get(
     "/cases/{case_id}/settlement",
+    operation_id="getCaseSettlement",
     summary="The case's settlement so far",
     response_model=CaseSettlementRead,
     responses=problem_responses(Unauthorized, CaseNotFound, NoDecisionYet, ValidationFailed),

@@ -27,6 +27,7 @@ admin_or_officer = require_roles(Role.admin, Role.officer)
 
 @router.get(
     "/stats",
+    operation_id="getStatistics",
     summary="Reports, share handled online, time to decision, queues",
     response_model=StatsRead,
     responses=problem_responses(Unauthorized, Forbidden, ValidationFailed),

@@ -1,0 +1,199 @@
+"""What partners receive: the body of each outbound event type, as a schema.
+
+delivery.outbox writes the bodies; these models describe them for the OpenAPI document's
+`webhooks` section and for `DeliveryDetail.payload`, and tests/apidocs validates real
+deliveries against them. Every type in delivery.subscriptions.SUBSCRIPTIONS has one.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Final, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from accident_online.decisions.liability import LiabilityGrade
+from accident_online.evidence.kinds import EvidenceKind
+from accident_online.models.case import CaseStatus
+
+# Marks a field's schema as "one of the outbound bodies": the OpenAPI document puts a
+# reference to their union there (pydantic cannot reference a schema it did not make).
+OUTBOUND_EVENT_MARK: Final = "x-outbound-event"
+
+# Receivers must ignore fields they do not know: a later version may add some.
+_OPEN = ConfigDict(extra="allow", populate_by_name=True)
+
+
+class CaseEventData(BaseModel):
+    """What every outbound event's `data` carries: the case as it stood with the event."""
+
+    model_config = _OPEN
+
+    case_id: uuid.UUID
+    case_number: str = Field(examples=["LC20261128-0001"])
+    case_version: int = Field(
+        ge=1,
+        description="The case's version with this event: order the events of a case by it.",
+    )
+    status: CaseStatus = Field(description="The case's status with this event.")
+    center_id: str = Field(description="The remote liability center that has the case.")
+    seq: int = Field(ge=1, description="The event's place in the case's timeline.")
+    insured_parties: list[int] = Field(
+        default_factory=list,
+        description="Only to an insurer, absent for others: the indexes of the parties it "
+        "insures (0 = 甲).",
+    )
+
+
+class StatusChange(CaseEventData):
+    """An event that moved the case from one status to another."""
+
+    from_: CaseStatus = Field(alias="from", description="The status before.")
+    to: CaseStatus = Field(description="The status after (= `status`).")
+
+
+class CaseReportedData(CaseEventData):
+    number: str = Field(description="The case number (= `case_number`).")
+    parties: int = Field(ge=2, description="How many vehicles are in the report.")
+
+
+class RequestedPhoto(BaseModel):
+    model_config = _OPEN
+
+    kind: EvidenceKind
+    party: int | None = Field(description="The vehicle, for per-vehicle kinds; else null.")
+
+
+class CaseEvidenceRequestedData(StatusChange):
+    kinds: list[RequestedPhoto] = Field(description="The photos the officer asks for.")
+    message: str = Field(description="The officer's words to the drivers.")
+
+
+class DecidedLiability(BaseModel):
+    model_config = _OPEN
+
+    party: int = Field(ge=0)
+    label: str = Field(description="甲, 乙, 丙… for the party.")
+    grade: LiabilityGrade
+    share_percent: int = Field(ge=0, le=100, description="The party's share of liability.")
+
+
+class CaseDecidedData(StatusChange):
+    liabilities: list[DecidedLiability]
+    agreement: Literal["confirmed", "changed"] | None = Field(
+        description="How the decision compares with the parties' own agreement; null when "
+        "they made none."
+    )
+
+
+class CaseAcceptedData(StatusChange):
+    """Every party accepted the decision: insurers settle the claims."""
+
+
+class CaseDisputedData(StatusChange):
+    parties: list[int] = Field(description="The parties that dispute the decision.")
+
+
+class CaseReferredOfflineData(StatusChange):
+    reason: str = Field(description="Why the officer sent the case to be handled in person.")
+
+
+class CaseClosedData(StatusChange):
+    reason: Literal["claims_paid", "mediation_agreed", "judgment_issued"]
+
+
+class CaseMediationRequestedData(StatusChange):
+    """To the case's mediation organisation: the parties are to be mediated."""
+
+
+class CaseLitigationRequestedData(StatusChange):
+    reason: Literal["mediation_failed"] | None = Field(
+        default=None, description="Present when mediation failed first."
+    )
+
+
+class _OutboundEvent(BaseModel):
+    model_config = _OPEN
+
+    timestamp: AwareDatetime = Field(description="When it happened (the timeline's `at`).")
+
+
+class CaseReportedEvent(_OutboundEvent):
+    """A report was filed and its case opened."""
+
+    type: Literal["case.reported"]
+    data: CaseReportedData
+
+
+class CaseEvidenceRequestedEvent(_OutboundEvent):
+    """The officer asks for photos to be taken again."""
+
+    type: Literal["case.evidence_requested"]
+    data: CaseEvidenceRequestedData
+
+
+class CaseDecidedEvent(_OutboundEvent):
+    """The officer decided liability (定责)."""
+
+    type: Literal["case.decided"]
+    data: CaseDecidedData
+
+
+class CaseAcceptedEvent(_OutboundEvent):
+    """Every party accepted the decision."""
+
+    type: Literal["case.accepted"]
+    data: CaseAcceptedData
+
+
+class CaseDisputedEvent(_OutboundEvent):
+    """A party disputes the decision."""
+
+    type: Literal["case.disputed"]
+    data: CaseDisputedData
+
+
+class CaseReferredOfflineEvent(_OutboundEvent):
+    """The case is to be handled in person, not online."""
+
+    type: Literal["case.referred_offline"]
+    data: CaseReferredOfflineData
+
+
+class CaseClosedEvent(_OutboundEvent):
+    """The case is closed."""
+
+    type: Literal["case.closed"]
+    data: CaseClosedData
+
+
+class CaseMediationRequestedEvent(_OutboundEvent):
+    """The dispute goes to the case's mediation organisation."""
+
+    type: Literal["case.mediation_requested"]
+    data: CaseMediationRequestedData
+
+
+class CaseLitigationRequestedEvent(_OutboundEvent):
+    """The dispute goes to the case's court."""
+
+    type: Literal["case.litigation_requested"]
+    data: CaseLitigationRequestedData
+
+
+# event type → its body; who receives it is in SUBSCRIPTIONS.
+OUTBOUND_EVENTS: Final[Mapping[str, type[_OutboundEvent]]] = MappingProxyType(
+    {
+        "case.reported": CaseReportedEvent,
+        "case.evidence_requested": CaseEvidenceRequestedEvent,
+        "case.decided": CaseDecidedEvent,
+        "case.accepted": CaseAcceptedEvent,
+        "case.disputed": CaseDisputedEvent,
+        "case.referred_offline": CaseReferredOfflineEvent,
+        "case.closed": CaseClosedEvent,
+        "case.mediation_requested": CaseMediationRequestedEvent,
+        "case.litigation_requested": CaseLitigationRequestedEvent,
+    }
+)
