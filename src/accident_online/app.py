@@ -18,12 +18,13 @@ from accident_online.auth.accounts import AccountStates
 from accident_online.auth.exceptions import InvalidAccessToken, RevokedAccessToken
 from accident_online.auth.router import router as auth_router
 from accident_online.cases.router import router as cases_router
+from accident_online.cases.webhook_payloads import OUTBOUND_EVENTS
 from accident_online.centers.router import router as centers_router
 from accident_online.decisions.router import queue_router as officers_queue_router
 from accident_online.decisions.router import router as decisions_router
 from accident_online.decisions.tasks import run_deadlines
-from accident_online.delivery.payloads import OUTBOUND_EVENT_MARK, OUTBOUND_EVENTS
 from accident_online.delivery.router import router as deliveries_router
+from accident_online.delivery.schemas import OUTBOUND_EVENT_MARK
 from accident_online.delivery.subscriptions import AUDIENCE_TEXT, SUBSCRIPTIONS
 from accident_online.delivery.tasks import delivery_worker
 from accident_online.evidence.router import router as evidence_router

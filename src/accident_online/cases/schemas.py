@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
-from accident_online.evidence.kinds import EvidenceKind
+from accident_online.cases.evidence_kinds import EvidenceKind
 from accident_online.kit.time import BeijingDateTime
 from accident_online.models.case import CaseStatus
 from accident_online.models.records import AS_STORED, Decision, LiabilityGrade

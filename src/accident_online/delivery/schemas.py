@@ -1,12 +1,15 @@
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
-from accident_online.delivery.payloads import OUTBOUND_EVENT_MARK
 from accident_online.kit.time import BeijingDateTime
 from accident_online.models.webhook import DeliveryStatus
+
+# Marks the property whose schema the OpenAPI document replaces with `OutboundEvent`, the
+# union of every outbound body (cases/webhook_payloads.py).
+OUTBOUND_EVENT_MARK: Final = "x-outbound-event"
 
 _EXAMPLE: dict[str, Any] = {
     "id": "msg_6f1c2b0e4d8a4c3e9b7a5d1f2e3c4b5a",

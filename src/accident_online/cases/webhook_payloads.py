@@ -14,13 +14,12 @@ from typing import Final, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from accident_online.decisions.liability import LiabilityGrade
-from accident_online.evidence.kinds import EvidenceKind
+from accident_online.cases.evidence_kinds import EvidenceKind
 from accident_online.models.case import CaseStatus
+from accident_online.models.records import LiabilityGrade
 
 # Marks a field's schema as "one of the outbound bodies": the OpenAPI document puts a
 # reference to their union there (pydantic cannot reference a schema it did not make).
-OUTBOUND_EVENT_MARK: Final = "x-outbound-event"
 
 # Receivers must ignore fields they do not know: a later version may add some.
 _OPEN = ConfigDict(extra="allow", populate_by_name=True)
