@@ -12,6 +12,8 @@ from fastapi.openapi.utils import get_openapi
 from fastapi_offline import FastAPIOffline
 
 from accident_online.apidocs import openapi as apidocs_openapi
+from accident_online.apidocs import responses as apidocs_responses
+from accident_online.apidocs import webhooks as apidocs_webhooks
 from accident_online.apidocs.router import VENDOR_ASSETS_URL
 from accident_online.apidocs.router import router as apidocs_router
 from accident_online.auth.accounts import AccountStates
@@ -257,9 +259,9 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
     apidocs_openapi.refine_for_officers(schema)
-    apidocs_openapi.name_request_bodies(schema)
-    apidocs_openapi.add_inbound_events(schema, INBOUND_EVENTS, operation_id="receivePartnerEvent")
-    apidocs_openapi.add_outbound_webhooks(
+    apidocs_webhooks.name_request_bodies(schema)
+    apidocs_webhooks.add_inbound_events(schema, INBOUND_EVENTS, operation_id="receivePartnerEvent")
+    apidocs_webhooks.add_outbound_webhooks(
         schema,
         OUTBOUND_EVENTS,
         {
@@ -268,9 +270,9 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         },
         mark=OUTBOUND_EVENT_MARK,
     )
-    apidocs_openapi.declare_headers(schema)
-    apidocs_openapi.declare_public_operations(schema)
-    apidocs_openapi.type_problems(
+    apidocs_responses.declare_headers(schema)
+    apidocs_responses.declare_public_operations(schema)
+    apidocs_responses.type_problems(
         schema,
         media_type=PROBLEM_MEDIA_TYPE,
         reasons=[rule.code for rule in ELIGIBILITY_RULES],
@@ -279,7 +281,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         everywhere={"422": problem_examples(ValidationFailed)},
         with_token={"401": problem_examples(Unauthorized, InvalidAccessToken, RevokedAccessToken)},
     )
-    apidocs_openapi.restore_null_examples(schema)
+    apidocs_responses.restore_null_examples(schema)
     app.openapi_schema = schema
     return schema
 
