@@ -39,6 +39,7 @@ from accident_online.evidence.sniffing import ACCEPTED_TYPES, JPEG
 from accident_online.evidence.storage import EvidenceStore, open_store
 from accident_online.evidence.upload import MULTIPART_OVERHEAD, receive_upload
 from accident_online.kit.db import Database, SessionDep
+from accident_online.kit.headers import weighted_values
 from accident_online.kit.i18n import _
 from accident_online.kit.problems import (
     Forbidden,
@@ -327,16 +328,7 @@ def prefers_jpeg(accept: str | None, stored_type: str) -> bool:
     if not accept or stored_type == JPEG:
         return False
     weights: dict[str, float] = {}
-    for part in accept.split(","):
-        media_type, *parameters = (piece.strip() for piece in part.split(";"))
-        weight = 1.0
-        for parameter in parameters:
-            name, _, value = parameter.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    weight = float(value)
-                except ValueError:
-                    weight = 0.0
+    for media_type, weight in weighted_values(accept):
         weights[media_type.lower()] = max(weights.get(media_type.lower(), 0.0), weight)
     jpeg = weights.get(JPEG, 0.0)
     return jpeg > 0 and jpeg > weights.get(stored_type, 0.0)

@@ -40,6 +40,8 @@ from babel.messages.pofile import read_po
 from babel.support import Translations
 from starlette.types import Scope
 
+from accident_online.kit.headers import weighted_values
+
 DOMAIN: Final = "messages"
 CHINESE: Final = "zh_CN"
 ENGLISH: Final = "en"
@@ -157,16 +159,8 @@ def negotiate(accept_language: str | None, *, default: str) -> str:
 def _preferred_tags(header: str) -> list[str]:
     """The language ranges of an Accept-Language header, highest q-value first."""
     ranked: list[tuple[float, int, str]] = []
-    for position, item in enumerate(header[:_MAX_HEADER].split(",")[:_MAX_RANGES]):
-        tag, *parameters = (part.strip() for part in item.split(";"))
-        quality = 1.0
-        for parameter in parameters:
-            name, _equals, value = parameter.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
+    weighted = weighted_values(header[:_MAX_HEADER], max_items=_MAX_RANGES)
+    for position, (tag, quality) in enumerate(weighted):
         if _LANGUAGE_RANGE.match(tag) and 0 < quality <= 1:
             ranked.append((-quality, position, tag.replace("_", "-")))
     return [ranked_tag[2] for ranked_tag in sorted(ranked)]
