@@ -212,7 +212,9 @@ def cpu_window() -> Any:
     figures["machine_busy"] = (busy_end - busy) / max(1e-9, total_end - total)
 
 
-async def run_worker(database: Any, batch_size: int, senders: int, count: int) -> dict[str, float]:
+async def run_worker(
+    database: Any, batch_size: int, senders: int, count: int, per_endpoint: int = 4
+) -> dict[str, float]:
     from accident_online.delivery.worker import DeliveryWorker, WorkerSettings
 
     worker = DeliveryWorker(
@@ -223,9 +225,10 @@ async def run_worker(database: Any, batch_size: int, senders: int, count: int) -
             allow_private_targets=True,
             batch_size=batch_size,
             senders=senders,
+            per_endpoint=per_endpoint,
             idle_seconds=0.01,
         ),
-        name=f"bench-{batch_size}x{senders}",
+        name=f"bench-{batch_size}x{senders}x{per_endpoint}",
     )
     stop = asyncio.Event()
     with cpu_window() as figures:
@@ -301,7 +304,7 @@ def summarise(label: str, figures: dict[str, float], count: int) -> dict[str, An
 
 
 async def bench_in_process(
-    url: str, receiver: Receiver, shapes: list[tuple[int, int]], count: int
+    url: str, receiver: Receiver, shapes: list[tuple[int, ...]], count: int
 ) -> list[dict[str, Any]]:
     from accident_online.kit.db import Database, create_engine
 
@@ -309,11 +312,16 @@ async def bench_in_process(
     database = Database(engine, url=url)
     rows = []
     try:
-        for batch_size, senders in shapes:
+        for batch_size, senders, *per in shapes:
+            per_endpoint = per[0] if per else 8
             await write_outbox(database, "picc-bench", [message_body(n) for n in range(count)])
             before = receiver.received()
-            figures = await run_worker(database, batch_size, senders, count)
-            row = summarise(f"DeliveryWorker batch={batch_size} senders={senders}", figures, count)
+            figures = await run_worker(database, batch_size, senders, count, per_endpoint)
+            row = summarise(
+                f"DeliveryWorker batch={batch_size} senders={senders} per_endpoint={per_endpoint}",
+                figures,
+                count,
+            )
             state = await outbox_state(database)
             row["received"] = receiver.received() - before
             row["kind"] = "worker"
@@ -351,7 +359,7 @@ async def _clear_outbox(database: Any) -> None:
         await connection.execute(delete(WebhookMessage))
 
 
-def bench_backend(backend: str, shapes: list[tuple[int, int]], count: int) -> dict[str, Any]:
+def bench_backend(backend: str, shapes: list[tuple[int, ...]], count: int) -> dict[str, Any]:
     import uvloop
 
     print(f"\n== {backend} ==", flush=True)
@@ -374,7 +382,7 @@ def main() -> int:
     parser.add_argument("--backend", choices=[*BACKENDS, "both"], default="both")
     parser.add_argument("--messages", type=int, default=6000, help="per measurement")
     parser.add_argument(
-        "--shapes", nargs="+", default=DEFAULT_SHAPES, help="worker shapes, BATCHxSENDERS"
+        "--shapes", nargs="+", default=DEFAULT_SHAPES, help="worker shapes, BATCHxSENDERS[xPER_ENDPOINT]"
     )
     args = parser.parse_args()
     shapes = [tuple(int(x) for x in shape.split("x")) for shape in args.shapes]

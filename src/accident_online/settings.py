@@ -172,7 +172,11 @@ class Settings(BaseSettings):
     webhook_batch_size: int = Field(default=200, ge=1, le=5000)
     webhook_senders: int = Field(default=16, ge=1, le=256)
     webhook_per_endpoint: int = Field(
-        default=4, ge=1, le=256, description="Concurrent attempts per partner endpoint."
+        default=8,
+        ge=1,
+        le=256,
+        description="Concurrent attempts per partner endpoint (half the senders by default: "
+        "a slow endpoint leaves the other half to everyone else).",
     )
     partner_event_max_amount: Decimal = Field(
         default=Decimal("5000000.00"),

@@ -58,7 +58,7 @@ class WorkerSettings:
     batch_size: int = 200
     senders: int = 16
     idle_seconds: float = 0.2
-    per_endpoint: int = 4
+    per_endpoint: int = 8
 
     @property
     def lease(self) -> timedelta:
