@@ -382,7 +382,10 @@ def main() -> int:
     parser.add_argument("--backend", choices=[*BACKENDS, "both"], default="both")
     parser.add_argument("--messages", type=int, default=6000, help="per measurement")
     parser.add_argument(
-        "--shapes", nargs="+", default=DEFAULT_SHAPES, help="worker shapes, BATCHxSENDERS[xPER_ENDPOINT]"
+        "--shapes",
+        nargs="+",
+        default=DEFAULT_SHAPES,
+        help="worker shapes, BATCHxSENDERS[xPER_ENDPOINT]",
     )
     args = parser.parse_args()
     shapes = [tuple(int(x) for x in shape.split("x")) for shape in args.shapes]
