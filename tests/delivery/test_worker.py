@@ -271,6 +271,24 @@ async def test_410_disables_the_endpoint(committed_app, receiver) -> None:
     assert sum(receiver.attempts.values()) <= 2
 
 
+async def test_a_disabled_partner_is_sent_nothing(committed_app, receiver) -> None:
+    from accident_online.kit.time import utc_now
+
+    await add_partner(committed_app, "app-disabled", receiver.url)
+    (message,) = await add_messages(committed_app, "app-disabled", 1)
+    async with committed_app.state.database.session(write=True) as session:
+        partner = await session.get(Partner, "app-disabled")
+        assert partner is not None
+        partner.disabled_at = utc_now()
+        session.add(partner)
+
+    await worker_for(committed_app).run_once()
+
+    final = await messages(committed_app)
+    assert final[message].status == "disabled"
+    assert receiver.attempts == {}
+
+
 async def test_private_targets_are_refused_when_not_allowed(committed_app, receiver) -> None:
     await add_partner(committed_app, "app-private", receiver.url)
     [message_id] = await add_messages(committed_app, "app-private", 1)

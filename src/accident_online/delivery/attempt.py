@@ -110,6 +110,10 @@ async def attempt(
         return outcome("no_endpoint", error="the partner has no webhook_url")
     if partner.webhook_disabled_at is not None:
         return outcome("disabled", error="the partner's endpoint is disabled")
+    if partner.disabled_at is not None:
+        # A disabled account receives nothing, personal data least of all; its messages
+        # wait as `disabled` until an admin retries them (POST /v1/deliveries/{id}/retry).
+        return outcome("disabled", error="the partner is disabled")
     secrets = [partner.webhook_secret]
     if (
         partner.previous_webhook_secret
