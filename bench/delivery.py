@@ -154,8 +154,8 @@ def message_body(n: int) -> str:
 
 
 async def write_outbox(database: Any, partner_id: str, bodies: list[str]) -> None:
-    from accident_online.delivery.outbox import new_message_id
     from accident_online.models.webhook import WebhookMessage
+    from accident_online.webhooks.outbox import new_message_id
 
     table = WebhookMessage.__table__  # type: ignore[attr-defined]
     now = datetime.now(UTC)
@@ -215,7 +215,7 @@ def cpu_window() -> Any:
 async def run_worker(
     database: Any, batch_size: int, senders: int, count: int, per_endpoint: int = 4
 ) -> dict[str, float]:
-    from accident_online.delivery.worker import DeliveryWorker, WorkerSettings
+    from accident_online.webhooks.worker import DeliveryWorker, WorkerSettings
 
     worker = DeliveryWorker(
         database,

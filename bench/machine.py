@@ -138,7 +138,6 @@ def print_machine(machine: dict[str, str]) -> None:
         print(f"  {key}: {value}")
 
 
-
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -166,7 +165,6 @@ def status_field(pid: int, name: str) -> str:
 
 def kib_to_mib(value: str) -> float:
     return int(value.split()[0]) / 1024
-
 
 
 def format_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:

@@ -68,13 +68,13 @@ async def core_floor(engine: Any, backend: str, reports: int) -> dict[str, float
     from sqlalchemy.dialects.postgresql import insert as pg_insert
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-    from accident_online.delivery.outbox import new_message_id
     from accident_online.intake.schemas import ReportCreate
     from accident_online.kit.db import WRITE_OPTION
     from accident_online.kit.idempotency_keys import IdempotencyKey
     from accident_online.models.case import Case, CaseEvent, CaseNumberCounter, CaseParty
     from accident_online.models.partner import InsurerCode, Partner
     from accident_online.models.webhook import WebhookMessage
+    from accident_online.webhooks.outbox import new_message_id
 
     def table(model: Any) -> Table:
         found: Table = model.__table__

@@ -70,9 +70,7 @@ def cli(env: dict[str, str], *args: str, stdin: str = "") -> str:
     return result.stdout
 
 
-POSTGRES = PostgresServer(
-    os.environ.get("ACCIDENT_ONLINE_TEST_POSTGRES_DSN", DEFAULT_ADMIN_DSN)
-)
+POSTGRES = PostgresServer(os.environ.get("ACCIDENT_ONLINE_TEST_POSTGRES_DSN", DEFAULT_ADMIN_DSN))
 
 
 def postgres_unavailable(error: Exception) -> NoReturn:

@@ -25,13 +25,11 @@ from accident_online.centers.router import router as centers_router
 from accident_online.decisions.router import queue_router as officers_queue_router
 from accident_online.decisions.router import router as decisions_router
 from accident_online.decisions.tasks import run_deadlines
-from accident_online.delivery.router import router as deliveries_router
-from accident_online.delivery.schemas import OUTBOUND_EVENT_MARK
-from accident_online.delivery.subscriptions import AUDIENCE_TEXT, SUBSCRIPTIONS
-from accident_online.delivery.tasks import delivery_worker
 from accident_online.evidence.router import router as evidence_router
 from accident_online.evidence.storage import open_store
 from accident_online.evidence.sweep import keep_swept, sweep_quietly
+from accident_online.external_events.router import router as external_events_router
+from accident_online.external_events.schemas import INBOUND_EVENTS
 from accident_online.intake.eligibility import ELIGIBILITY_RULES, NOT_ELIGIBLE
 from accident_online.intake.router import router as intake_router
 from accident_online.kit.background import run_periodically
@@ -54,12 +52,14 @@ from accident_online.kit.problems import (
     problem_examples,
 )
 from accident_online.operations.router import router as operations_router
-from accident_online.partner_events.router import router as partner_events_router
-from accident_online.partner_events.schemas import INBOUND_EVENTS
 from accident_online.partners.router import router as partners_router
 from accident_online.settings import Settings
 from accident_online.settlement.router import router as settlement_router
 from accident_online.stats.router import router as stats_router
+from accident_online.webhooks.router import router as deliveries_router
+from accident_online.webhooks.schemas import OUTBOUND_EVENT_MARK
+from accident_online.webhooks.subscriptions import AUDIENCE_TEXT, SUBSCRIPTIONS
+from accident_online.webhooks.tasks import delivery_worker
 
 DESCRIPTION = """
 Online handling of minor traffic accidents in Liaocheng (人未伤、车能动): drivers report
@@ -191,7 +191,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     v1.include_router(settlement_router)
     v1.include_router(stats_router)
     v1.include_router(deliveries_router)
-    v1.include_router(partner_events_router)
+    v1.include_router(external_events_router)
     app.include_router(v1)
 
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

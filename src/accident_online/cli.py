@@ -120,9 +120,9 @@ def cmd_worker(settings: Settings, _: argparse.Namespace) -> int:
     import signal
 
     from accident_online.decisions.tasks import run_deadlines
-    from accident_online.delivery.tasks import delivery_worker
     from accident_online.kit.background import run_periodically
     from accident_online.kit.observability import configure_logging
+    from accident_online.webhooks.tasks import delivery_worker
 
     configure_logging(level=settings.log_level, json_lines=settings.log_json)
 

@@ -86,9 +86,7 @@ async def counting_at_the_driver(connection) -> AsyncIterator[list[str]]:  # typ
             driver.remove_query_logger(logged)
 
 
-async def test_intake_uses_a_bounded_number_of_queries(
-    client, db_connection, file_report
-) -> None:
+async def test_intake_uses_a_bounded_number_of_queries(client, db_connection, file_report) -> None:
     """Filing a report sends a handful of statements to the database, counted where
     they leave for it, so no path can hide its statements from the count."""
     await file_report()  # warm caches (e.g. the first sign-in of a partner)

@@ -9,7 +9,7 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from accident_online.decisions.service import release_expired_claims
+from accident_online.decisions.service import release_expired_leases
 from accident_online.kit.time import utc_now
 from service_processes import tiny_png
 
@@ -309,7 +309,7 @@ async def test_a_quiet_officers_lease_expires_back_to_the_queue(
     case = await queued_case()
     version = (await claim(client, wang, case["id"])).json()["version"]
 
-    released = await release_expired_claims(session, now=utc_now() + timedelta(minutes=31))
+    released = await release_expired_leases(session, now=utc_now() + timedelta(minutes=31))
     await session.commit()
     late_decision = await client.post(
         f"/v1/cases/{case['id']}/decision", json=DECISION, headers=wang.with_version(version + 1)
@@ -332,7 +332,7 @@ async def test_lease_not_yet_expired_is_kept(client, queued_case, make_officer, 
     case = await queued_case()
     await claim(client, wang, case["id"])
 
-    released = await release_expired_claims(session, now=utc_now() + timedelta(minutes=29))
+    released = await release_expired_leases(session, now=utc_now() + timedelta(minutes=29))
 
     assert released == 0
 

@@ -1,5 +1,5 @@
 """Intake writes a case the way every other write does: its rows, events and messages
-come from the shared helpers (cases.service.next_event, delivery.outbox), not from a copy."""
+come from the shared helpers (cases.service.next_event, webhooks.outbox), not from a copy."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from accident_online.auth.principal import Principal
-from accident_online.delivery.outbox import enqueue_case_event
 from accident_online.models.case import Case, CaseEvent
 from accident_online.models.user import Role
 from accident_online.models.webhook import WebhookMessage
+from accident_online.webhooks.outbox import enqueue_case_event
 
 HOOKS = Principal(subject="partner:app-hooks", role=Role.app, partner_id="app-hooks")
 

@@ -114,9 +114,7 @@ async def issue_token(
         ),
     )
     if grant_type is None:
-        raise MissingGrantFields(
-            _("grant_type is required: 'password' or 'client_credentials'.")
-        )
+        raise MissingGrantFields(_("grant_type is required: 'password' or 'client_credentials'."))
     if grant_type == "password":
         if not username or password is None:
             raise MissingGrantFields(_("The password grant needs username and password."))

@@ -112,10 +112,7 @@ async def create_user(session: AsyncSession, data: UserCreate) -> User:
     """``data.username`` is in lower case already (``UserCreate``)."""
     if await repository.get_user_by_username(session, data.username) is not None:
         raise UsernameTaken()
-    if (
-        data.center_id is not None
-        and not await repository.center_exists(session, data.center_id)
-    ):
+    if data.center_id is not None and not await repository.center_exists(session, data.center_id):
         raise UnknownCenter(_("There is no center '{center}'.", center=data.center_id))
     user = User(
         username=data.username,

@@ -39,6 +39,7 @@ async def find_case(
         query = query.with_for_update()
     return (await session.exec(query)).first()
 
+
 async def parties_of(
     session: AsyncSession, case_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[CaseParty]]:

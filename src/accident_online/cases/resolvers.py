@@ -1,7 +1,7 @@
 """Which mediation organisation, and which court, a disputed case goes to.
 
 One organisation per case, stored on it: it alone sees the case (cases.access),
-receives its request (delivery.outbox) and may send events about it (inbound events go
+receives its request (webhooks.outbox) and may send events about it (inbound events go
 through the same visibility). The choice: the partner of that kind registered first
 (by created_at, then id), which is the only one where, as today, a city connects one
 mediation committee and one court. A case that found none (nobody registered yet) is

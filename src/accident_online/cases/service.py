@@ -28,7 +28,6 @@ from accident_online.cases.schemas import (
     ResponseRead,
 )
 from accident_online.cases.state import can_transition
-from accident_online.delivery.outbox import enqueue_case_event
 from accident_online.kit.i18n import _
 from accident_online.kit.time import utc_now
 from accident_online.models.case import (
@@ -47,6 +46,7 @@ from accident_online.parties.masking import (
     mask_name,
     mask_phone,
 )
+from accident_online.webhooks.outbox import enqueue_case_event
 
 SYSTEM_ACTOR = "system"
 

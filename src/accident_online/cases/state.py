@@ -11,28 +11,37 @@ from collections.abc import Mapping
 
 from accident_online.models.case import CaseStatus
 
-S = CaseStatus
-
 ALLOWED_TRANSITIONS: Mapping[CaseStatus, frozenset[CaseStatus]] = {
     # Evidence complete → the queue; an officer may refer any open case offline.
-    S.awaiting_evidence: frozenset({S.queued, S.referred_offline}),
-    S.queued: frozenset({S.under_review, S.awaiting_evidence, S.referred_offline}),
+    CaseStatus.awaiting_evidence: frozenset({CaseStatus.queued, CaseStatus.referred_offline}),
+    CaseStatus.queued: frozenset(
+        {CaseStatus.under_review, CaseStatus.awaiting_evidence, CaseStatus.referred_offline}
+    ),
     # Released or lease expired → queued; more photos needed → awaiting_evidence.
-    S.under_review: frozenset({S.decided, S.queued, S.awaiting_evidence, S.referred_offline}),
-    S.decided: frozenset({S.accepted, S.disputed}),
+    CaseStatus.under_review: frozenset(
+        {
+            CaseStatus.decided,
+            CaseStatus.queued,
+            CaseStatus.awaiting_evidence,
+            CaseStatus.referred_offline,
+        }
+    ),
+    CaseStatus.decided: frozenset({CaseStatus.accepted, CaseStatus.disputed}),
     # All accepted: insurers settle, claim.paid for every party closes the case.
-    S.accepted: frozenset({S.closed}),
-    S.disputed: frozenset({S.in_mediation, S.in_litigation, S.closed}),
+    CaseStatus.accepted: frozenset({CaseStatus.closed}),
+    CaseStatus.disputed: frozenset(
+        {CaseStatus.in_mediation, CaseStatus.in_litigation, CaseStatus.closed}
+    ),
     # Failed mediation goes to court.
-    S.in_mediation: frozenset({S.closed, S.in_litigation}),
-    S.in_litigation: frozenset({S.closed}),
-    S.closed: frozenset(),
-    S.referred_offline: frozenset(),
+    CaseStatus.in_mediation: frozenset({CaseStatus.closed, CaseStatus.in_litigation}),
+    CaseStatus.in_litigation: frozenset({CaseStatus.closed}),
+    CaseStatus.closed: frozenset(),
+    CaseStatus.referred_offline: frozenset(),
 }
 
 TERMINAL: frozenset[CaseStatus] = frozenset(s for s, nxt in ALLOWED_TRANSITIONS.items() if not nxt)
 OPEN_FOR_OFFICERS: frozenset[CaseStatus] = frozenset(
-    {S.awaiting_evidence, S.queued, S.under_review}
+    {CaseStatus.awaiting_evidence, CaseStatus.queued, CaseStatus.under_review}
 )
 
 

@@ -1,8 +1,8 @@
 """What partners receive: the body of each outbound event type, as a schema.
 
-delivery.outbox writes the bodies; these models describe them for the OpenAPI document's
+webhooks.outbox writes the bodies; these models describe them for the OpenAPI document's
 `webhooks` section and for `DeliveryDetail.payload`, and tests/apidocs validates real
-deliveries against them. Every type in delivery.subscriptions.SUBSCRIPTIONS has one.
+deliveries against them. Every type in webhooks.subscriptions.SUBSCRIPTIONS has one.
 """
 
 from __future__ import annotations

@@ -21,8 +21,6 @@ from accident_online.kit.i18n import _
 from accident_online.kit.problems import ValidationFailed
 from accident_online.models.case import Case, CaseResponse, CaseStatus
 
-S = CaseStatus
-
 
 async def answer_decision(
     session: AsyncSession, principal: Principal, case: Case, body: ResponseCreate
@@ -36,7 +34,12 @@ async def answer_decision(
             ["body", "resolution"],
             _("a party that disputes the decision chooses mediation or litigation"),
         )
-    if case.status not in (S.decided, S.disputed, S.in_mediation, S.in_litigation):
+    if case.status not in (
+        CaseStatus.decided,
+        CaseStatus.disputed,
+        CaseStatus.in_mediation,
+        CaseStatus.in_litigation,
+    ):
         raise NotAwaitingAnswers()
     answered = (await cases_repository.responses_of(session, [case.id]))[case.id]
     if any(r.party == body.party for r in answered):
@@ -65,7 +68,7 @@ async def _settle_answers(
     session: AsyncSession, case: Case, *, actor: str, party_count: int
 ) -> None:
     """Moves the case once its answers say where it goes."""
-    if case.status != S.decided:
+    if case.status != CaseStatus.decided:
         return
     answers = (await cases_repository.responses_of(session, [case.id]))[case.id]
     disputes = [r for r in answers if not r.accepts]
@@ -80,22 +83,32 @@ async def _settle_answers(
         await transition(
             session,
             case,
-            S.disputed,
+            CaseStatus.disputed,
             actor=actor,
             event_type="case.disputed",
             data={"parties": [r.party for r in disputes]},
         )
         if litigation:
             await transition(
-                session, case, S.in_litigation, actor=actor, event_type="case.litigation_requested"
+                session,
+                case,
+                CaseStatus.in_litigation,
+                actor=actor,
+                event_type="case.litigation_requested",
             )
         else:
             await transition(
-                session, case, S.in_mediation, actor=actor, event_type="case.mediation_requested"
+                session,
+                case,
+                CaseStatus.in_mediation,
+                actor=actor,
+                event_type="case.mediation_requested",
             )
     elif len(answers) == party_count:
         case.resolution = Resolution.insurer_claim
-        await transition(session, case, S.accepted, actor=actor, event_type="case.accepted")
+        await transition(
+            session, case, CaseStatus.accepted, actor=actor, event_type="case.accepted"
+        )
 
 
 async def apply_response_deadlines(session: AsyncSession, *, now: datetime) -> int:

@@ -17,27 +17,23 @@ from accident_online.models.case import Case, CaseStatus
 SWEEP_BATCH = 100
 
 
-async def claim_if_unchanged(
+async def lease_if_unchanged(
     session: AsyncSession, case: Case, *, officer: uuid.UUID, until: datetime
 ) -> bool:
     """Puts ``case`` under ``officer``'s review if it is still at the version read."""
     result = await session.exec(
         update(Case)
         .where(col(Case.id) == case.id, col(Case.version) == case.version)
-        .values(
-            status=CaseStatus.under_review, assigned_officer_id=officer, claim_expires_at=until
-        )
+        .values(status=CaseStatus.under_review, assigned_officer_id=officer, claim_expires_at=until)
     )
     return bool(result.rowcount == 1)
 
 
-async def cases_with_expired_claims(session: AsyncSession, *, now: datetime) -> Sequence[Case]:
+async def cases_with_expired_leases(session: AsyncSession, *, now: datetime) -> Sequence[Case]:
     return await _due(session, CaseStatus.under_review, col(Case.claim_expires_at) <= now)
 
 
-async def cases_past_response_deadline(
-    session: AsyncSession, *, now: datetime
-) -> Sequence[Case]:
+async def cases_past_response_deadline(session: AsyncSession, *, now: datetime) -> Sequence[Case]:
     return await _due(session, CaseStatus.decided, col(Case.response_deadline) <= now)
 
 

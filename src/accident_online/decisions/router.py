@@ -113,7 +113,7 @@ async def _answer(
         ),
     },
 )
-async def claim_case(
+async def take_case(
     case_id: CaseId,
     request: Request,
     session: SessionDep,
@@ -130,7 +130,7 @@ async def claim_case(
     officer holds it: 409 `case-held`. No `If-Match` needed; keep the answer's `ETag`
     for your next step."""
     settings: Settings = request.app.state.settings
-    case = await service.claim_case(
+    case = await service.take_case(
         session, principal, case_id, lease=timedelta(minutes=settings.claim_lease_minutes)
     )
     return await _answer(session, case, principal, response, links)
@@ -364,7 +364,7 @@ queue_router = APIRouter(prefix="/centers/{center_id}/queue", tags=[OFFICERS_TAG
         ),
     },
 )
-async def claim_next_case(
+async def take_next_case(
     center_id: Annotated[
         str, Path(max_length=32, description="本中心 id，如 dongchangfu · Your center's id.")
     ],
@@ -385,7 +385,7 @@ async def claim_next_case(
     any agreement) with its `ETag`. 204 when the queue is empty. Officers asking at the same
     moment get different cases. No `If-Match` needed."""
     settings: Settings = request.app.state.settings
-    case = await service.claim_next_case(
+    case = await service.take_next_case(
         session, principal, center_id, lease=timedelta(minutes=settings.claim_lease_minutes)
     )
     if case is None:

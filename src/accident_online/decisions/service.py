@@ -71,15 +71,13 @@ from accident_online.models.user import User
 from accident_online.parties.labels import party_label
 from accident_online.partners import repository as partners_repository
 
-S = CaseStatus
-
 
 def officer_id(principal: Principal) -> uuid.UUID:
     return uuid.UUID(principal.subject.removeprefix("user:"))
 
 
 def _require_holder(case: Case, principal: Principal) -> None:
-    if case.status != S.under_review:
+    if case.status != CaseStatus.under_review:
         raise InvalidTransition(_("The case is {status}, not under review.", status=case.status))
     expired = case.claim_expires_at is not None and case.claim_expires_at <= utc_now()
     if case.assigned_officer_id != officer_id(principal) or expired:
@@ -91,7 +89,7 @@ def _release_officer(case: Case) -> None:
     case.claim_expires_at = None
 
 
-async def claim_case(
+async def take_case(
     session: AsyncSession, principal: Principal, case_id: uuid.UUID, *, lease: timedelta
 ) -> Case:
     """Takes a queued case (or renews one's own claim)."""
@@ -99,7 +97,7 @@ async def claim_case(
     return await _take(session, principal, case, lease=lease)
 
 
-async def claim_next_case(
+async def take_next_case(
     session: AsyncSession, principal: Principal, center_id: str, *, lease: timedelta
 ) -> Case | None:
     """Takes the longest-waiting queued case of the officer's center; None if none waits."""
@@ -123,26 +121,26 @@ async def _take(
     """
     me = officer_id(principal)
     now = utc_now()
-    claimable = case.status == S.queued or (
-        case.status == S.under_review
+    claimable = case.status == CaseStatus.queued or (
+        case.status == CaseStatus.under_review
         and (case.assigned_officer_id == me or (case.claim_expires_at or now) <= now)
     )
     if not claimable:
-        if case.status == S.under_review:
+        if case.status == CaseStatus.under_review:
             raise CaseHeldByAnotherOfficer()
         raise InvalidTransition(_("A case that is {status} cannot be claimed.", status=case.status))
     previous = case.status
-    if not await repository.claim_if_unchanged(session, case, officer=me, until=now + lease):
+    if not await repository.lease_if_unchanged(session, case, officer=me, until=now + lease):
         raise CaseHeldByAnotherOfficer(_("Another officer claimed this case a moment ago."))
     await session.refresh(case)
     await append_event(
         session,
         case,
-        type="case.claimed" if previous == S.queued else "case.claim_renewed",
+        type="case.claimed" if previous == CaseStatus.queued else "case.claim_renewed",
         actor=actor_of(principal),
         data={
             "from": previous,
-            "to": S.under_review.value,
+            "to": CaseStatus.under_review.value,
             "officer_id": str(me),
             "claim_expires_at": in_beijing(now + lease).isoformat(),
         },
@@ -153,7 +151,9 @@ async def _take(
 async def release_case(session: AsyncSession, principal: Principal, case: Case) -> Case:
     _require_holder(case, principal)
     _release_officer(case)
-    await transition(session, case, S.queued, actor=actor_of(principal), event_type="case.released")
+    await transition(
+        session, case, CaseStatus.queued, actor=actor_of(principal), event_type="case.released"
+    )
     return case
 
 
@@ -172,7 +172,7 @@ async def request_evidence(
     await transition(
         session,
         case,
-        S.awaiting_evidence,
+        CaseStatus.awaiting_evidence,
         actor=actor_of(principal),
         event_type="case.evidence_requested",
         data={"kinds": [item.as_stored() for item in wanted], "message": body.message},
@@ -218,7 +218,7 @@ async def refer_offline(
     await transition(
         session,
         case,
-        S.referred_offline,
+        CaseStatus.referred_offline,
         actor=actor_of(principal),
         event_type="case.referred_offline",
         data={"reason": body.reason},
@@ -289,7 +289,7 @@ async def decide(
     await transition(
         session,
         case,
-        S.decided,
+        CaseStatus.decided,
         actor=actor_of(principal),
         event_type="case.decided",
         data={
@@ -316,16 +316,16 @@ def _compare_with_agreement(
     return "confirmed" if tuple(theirs) == tuple(resolved) else "changed"
 
 
-async def release_expired_claims(session: AsyncSession, *, now: datetime) -> int:
+async def release_expired_leases(session: AsyncSession, *, now: datetime) -> int:
     """Returns to the queue every case whose officer's lease ran out."""
     count = 0
-    for case in await repository.cases_with_expired_claims(session, now=now):
+    for case in await repository.cases_with_expired_leases(session, now=now):
         officer = case.assigned_officer_id
         _release_officer(case)
         await transition(
             session,
             case,
-            S.queued,
+            CaseStatus.queued,
             actor=SYSTEM_ACTOR,
             event_type="case.claim_expired",
             data={"officer_id": str(officer) if officer else None},

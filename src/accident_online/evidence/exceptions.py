@@ -92,7 +92,6 @@ class TooManyPixels(UnprocessableContent):
     default_detail = _("The image has more pixels than allowed.")
 
 
-
 class SheetFontMissing(ServiceUnavailable):
     code = "sheet-font-missing"
     title = _("Contact sheet font missing")

@@ -88,6 +88,7 @@ ACCEPTING_EVIDENCE = frozenset(
     {CaseStatus.awaiting_evidence, CaseStatus.queued, CaseStatus.under_review}
 )
 
+
 def ensure_accepts_evidence(case: Case) -> None:
     if case.status not in ACCEPTING_EVIDENCE:
         raise EvidenceNotAccepted(

@@ -21,7 +21,6 @@ from accident_online.centers.routing import (
     ServiceHours,
     route_to_center,
 )
-from accident_online.delivery.outbox import case_event_messages
 from accident_online.intake.eligibility import (
     NOT_ELIGIBLE,
     NOT_ELIGIBLE_ADVICE,
@@ -36,6 +35,7 @@ from accident_online.kit.time import utc_now
 from accident_online.models.case import Case, CaseParty, CaseStatus
 from accident_online.models.records import AgreedLiabilityRecord
 from accident_online.partners import repository as partners_repository
+from accident_online.webhooks.outbox import case_event_messages
 
 
 def assess_eligibility(report: ReportCreate) -> EligibilityRead:

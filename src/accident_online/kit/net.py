@@ -2,7 +2,7 @@
 
 The names are resolved through one seam, ``Resolver``: the delivery worker resolves a
 host once, checks the answer and connects to the very address it checked (see
-``delivery.transport``), so a partner's DNS cannot answer "public" to the check and
+``webhooks.transport``), so a partner's DNS cannot answer "public" to the check and
 "127.0.0.1" to the connection (DNS rebinding). Tests pass their own resolver.
 """
 

@@ -24,7 +24,6 @@ NAMING_CONVENTION = {
 SQLModel.metadata.naming_convention = NAMING_CONVENTION
 
 
-
 class PydanticJSON(TypeDecorator[Any]):
     """JSON validated into a pydantic type when read, written as the records stored it.
 

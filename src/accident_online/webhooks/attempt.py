@@ -19,11 +19,11 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from accident_online.delivery.repository import ClaimedMessage
-from accident_online.delivery.transport import BlockedAddress
 from accident_online.kit.signing import sign
 from accident_online.kit.time import utc_now
 from accident_online.models.partner import Partner
+from accident_online.webhooks.repository import ClaimedMessage
+from accident_online.webhooks.transport import BlockedAddress
 
 MAX_RETRY_AFTER = timedelta(hours=24)
 EXCERPT_BYTES = 1024

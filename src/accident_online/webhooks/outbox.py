@@ -14,10 +14,10 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from accident_online.delivery.subscriptions import SUBSCRIPTIONS, recipients
 from accident_online.models.case import Case, CaseEvent, CaseParty
 from accident_online.models.partner import Partner
 from accident_online.models.webhook import DeliveryStatus, WebhookMessage
+from accident_online.webhooks.subscriptions import SUBSCRIPTIONS, recipients
 
 
 def new_message_id() -> str:

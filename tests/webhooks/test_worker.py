@@ -17,8 +17,6 @@ from standardwebhooks import Webhook
 
 from accident_online.auth.principal import Principal
 from accident_online.auth.service import issue_access_token
-from accident_online.delivery.outbox import new_message_id
-from accident_online.delivery.worker import DeliveryWorker, WorkerSettings, parse_retry_after
 from accident_online.kit.signing import InvalidSignature, sign, verify
 from accident_online.kit.time import utc_now
 from accident_online.models.partner import Partner
@@ -26,6 +24,8 @@ from accident_online.models.user import Role
 from accident_online.models.webhook import WebhookAttempt, WebhookMessage
 from accident_online.partners.schemas import PartnerCreate
 from accident_online.partners.service import register_partner
+from accident_online.webhooks.outbox import new_message_id
+from accident_online.webhooks.worker import DeliveryWorker, WorkerSettings, parse_retry_after
 
 FAST = WorkerSettings(
     retry_schedule=[0.05, 0.1, 0.2, 0.3],

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from accident_online.delivery.worker import DeliveryWorker, WorkerSettings
 from accident_online.kit.db import Database
 from accident_online.settings import Settings
+from accident_online.webhooks.worker import DeliveryWorker, WorkerSettings
 
 
 def delivery_worker(database: Database, settings: Settings) -> DeliveryWorker:

@@ -5,11 +5,8 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Path, Request
 
 from accident_online.cases.exceptions import CaseNotFound, InvalidTransition
-from accident_online.kit.db import SessionDep
-from accident_online.kit.problems import PayloadTooLarge, ValidationFailed, problem_responses
-from accident_online.kit.time import utc_now
-from accident_online.partner_events import service
-from accident_online.partner_events.exceptions import (
+from accident_online.external_events import service
+from accident_online.external_events.exceptions import (
     AmountOutOfRange,
     ClaimNotCovered,
     EventDoesNotFitCase,
@@ -17,12 +14,15 @@ from accident_online.partner_events.exceptions import (
     InvalidWebhookSignature,
     PartyNotInCase,
 )
-from accident_online.partner_events.schemas import (
+from accident_online.external_events.schemas import (
     EXAMPLE,
     INBOUND_EVENT_REF,
     InboundEventResult,
 )
-from accident_online.partner_events.service import MAX_WEBHOOK_ID_LENGTH
+from accident_online.external_events.service import MAX_WEBHOOK_ID_LENGTH
+from accident_online.kit.db import SessionDep
+from accident_online.kit.problems import PayloadTooLarge, ValidationFailed, problem_responses
+from accident_online.kit.time import utc_now
 from accident_online.settings import Settings
 
 router = APIRouter(prefix="/webhooks", tags=["partner events"])

@@ -5,7 +5,7 @@ statement), each message is sent by a task of its own on its slot's HTTP client 
 shared client's pool bookkeeping grows with concurrency), and outcomes are written by
 a recorder as they come, several per transaction. Nothing waits for the slowest send:
 a slot is free again as soon as its attempt ends, and each attempt ends by its
-deadline (delivery.attempt). No endpoint holds more than ``per_endpoint`` slots: its
+deadline (webhooks.attempt). No endpoint holds more than ``per_endpoint`` slots: its
 further messages are not claimed meanwhile (or, claimed in the same statement, are
 handed back at once), so a slow partner delays only itself. Any number of workers may
 run on one PostgreSQL.
@@ -27,24 +27,24 @@ from datetime import timedelta
 import certifi
 import httpx
 
-from accident_online.delivery import repository
-from accident_online.delivery.attempt import (
-    Outcome,
-    attempt,
-    next_attempt_delay,
-    parse_retry_after,
-)
-from accident_online.delivery.repository import ClaimedMessage
-from accident_online.delivery.transport import CheckedBackend, checked_transport
 from accident_online.kit.db import Database
 from accident_online.kit.net import Resolver, system_resolver
 from accident_online.kit.time import utc_now
 from accident_online.models.partner import Partner
 from accident_online.models.webhook import DeliveryStatus
+from accident_online.webhooks import repository
+from accident_online.webhooks.attempt import (
+    Outcome,
+    attempt,
+    next_attempt_delay,
+    parse_retry_after,
+)
+from accident_online.webhooks.repository import ClaimedMessage
+from accident_online.webhooks.transport import CheckedBackend, checked_transport
 
 __all__ = ["DeliveryWorker", "Outcome", "WorkerSettings", "parse_retry_after"]
 
-logger = logging.getLogger("accident_online.delivery")
+logger = logging.getLogger("accident_online.webhooks")
 
 # What a lease covers beyond the attempt's deadline: writing its outcome.
 LEASE_GRACE = timedelta(seconds=30)
@@ -112,9 +112,9 @@ class DeliveryWorker:
                 started = 0
                 if self._free:
                     try:
-                        started = await self._claim_and_start(outcomes)
+                        started = await self._lease_and_start(outcomes)
                     except Exception:
-                        logger.exception("claiming deliveries failed")
+                        logger.exception("leasing deliveries failed")
                 if started and self._free:
                     continue
                 waits = [
@@ -139,7 +139,7 @@ class DeliveryWorker:
         self._free = list(clients)
         outcomes: asyncio.Queue[Outcome | None] = asyncio.Queue()
         try:
-            claimed = await self._claim_and_start(outcomes)
+            claimed = await self._lease_and_start(outcomes)
             await asyncio.gather(*self._tasks)
         finally:
             await asyncio.gather(*(client.aclose() for client in clients))
@@ -151,7 +151,7 @@ class DeliveryWorker:
         await self._record(results)
         return claimed
 
-    async def _claim_and_start(self, outcomes: asyncio.Queue[Outcome | None]) -> int:
+    async def _lease_and_start(self, outcomes: asyncio.Queue[Outcome | None]) -> int:
         now = utc_now()
         busy = sorted(p for p, n in self._in_flight.items() if n >= self.settings.per_endpoint)
         async with self.database.session(write=True) as session:

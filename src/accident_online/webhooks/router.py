@@ -7,9 +7,6 @@ from fastapi import APIRouter, Depends, Path, Query
 
 from accident_online.auth.dependencies import require_roles
 from accident_online.auth.principal import Principal
-from accident_online.delivery import service
-from accident_online.delivery.exceptions import DeliveryNotFound, EndpointDisabled
-from accident_online.delivery.schemas import DeliveryDetail, DeliveryRead
 from accident_online.kit.db import SessionDep
 from accident_online.kit.pagination import (
     InvalidCursor,
@@ -26,6 +23,9 @@ from accident_online.kit.problems import (
 )
 from accident_online.models.user import Role
 from accident_online.models.webhook import DeliveryStatus
+from accident_online.webhooks import service
+from accident_online.webhooks.exceptions import DeliveryNotFound, EndpointDisabled
+from accident_online.webhooks.schemas import DeliveryDetail, DeliveryRead
 
 router = APIRouter(prefix="/deliveries", tags=["deliveries"])
 

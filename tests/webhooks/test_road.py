@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from standardwebhooks import Webhook
 
-from accident_online.delivery.worker import DeliveryWorker, WorkerSettings
+from accident_online.webhooks.worker import DeliveryWorker, WorkerSettings
 
 DECISION = {
     "liabilities": [{"party": 0, "grade": "primary"}, {"party": 1, "grade": "secondary"}],

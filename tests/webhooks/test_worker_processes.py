@@ -8,11 +8,11 @@ import signal
 import subprocess
 import time
 
-from accident_online.delivery.outbox import new_message_id
 from accident_online.kit.time import utc_now
 from accident_online.models.webhook import WebhookMessage
 from accident_online.partners.schemas import PartnerCreate
 from accident_online.partners.service import register_partner
+from accident_online.webhooks.outbox import new_message_id
 from accident_online_testing.processes import command, stop
 from service_processes import service_environment
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Sequence
 
-from tests.delivery.test_worker import add_messages, add_partner, attempts_of
+from tests.webhooks.test_worker import add_messages, add_partner, attempts_of
 
-from accident_online.delivery.worker import DeliveryWorker, WorkerSettings
 from accident_online.kit.net import IPAddress
+from accident_online.webhooks.worker import DeliveryWorker, WorkerSettings
 
 
 class ScriptedDns:

@@ -12,13 +12,13 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from accident_online.auth.principal import Principal
-from accident_online.delivery import repository
-from accident_online.delivery.exceptions import DeliveryNotFound, EndpointDisabled
-from accident_online.delivery.schemas import DeliveryAttemptRead, DeliveryDetail, DeliveryRead
 from accident_online.kit.time import utc_now
 from accident_online.models.user import Role
 from accident_online.models.webhook import DeliveryStatus, WebhookAttempt, WebhookMessage
 from accident_online.partners import repository as partners_repository
+from accident_online.webhooks import repository
+from accident_online.webhooks.exceptions import DeliveryNotFound, EndpointDisabled
+from accident_online.webhooks.schemas import DeliveryAttemptRead, DeliveryDetail, DeliveryRead
 
 M = WebhookMessage
 
@@ -96,7 +96,7 @@ async def retry_delivery(
     message.next_attempt_at = now
     message.delivered_at = None
     # A worker still sending it under an old lease finds its lease gone and records
-    # nothing over this (delivery.repository.record_outcomes).
+    # nothing over this (webhooks.repository.record_outcomes).
     message.locked_by = None
     message.locked_until = None
     session.add(message)

@@ -15,8 +15,8 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 from standardwebhooks import Webhook
 
-from accident_online.delivery.subscriptions import SUBSCRIPTIONS
-from accident_online.delivery.worker import DeliveryWorker, WorkerSettings
+from accident_online.webhooks.subscriptions import SUBSCRIPTIONS
+from accident_online.webhooks.worker import DeliveryWorker, WorkerSettings
 
 DOCUMENT_URI = "urn:accident-online:openapi"
 DECISION = {

@@ -11,8 +11,8 @@ import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
-from tests.delivery.conftest import free_socket, serve
-from tests.delivery.test_worker import (
+from tests.webhooks.conftest import free_socket, serve
+from tests.webhooks.test_worker import (
     add_messages,
     add_partner,
     attempts_of,
@@ -21,7 +21,7 @@ from tests.delivery.test_worker import (
     worker_for,
 )
 
-from accident_online.delivery.worker import WorkerSettings
+from accident_online.webhooks.worker import WorkerSettings
 
 
 @dataclass

@@ -22,13 +22,8 @@ from accident_online.cases import repository as cases_repository
 from accident_online.cases.resolvers import assign_court
 from accident_online.cases.service import append_event, load_visible_case, transition
 from accident_online.decisions.schemas import Resolution
-from accident_online.kit.i18n import _
-from accident_online.kit.problems import ProblemErrorItem, ValidationFailed
-from accident_online.kit.signing import InvalidSignature, verify
-from accident_online.models.case import Case, CaseParty, CaseStatus
-from accident_online.models.partner import Partner, PartnerKind
-from accident_online.partner_events import repository
-from accident_online.partner_events.exceptions import (
+from accident_online.external_events import repository
+from accident_online.external_events.exceptions import (
     AmountOutOfRange,
     ClaimNotCovered,
     EventDoesNotFitCase,
@@ -36,7 +31,7 @@ from accident_online.partner_events.exceptions import (
     InvalidWebhookSignature,
     PartyNotInCase,
 )
-from accident_online.partner_events.schemas import (
+from accident_online.external_events.schemas import (
     PARTNER_EVENT,
     ClaimAssessed,
     ClaimOpened,
@@ -48,11 +43,14 @@ from accident_online.partner_events.schemas import (
     MediationFailed,
     PartnerEvent,
 )
+from accident_online.kit.i18n import _
+from accident_online.kit.problems import ProblemErrorItem, ValidationFailed
+from accident_online.kit.signing import InvalidSignature, verify
+from accident_online.models.case import Case, CaseParty, CaseStatus
+from accident_online.models.partner import Partner, PartnerKind
 from accident_online.partners import repository as partners_repository
 from accident_online.partners.service import webhook_secrets
 from accident_online.settlement.service import case_settlement
-
-S = CaseStatus
 
 # CONTRACT.md "Webhooks", inbound: which partner kind sends which types.
 EVENT_TYPES_BY_KIND: Mapping[PartnerKind, frozenset[str]] = {
@@ -65,7 +63,15 @@ EVENT_TYPES_BY_KIND: Mapping[PartnerKind, frozenset[str]] = {
 # Insurers handle a claim once liability is decided (DOMAIN.md "Claim calculation"
 # rests on the decision) and until the case is closed; a disputed case still has
 # losses to assess, whoever ends up deciding the liability.
-_CLAIMS_OPEN = frozenset({S.decided, S.accepted, S.disputed, S.in_mediation, S.in_litigation})
+_CLAIMS_OPEN = frozenset(
+    {
+        CaseStatus.decided,
+        CaseStatus.accepted,
+        CaseStatus.disputed,
+        CaseStatus.in_mediation,
+        CaseStatus.in_litigation,
+    }
+)
 
 # Which statuses each event fits; any other → 409 and nothing changes.
 APPLIES_IN: Mapping[str, frozenset[CaseStatus]] = {
@@ -73,11 +79,11 @@ APPLIES_IN: Mapping[str, frozenset[CaseStatus]] = {
     "claim.assessed": _CLAIMS_OPEN,
     # Payment settles the claim only when everybody accepted the decision: in a dispute
     # the mediation agreement or the judgment decides what is owed and closes the case.
-    "claim.paid": frozenset({S.accepted}),
-    "mediation.agreed": frozenset({S.in_mediation}),
-    "mediation.failed": frozenset({S.in_mediation}),
-    "lawsuit.filed": frozenset({S.in_litigation}),
-    "judgment.issued": frozenset({S.in_litigation}),
+    "claim.paid": frozenset({CaseStatus.accepted}),
+    "mediation.agreed": frozenset({CaseStatus.in_mediation}),
+    "mediation.failed": frozenset({CaseStatus.in_mediation}),
+    "lawsuit.filed": frozenset({CaseStatus.in_litigation}),
+    "judgment.issued": frozenset({CaseStatus.in_litigation}),
 }
 
 MAX_WEBHOOK_ID_LENGTH = 128  # inbound_events.webhook_id
@@ -191,7 +197,7 @@ async def apply_partner_event(
             await transition(
                 session,
                 case,
-                S.closed,
+                CaseStatus.closed,
                 actor=actor,
                 event_type="case.closed",
                 data={"reason": event.type.replace(".", "_")},
@@ -205,7 +211,7 @@ async def apply_partner_event(
             await transition(
                 session,
                 case,
-                S.in_litigation,
+                CaseStatus.in_litigation,
                 actor=actor,
                 event_type="case.litigation_requested",
                 data={"reason": "mediation_failed"},
@@ -346,7 +352,7 @@ async def _record_payment(
         await transition(
             session,
             case,
-            S.closed,
+            CaseStatus.closed,
             actor=actor,
             event_type="case.closed",
             data={"reason": "claims_paid"},

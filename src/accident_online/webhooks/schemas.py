@@ -115,7 +115,7 @@ class DeliveryDetail(DeliveryRead):
     )
 
     # Returned as sent (a message written before a field was added stays readable); the
-    # document declares what delivery.payloads says each type's body holds.
+    # document declares what webhooks.payloads says each type's body holds.
     payload: Annotated[
         dict[str, Any], WithJsonSchema({"type": "object", OUTBOUND_EVENT_MARK: True})
     ] = Field(description="The body sent: `{type, timestamp, data}`.")
