@@ -9,8 +9,9 @@ from __future__ import annotations
 import copy
 import uuid
 import zlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -31,6 +32,7 @@ from accident_online.partners.schemas import PartnerCreate, PartnerCreated
 from accident_online.partners.service import register_partner
 from accident_online.settings import Settings
 from accident_online_testing.databases import PostgresUnavailable, sqlite_url, unique_name
+from accident_online_testing.road import confirm_every_party
 from service_processes import POSTGRES, postgres_unavailable, tiny_png
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -336,11 +338,23 @@ def upload_evidence(client: httpx.AsyncClient, app_headers: dict[str, str]):  # 
 
 
 @pytest.fixture
-def queued_case(file_report, upload_evidence):  # type: ignore[no-untyped-def]
-    """Files a report and uploads the required photos: a case in its center's queue."""
+def confirm_parties(client: httpx.AsyncClient, app_headers: dict[str, str]):  # type: ignore[no-untyped-def]
+    """Every party of a case (or those given) confirms the report on their own phone."""
+
+    async def confirm(case: dict[str, Any], parties: Iterable[int] | None = None) -> httpx.Response:
+        return await confirm_every_party(client, case, app_headers, parties)
+
+    return confirm
+
+
+@pytest.fixture
+def queued_case(file_report, upload_evidence, confirm_parties):  # type: ignore[no-untyped-def]
+    """Files a report, every party confirms it and the required photos are uploaded: a case
+    in its center's queue."""
 
     async def make(body: dict[str, object] | None = None) -> dict[str, object]:
         case = (await file_report(body)).json()
+        await confirm_parties(case)
         for kind in ("overview_front", "overview_rear", "collision_point"):
             await upload_evidence(case["id"], kind)
         for party in range(len(case["parties"])):

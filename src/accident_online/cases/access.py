@@ -38,6 +38,9 @@ def visible_to(principal: Principal) -> ColumnElement[bool]:
             return (col(Case.resolution) == "litigation") & (
                 col(Case.court_partner_id) == principal.partner_id
             )
+        # The city-level authority sees the cases whose determination it is asked to review.
+        case Role.reviewer:
+            return col(Case.review).is_not(None)
     return false()
 
 
@@ -52,7 +55,7 @@ def parties_shown_in_full(
     """
     everyone = frozenset(party.index for party in parties)
     match principal.role:
-        case Role.app | Role.officer | Role.mediation | Role.court:
+        case Role.app | Role.officer | Role.reviewer | Role.mediation | Role.court:
             return everyone
         case Role.insurer:
             return frozenset(

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
 from accident_online.cases.evidence_kinds import EvidenceKind
 from accident_online.kit.time import BeijingDateTime
 from accident_online.models.case import CaseStatus
+from accident_online.models.determination import (
+    ConfirmationRecord,
+    ReceiptRecord,
+    ReviewRecord,
+    RevokedDecisionRecord,
+)
 from accident_online.models.records import AS_STORED, Decision, LiabilityGrade
 
 
@@ -87,12 +93,8 @@ class AgreedLiabilityRead(BaseModel):
 class ResponseRead(BaseModel):
     party: int
     label: str = Field(description="甲, 乙, 丙… for the party.")
-    accepts: bool
-    resolution: str
+    resolution: str = Field(description="How the party wants compensation settled.")
     answered_at: BeijingDateTime
-    by_deadline: bool = Field(
-        description="True when silence past the deadline counted as acceptance."
-    )
 
 
 class OfficerRead(BaseModel):
@@ -138,7 +140,35 @@ class CaseRead(BaseModel):
         description="认定，按作出时的记录原样显示（认定书的校验码据此计算）· The decision exactly "
         "as recorded, which the document's verification code covers."
     )
-    response_deadline: BeijingDateTime | None
+    kind: Literal["agreement", "determination"] = Field(
+        description="agreement: the parties agreed on liability (自行协商) and the officer "
+        "confirms it (协议书); determination: the officer determines it (认定书)."
+    )
+    determination_requested: bool = Field(
+        description="The parties agreed yet jointly asked for a determination."
+    )
+    confirmations: list[Annotated[ConfirmationRecord, AS_STORED]] = Field(
+        description="Each party's confirmation of the report on their own phone."
+    )
+    missing_confirmations: list[int] = Field(
+        description="The parties whose confirmation is still missing: the case is queued "
+        "only when none is (and no photo is missing)."
+    )
+    determination_due_at: BeijingDateTime | None = Field(
+        description="The determination's time limit (order 146 art. 24)."
+    )
+    determination_overdue: bool
+    receipts: list[Annotated[ReceiptRecord, AS_STORED]] = Field(
+        description="Delivery (送达) of the decision in force to each party: signed or refused."
+    )
+    review: Annotated[ReviewRecord, AS_STORED] | None = Field(
+        description="The one review (复核) applied for, and its outcome."
+    )
+    review_overdue: bool
+    revoked_decisions: list[Annotated[RevokedDecisionRecord, AS_STORED]] = Field(
+        description="Decisions a review revoked, kept as they were, with their deliveries."
+    )
+    final_at: BeijingDateTime | None = Field(description="When liability became final.")
     responses: list[ResponseRead]
     settlement: dict[str, Any] | None = None
     resolution: str | None
@@ -161,6 +191,10 @@ class CaseSummary(BaseModel):
     address: str
     plates: list[str]
     missing: list[EvidenceKind]
+    determination_due_at: BeijingDateTime | None = None
+    determination_overdue: bool = Field(
+        default=False, description="Not determined within the time limit (order 146 art. 24)."
+    )
 
 
 class CaseEventRead(BaseModel):

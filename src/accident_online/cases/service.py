@@ -12,6 +12,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from accident_online.auth.principal import Principal
 from accident_online.cases import repository
 from accident_online.cases.access import parties_shown_in_full, visible_to
+from accident_online.cases.determination_rules import (
+    determination_overdue,
+    is_agreement_case,
+    missing_confirmations,
+    review_overdue,
+)
 from accident_online.cases.evidence_kinds import EvidenceKind, Needed, is_withheld, missing_evidence
 from accident_online.cases.evidence_links import EvidenceLinks, photo_path
 from accident_online.cases.exceptions import CaseNotFound, InvalidTransition
@@ -124,10 +130,14 @@ async def transition(
     now = utc_now()
     if target == CaseStatus.queued:
         case.queued_at = now
-    elif target == CaseStatus.decided:
+    elif target == CaseStatus.decided or (
+        target == CaseStatus.final and current == CaseStatus.under_review
+    ):
         case.decided_at = now
-    elif target in (CaseStatus.closed, CaseStatus.referred_offline):
+    elif target in (CaseStatus.closed, CaseStatus.referred_offline, CaseStatus.expired):
         case.closed_at = now
+    if target == CaseStatus.final:
+        case.final_at = now
     return await append_event(
         session,
         case,
@@ -264,6 +274,7 @@ def case_record(
     """``links`` signs each photo's ``view_url`` (None where no reader opens one, e.g. the
     PDF)."""
     needed = missing_for(case, parties, evidence)
+    now = utc_now()
     return CaseRead(
         id=case.id,
         number=case.number,
@@ -291,15 +302,23 @@ def case_record(
         evidence=[evidence_read(case.id, item, full=full, links=links) for item in evidence],
         assigned_officer=officer,
         decision=case.decision,
-        response_deadline=case.response_deadline,
+        kind="agreement" if is_agreement_case(case) else "determination",
+        determination_requested=case.determination_requested,
+        confirmations=case.confirmations,
+        missing_confirmations=missing_confirmations(len(parties), case.confirmations),
+        determination_due_at=case.determination_due_at,
+        determination_overdue=determination_overdue(case, now=now),
+        receipts=case.receipts,
+        review=case.review,
+        review_overdue=review_overdue(case, now=now),
+        revoked_decisions=case.revoked_decisions,
+        final_at=case.final_at,
         responses=[
             ResponseRead(
                 party=r.party,
                 label=party_label(r.party),
-                accepts=r.accepts,
                 resolution=r.resolution,
                 answered_at=r.answered_at,
-                by_deadline=r.by_deadline,
             )
             for r in responses
         ],
@@ -315,6 +334,7 @@ async def summarise_cases(session: AsyncSession, cases: Sequence[Case]) -> list[
     is read often; loading whole rows was half its time, issue 6 benchmarks).
     """
     ids = [case.id for case in cases]
+    now = utc_now()
     plates = await repository.plates_of(session, ids)
     photos = await repository.evidence_kinds_of(session, ids)
     return [
@@ -338,6 +358,8 @@ async def summarise_cases(session: AsyncSession, cases: Sequence[Case]) -> list[
                     requested=_requested(case),
                 )
             ),
+            determination_due_at=case.determination_due_at,
+            determination_overdue=determination_overdue(case, now=now),
         )
         for case in cases
     ]

@@ -88,11 +88,13 @@ class CaseDecidedData(StatusChange):
 
 
 class CaseAcceptedData(StatusChange):
-    """Every party accepted the decision: insurers settle the claims."""
+    """Every party chose an insurer claim: insurers settle the claims."""
 
 
 class CaseDisputedData(StatusChange):
-    parties: list[int] = Field(description="The parties that dispute the decision.")
+    parties: list[int] = Field(
+        description="The parties that chose mediation or litigation over an insurer claim."
+    )
 
 
 class CaseReferredOfflineData(StatusChange):
@@ -110,6 +112,45 @@ class CaseMediationRequestedData(StatusChange):
 class CaseLitigationRequestedData(StatusChange):
     reason: Literal["mediation_failed"] | None = Field(
         default=None, description="Present when mediation failed first."
+    )
+
+
+class CaseConfirmedData(CaseEventData):
+    party: int = Field(ge=0, description="The party that confirmed the report.")
+    method: str = Field(description="How, e.g. sms_code.")
+    confirmed_at: AwareDatetime
+
+
+class CaseCorrectedData(CaseEventData):
+    party: int = Field(ge=0, description="The party whose details were corrected.")
+    fields: list[Literal["plate", "phone", "licence_number", "insurer"]]
+    previous: dict[str, str] = Field(description="The values before (phone, licence masked).")
+    current: dict[str, str] = Field(description="The values now (phone, licence masked).")
+
+
+class CaseReviewRequestedData(StatusChange):
+    party: int = Field(ge=0, description="The party that applied for review (复核).")
+    reason: str
+    due_at: AwareDatetime = Field(description="The review's time limit (order 146 art. 74).")
+
+
+class CaseReviewDecidedData(CaseEventData):
+    outcome: Literal["upheld", "revoked"]
+    reasons: str
+
+
+class CaseDecisionRevokedData(StatusChange):
+    """Back in the center's queue for a new determination."""
+
+    reasons: str
+    revoked: int = Field(ge=0, description="The decision's index in `revoked_decisions`.")
+    determination_due_at: AwareDatetime
+
+
+class CaseDecisionFinalData(StatusChange):
+    reason: Literal["agreement_confirmed", "no_objection", "windows_lapsed", "review_upheld"]
+    liabilities: list[DecidedLiability] | None = Field(
+        default=None, description="With an agreement confirmed (协议书): the agreed liability."
     )
 
 
@@ -182,6 +223,48 @@ class CaseLitigationRequestedEvent(_OutboundEvent):
     data: CaseLitigationRequestedData
 
 
+class CaseConfirmedEvent(_OutboundEvent):
+    """A party confirmed the report on their own phone."""
+
+    type: Literal["case.confirmed"]
+    data: CaseConfirmedData
+
+
+class CaseCorrectedEvent(_OutboundEvent):
+    """A party's plate, phone, licence or insurer was corrected before the decision."""
+
+    type: Literal["case.corrected"]
+    data: CaseCorrectedData
+
+
+class CaseReviewRequestedEvent(_OutboundEvent):
+    """A party applied for review (复核) of the determination."""
+
+    type: Literal["case.review_requested"]
+    data: CaseReviewRequestedData
+
+
+class CaseReviewDecidedEvent(_OutboundEvent):
+    """The reviewer upheld or revoked the determination."""
+
+    type: Literal["case.review_decided"]
+    data: CaseReviewDecidedData
+
+
+class CaseDecisionRevokedEvent(_OutboundEvent):
+    """The review revoked the determination: it is made again."""
+
+    type: Literal["case.decision_revoked"]
+    data: CaseDecisionRevokedData
+
+
+class CaseDecisionFinalEvent(_OutboundEvent):
+    """Liability is final: the compensation stage opens."""
+
+    type: Literal["case.decision_final"]
+    data: CaseDecisionFinalData
+
+
 # event type → its body; who receives it is in SUBSCRIPTIONS.
 OUTBOUND_EVENTS: Final[Mapping[str, type[_OutboundEvent]]] = MappingProxyType(
     {
@@ -194,5 +277,11 @@ OUTBOUND_EVENTS: Final[Mapping[str, type[_OutboundEvent]]] = MappingProxyType(
         "case.closed": CaseClosedEvent,
         "case.mediation_requested": CaseMediationRequestedEvent,
         "case.litigation_requested": CaseLitigationRequestedEvent,
+        "case.confirmed": CaseConfirmedEvent,
+        "case.corrected": CaseCorrectedEvent,
+        "case.review_requested": CaseReviewRequestedEvent,
+        "case.review_decided": CaseReviewDecidedEvent,
+        "case.decision_revoked": CaseDecisionRevokedEvent,
+        "case.decision_final": CaseDecisionFinalEvent,
     }
 )

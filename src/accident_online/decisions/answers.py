@@ -1,109 +1,111 @@
-"""The parties' answers to a decision, and silence taken as acceptance after the deadline.
+"""The compensation stage: once liability is final (or agreed), each party says how
+compensation is to be settled (DOMAIN.md: mediation and lawsuits are about compensation, a
+separate question from liability).
 
-Each party accepts or disputes; once every party has accepted the case is accepted, and one
-dispute sends it to mediation or, if any party wants a judgment, to the court.
+Every party choosing ``insurer_claim`` → ``accepted``: the insurers settle. Any other choice
+opens its path at once, per COMPENSATION_PATHS: the case is ``disputed`` and goes where the
+weightiest choice so far leads (a party that wants a judgment cannot be made to mediate).
+A new way to settle (arbitration, say) is one more entry there.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Final
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from accident_online.auth.principal import Principal
 from accident_online.cases import repository as cases_repository
 from accident_online.cases.resolvers import assign_court, assign_mediation
-from accident_online.cases.service import SYSTEM_ACTOR, actor_of, append_event, transition
-from accident_online.decisions import repository
+from accident_online.cases.service import actor_of, append_event, transition
+from accident_online.cases.state import COMPENSATION_STAGE
 from accident_online.decisions.exceptions import AlreadyAnswered, NotAwaitingAnswers
 from accident_online.decisions.schemas import Resolution, ResponseCreate
-from accident_online.kit.i18n import _
 from accident_online.kit.problems import ValidationFailed
 from accident_online.models.case import Case, CaseResponse, CaseStatus
+
+
+@dataclass(frozen=True, slots=True)
+class CompensationPath:
+    """Where a party's choice other than an insurer claim takes the case."""
+
+    status: CaseStatus
+    event_type: str
+    # Finds the one organisation that takes it (cases.resolvers).
+    assign: Callable[[AsyncSession, Case], Awaitable[object]]
+    # The weightiest choice of the parties decides the path.
+    weight: int
+
+
+COMPENSATION_PATHS: Final[Mapping[Resolution, CompensationPath]] = MappingProxyType(
+    {
+        Resolution.mediation: CompensationPath(
+            CaseStatus.in_mediation, "case.mediation_requested", assign_mediation, weight=1
+        ),
+        Resolution.litigation: CompensationPath(
+            CaseStatus.in_litigation, "case.litigation_requested", assign_court, weight=3
+        ),
+    }
+)
 
 
 async def answer_decision(
     session: AsyncSession, principal: Principal, case: Case, body: ResponseCreate
 ) -> Case:
-    """One party's answer: accept, or dispute and choose mediation or the court."""
+    """One party's choice of how compensation is settled."""
     parties = (await cases_repository.parties_of(session, [case.id]))[case.id]
     if body.party >= len(parties):
         raise ValidationFailed.at(["body", "party"], f"party {body.party} does not exist")
-    if not body.accepts and body.resolution == Resolution.insurer_claim:
-        raise ValidationFailed.at(
-            ["body", "resolution"],
-            _("a party that disputes the decision chooses mediation or litigation"),
-        )
-    if case.status not in (
-        CaseStatus.decided,
-        CaseStatus.disputed,
-        CaseStatus.in_mediation,
-        CaseStatus.in_litigation,
-    ):
+    if case.status not in COMPENSATION_STAGE:
         raise NotAwaitingAnswers()
     answered = (await cases_repository.responses_of(session, [case.id]))[case.id]
     if any(r.party == body.party for r in answered):
         raise AlreadyAnswered()
-    session.add(
-        CaseResponse(
-            case_id=case.id,
-            party=body.party,
-            accepts=body.accepts,
-            resolution=body.resolution.value,
-        )
-    )
+    session.add(CaseResponse(case_id=case.id, party=body.party, resolution=body.resolution.value))
     await append_event(
         session,
         case,
         type="case.response",
         actor=actor_of(principal),
-        data={"party": body.party, "accepts": body.accepts, "resolution": body.resolution.value},
+        data={"party": body.party, "resolution": body.resolution.value},
     )
     await session.flush()
-    await _settle_answers(session, case, actor=actor_of(principal), party_count=len(parties))
+    answers = (await cases_repository.responses_of(session, [case.id]))[case.id]
+    await _settle_answers(
+        session, case, answers, actor=actor_of(principal), party_count=len(parties)
+    )
     return case
 
 
 async def _settle_answers(
-    session: AsyncSession, case: Case, *, actor: str, party_count: int
+    session: AsyncSession,
+    case: Case,
+    answers: Sequence[CaseResponse],
+    *,
+    actor: str,
+    party_count: int,
 ) -> None:
-    """Moves the case once its answers say where it goes."""
-    if case.status != CaseStatus.decided:
+    """Moves a final case once its answers say where it goes."""
+    if case.status != CaseStatus.final:
         return
-    answers = (await cases_repository.responses_of(session, [case.id]))[case.id]
-    disputes = [r for r in answers if not r.accepts]
-    if disputes:
-        # Court over mediation: a party that wants a judgment cannot be made to mediate.
-        litigation = any(r.resolution == Resolution.litigation for r in disputes)
-        case.resolution = Resolution.litigation if litigation else Resolution.mediation
-        if litigation:
-            await assign_court(session, case)
-        else:
-            await assign_mediation(session, case)
+    others = [r for r in answers if r.resolution != Resolution.insurer_claim]
+    if others:
+        chosen = max((Resolution(r.resolution) for r in others), key=_weight)
+        path = COMPENSATION_PATHS[chosen]
+        case.resolution = chosen.value
+        await path.assign(session, case)
         await transition(
             session,
             case,
             CaseStatus.disputed,
             actor=actor,
             event_type="case.disputed",
-            data={"parties": [r.party for r in disputes]},
+            data={"parties": [r.party for r in others]},
         )
-        if litigation:
-            await transition(
-                session,
-                case,
-                CaseStatus.in_litigation,
-                actor=actor,
-                event_type="case.litigation_requested",
-            )
-        else:
-            await transition(
-                session,
-                case,
-                CaseStatus.in_mediation,
-                actor=actor,
-                event_type="case.mediation_requested",
-            )
+        await transition(session, case, path.status, actor=actor, event_type=path.event_type)
     elif len(answers) == party_count:
         case.resolution = Resolution.insurer_claim
         await transition(
@@ -111,36 +113,5 @@ async def _settle_answers(
         )
 
 
-async def apply_response_deadlines(session: AsyncSession, *, now: datetime) -> int:
-    """After the deadline, a party's silence counts as acceptance (recorded as such)."""
-    cases = await repository.cases_past_response_deadline(session, now=now)
-    ids = [case.id for case in cases]
-    # One query each for every due case's parties and answers, not two per case.
-    parties_by_case = await cases_repository.parties_of(session, ids)
-    responses_by_case = await cases_repository.responses_of(session, ids)
-    count = 0
-    for case in cases:
-        parties = parties_by_case[case.id]
-        answered = {r.party for r in responses_by_case[case.id]}
-        silent = [p.index for p in parties if p.index not in answered]
-        for index in silent:
-            session.add(
-                CaseResponse(
-                    case_id=case.id,
-                    party=index,
-                    accepts=True,
-                    resolution=Resolution.insurer_claim.value,
-                    by_deadline=True,
-                )
-            )
-        await append_event(
-            session,
-            case,
-            type="case.response_deadline_passed",
-            actor=SYSTEM_ACTOR,
-            data={"parties_deemed_to_accept": silent},
-        )
-        await session.flush()
-        await _settle_answers(session, case, actor=SYSTEM_ACTOR, party_count=len(parties))
-        count += 1
-    return count
+def _weight(resolution: Resolution) -> int:
+    return COMPENSATION_PATHS[resolution].weight

@@ -22,6 +22,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from accident_online.centers.routing import CENTER_TIME_ZONE
+from accident_online.models.determination import ReceiptRecord
 from accident_online.models.records import Decision
 from accident_online.parties.labels import party_label
 
@@ -63,6 +64,43 @@ class DocumentParty:
 class DocumentOfficer:
     name: str
     badge_number: str | None
+
+
+@dataclass(frozen=True)
+class Revocation:
+    """A review revoked this decision (order 146 art. 74): the document says so on top."""
+
+    revoked_at: datetime
+    reasons: str
+
+
+def signature_lines(
+    parties: Sequence[DocumentParty], receipts: Sequence[ReceiptRecord]
+) -> list[str]:
+    """Each party's signature status (DOMAIN.md: each party's signature or a note that it
+    refused), from the deliveries recorded; a blank line to sign where none was."""
+    by_party = {item.party: item for item in receipts}
+    lines = []
+    for party in parties:
+        label = f"{party_label(party.index)}方"
+        receipt = by_party.get(party.index)
+        if receipt is None:
+            lines.append(f"{label}签名：________________    日期：______年____月____日")
+            continue
+        received = _beijing(datetime.fromisoformat(receipt.received_at))
+        status = "已签名" if receipt.signed else f"拒绝签名（{receipt.refusal_note or ''}）"
+        waived = "，当事人无异议" if receipt.no_objection else ""
+        lines.append(f"{label}：{received}送达，{status}{waived}")
+    return lines
+
+
+def revocation_lines(revocation: Revocation | None) -> list[str]:
+    if revocation is None:
+        return []
+    return [
+        f"本认定已于{_beijing(revocation.revoked_at)}经复核撤销，不再有效。",
+        f"撤销理由：{revocation.reasons}",
+    ]
 
 
 def verification_hash(*, case_id: str, number: str, decision: Decision) -> str:
@@ -107,6 +145,8 @@ def render_decision_document(
     occurred_at: datetime,
     digest: str,
     font_path: Path,
+    receipts: Sequence[ReceiptRecord] = (),
+    revocation: Revocation | None = None,
 ) -> bytes:
     font = register_font(font_path)
     buffer = io.BytesIO()
@@ -129,6 +169,8 @@ def render_decision_document(
             y -= gap
 
     line(title, size=16, indent=int((width - 2 * MARGIN - 16 * len(title)) / 2), gap=28)
+    for text in revocation_lines(revocation):
+        line(text, size=12, gap=20)
     line(f"编号：{number}")
     line(f"事故时间：{_beijing(occurred_at)}")
     line(f"事故地点：{address}")
@@ -164,12 +206,8 @@ def render_decision_document(
     line(f"定责时间：{_beijing(datetime.fromisoformat(decision.decided_at))}")
     line(f"案件版本：{decision.case_version}")
     line("签名：", gap=24)
-    for party in parties:
-        line(
-            f"{party_label(party.index)}方签名：________________    日期：______年____月____日",
-            indent=12,
-            gap=26,
-        )
+    for text in signature_lines(parties, receipts):
+        line(text, indent=12, gap=26)
     line(
         "定责民警签名：________________    日期：______年____月____日",
         indent=12,

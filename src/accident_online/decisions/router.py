@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import APIRouter, Path, Request, Response
 
 from accident_online.apidocs.openapi import OFFICERS_TAG
 from accident_online.auth.dependencies import (
@@ -15,6 +15,7 @@ from accident_online.auth.exceptions import InvalidAccessToken
 from accident_online.auth.principal import Principal
 from accident_online.cases.dependencies import (
     CaseAtVersion,
+    CaseForFilingApp,
     CaseForReader,
     CaseId,
     EvidenceLinksDep,
@@ -27,11 +28,12 @@ from accident_online.cases.exceptions import (
     PreconditionRequired,
 )
 from accident_online.cases.schemas import CaseRead
-from accident_online.cases.service import load_visible_case, read_case
+from accident_online.cases.service import read_case
 from accident_online.centers.exceptions import CenterNotFound
 from accident_online.decisions import answers, service
 from accident_online.decisions.dependencies import CaseToDecide
 from accident_online.decisions.exceptions import (
+    AgreedLiabilityUnchangeable,
     AlreadyAnswered,
     AlreadyDecided,
     AnotherCentersQueue,
@@ -217,12 +219,13 @@ async def refer_offline(
     response_model=CaseRead,
     responses={
         **CHANGED_CASE,
-        **problem_responses(*OFFICER_ERRORS, AlreadyDecided, InvalidDecision),
+        **problem_responses(
+            *OFFICER_ERRORS, AlreadyDecided, AgreedLiabilityUnchangeable, InvalidDecision
+        ),
     },
 )
 async def decide(
     body: DecisionCreate,
-    request: Request,
     case: CaseToDecide,
     session: SessionDep,
     principal: OfficerPrincipal,
@@ -241,27 +244,14 @@ async def decide(
     and are refused (422) until replaced, so that an example never becomes a 认定书. If
     the parties agreed on liability, the decision says whether you confirmed or changed
     it. Needs `If-Match` (stale → 412); a case already decided → 409 `already-decided`."""
-    settings: Settings = request.app.state.settings
-    await service.decide(
-        session,
-        principal,
-        case,
-        body,
-        response_window=timedelta(hours=settings.response_deadline_hours),
-    )
+    await service.decide(session, principal, case, body)
     return await _answer(session, case, principal, response, links)
-
-
-async def case_for_filing_app(
-    case_id: CaseId, session: SessionDep, principal: AppPartnerPrincipal
-) -> Case:
-    return await load_visible_case(session, principal, case_id, for_update=True)
 
 
 @router.post(
     "/responses",
     operation_id="answerDecision",
-    summary="A party's answer to the decision",
+    summary="赔偿方式 · How a party wants compensation settled",
     response_model=CaseRead,
     tags=["reports"],
     responses=problem_responses(
@@ -276,15 +266,20 @@ async def case_for_filing_app(
 )
 async def answer_decision(
     body: ResponseCreate,
-    case: Annotated[Case, Depends(case_for_filing_app)],
+    case: CaseForFilingApp,
     session: SessionDep,
     principal: AppPartnerPrincipal,
     response: Response,
     links: EvidenceLinksDep,
 ) -> CaseRead:
-    """One answer per party. All accept → `accepted` (insurers settle). A dispute →
-    `disputed`, then `in_mediation` or `in_litigation` as the disputing party chose. A
-    party silent past `response_deadline` is taken to accept."""
+    """责任认定生效（`final`，或协议已确认）后，各方选择赔偿方式：全部 `insurer_claim` →
+    `accepted`（保险公司理赔）；任一方选择调解或诉讼 → `disputed`，随即 `in_mediation` 或
+    `in_litigation`。旧字段 `accepts` → 422。
+
+    Once liability is final (or agreed), each party says how compensation is settled. All
+    `insurer_claim` → `accepted` (insurers settle); mediation or litigation → `disputed`,
+    then `in_mediation` or `in_litigation`. The old `accepts` field → 422 naming
+    `resolution`. Before liability is final → 409 `not-awaiting-answers`."""
     await answers.answer_decision(session, principal, case, body)
     return await _answer(session, case, principal, response, links)
 

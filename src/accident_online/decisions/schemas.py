@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from accident_online.cases.evidence_kinds import EvidenceKind
 from accident_online.decisions.liability import LiabilityGrade
@@ -153,21 +153,30 @@ class ResponseCreate(BaseModel):
         extra="forbid",
         json_schema_extra={
             "examples": [
-                {"party": 0, "accepts": True, "resolution": "insurer_claim"},
-                {"party": 1, "accepts": False, "resolution": "mediation"},
-            ],
-            # The rule answer_decision enforces, for clients and generators to see.
-            "if": {"properties": {"accepts": {"const": False}}, "required": ["accepts"]},
-            "then": {"properties": {"resolution": {"enum": ["mediation", "litigation"]}}},
+                {"party": 0, "resolution": "insurer_claim"},
+                {"party": 1, "resolution": "mediation"},
+            ]
         },
     )
 
     party: PartyIndex
-    accepts: StrictBool
     resolution: Resolution = Field(
-        description="How to settle: insurer_claim when accepting; mediation or litigation "
-        "when disputing."
+        description="赔偿如何解决：`insurer_claim` 保险理赔，`mediation` 调解，`litigation` 诉讼 · "
+        "How compensation is to be settled: insurers settle, mediation, or a lawsuit."
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _accepts_is_gone(cls, data: Any) -> Any:
+        # Liability is no longer accepted or disputed here (that is review, 复核): clients
+        # that still send `accepts` learn the field that replaced it.
+        if isinstance(data, dict) and "accepts" in data:
+            raise ValueError(
+                "`accepts` is no longer taken: liability is reviewed, not accepted; say how "
+                "compensation is to be settled in `resolution` (insurer_claim, mediation, "
+                "litigation)"
+            )
+        return data
 
 
 class DecisionRead(BaseModel):

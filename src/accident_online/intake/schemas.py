@@ -160,6 +160,12 @@ class ReportCreate(BaseModel):
     agreed_liability: list[AgreedLiability] | None = Field(
         default=None, max_length=20, description="The parties' own agreement (自行协商), if any."
     )
+    determination_requested: StrictBool = Field(
+        default=False,
+        description="当事人虽已协商一致，仍共同申请民警作出责任认定（认定书）· The parties agreed "
+        "yet jointly ask the police to determine liability (order 146 art. 19): without it, "
+        "an agreement is only confirmed (协议书).",
+    )
 
     @field_validator("parties")
     @classmethod

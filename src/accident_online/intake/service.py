@@ -155,6 +155,10 @@ async def file_report(
             else None
         ),
         requested_evidence=[],
+        determination_requested=report.determination_requested,
+        confirmations=[],
+        receipts=[],
+        revoked_decisions=[],
     )
     parties = [
         CaseParty(

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     Float,
     ForeignKey,
@@ -20,6 +21,12 @@ from sqlmodel import Field, SQLModel
 
 from accident_online.kit.db import Money, PydanticJSON, UTCDateTime, serial_primary_key
 from accident_online.kit.time import utc_now
+from accident_online.models.determination import (
+    ConfirmationRecord,
+    ReceiptRecord,
+    ReviewRecord,
+    RevokedDecisionRecord,
+)
 from accident_online.models.records import AgreedLiabilityRecord, Decision, RequestedEvidence
 
 
@@ -34,6 +41,10 @@ class CaseStatus(StrEnum):
     in_litigation = "in_litigation"
     closed = "closed"
     referred_offline = "referred_offline"
+    # The determination's legal life (order 146; cases.state).
+    review_requested = "review_requested"
+    final = "final"
+    expired = "expired"
 
 
 class Case(SQLModel, table=True):
@@ -89,7 +100,29 @@ class Case(SQLModel, table=True):
     assigned_officer_id: uuid.UUID | None = Field(default=None, foreign_key="users.id")
     claim_expires_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     decision: Decision | None = Field(default=None, sa_column=Column(PydanticJSON(Decision)))
-    response_deadline: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    # The parties agreed on liability yet jointly ask the police to determine it.
+    determination_requested: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default="0")
+    )
+    confirmations: list[ConfirmationRecord] = Field(
+        default_factory=list,
+        sa_column=Column(PydanticJSON(list[ConfirmationRecord]), nullable=False),
+    )
+    # The time limit for the determination (order 146 art. 24), set when first queued and
+    # again when a review revoked the decision.
+    determination_due_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    # Deliveries of the decision in force (a revoked one keeps its own in its history).
+    receipts: list[ReceiptRecord] = Field(
+        default_factory=list,
+        sa_column=Column(PydanticJSON(list[ReceiptRecord]), nullable=False),
+    )
+    review: ReviewRecord | None = Field(default=None, sa_column=Column(PydanticJSON(ReviewRecord)))
+    review_due_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    revoked_decisions: list[RevokedDecisionRecord] = Field(
+        default_factory=list,
+        sa_column=Column(PydanticJSON(list[RevokedDecisionRecord]), nullable=False),
+    )
+    final_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     resolution: str | None = Field(default=None, sa_column=Column(String(24)))
     # The one mediation organisation and the one court the case went to (cases.resolvers);
     # only they see it, receive its requests and send events about it.
@@ -128,7 +161,7 @@ class CaseParty(SQLModel, table=True):
 
 
 class CaseResponse(SQLModel, table=True):
-    """A party's answer to the decision: accept, or dispute and choose how to settle it."""
+    """A party's choice of how compensation is settled, once liability stands."""
 
     __tablename__ = "case_responses"
     __table_args__ = (UniqueConstraint("case_id", "party"),)
@@ -136,9 +169,7 @@ class CaseResponse(SQLModel, table=True):
     id: int | None = Field(default=None, sa_column=serial_primary_key())
     case_id: uuid.UUID = Field(foreign_key="cases.id", index=True)
     party: int
-    accepts: bool
     resolution: str = Field(sa_column=Column(String(24), nullable=False))
-    by_deadline: bool = Field(default=False)
     answered_at: datetime = Field(
         default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False)
     )

@@ -18,11 +18,14 @@ class Role(StrEnum):
     insurer = "insurer"
     mediation = "mediation"
     court = "court"
+    # The city-level traffic police authority that reviews determinations (复核); no center.
+    reviewer = "reviewer"
 
 
 class UserRole(StrEnum):
     admin = "admin"
     officer = "officer"
+    reviewer = "reviewer"
 
 
 class User(SQLModel, table=True):

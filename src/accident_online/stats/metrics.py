@@ -38,6 +38,21 @@ async def domain_metrics(session: AsyncSession) -> bytes:
             depths[center] = count
     for center, count in sorted(depths.items()):
         queue.add_metric([center], count)
+    late = GaugeMetricFamily(
+        "accident_online_overdue_determinations",
+        "Cases waiting past the determination's time limit (order 146 art. 24), by center.",
+        labels=["center"],
+    )
+    late_reviews = GaugeMetricFamily(
+        "accident_online_overdue_reviews",
+        "Reviews past their time limit (order 146 art. 74), by center.",
+        labels=["center"],
+    )
+    for center, (determinations, reviews) in sorted(
+        (await repository.overdue_by_center(session, now=now)).items()
+    ):
+        late.add_metric([center], determinations)
+        late_reviews.add_metric([center], reviews)
     messages = GaugeMetricFamily(
         "accident_online_webhook_messages",
         "Outbound webhook messages by status.",
@@ -59,5 +74,5 @@ async def domain_metrics(session: AsyncSession) -> bytes:
     )
     lag.add_metric([], max(0.0, (now - oldest).total_seconds()) if oldest else 0.0)
     registry = CollectorRegistry()
-    registry.register(_Snapshot([cases, queue, messages, attempts, lag]))
+    registry.register(_Snapshot([cases, queue, late, late_reviews, messages, attempts, lag]))
     return generate_latest(registry)

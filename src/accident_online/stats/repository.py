@@ -131,3 +131,20 @@ async def oldest_due_message(session: AsyncSession, *, now: datetime) -> datetim
     )
     value = result.first()
     return UTCDateTime().process_result_value(value, session.get_bind().dialect) if value else None
+
+
+async def overdue_by_center(session: AsyncSession, *, now: datetime) -> dict[str, tuple[int, int]]:
+    """center → (determinations overdue, reviews overdue) now (order 146 art. 24, 74)."""
+    waiting = col(Case.status).in_([CaseStatus.queued, CaseStatus.under_review])
+    in_review = col(Case.status) == CaseStatus.review_requested
+    query = (
+        select(
+            col(Case.center_id),
+            func.sum(case((and_(waiting, col(Case.determination_due_at) <= now), 1), else_=0)),
+            func.sum(case((and_(in_review, col(Case.review_due_at) <= now), 1), else_=0)),
+        )
+        .where(waiting | in_review)
+        .group_by(col(Case.center_id))
+    )
+    rows = (await session.exec(query)).all()
+    return {center: (int(late or 0), int(reviews or 0)) for center, late, reviews in rows}

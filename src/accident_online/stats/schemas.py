@@ -16,6 +16,10 @@ class CenterStats(BaseModel):
     minutes_to_decision_median: float | None
     minutes_to_decision_p90: float | None
     queue_depth: int = Field(description="Cases queued now.")
+    overdue_determinations: int = Field(
+        default=0, description="Cases waiting past the determination's time limit now."
+    )
+    overdue_reviews: int = Field(default=0, description="Reviews past their time limit now.")
 
 
 class DeliveryStats(BaseModel):

@@ -7,6 +7,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from accident_online.auth.principal import Principal
 from accident_online.cases import repository as cases_repository
 from accident_online.centers import repository as centers_repository
+from accident_online.kit.time import utc_now
 from accident_online.models.user import Role
 from accident_online.stats import repository
 from accident_online.stats.schemas import CenterStats, DeliveryStats, StatsRead
@@ -17,6 +18,7 @@ def _stats(
     counts: tuple[int, int, int],
     percentiles: tuple[float, float] | None,
     queue_depth: int,
+    overdue: tuple[int, int] = (0, 0),
 ) -> CenterStats:
     reports, decided, referred = counts
     return CenterStats(
@@ -28,6 +30,8 @@ def _stats(
         minutes_to_decision_median=round(percentiles[0], 1) if percentiles else None,
         minutes_to_decision_p90=round(percentiles[1], 1) if percentiles else None,
         queue_depth=queue_depth,
+        overdue_determinations=overdue[0],
+        overdue_reviews=overdue[1],
     )
 
 
@@ -45,8 +49,15 @@ async def statistics(
         session, since=since, until=until, centers=own, by_center=False
     )
     depths = await cases_repository.queue_depths(session)
+    overdue = await repository.overdue_by_center(session, now=utc_now())
     centers = [
-        _stats(cid, counts.get(cid, (0, 0, 0)), per_center.get(cid), depths.get(cid, 0))
+        _stats(
+            cid,
+            counts.get(cid, (0, 0, 0)),
+            per_center.get(cid),
+            depths.get(cid, 0),
+            overdue.get(cid, (0, 0)),
+        )
         for cid in center_ids
     ]
     totals = (
@@ -55,7 +66,14 @@ async def statistics(
         sum(c.referred_offline for c in centers),
     )
     overall = _stats(
-        None, totals, overall_percentiles.get(None), sum(c.queue_depth for c in centers)
+        None,
+        totals,
+        overall_percentiles.get(None),
+        sum(c.queue_depth for c in centers),
+        (
+            sum(c.overdue_determinations for c in centers),
+            sum(c.overdue_reviews for c in centers),
+        ),
     )
     deliveries = None
     if principal.role == Role.admin:

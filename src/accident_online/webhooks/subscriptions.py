@@ -36,6 +36,13 @@ SUBSCRIPTIONS: Final[Mapping[str, frozenset[Audience]]] = MappingProxyType(
         "case.disputed": _CASE_PARTIES,
         "case.referred_offline": _CASE_PARTIES,
         "case.closed": _CASE_PARTIES,
+        # The determination's legal life (order 146).
+        "case.confirmed": _CASE_PARTIES,
+        "case.corrected": _CASE_PARTIES,
+        "case.review_requested": _CASE_PARTIES,
+        "case.review_decided": _CASE_PARTIES,
+        "case.decision_revoked": _CASE_PARTIES,
+        "case.decision_final": _CASE_PARTIES,
         "case.mediation_requested": frozenset({Audience.mediation}),
         "case.litigation_requested": frozenset({Audience.court}),
     }
