@@ -38,9 +38,10 @@ def visible_to(principal: Principal) -> ColumnElement[bool]:
             return (col(Case.resolution) == "litigation") & (
                 col(Case.court_partner_id) == principal.partner_id
             )
-        # The city-level authority sees the cases whose determination it is asked to review.
+        # The city-level authority sees the cases whose determination it was asked to review
+        # (every such case has the review's time limit).
         case Role.reviewer:
-            return col(Case.review).is_not(None)
+            return col(Case.review_due_at).is_not(None)
     return false()
 
 

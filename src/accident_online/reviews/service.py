@@ -63,7 +63,6 @@ async def decide_review(
             "reviewer": actor,
         }
     )
-    case.review_due_at = None
     await append_event(
         session,
         case,
