@@ -179,6 +179,7 @@ async def test_if_match_is_required_where_its_absence_is_428(client) -> None:
         ("post", "/v1/cases/{case_id}/evidence-requests"),
         ("post", "/v1/cases/{case_id}/referral"),
         ("post", "/v1/cases/{case_id}/decision"),
+        ("post", "/v1/cases/{case_id}/review"),
     }
     assert optional == []
     for method, path in required:

@@ -79,7 +79,7 @@ async def test_claim_then_decide(client, queued_case, make_officer, app_headers)
     assert record["decision"]["officer"]["username"] == "officer.wang"
     assert record["decision"]["document"] == "liability_determination"
     assert record["decision"]["agreement"] is None
-    assert record["kind"] == "determination"
+    assert record["procedure"] == "determination"
     assert record["receipts"] == []
     assert record["final_at"] is None
     events = (await client.get(f"/v1/cases/{case['id']}/events", headers=app_headers)).json()

@@ -25,6 +25,7 @@ from accident_online.kit.time import utc_now
 from accident_online.models.partner import Partner
 from accident_online.models.user import Role
 from accident_online.models.webhook import InboundEvent, WebhookMessage
+from accident_online_testing.road import confirm_every_party, deliver_to_every_party
 
 DECISION = {
     "liabilities": [{"party": 0, "grade": "primary"}, {"party": 1, "grade": "secondary"}],
@@ -130,19 +131,21 @@ def decided_case(client, partners, queued_case, make_officer):  # type: ignore[n
 
 @pytest.fixture
 def case_in(client, app_headers, decided_case):  # type: ignore[no-untyped-def]
-    """A case brought to accepted, in_mediation or in_litigation by the parties' answers."""
+    """A case brought to accepted, in_mediation or in_litigation: delivered, every party
+    without objection (final), then each party's choice of how compensation is settled."""
 
     async def make(status: str) -> dict[str, Any]:
         case = await decided_case()
         answers = {
-            "accepted": [(0, True, "insurer_claim"), (1, True, "insurer_claim")],
-            "in_mediation": [(1, False, "mediation")],
-            "in_litigation": [(1, False, "litigation")],
+            "accepted": [(0, "insurer_claim"), (1, "insurer_claim")],
+            "in_mediation": [(1, "mediation")],
+            "in_litigation": [(1, "litigation")],
         }[status]
-        for party, accepts, resolution in answers:
+        await deliver_to_every_party(client, case, app_headers)
+        for party, resolution in answers:
             answered = await client.post(
                 f"/v1/cases/{case['id']}/responses",
-                json={"party": party, "accepts": accepts, "resolution": resolution},
+                json={"party": party, "resolution": resolution},
                 headers=app_headers,
             )
         assert answered.json()["status"] == status, answered.text
@@ -425,6 +428,7 @@ async def test_ten_concurrent_replays_apply_once(committed_app, report_body, png
                 "/v1/reports", json=report_body(), headers={**app, "Idempotency-Key": "k1"}
             )
         ).json()
+        await confirm_every_party(client, case, app)
         photos = [("overview_front", None), ("overview_rear", None), ("collision_point", None)]
         for number, (kind, party) in enumerate([*photos, ("plate", 0), ("plate", 1)]):
             data = {"kind": kind} if party is None else {"kind": kind, "party": str(party)}
@@ -442,10 +446,11 @@ async def test_ten_concurrent_replays_apply_once(committed_app, report_body, png
             headers={**officer, "If-Match": f'"{claimed.json()["version"]}"'},
         )
         assert decided.status_code == 200, decided.text
+        await deliver_to_every_party(client, case, app)
         for party in (0, 1):
             accepted = await client.post(
                 f"/v1/cases/{case['id']}/responses",
-                json={"party": party, "accepts": True, "resolution": "insurer_claim"},
+                json={"party": party, "resolution": "insurer_claim"},
                 headers=app,
             )
         assert accepted.json()["status"] == "accepted"
@@ -617,10 +622,11 @@ async def test_an_event_that_does_not_fit_the_status_is_409_then_applies_later(
     too_early = await partners.send("cpic", body, msg_id="evt_paid_early")
     record = await read(client, admin_headers, case["id"])
     rows = await inbound_rows(session, "evt_paid_early")
+    await deliver_to_every_party(client, case, app_headers)
     for party in (0, 1):
         await client.post(
             f"/v1/cases/{case['id']}/responses",
-            json={"party": party, "accepts": True, "resolution": "insurer_claim"},
+            json={"party": party, "resolution": "insurer_claim"},
             headers=app_headers,
         )
     retried = await partners.send("cpic", body, msg_id="evt_paid_early")
@@ -815,10 +821,11 @@ async def test_the_no_fault_proxy_line_is_paid_by_the_victims_own_insurer(
         f"/v1/cases/{case['id']}/decision", json=decision, headers=officer.with_version(version)
     )
     assert decided.status_code == 200, decided.text
+    await deliver_to_every_party(client, case, app_headers)
     for party in (0, 1):
         await client.post(
             f"/v1/cases/{case['id']}/responses",
-            json={"party": party, "accepts": True, "resolution": "insurer_claim"},
+            json={"party": party, "resolution": "insurer_claim"},
             headers=app_headers,
         )
     await assess(partners, case["id"])

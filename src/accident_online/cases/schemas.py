@@ -140,7 +140,7 @@ class CaseRead(BaseModel):
         description="认定，按作出时的记录原样显示（认定书的校验码据此计算）· The decision exactly "
         "as recorded, which the document's verification code covers."
     )
-    kind: Literal["agreement", "determination"] = Field(
+    procedure: Literal["agreement", "determination"] = Field(
         description="agreement: the parties agreed on liability (自行协商) and the officer "
         "confirms it (协议书); determination: the officer determines it (认定书)."
     )

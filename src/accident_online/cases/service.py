@@ -302,7 +302,7 @@ def case_record(
         evidence=[evidence_read(case.id, item, full=full, links=links) for item in evidence],
         assigned_officer=officer,
         decision=case.decision,
-        kind="agreement" if is_agreement_case(case) else "determination",
+        procedure="agreement" if is_agreement_case(case) else "determination",
         determination_requested=case.determination_requested,
         confirmations=case.confirmations,
         missing_confirmations=missing_confirmations(len(parties), case.confirmations),

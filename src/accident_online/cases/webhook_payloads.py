@@ -152,6 +152,9 @@ class CaseDecisionFinalData(StatusChange):
     liabilities: list[DecidedLiability] | None = Field(
         default=None, description="With an agreement confirmed (协议书): the agreed liability."
     )
+    agreement: Literal["confirmed"] | None = Field(
+        default=None, description="`confirmed` with an agreement confirmed (协议书)."
+    )
 
 
 class _OutboundEvent(BaseModel):
