@@ -1,7 +1,8 @@
 """Scale-out on PostgreSQL: two API processes and two delivery workers on one database.
 
-Reports go in through both APIs at once, officers claim and decide through both, and a
-real receiver on 127.0.0.1 takes the webhooks. Case numbers stay unique, each case is
+Reports go in through both APIs at once, each party confirms through either, officers claim
+and decide through both, each party's receipt (no objection) makes liability final through
+either, and a real receiver on 127.0.0.1 takes the webhooks. Case numbers stay unique, each case is
 held by exactly one officer, and every message is delivered.
 """
 
@@ -20,6 +21,7 @@ import pytest
 from accident_online.kit.db import Database, create_engine
 from accident_online.kit.migrations import upgrade_to_head
 from accident_online_testing.processes import command, free_port, stop, wait_ready_async
+from accident_online_testing.road import confirm_every_party, deliver_to_every_party
 from service_processes import cli, postgres_database, service_environment
 
 REPORTS = 120
