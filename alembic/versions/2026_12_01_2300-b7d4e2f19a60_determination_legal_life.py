@@ -34,9 +34,7 @@ def _when() -> sa.types.TypeEngine[datetime]:
 def upgrade() -> None:
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column(
-                "determination_requested", sa.Boolean(), server_default="0", nullable=False
-            )
+            sa.Column("determination_requested", sa.Boolean(), server_default="0", nullable=False)
         )
         batch_op.add_column(
             sa.Column("confirmations", sa.JSON(), server_default="[]", nullable=False)
@@ -58,7 +56,6 @@ def upgrade() -> None:
         batch_op.alter_column("confirmations", server_default=None)
         batch_op.alter_column("receipts", server_default=None)
         batch_op.alter_column("revoked_decisions", server_default=None)
-        batch_op.alter_column("determination_requested", server_default=None)
 
     connection = op.get_bind()
     now = datetime.now(UTC).isoformat()
