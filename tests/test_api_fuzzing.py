@@ -434,6 +434,7 @@ OPERATION_RULES: list[dict[str, Any]] = [
         "GET /v1/cases/{case_id}/events",
         "GET /v1/centers/{center_id}/queue",
         "GET /v1/deliveries",
+        "GET /v1/reviews",
     ),
     # `If-Match` carries the case's version, which only the server knows: CONTRACT.md
     # "Concurrency" answers any other with 412 and none with 428.
