@@ -22,6 +22,7 @@ from accident_online.auth.router import router as auth_router
 from accident_online.cases.router import router as cases_router
 from accident_online.cases.webhook_payloads import OUTBOUND_EVENTS
 from accident_online.centers.router import router as centers_router
+from accident_online.decisions.late_report_router import router as late_report_router
 from accident_online.decisions.router import queue_router as officers_queue_router
 from accident_online.decisions.router import router as decisions_router
 from accident_online.decisions.tasks import run_deadlines
@@ -187,6 +188,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     v1.include_router(evidence_router)
     v1.include_router(centers_router)
     v1.include_router(decisions_router)
+    v1.include_router(late_report_router)
     v1.include_router(officers_queue_router)
     v1.include_router(settlement_router)
     v1.include_router(stats_router)

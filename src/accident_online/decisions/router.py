@@ -23,6 +23,7 @@ from accident_online.cases.evidence_links import EvidenceLinks
 from accident_online.cases.exceptions import (
     CaseNotFound,
     InvalidTransition,
+    LateReportNotTaken,
     PreconditionFailed,
     PreconditionRequired,
 )
@@ -217,7 +218,7 @@ async def refer_offline(
     response_model=CaseRead,
     responses={
         **CHANGED_CASE,
-        **problem_responses(*OFFICER_ERRORS, AlreadyDecided, InvalidDecision),
+        **problem_responses(*OFFICER_ERRORS, AlreadyDecided, InvalidDecision, LateReportNotTaken),
     },
 )
 async def decide(

@@ -22,6 +22,7 @@ from accident_online.auth.principal import Principal
 from accident_online.cases import repository as cases_repository
 from accident_online.cases.evidence_kinds import PER_PARTY_KINDS, EvidenceKind
 from accident_online.cases.exceptions import InvalidTransition
+from accident_online.cases.late_reports import require_taken
 from accident_online.cases.service import (
     SYSTEM_ACTOR,
     actor_of,
@@ -236,6 +237,7 @@ async def decide(
 ) -> Case:
     """Records the officer's liability decision (定责) and opens the parties' answers."""
     _require_holder(case, principal)
+    require_taken(case)  # a late report is decided only once taken (order 146 art. 18)
     parties = (await cases_repository.parties_of(session, [case.id]))[case.id]
     try:
         resolved = resolve_shares(
