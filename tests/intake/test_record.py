@@ -24,9 +24,11 @@ async def test_a_complete_report_is_recorded_and_read_back_as_given(
     case = response.json()
     assert (case["weather"], case["road_surface"], case["light"]) == ("clear", "dry", "daylight")
     assert case["accident_form"] == "sideswipe"
-    assert case["late"] is False and case["late_report"] is None
+    assert case["late"] is False
+    assert case["late_report"] is None
     first, second = case["parties"]
-    assert first["vehicle_type"] == "K33" and first["vehicle_type_name"] == "小型轿车"
+    assert first["vehicle_type"] == "K33"
+    assert first["vehicle_type_name"] == "小型轿车"
     assert first["collision_points"] == ["right_front"]
     assert first["owner"] is None
     assert first["compulsory_policy"] == {
@@ -122,12 +124,12 @@ def _drop(body: dict, index: int, field: str) -> dict:
             lambda b: _set(b, 0, vehicle_type="spaceship"),
             ["body", "parties", 0, "vehicle_type"],
             "GA 802",
-        ),  # fmt: skip
+        ),
         (
             lambda b: _set(b, 0, collision_points=[]),
             ["body", "parties", 0, "collision_points"],
             "",
-        ),  # fmt: skip
+        ),
         (
             lambda b: _set(b, 0, collision_points=["bonnet"]),
             ["body", "parties", 0, "collision_points", 0],
@@ -194,7 +196,8 @@ async def test_a_report_older_than_the_window_is_filed_late_not_refused(
     filed = await file_report(body)
 
     assert checked.status_code == 200
-    assert checked.json()["eligible"] is True and checked.json()["late"] is True
+    assert checked.json()["eligible"] is True
+    assert checked.json()["late"] is True
     assert "3日内" in checked.json()["detail"] or "三日内" in checked.json()["detail"]
     assert "within 3 days" in checked.json()["detail"]
     assert "Stay at the scene" not in checked.json()["detail"]
