@@ -35,10 +35,11 @@ from accident_online.cases.service import (
 from accident_online.centers import repository as centers_repository
 from accident_online.centers.exceptions import CenterNotFound
 from accident_online.decisions import repository
-from accident_online.decisions.document import (
-    DocumentParty,
-    render_decision_document,
-    verification_hash,
+from accident_online.decisions.document import render_decision_document, verification_hash
+from accident_online.decisions.document_record import (
+    document_parties,
+    document_scene,
+    insurer_codes,
 )
 from accident_online.decisions.exceptions import (
     AnotherCentersQueue,
@@ -344,9 +345,7 @@ async def decision_document(
         raise NoDecisionYet()
     record = await read_case(session, case, principal, links=None)
     center = await centers_repository.get_center(session, case.center_id)
-    insurers = await partners_repository.insurer_names(
-        session, sorted({p.insurer.code for p in record.parties})
-    )
+    insurers = await partners_repository.insurer_names(session, insurer_codes(record))
     decision = case.decision
     digest = verification_hash(case_id=str(case.id), number=case.number, decision=decision)
     # Laying out and subsetting the font takes tens of milliseconds: off the event loop.
@@ -354,17 +353,8 @@ async def decision_document(
         render_decision_document,
         number=case.number,
         decision=decision,
-        parties=[
-            DocumentParty(
-                index=p.party,
-                name=p.name,
-                id_number=p.id_number,
-                phone=p.phone,
-                plate=p.plate,
-                insurer=insurers.get(p.insurer.code, p.insurer.code),
-            )
-            for p in record.parties
-        ],
+        parties=document_parties(record, insurers),
+        scene=document_scene(record),
         center_name=center.name if center else case.center_id,
         address=case.address,
         occurred_at=case.occurred_at,
