@@ -23,6 +23,7 @@ from accident_online.cases.determination_rules import limits_from
 from accident_online.cases.router import router as cases_router
 from accident_online.cases.webhook_payloads import OUTBOUND_EVENTS
 from accident_online.centers.router import router as centers_router
+from accident_online.decisions.late_report_router import router as late_report_router
 from accident_online.decisions.router import queue_router as officers_queue_router
 from accident_online.decisions.router import router as decisions_router
 from accident_online.decisions.tasks import run_deadlines
@@ -191,6 +192,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     v1.include_router(evidence_router)
     v1.include_router(centers_router)
     v1.include_router(decisions_router)
+    v1.include_router(late_report_router)
     v1.include_router(officers_queue_router)
     v1.include_router(determinations_router)
     v1.include_router(reviews_router)

@@ -219,6 +219,15 @@ def matrix(w: dict[str, Any]) -> dict[tuple[str, str], Call]:
             json={"reason": "需现场处理"},
             if_match=held,
         ),
+        # The held case was reported in time: its officer gets 409 not-a-late-report (the
+        # late flow is tests/decisions/test_late_reports.py); who may ask is what counts here.
+        ("POST", "/v1/cases/{case_id}/late-report"): Call(
+            "POST",
+            f"/v1/cases/{held}/late-report",
+            only({"officer_of_center"}, 409, hidden_from={"officer_elsewhere"}),
+            json={"take": True},
+            if_match=held,
+        ),
         ("POST", "/v1/cases/{case_id}/decision"): Call(
             "POST",
             f"/v1/cases/{held}/decision",

@@ -95,6 +95,10 @@ async def partners(client, admin_headers, app_headers, make_partner) -> Partners
         "picc": (await make_partner("picc", kind="insurer", insurer_codes=["PICC"])).webhook_secret,
         "cpic": (await make_partner("cpic", kind="insurer", insurer_codes=["CPIC"])).webhook_secret,
         "paic": (await make_partner("paic", kind="insurer", insurer_codes=["PAIC"])).webhook_secret,
+        # Party 0's commercial policy (third-party cover, 车损险) is with PINGAN.
+        "pingan": (
+            await make_partner("pingan", kind="insurer", insurer_codes=["PINGAN"])
+        ).webhook_secret,
         "mediation-lc": (await make_partner("mediation-lc", kind="mediation")).webhook_secret,
     }
     court = await client.post(
@@ -255,8 +259,9 @@ async def test_claim_paid_by_every_party_closes_an_accepted_case(
     compulsory = await partners.send(
         "picc", event("claim.paid", case["id"], party=1, amount="2000.00")
     )
+    # Party 0's 交强险 is PICC's, its commercial third-party cover PINGAN's.
     commercial = await partners.send(
-        "picc", event("claim.paid", case["id"], party=1, amount="2100")
+        "pingan", event("claim.paid", case["id"], party=1, amount="2100")
     )
     between = await read(client, admin_headers, case["id"])
     last = await partners.send("cpic", event("claim.paid", case["id"], party=0, amount="2000.00"))
@@ -272,7 +277,7 @@ async def test_claim_paid_by_every_party_closes_an_accepted_case(
     assert last.json()["case_version"] == record["version"]
     assert [(e["type"], e["actor"]) for e in events[-4:]] == [
         ("claim.paid", "partner:picc"),
-        ("claim.paid", "partner:picc"),
+        ("claim.paid", "partner:pingan"),
         ("claim.paid", "partner:cpic"),
         ("case.closed", "partner:cpic"),
     ]
@@ -781,9 +786,10 @@ async def test_an_insurer_pays_only_what_the_settlement_has_it_pay(
         "not a payer of party 0": await partners.send(
             "picc", event("claim.paid", case["id"], party=0, amount="2000.00")
         ),
-        # PICC's lines to party 1 total 4100.00.
+        # PICC's line to party 1 is its 交强险, 2000.00 (the 2100.00 of commercial
+        # third-party cover is PINGAN's).
         "more than its lines": await partners.send(
-            "picc", event("claim.paid", case["id"], party=1, amount="4100.01")
+            "picc", event("claim.paid", case["id"], party=1, amount="2000.01")
         ),
         # CPIC pays party 0 only; "0.00" to its own insured, who is paid by PICC, is no
         # way to close the case either.

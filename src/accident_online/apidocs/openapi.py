@@ -89,6 +89,8 @@ OFFICER_WORK: list[tuple[str, str]] = [
     ("get", "/v1/cases/{case_id}"),
     ("get", "/v1/cases/{case_id}/evidence/sheet"),
     ("get", "/v1/cases/{case_id}/evidence/{evidence_id}/content"),
+    # A late report (order 146 art. 18) is taken or referred before anything else.
+    ("post", "/v1/cases/{case_id}/late-report"),
     ("post", "/v1/cases/{case_id}/evidence-requests"),
     ("post", "/v1/cases/{case_id}/release"),
     ("post", "/v1/cases/{case_id}/referral"),

@@ -25,8 +25,10 @@ def visible_to(principal: Principal) -> ColumnElement[bool]:
         case Role.app:
             return col(Case.filed_by_partner_id) == principal.partner_id
         case Role.insurer:
+            # Either of a vehicle's insurers: the compulsory (交强险) or the commercial one.
             insured = select(CaseParty.case_id).where(
-                CaseParty.insurer_partner_id == principal.partner_id
+                (col(CaseParty.insurer_partner_id) == principal.partner_id)
+                | (col(CaseParty.commercial_insurer_partner_id) == principal.partner_id)
             )
             return col(Case.id).in_(insured)
         # The one organisation the case went to (cases.resolvers), while it is there.
@@ -60,6 +62,9 @@ def parties_shown_in_full(
             return everyone
         case Role.insurer:
             return frozenset(
-                party.index for party in parties if party.insurer_partner_id == principal.partner_id
+                party.index
+                for party in parties
+                if principal.partner_id
+                in (party.insurer_partner_id, party.commercial_insurer_partner_id)
             )
     return frozenset()

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from accident_online.cases.evidence_kinds import EvidenceKind
 from accident_online.kit.time import BeijingDateTime
 from accident_online.models.case import CaseStatus
+from accident_online.models.codes import AccidentForm, CollisionPoint, Light, RoadSurface, Weather
 from accident_online.models.determination import (
     ConfirmationRecord,
     ReceiptRecord,
@@ -33,6 +34,28 @@ class InsurerRead(BaseModel):
     connected: bool = Field(description="Whether that insurer receives this case's events.")
 
 
+class PolicyRead(BaseModel):
+    """The vehicle's compulsory policy (交强险)."""
+
+    insurer: InsurerRead
+    policy_number: str
+
+
+class CommercialPolicyRead(BaseModel):
+    """The vehicle's commercial policy (商业险). Reports before 2026-12-01 gave only the
+    third-party cover, taken to be with the compulsory insurer: no policy number then."""
+
+    insurer: InsurerRead
+    policy_number: str | None
+    third_party_cover: Decimal | None = Field(description="商业三者险 in yuan; null: none.")
+    own_damage: bool | None = Field(description="Whether 车损险 is held; null: not reported.")
+
+
+class OwnerRead(BaseModel):
+    name: str
+    id_number: str
+
+
 class PartyRead(BaseModel):
     party: int = Field(description="The party's index, used by evidence, decisions and responses.")
     label: str = Field(description="The party as documents name it: 甲, 乙, 丙…", examples=["甲"])
@@ -41,10 +64,17 @@ class PartyRead(BaseModel):
     id_number: str
     licence_number: str
     plate: str
-    vehicle_type: str
-    insurer: InsurerRead
-    policy_number: str
-    commercial_third_party_cover: Decimal | None
+    vehicle_type: str = Field(description="GA 802 code (words on reports before the code list).")
+    vehicle_type_name: str = Field(examples=["小型轿车"])
+    owner: OwnerRead | None = Field(description="null: the driver owns the vehicle.")
+    collision_points: list[CollisionPoint]
+    compulsory_policy: PolicyRead
+    commercial_policy: CommercialPolicyRead | None
+    insurer: InsurerRead = Field(description="= `compulsory_policy.insurer`.")
+    policy_number: str = Field(description="= `compulsory_policy.policy_number`.")
+    commercial_third_party_cover: Decimal | None = Field(
+        description="= `commercial_policy.third_party_cover`."
+    )
     assessed_loss: Decimal | None = None
     paid_amount: Decimal | None = None
     masked: bool = Field(description="True when personal data is masked for this reader.")
@@ -108,6 +138,17 @@ class OfficerRead(BaseModel):
     claim_expires_at: BeijingDateTime | None = None
 
 
+class LateReportRead(BaseModel):
+    """Order 146 art. 18: the police decide within 3 days whether to take a late report."""
+
+    decide_by: BeijingDateTime
+    taken_at: BeijingDateTime | None = Field(
+        description="When the officer took the case; null while undecided (a refused one is "
+        "referred offline)."
+    )
+    notice: str = Field(description="What the drivers are told, in Chinese and English.")
+
+
 class CaseRead(BaseModel):
     id: uuid.UUID
     number: str = Field(examples=["LC20261128-0001"])
@@ -123,6 +164,12 @@ class CaseRead(BaseModel):
     decided_at: BeijingDateTime | None
     closed_at: BeijingDateTime | None
     location: LocationRead
+    weather: Weather | None = Field(description="null on cases reported before it was asked.")
+    road_surface: RoadSurface | None
+    light: Light | None
+    accident_form: AccidentForm | None
+    late: bool = Field(description="Filed after the reporting window (order 146 art. 18).")
+    late_report: LateReportRead | None = Field(description="Only for a late report.")
     description: str
     eligibility_answers: dict[str, bool]
     agreed_liability: list[AgreedLiabilityRead] | None

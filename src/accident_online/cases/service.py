@@ -21,16 +21,15 @@ from accident_online.cases.determination_rules import (
 from accident_online.cases.evidence_kinds import EvidenceKind, Needed, is_withheld, missing_evidence
 from accident_online.cases.evidence_links import EvidenceLinks, photo_path
 from accident_online.cases.exceptions import CaseNotFound, InvalidTransition
+from accident_online.cases.parties import late_report_read, party_read
 from accident_online.cases.schemas import (
     AgreedLiabilityRead,
     CaseRead,
     CaseSummary,
     EvidenceRead,
-    InsurerRead,
     LocationRead,
     MissingEvidence,
     OfficerRead,
-    PartyRead,
     ResponseRead,
 )
 from accident_online.cases.state import can_transition
@@ -46,12 +45,6 @@ from accident_online.models.case import (
 )
 from accident_online.models.user import User
 from accident_online.parties.labels import party_label
-from accident_online.parties.masking import (
-    mask_id_number,
-    mask_licence_number,
-    mask_name,
-    mask_phone,
-)
 from accident_online.webhooks.outbox import enqueue_case_event
 
 SYSTEM_ACTOR = "system"
@@ -166,29 +159,6 @@ def missing_kinds(needed: Sequence[Needed]) -> list[str]:
     return list(dict.fromkeys(item.kind.value for item in needed))
 
 
-def _party_read(party: CaseParty, *, full: bool) -> PartyRead:
-    return PartyRead(
-        party=party.index,
-        label=party_label(party.index),
-        name=party.name if full else mask_name(party.name),
-        phone=party.phone if full else mask_phone(party.phone),
-        id_number=party.id_number if full else mask_id_number(party.id_number),
-        licence_number=party.licence_number if full else mask_licence_number(party.licence_number),
-        plate=party.plate,
-        vehicle_type=party.vehicle_type,
-        insurer=InsurerRead(
-            code=party.insurer_code,
-            partner_id=party.insurer_partner_id,
-            connected=party.insurer_partner_id is not None,
-        ),
-        policy_number=party.policy_number,
-        commercial_third_party_cover=party.commercial_third_party_cover,
-        assessed_loss=party.assessed_loss,
-        paid_amount=party.paid_amount,
-        masked=not full,
-    )
-
-
 async def read_case(
     session: AsyncSession, case: Case, principal: Principal, *, links: EvidenceLinks | None
 ) -> CaseRead:
@@ -292,10 +262,16 @@ def case_record(
         location=LocationRead(
             lat=case.latitude, lon=case.longitude, address=case.address, district=case.district
         ),
+        weather=case.weather,
+        road_surface=case.road_surface,
+        light=case.light,
+        accident_form=case.accident_form,
+        late=case.late,
+        late_report=late_report_read(case),
         description=case.description,
         eligibility_answers=case.eligibility_answers,
         agreed_liability=agreed_liability_read(case),
-        parties=[_party_read(party, full=party.index in full) for party in parties],
+        parties=[party_read(party, full=party.index in full) for party in parties],
         missing=missing_kinds(needed),
         missing_evidence=[MissingEvidence(kind=n.kind.value, party=n.party) for n in needed],
         evidence_request_message=case.evidence_request_message,

@@ -25,6 +25,20 @@ from accident_online.models.records import LiabilityGrade
 _OPEN = ConfigDict(extra="allow", populate_by_name=True)
 
 
+class InsuredPolicyData(BaseModel):
+    """One policy the receiving insurer holds on a vehicle of the case."""
+
+    model_config = _OPEN
+
+    party: int = Field(ge=0, description="The vehicle (0 = 甲).")
+    policy: Literal["compulsory", "commercial"] = Field(
+        description="交强险 (compulsory) or the commercial policy (商业险)."
+    )
+    policy_number: str | None = Field(
+        description="As reported; null for commercial cover reported without a number."
+    )
+
+
 class CaseEventData(BaseModel):
     """What every outbound event's `data` carries: the case as it stood with the event."""
 
@@ -42,7 +56,12 @@ class CaseEventData(BaseModel):
     insured_parties: list[int] = Field(
         default_factory=list,
         description="Only to an insurer, absent for others: the indexes of the parties it "
-        "insures (0 = 甲).",
+        "insures (0 = 甲), by either policy.",
+    )
+    insured_policies: list[InsuredPolicyData] = Field(
+        default_factory=list,
+        description="Only to an insurer, absent for others: which of its own policies "
+        "(compulsory or commercial) cover which party. Another insurer's policy is not shown.",
     )
 
 
@@ -56,6 +75,11 @@ class StatusChange(CaseEventData):
 class CaseReportedData(CaseEventData):
     number: str = Field(description="The case number (= `case_number`).")
     parties: int = Field(ge=2, description="How many vehicles are in the report.")
+    late: bool = Field(
+        default=False,
+        description="A late report (order 146 art. 18): an officer decides whether the case "
+        "is taken.",
+    )
 
 
 class RequestedPhoto(BaseModel):

@@ -62,3 +62,15 @@ class NoDecisionYet(Conflict):
     code = "no-decision-yet"
     title = _("No decision yet")
     default_detail = _("Liability has not been decided for this case yet.")
+
+
+class NotALateReport(Conflict):
+    code = "not-a-late-report"
+    title = _("Not a late report")
+    default_detail = _("This case was reported in time; there is nothing to take or refuse.")
+
+
+class LateReportAlreadyTaken(Conflict):
+    code = "late-report-already-taken"
+    title = _("Late report already taken")
+    default_detail = _("An officer has already taken this late report.")

@@ -24,6 +24,7 @@ from accident_online.cases.evidence_links import EvidenceLinks
 from accident_online.cases.exceptions import (
     CaseNotFound,
     InvalidTransition,
+    LateReportNotTaken,
     PreconditionFailed,
     PreconditionRequired,
 )
@@ -220,7 +221,11 @@ async def refer_offline(
     responses={
         **CHANGED_CASE,
         **problem_responses(
-            *OFFICER_ERRORS, AlreadyDecided, AgreedLiabilityUnchangeable, InvalidDecision
+            *OFFICER_ERRORS,
+            AlreadyDecided,
+            AgreedLiabilityUnchangeable,
+            InvalidDecision,
+            LateReportNotTaken,
         ),
     },
 )

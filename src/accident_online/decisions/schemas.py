@@ -3,7 +3,14 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StringConstraints,
+    model_validator,
+)
 
 from accident_online.cases.evidence_kinds import EvidenceKind
 from accident_online.decisions.liability import LiabilityGrade
@@ -140,6 +147,38 @@ class ReferralCreate(BaseModel):
         ),
         NO_PLACEHOLDER,
     ]
+
+
+class LateReportDecisionCreate(BaseModel):
+    """Whether the police take a late report (order 146 art. 18)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"take": True},
+                {"take": False, "reason": "〈请填写不予受理、转线下处理的原因〉 <reason>"},
+            ]
+        },
+    )
+
+    take: StrictBool = Field(
+        description="true: the case is taken and goes on as usual; false: referred offline."
+    )
+    reason: (
+        Annotated[
+            Text,
+            Field(min_length=1, max_length=1000, pattern=NOT_BLANK),
+            NO_PLACEHOLDER,
+        ]
+        | None
+    ) = Field(default=None, description="Required when not taken: why it goes offline.")
+
+    @model_validator(mode="after")
+    def _reason_when_refused(self) -> LateReportDecisionCreate:
+        if not self.take and self.reason is None:
+            raise ValueError("reason is required when the late report is not taken")
+        return self
 
 
 class Resolution(StrEnum):

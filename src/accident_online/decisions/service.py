@@ -22,6 +22,7 @@ from accident_online.cases import repository as cases_repository
 from accident_online.cases.determination_rules import is_agreement_case
 from accident_online.cases.evidence_kinds import PER_PARTY_KINDS, EvidenceKind
 from accident_online.cases.exceptions import InvalidTransition
+from accident_online.cases.late_reports import require_taken
 from accident_online.cases.service import (
     SYSTEM_ACTOR,
     actor_of,
@@ -35,10 +36,14 @@ from accident_online.centers import repository as centers_repository
 from accident_online.centers.exceptions import CenterNotFound
 from accident_online.decisions import repository
 from accident_online.decisions.document import (
-    DocumentParty,
     Revocation,
     render_decision_document,
     verification_hash,
+)
+from accident_online.decisions.document_record import (
+    document_parties,
+    document_scene,
+    insurer_codes,
 )
 from accident_online.decisions.exceptions import (
     AgreedLiabilityUnchangeable,
@@ -243,6 +248,7 @@ async def decide(
     each party next (determinations.delivery).
     """
     _require_holder(case, principal)
+    require_taken(case)  # a late report is decided only once taken (order 146 art. 18)
     parties = (await cases_repository.parties_of(session, [case.id]))[case.id]
     try:
         resolved = resolve_shares(
@@ -369,26 +375,15 @@ async def decision_document(
         raise NoDecisionYet()
     record = await read_case(session, case, principal, links=None)
     center = await centers_repository.get_center(session, case.center_id)
-    insurers = await partners_repository.insurer_names(
-        session, sorted({p.insurer.code for p in record.parties})
-    )
+    insurers = await partners_repository.insurer_names(session, insurer_codes(record))
     digest = verification_hash(case_id=str(case.id), number=case.number, decision=decision)
     # Laying out and subsetting the font takes tens of milliseconds: off the event loop.
     document = await asyncio.to_thread(
         render_decision_document,
         number=case.number,
         decision=decision,
-        parties=[
-            DocumentParty(
-                index=p.party,
-                name=p.name,
-                id_number=p.id_number,
-                phone=p.phone,
-                plate=p.plate,
-                insurer=insurers.get(p.insurer.code, p.insurer.code),
-            )
-            for p in record.parties
-        ],
+        parties=document_parties(record, insurers),
+        scene=document_scene(record),
         center_name=center.name if center else case.center_id,
         address=case.address,
         occurred_at=case.occurred_at,

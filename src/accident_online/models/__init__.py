@@ -16,6 +16,7 @@ from accident_online.models.case import (
 )
 from accident_online.models.center import Center
 from accident_online.models.partner import InsurerCode, Partner, PartnerKind
+from accident_online.models.refusal import ReportRefusalReason
 from accident_online.models.user import Role, User, UserRole
 from accident_online.models.webhook import (
     DeliveryStatus,
@@ -39,6 +40,7 @@ __all__ = [
     "InsurerCode",
     "Partner",
     "PartnerKind",
+    "ReportRefusalReason",
     "Role",
     "User",
     "UserRole",

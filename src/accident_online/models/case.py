@@ -16,11 +16,13 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlmodel import Field, SQLModel
 
 from accident_online.kit.db import Money, PydanticJSON, UTCDateTime, serial_primary_key
 from accident_online.kit.time import utc_now
+from accident_online.models.codes import CollisionPoint
 from accident_online.models.determination import (
     ConfirmationRecord,
     ReceiptRecord,
@@ -85,6 +87,17 @@ class Case(SQLModel, table=True):
     address: str = Field(sa_column=Column(String(200), nullable=False))
     district: str = Field(sa_column=Column(String(16), nullable=False))
     description: str = Field(default="", sa_column=Column(Text, nullable=False))
+    # The scene as reported (models/codes.py); null on cases reported before they were asked.
+    weather: str | None = Field(default=None, sa_column=Column(String(16)))
+    road_surface: str | None = Field(default=None, sa_column=Column(String(16)))
+    light: str | None = Field(default=None, sa_column=Column(String(16)))
+    accident_form: str | None = Field(default=None, sa_column=Column(String(16)))
+    # Order 146 art. 18: reported after the parties left the scene, past the reporting
+    # window; an officer decides whether the case is taken (late_taken_at) or referred.
+    late: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
+    )
+    late_taken_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     eligibility_answers: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     agreed_liability: list[AgreedLiabilityRecord] | None = Field(
         default=None, sa_column=Column(PydanticJSON(list[AgreedLiabilityRecord]))
@@ -149,13 +162,29 @@ class CaseParty(SQLModel, table=True):
     id_number: str = Field(sa_column=Column(String(18), nullable=False))
     licence_number: str = Field(sa_column=Column(String(32), nullable=False))
     plate: str = Field(sa_column=Column(String(10), nullable=False, index=True))
+    # A GA 802 code (models/codes.py); words on parties reported before the code list.
     vehicle_type: str = Field(sa_column=Column(String(32), nullable=False))
+    # The vehicle's owner where not the driver (null: the driver owns it).
+    owner_name: str | None = Field(default=None, sa_column=Column(String(50)))
+    owner_id_number: str | None = Field(default=None, sa_column=Column(String(18)))
+    collision_points: list[CollisionPoint] = Field(
+        default_factory=list,
+        sa_column=Column(PydanticJSON(list[CollisionPoint]), nullable=False, server_default="[]"),
+    )
+    # The compulsory policy (交强险): insurer_code, insurer_partner_id, policy_number.
     insurer_code: str = Field(sa_column=Column(String(32), nullable=False))
     insurer_partner_id: str | None = Field(
         default=None, sa_column=Column(String(64), ForeignKey("partners.id"), index=True)
     )
     policy_number: str = Field(sa_column=Column(String(64), nullable=False))
+    # The commercial policy (商业险), if any, possibly with another insurer.
+    commercial_insurer_code: str | None = Field(default=None, sa_column=Column(String(32)))
+    commercial_insurer_partner_id: str | None = Field(
+        default=None, sa_column=Column(String(64), ForeignKey("partners.id"), index=True)
+    )
+    commercial_policy_number: str | None = Field(default=None, sa_column=Column(String(64)))
     commercial_third_party_cover: Decimal | None = Field(default=None, sa_column=Column(Money()))
+    commercial_own_damage: bool | None = Field(default=None, sa_column=Column(Boolean))
     assessed_loss: Decimal | None = Field(default=None, sa_column=Column(Money()))
     paid_amount: Decimal | None = Field(default=None, sa_column=Column(Money()))
 

@@ -11,6 +11,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from accident_online.intake.eligibility import ELIGIBILITY_RULES
 from accident_online.kit.time import utc_now
 from accident_online.stats import repository
 
@@ -38,7 +39,7 @@ async def domain_metrics(session: AsyncSession) -> bytes:
             depths[center] = count
     for center, count in sorted(depths.items()):
         queue.add_metric([center], count)
-    late = GaugeMetricFamily(
+    overdue = GaugeMetricFamily(
         "accident_online_overdue_determinations",
         "Cases waiting past the determination's time limit (order 146 art. 24), by center.",
         labels=["center"],
@@ -51,7 +52,7 @@ async def domain_metrics(session: AsyncSession) -> bytes:
     for center, (determinations, reviews) in sorted(
         (await repository.overdue_by_center(session, now=now)).items()
     ):
-        late.add_metric([center], determinations)
+        overdue.add_metric([center], determinations)
         late_reviews.add_metric([center], reviews)
     messages = GaugeMetricFamily(
         "accident_online_webhook_messages",
@@ -73,6 +74,45 @@ async def domain_metrics(session: AsyncSession) -> bytes:
         "How long the oldest due webhook message has been waiting.",
     )
     lag.add_metric([], max(0.0, (now - oldest).total_seconds()) if oldest else 0.0)
+    late = GaugeMetricFamily(
+        "accident_online_late_reports",
+        "Cases filed as late reports (order 146 art. 18), by center and whether taken.",
+        labels=["center", "taken"],
+    )
+    for center, (count, taken) in sorted(
+        (await repository.late_reports_by_center_now(session)).items()
+    ):
+        late.add_metric([center, "true"], taken)
+        late.add_metric([center, "false"], count - taken)
+    refused_total, by_reason = await repository.refusals(
+        session, since=None, until=None, districts=None
+    )
+    refused = CounterMetricFamily(
+        "accident_online_refused_reports", "Reports refused as not eligible."
+    )
+    refused.add_metric([], refused_total)
+    exclusions = CounterMetricFamily(
+        "accident_online_refused_report_reasons",
+        "Failed eligibility rules of refused reports, by rule code.",
+        labels=["reason"],
+    )
+    for rule in ELIGIBILITY_RULES:
+        exclusions.add_metric([rule.code], by_reason.get(rule.code, 0))
     registry = CollectorRegistry()
-    registry.register(_Snapshot([cases, queue, late, late_reviews, messages, attempts, lag]))
+    registry.register(
+        _Snapshot(
+            [
+                cases,
+                queue,
+                overdue,
+                late_reviews,
+                messages,
+                attempts,
+                lag,
+                late,
+                refused,
+                exclusions,
+            ]
+        )
+    )
     return generate_latest(registry)

@@ -20,6 +20,13 @@ class CenterStats(BaseModel):
         default=0, description="Cases waiting past the determination's time limit now."
     )
     overdue_reviews: int = Field(default=0, description="Reviews past their time limit now.")
+    late_reports: int = Field(
+        default=0,
+        description="Of the reports, those filed after the reporting window (order 146 art. 18).",
+    )
+    late_reports_taken: int = Field(
+        default=0, description="Of the late reports, those an officer took."
+    )
 
 
 class DeliveryStats(BaseModel):
@@ -27,9 +34,23 @@ class DeliveryStats(BaseModel):
     dead: int
 
 
+class RefusalStats(BaseModel):
+    """Reports refused as not eligible in the range (nothing else of them is kept)."""
+
+    reports: int = Field(description="Refused reports.")
+    by_reason: dict[str, int] = Field(
+        description="Per eligibility rule code (every code, 0 where none): how many refused "
+        "reports failed it; a report failing several counts for each.",
+        examples=[{"injuries": 3, "school_bus_overload_speeding": 0, "suspected_offence": 1}],
+    )
+
+
 class StatsRead(BaseModel):
     since: BeijingDateTime
     until: BeijingDateTime
     overall: CenterStats
     centers: list[CenterStats]
+    refusals: RefusalStats = Field(
+        description="Refused reports: in the officer's center's districts, or all for admins."
+    )
     deliveries: DeliveryStats | None = Field(description="Outbound webhooks now (admins only).")
