@@ -56,6 +56,8 @@ async def test_the_whole_road(
     for partner_id, kind, codes in (
         ("picc", "insurer", ["PICC"]),
         ("cpic", "insurer", ["CPIC"]),
+        # 甲's commercial policy (third-party cover, 车损险) is with another insurer.
+        ("pingan", "insurer", ["PINGAN"]),
         ("mediation-lc", "mediation", []),
         ("court-lc", "court", []),
     ):
@@ -102,7 +104,8 @@ async def test_the_whole_road(
         await send("picc", "claim.opened", party=1, claim_number="PICC-2026-1")
         await send("cpic", "claim.assessed", party=1, assessed_loss="5000.00")
         await send("picc", "claim.assessed", party=0, assessed_loss="3000.00")
-        await send("picc", "claim.paid", party=1, amount="4100.00")
+        await send("picc", "claim.paid", party=1, amount="2000.00")  # 交强险
+        await send("pingan", "claim.paid", party=1, amount="2100.00")  # 商业三者险
         await send("cpic", "claim.paid", party=0, amount="2000.00")
     elif road == "mediation_agreed":
         await answer(0, True, "insurer_claim")
@@ -143,7 +146,7 @@ async def test_the_whole_road(
             "case.closed",
         ],
     }[road]
-    for partner_id in ("app-lc", "picc", "cpic"):
+    for partner_id in ("app-lc", "picc", "cpic", "pingan"):
         assert sorted(received[partner_id]) == sorted(case_events), (partner_id, received)
     if road == "accepted_and_paid":
         assert "mediation-lc" not in received
