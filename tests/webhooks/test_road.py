@@ -14,6 +14,7 @@ import io
 import json
 import uuid
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -94,6 +95,8 @@ async def test_the_whole_road(
     for partner_id, kind, codes in (
         ("picc", "insurer", ["PICC"]),
         ("cpic", "insurer", ["CPIC"]),
+        # 甲's commercial policy (third-party cover, 车损险) is with another insurer.
+        ("pingan", "insurer", ["PINGAN"]),
         ("mediation-lc", "mediation", []),
         ("court-lc", "court", []),
     ):
@@ -166,7 +169,10 @@ async def test_the_whole_road(
     async def pay_both(to_1: str = "4100.00", to_0: str = "2000.00") -> None:
         await send("picc", "claim.assessed", party=0, assessed_loss="3000.00")
         await send("cpic", "claim.assessed", party=1, assessed_loss="5000.00")
-        await send("picc", "claim.paid", party=1, amount=to_1)
+        # 甲's 交强险 (PICC) pays its limit, its commercial third-party cover (PINGAN) the rest.
+        await send("picc", "claim.paid", party=1, amount="2000.00")
+        rest = Decimal(to_1) - Decimal("2000.00")
+        await send("pingan", "claim.paid", party=1, amount=f"{rest:.2f}")
         await send("cpic", "claim.paid", party=0, amount=to_0)
 
     body = report_body(agreed_liability=DECISION["liabilities"]) if road == "agreement" else None
@@ -319,7 +325,7 @@ async def test_the_whole_road(
             "late_review": ["case.decided", "case.decision_final", "case.disputed", "case.closed"],
         }[road]
     )
-    for partner_id in ("app-lc", "picc", "cpic"):
+    for partner_id in ("app-lc", "picc", "cpic", "pingan"):
         assert in_order[partner_id] == case_events, (partner_id, in_order)
     finals = [
         json.loads(h.body)["data"]["reason"]
