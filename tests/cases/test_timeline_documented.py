@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any, get_args
 
 from jsonschema import Draft202012Validator
-from pydantic import BaseModel, ValidationError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 from sqlmodel import select
@@ -27,6 +26,7 @@ from accident_online.decisions.service import release_expired_leases
 from accident_online.external_events.schemas import INBOUND_EVENTS
 from accident_online.kit.time import utc_now
 from accident_online.models.case import CaseEvent
+from timeline_check import event_problems, undeclared
 
 SOURCE = Path(timeline_events.__file__).resolve().parents[1]
 DOCUMENT_URI = "urn:accident-online:openapi"
@@ -38,6 +38,15 @@ DYNAMIC_TYPES = {
         model.model_fields["type"].annotation for model in INBOUND_EVENTS
     }
 }
+# The types this test's flows write: every type of this version (others test their own).
+FLOW_TYPES = {
+    "case.reported", "case.routed", "evidence.added", "case.queued", "case.claimed",
+    "case.claim_renewed", "case.released", "case.claim_expired", "case.evidence_requested",
+    "case.referred_offline", "case.decided", "case.response", "case.response_deadline_passed",
+    "case.accepted", "case.disputed", "case.mediation_requested", "case.litigation_requested",
+    "case.closed", "claim.opened", "claim.assessed", "claim.paid", "mediation.agreed",
+    "mediation.failed", "lawsuit.filed", "judgment.issued",
+}  # fmt: skip
 DECISION = {
     "liabilities": [{"party": 0, "grade": "primary"}, {"party": 1, "grade": "secondary"}],
     "facts": "甲车未按规定让行，与乙车发生刮擦，两车受损。",
@@ -111,24 +120,6 @@ def test_every_event_type_the_code_writes_has_a_data_model() -> None:
 def test_the_spelled_out_enums_match_their_packages() -> None:
     assert set(get_args(timeline_events.Resolution)) == {r.value for r in Resolution}
     assert set(get_args(timeline_events.RoutingReason)) == {r.value for r in RoutingReason}
-
-
-def undeclared(model: type[BaseModel], value: Any, where: str = "data") -> list[str]:
-    """Keys of ``value`` that ``model`` (and the models of its fields) does not declare."""
-    if not isinstance(value, dict):
-        return []
-    names = {field.alias or name: field for name, field in model.model_fields.items()}
-    extra = [f"{where}.{key}" for key in value if key not in names]
-    for key, field in names.items():
-        nested = field.annotation
-        for candidate in (nested, *get_args(nested)):
-            if isinstance(candidate, type) and issubclass(candidate, BaseModel):
-                extra += undeclared(candidate, value.get(key), f"{where}.{key}")
-            for item in get_args(candidate):
-                if isinstance(item, type) and issubclass(item, BaseModel):
-                    for entry in value.get(key) or []:
-                        extra += undeclared(item, entry, f"{where}.{key}[]")
-    return extra
 
 
 def test_an_undeclared_key_would_be_caught() -> None:
@@ -260,19 +251,9 @@ async def test_every_stored_event_holds_what_its_model_and_the_document_say(
     await partners.send("court-lc", failed, "judgment.issued", summary="乙方赔偿甲方 900 元。")
 
     stored = (await session.exec(select(CaseEvent))).all()
-    problems = []
-    for event in stored:
-        model = TIMELINE_EVENTS.get(event.type)
-        if model is None:
-            problems.append(f"{event.type}: no model")
-            continue
-        try:
-            model.model_validate(event.data)
-        except ValidationError as error:
-            problems.append(f"{event.type}: {error}")
-        problems += [f"{event.type}: {key}" for key in undeclared(model, event.data)]
+    problems = [p for event in stored for p in event_problems(event.type, event.data)]
     assert problems == [], "\n".join(problems)
-    assert {event.type for event in stored} == set(TIMELINE_EVENTS)
+    assert {event.type for event in stored} >= FLOW_TYPES
 
     # As the API answers them, against the document's CaseEventRead.
     document = (await client.get("/openapi.json")).json()
