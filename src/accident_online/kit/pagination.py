@@ -33,8 +33,9 @@ class PageParams(BaseModel):
         max_length=512,
         description="上一页的 next_cursor，原样传回；其他值返回 400 invalid-cursor · The "
         "`next_cursor` of the previous page, as given: any other value is 400 `invalid-cursor`.",
-        # Documented, not checked here: decode_cursor answers any other value with 400.
-        json_schema_extra={"pattern": "^[A-Za-z0-9_-]{2,}$"},
+        # Documented, not checked here: decode_cursor answers any other value with 400;
+        # an empty one is no cursor (the first page).
+        json_schema_extra={"pattern": "^([A-Za-z0-9_-]{2,})?$"},
     )
 
 
