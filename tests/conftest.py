@@ -34,6 +34,7 @@ from accident_online.settings import Settings
 from accident_online_testing.databases import PostgresUnavailable, sqlite_url, unique_name
 from accident_online_testing.road import confirm_every_party, deliver_to_every_party
 from service_processes import POSTGRES, postgres_unavailable, tiny_png
+from timeline_check import HOW_TO_FIX, stored_event_problems
 
 BACKENDS = ["sqlite", "postgresql"]
 JWT_TEST_KEY = "test-signing-key-" + "x" * 32
@@ -115,6 +116,9 @@ async def db_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
         transaction = await connection.begin()
         try:
             yield connection
+            # Every event the test wrote is one the document describes (timeline_check).
+            problems = await stored_event_problems(connection)
+            assert problems == [], HOW_TO_FIX + ":\n" + "\n".join(problems)
         finally:
             await transaction.rollback()
 

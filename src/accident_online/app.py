@@ -13,6 +13,7 @@ from fastapi_offline import FastAPIOffline
 
 from accident_online.apidocs import openapi as apidocs_openapi
 from accident_online.apidocs import responses as apidocs_responses
+from accident_online.apidocs import timeline as apidocs_timeline
 from accident_online.apidocs import webhooks as apidocs_webhooks
 from accident_online.apidocs.router import VENDOR_ASSETS_URL
 from accident_online.apidocs.router import router as apidocs_router
@@ -21,6 +22,7 @@ from accident_online.auth.exceptions import InvalidAccessToken, RevokedAccessTok
 from accident_online.auth.router import router as auth_router
 from accident_online.cases.determination_rules import limits_from
 from accident_online.cases.router import router as cases_router
+from accident_online.cases.timeline_events import TIMELINE_EVENTS
 from accident_online.cases.webhook_payloads import OUTBOUND_EVENTS
 from accident_online.centers.router import router as centers_router
 from accident_online.decisions.late_report_router import router as late_report_router
@@ -279,6 +281,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         },
         mark=OUTBOUND_EVENT_MARK,
     )
+    apidocs_timeline.type_timeline_events(schema, TIMELINE_EVENTS)
     apidocs_responses.declare_headers(schema)
     apidocs_responses.declare_public_operations(schema)
     apidocs_responses.type_problems(

@@ -273,3 +273,37 @@ async def test_a_real_not_eligible_answer_is_a_not_eligible_problem(
 
     assert refused.status_code == 422
     assert [e.message for e in validator.iter_errors(refused.json())] == []
+
+
+def untyped(node: Any, where: str = "") -> Iterator[str]:
+    """Where a schema is an object of unknown shape (openapi-typescript's
+    `{[key: string]: unknown}`, a dict of anything in Python) or no schema at all."""
+    if isinstance(node, dict):
+        combined = {"$ref", "oneOf", "anyOf", "allOf", "const", "enum", "type"} & set(node)
+        if where.endswith("/schema") and not combined:
+            yield f"{where}: {{}}"
+        if (node.get("type") == "object" or node.get("additionalProperties") is True) and not (
+            "properties" in node or isinstance(node.get("additionalProperties"), dict)
+        ):
+            yield where
+        for key, value in node.items():
+            if key == "properties" and isinstance(value, dict):
+                for name, declared in value.items():
+                    if declared == {}:
+                        yield f"{where}/properties/{name}: {{}}"
+                    yield from untyped(declared, f"{where}/properties/{name}")
+            elif key not in ("examples", "example"):
+                yield from untyped(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from untyped(value, f"{where}[{index}]")
+
+
+async def test_every_schema_a_client_reads_has_its_shape(client) -> None:
+    document = (await client.get("/openapi.json")).json()
+    found = list(untyped({"paths": document["paths"], "webhooks": document["webhooks"]}))
+    found += list(untyped(document["components"]["schemas"], "#/components/schemas"))
+
+    assert found == []
+    # The check sees them: a free-form object and a missing schema.
+    assert list(untyped({"a": {"type": "object"}, "b": {"schema": {}}})) == ["/a", "/b/schema: {}"]

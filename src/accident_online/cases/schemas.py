@@ -6,7 +6,7 @@ import uuid
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, WithJsonSchema
 
 from accident_online.cases.evidence_kinds import EvidenceKind
 from accident_online.kit.time import BeijingDateTime
@@ -217,7 +217,19 @@ class CaseRead(BaseModel):
     )
     final_at: BeijingDateTime | None = Field(description="When liability became final.")
     responses: list[ResponseRead]
-    settlement: dict[str, Any] | None = None
+    # Typed as settlement.schemas.SettlementRead, which builds on this package: the
+    # document references its component (GET /v1/cases/{case_id}/settlement declares it).
+    settlement: Annotated[
+        dict[str, Any] | None,
+        WithJsonSchema(
+            {
+                "anyOf": [{"$ref": "#/components/schemas/SettlementRead"}, {"type": "null"}],
+                "description": "Reserved: null in this version. Who pays what is "
+                "`GET /v1/cases/{case_id}/settlement`, from the decision and the assessed "
+                "losses.",
+            }
+        ),
+    ] = None
     resolution: str | None
     referral_reason: str | None
 

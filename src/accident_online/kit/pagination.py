@@ -31,7 +31,11 @@ class PageParams(BaseModel):
     cursor: str | None = Field(
         default=None,
         max_length=512,
-        description="上一页的 next_cursor · next_cursor of the previous page.",
+        description="上一页的 next_cursor，原样传回；其他值返回 400 invalid-cursor · The "
+        "`next_cursor` of the previous page, as given: any other value is 400 `invalid-cursor`.",
+        # Documented, not checked here: decode_cursor answers any other value with 400;
+        # an empty one is no cursor (the first page).
+        json_schema_extra={"pattern": "^([A-Za-z0-9_-]{2,})?$"},
     )
 
 

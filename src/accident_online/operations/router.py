@@ -79,7 +79,10 @@ async def readyz(request: Request) -> Readiness:
     operation_id="getMetrics",
     summary="Prometheus metrics",
     response_class=Response,
-    responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}, **problem_responses(NotFound)},
+    responses={
+        200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}},
+        **problem_responses(NotFound),
+    },
 )
 async def metrics(request: Request) -> Response:
     """Prometheus text format, for scrapers on the internal network only."""

@@ -36,7 +36,10 @@ async def statistics(
     session: SessionDep,
     principal: Annotated[Principal, Depends(admin_or_officer)],
     since: Annotated[Rfc3339DateTime | None, Query(description="Default: 30 days ago.")] = None,
-    until: Annotated[Rfc3339DateTime | None, Query(description="Default: now.")] = None,
+    until: Annotated[
+        Rfc3339DateTime | None,
+        Query(description="Default: now. After `since`, or the answer is 422."),
+    ] = None,
 ) -> StatsRead:
     """Per center and overall, for cases reported in [since, until): reports, decided
     online, referred offline, the share handled online (the city's aim: 60 % and more),

@@ -1,0 +1,198 @@
+"""What each timeline event's `data` holds, by event type: the one registry of them.
+
+`GET /v1/cases/{case_id}/events` answers every event with its `data` as stored; the OpenAPI
+document (apidocs.timeline) declares each type's `data` from the model here, told apart by
+`type`. tests/cases/test_timeline_documented.py fails when the code emits a type that has
+no model here, or stores data its model does not declare.
+
+To add an event type: one model below (the keys your code stores, as stored: ids and
+times as strings, absent keys not required) and one line in TIMELINE_EVENTS.
+
+Built on kit and models only (every domain package imports cases), so values that are
+another package's enum are spelled out as Literals; the test checks them against the enums.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Annotated, Final, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from accident_online.cases.evidence_kinds import EvidenceKind
+from accident_online.models.case import CaseStatus
+from accident_online.models.records import DecidedLiability
+
+# Readers must ignore keys they do not know: a later version may store more.
+_OPEN = ConfigDict(extra="allow", populate_by_name=True)
+Yuan = Annotated[str, Field(pattern=r"^-?[0-9]+\.[0-9]{2}$", examples=["5000.00"])]
+PartyIndex = Annotated[int, Field(ge=0, description="The party's index (0 = 甲).")]
+Resolution = Literal["insurer_claim", "mediation", "litigation"]  # decisions.schemas
+RoutingReason = Literal["jurisdiction", "overflow", "closed", "offline", "no_center_open"]
+
+
+class _Data(BaseModel):
+    model_config = _OPEN
+
+
+class CaseReportedEntryData(_Data):
+    number: str = Field(description="The case number.", examples=["LC20261128-0001"])
+    parties: int = Field(ge=2, description="How many vehicles are in the report.")
+
+
+class CaseRoutedEntryData(_Data):
+    center_id: str = Field(description="The remote liability center that has the case.")
+    home_center_id: str = Field(description="The center whose area the accident is in.")
+    reason: RoutingReason = Field(description="Why that center (centers.routing).")
+
+
+class EvidenceAddedEntryData(_Data):
+    evidence_id: uuid.UUID
+    kind: EvidenceKind
+    party: int | None = Field(description="The vehicle, for per-vehicle kinds; else null.")
+    sha256: str = Field(pattern="^[0-9a-f]{64}$")
+    size: int = Field(ge=1, description="Bytes.")
+    content_type: str = Field(examples=["image/jpeg"])
+
+
+class StatusChangeEntryData(_Data):
+    """The case moved from one status to another."""
+
+    from_: CaseStatus = Field(alias="from", description="The status before.")
+    to: CaseStatus = Field(description="The status after.")
+
+
+class CaseClaimedEntryData(StatusChangeEntryData):
+    officer_id: uuid.UUID = Field(description="The officer who holds the case now.")
+    claim_expires_at: AwareDatetime = Field(description="When the lease ends unless renewed.")
+
+
+class CaseClaimExpiredEntryData(StatusChangeEntryData):
+    officer_id: uuid.UUID | None = Field(description="The officer whose lease ran out.")
+
+
+class RequestedPhotoEntry(_Data):
+    kind: EvidenceKind
+    party: int | None = Field(
+        default=None, description="The vehicle, for per-vehicle kinds; absent for the scene."
+    )
+
+
+class CaseEvidenceRequestedEntryData(StatusChangeEntryData):
+    kinds: list[RequestedPhotoEntry] = Field(description="The photos the officer asks for.")
+    message: str = Field(description="The officer's words to the drivers.")
+
+
+class CaseReferredOfflineEntryData(StatusChangeEntryData):
+    reason: str = Field(description="Why the case is to be handled in person.")
+
+
+class CaseDecidedEntryData(StatusChangeEntryData):
+    liabilities: list[DecidedLiability]
+    agreement: Literal["confirmed", "changed"] | None = Field(
+        description="How the decision compares with the parties' own agreement; null when "
+        "they made none."
+    )
+
+
+class CaseResponseEntryData(_Data):
+    party: PartyIndex
+    accepts: bool = Field(description="Whether the party accepts the decision.")
+    resolution: Resolution = Field(description="How the party wants the case settled.")
+
+
+class CaseResponseDeadlinePassedEntryData(_Data):
+    parties_deemed_to_accept: list[int] = Field(
+        description="The parties that had not answered: their silence counts as acceptance."
+    )
+
+
+class CaseDisputedEntryData(StatusChangeEntryData):
+    parties: list[int] = Field(description="The parties that dispute the decision.")
+
+
+class CaseLitigationRequestedEntryData(StatusChangeEntryData):
+    reason: Literal["mediation_failed"] | None = Field(
+        default=None, description="Present when mediation failed first."
+    )
+
+
+class CaseClosedEntryData(StatusChangeEntryData):
+    reason: Literal["claims_paid", "mediation_agreed", "judgment_issued"]
+
+
+class PartnerEventEntryData(_Data):
+    """A signed event a partner sent (POST /v1/webhooks/{partner_id}), as applied."""
+
+    webhook_id: str = Field(description="The partner's `webhook-id` of the message.")
+    sent_at: AwareDatetime = Field(description="The event's `timestamp`, as the partner sent it.")
+
+
+class ClaimOpenedEntryData(PartnerEventEntryData):
+    party: PartyIndex | None = None
+    claim_number: str | None = None
+
+
+class ClaimAssessedEntryData(PartnerEventEntryData):
+    party: PartyIndex
+    assessed_loss: Yuan
+    claim_number: str | None = None
+    replaces: Yuan | None = Field(default=None, description="The loss assessed before, if any.")
+
+
+class ClaimPaidEntryData(PartnerEventEntryData):
+    party: PartyIndex
+    amount: Yuan
+    claim_number: str | None = None
+    paid_total: Yuan = Field(description="Everything paid towards this party's loss so far.")
+
+
+class MediationAgreedEntryData(PartnerEventEntryData):
+    agreement: str | None = None
+
+
+class MediationFailedEntryData(PartnerEventEntryData):
+    reason: str | None = None
+
+
+class LawsuitFiledEntryData(PartnerEventEntryData):
+    docket_number: str | None = None
+
+
+class JudgmentIssuedEntryData(PartnerEventEntryData):
+    docket_number: str | None = None
+    summary: str | None = None
+
+
+# event type → the model of its `data`. One line per type; keep the types of a flow together.
+TIMELINE_EVENTS: Final[Mapping[str, type[BaseModel]]] = MappingProxyType(
+    {
+        "case.reported": CaseReportedEntryData,
+        "case.routed": CaseRoutedEntryData,
+        "evidence.added": EvidenceAddedEntryData,
+        "case.queued": StatusChangeEntryData,
+        "case.claimed": CaseClaimedEntryData,
+        "case.claim_renewed": CaseClaimedEntryData,
+        "case.released": StatusChangeEntryData,
+        "case.claim_expired": CaseClaimExpiredEntryData,
+        "case.evidence_requested": CaseEvidenceRequestedEntryData,
+        "case.referred_offline": CaseReferredOfflineEntryData,
+        "case.decided": CaseDecidedEntryData,
+        "case.response": CaseResponseEntryData,
+        "case.response_deadline_passed": CaseResponseDeadlinePassedEntryData,
+        "case.accepted": StatusChangeEntryData,
+        "case.disputed": CaseDisputedEntryData,
+        "case.mediation_requested": StatusChangeEntryData,
+        "case.litigation_requested": CaseLitigationRequestedEntryData,
+        "case.closed": CaseClosedEntryData,
+        "claim.opened": ClaimOpenedEntryData,
+        "claim.assessed": ClaimAssessedEntryData,
+        "claim.paid": ClaimPaidEntryData,
+        "mediation.agreed": MediationAgreedEntryData,
+        "mediation.failed": MediationFailedEntryData,
+        "lawsuit.filed": LawsuitFiledEntryData,
+        "judgment.issued": JudgmentIssuedEntryData,
+    }
+)
