@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import pillow_heif
 from PIL import Image, ImageDraw, ImageFile, ImageFont, ImageOps, UnidentifiedImageError
@@ -63,7 +64,7 @@ class ImageInfo:
     height: int
 
 
-def _open(path: Path, content_type: str, *, max_pixels: int) -> Image.Image:
+def _open(path: Path | BinaryIO, content_type: str, *, max_pixels: int) -> Image.Image:
     """Opens the file as ``content_type`` (headers only; no pixels decoded yet)."""
     formats = _PILLOW_FORMATS.get(content_type)
     if formats is None:
@@ -106,20 +107,23 @@ def _open(path: Path, content_type: str, *, max_pixels: int) -> Image.Image:
     return image
 
 
-def _shorter_than_declared(path: Path, content_type: str) -> bool:
+def _shorter_than_declared(path: Path | BinaryIO, content_type: str) -> bool:
     """Whether a WebP file ends before the length its RIFF header declares (Pillow
     decodes WebP as it opens it, so a cut one fails there, not when loaded)."""
     if content_type != WEBP:
         return False
-    with path.open("rb") as handle:
-        header = handle.read(8)
-        handle.seek(0, 2)
-        size = handle.tell()
+    if isinstance(path, Path):
+        with path.open("rb") as handle:
+            return _shorter_than_declared(handle, content_type)
+    path.seek(0)
+    header = path.read(8)
+    size = path.seek(0, 2)
     return len(header) == 8 and int.from_bytes(header[4:8], "little") + 8 > size
 
 
-def inspect_image(path: Path, content_type: str, *, max_pixels: int) -> ImageInfo:
-    """Checks that the file is a complete ``content_type`` image of at most ``max_pixels``.
+def inspect_image(path: Path | BinaryIO, content_type: str, *, max_pixels: int) -> ImageInfo:
+    """Checks that the file (a path, or one opened for reading) is a complete
+    ``content_type`` image of at most ``max_pixels``.
 
     The header is read first, so a huge image is refused before its pixels are decoded;
     then the whole image is decoded (a JPEG at 1/8 scale, which still reads every byte of

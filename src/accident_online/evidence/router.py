@@ -34,8 +34,8 @@ from accident_online.evidence.exceptions import (
 )
 from accident_online.evidence.images import BROWSER_TYPES
 from accident_online.evidence.schemas import UPLOAD_FORM, EvidenceUploaded
-from accident_online.evidence.service import StagedUpload
 from accident_online.evidence.sniffing import ACCEPTED_TYPES, JPEG
+from accident_online.evidence.staging import StagedUpload
 from accident_online.evidence.storage import EvidenceStore, open_store
 from accident_online.evidence.upload import MULTIPART_OVERHEAD, receive_upload
 from accident_online.kit.db import Database, SessionDep
@@ -149,7 +149,7 @@ async def upload_evidence(
     form = await receive_upload(
         _body(request), content_type=content_type, staged=staged, max_bytes=limit
     )
-    await staged.inspect(form.content_type, max_pixels=settings.evidence_max_pixels)
+    await staged.settle(form.content_type, max_pixels=settings.evidence_max_pixels)
     uploaded = await service.record_evidence(session, principal, case_id, form, staged, links)
     response.headers["Location"] = uploaded.content_url
     return uploaded

@@ -123,6 +123,18 @@ class BlobWriter:
         """Hands the bytes written so far to the OS, so the file can be read back."""
         self._handle.flush()
 
+    def close(self) -> None:
+        """Hands the bytes to the OS and closes the file, without waiting for the disk (a
+        spool file whose bytes go on to an object store need not outlive a crash)."""
+        if not self._handle.closed:
+            self._handle.close()
+
+    def open_copy(self) -> BinaryIO:
+        """The bytes written so far, opened for reading: the handle stays valid when the
+        temporary name goes (linked into place or sent to the object store)."""
+        self._handle.flush()
+        return self.path.open("rb")
+
     def finish(self) -> None:
         """Makes the bytes durable before the file is renamed into place."""
         if not self._handle.closed:

@@ -29,7 +29,7 @@ from accident_online.kit.problems import ProblemErrorItem, ValidationFailed
 if TYPE_CHECKING:
     from python_multipart.multipart import MultipartCallbacks
 
-    from accident_online.evidence.service import StagedUpload
+    from accident_online.evidence.staging import StagedUpload
 
 # Room for boundaries, part headers and the small fields around the file.
 MULTIPART_OVERHEAD = 64 * 1024
@@ -94,7 +94,9 @@ async def receive_upload(
             sniffer.finish()
     if not form.complete:
         raise MalformedUpload(_("The body ended before the closing multipart boundary."))
-    return form.validated(sniffer.content_type)
+    validated = form.validated(sniffer.content_type)
+    await staged.flush()
+    return validated
 
 
 def _too_large(max_bytes: int) -> EvidenceTooLarge:
