@@ -208,6 +208,36 @@ async def test_photos_live_in_the_bucket_and_view_urls_go_to_it(
     assert files_under(settings.resolved_storage_dir) == []
 
 
+async def test_a_broken_photo_is_refused_and_its_object_taken_back(
+    client: httpx.AsyncClient,
+    app_headers: dict[str, str],
+    case: dict[str, Any],
+    settings: Settings,
+    swift: ObjectStore,
+    bucket: str,
+) -> None:
+    # Decoded while it goes to the bucket: the object is written, then taken back out.
+    image = Image.effect_noise((1200, 900), 80).convert("RGB")
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=95)
+    whole = buffer.getvalue()
+    cut = whole[: len(whole) * 6 // 10]
+
+    response = await client.post(
+        f"/v1/cases/{case['id']}/evidence",
+        data={"kind": "overview_front"},
+        files={"file": ("IMG_0001.JPG", cut, "image/jpeg")},
+        headers=app_headers,
+    )
+
+    assert response.status_code == 422, response.text
+    assert response.json()["code"] == "image-truncated"
+    shown = await client.get(f"/v1/cases/{case['id']}", headers=app_headers)
+    assert shown.json()["evidence"] == []
+    assert keys(swift, bucket) == set()
+    assert files_under(settings.resolved_storage_dir) == []
+
+
 async def test_view_urls_pass_the_bytes_through_when_redirects_are_off(
     tmp_path: Path,
     database_url: str,

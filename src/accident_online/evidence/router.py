@@ -63,7 +63,8 @@ async def staged_upload(request: Request) -> AsyncIterator[StagedUpload]:
     Declared before the request's session, so it is left after that session committed
     or rolled back, and sees a failed commit too.
     """
-    staged = StagedUpload(evidence_store(request))
+    settings: Settings = request.app.state.settings
+    staged = StagedUpload(evidence_store(request), max_pixels=settings.evidence_max_pixels)
     try:
         yield staged
     except BaseException:
@@ -149,7 +150,7 @@ async def upload_evidence(
     form = await receive_upload(
         _body(request), content_type=content_type, staged=staged, max_bytes=limit
     )
-    await staged.settle(form.content_type, max_pixels=settings.evidence_max_pixels)
+    await staged.settle(form.content_type)
     uploaded = await service.record_evidence(session, principal, case_id, form, staged, links)
     response.headers["Location"] = uploaded.content_url
     return uploaded
