@@ -95,10 +95,18 @@ class StagedUpload:
         """Takes the next bytes of the file: gathered into ``WRITE_BATCH``es, each written
         and hashed in one trip to a worker thread (a trip per network chunk of 64 KiB
         cost more than the writing)."""
+        if self._writer is None:
+            await self._begin()  # the temporary file exists from the first byte on
         self._pending += data
         self._received += len(data)
         if len(self._pending) >= WRITE_BATCH:
             await self.flush()
+
+    async def _begin(self) -> BlobWriter:
+        writer = self._writer = await anyio.to_thread.run_sync(self.store.begin)
+        if self._content_type == JPEG and _take_check_slot():
+            self._start_check(writer)
+        return writer
 
     def expect(self, content_type: str | None) -> None:
         """The type the first bytes showed: a JPEG is checked from its first batch on."""
@@ -107,15 +115,12 @@ class StagedUpload:
     async def flush(self) -> None:
         """Starts writing out the bytes gathered so far, once the previous batch is written:
         the next batch is received meanwhile (one batch written while one gathers)."""
-        if self._writer is None:
-            self._writer = await anyio.to_thread.run_sync(self.store.begin)
-            if self._content_type == JPEG and _take_check_slot():
-                self._start_check(self._writer)
+        writer = self._writer or await self._begin()
         if self._pending:
             data, self._pending = bytes(self._pending), bytearray()
             await self._written()
             self._writing = asyncio.get_running_loop().run_in_executor(
-                _WRITERS, self._append, self._writer, data
+                _WRITERS, self._append, writer, data
             )
 
     async def _written(self) -> None:

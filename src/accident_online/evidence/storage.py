@@ -15,7 +15,8 @@ Two stores keep the same content addresses behind one interface (``EvidenceStore
 (objects.py), chosen by the ``evidence_store`` setting (``open_store``). Both receive an
 upload into a local temporary file first, hashed as it arrives: the hash is the address,
 known only at the end, and a file on disk, not memory, is what the decoder reads while it
-arrives and the object store's one PUT then streams from (evidence/staging.py). Derived files (derived.py) are stored under keys of the same store.
+arrives and the object store's one PUT then streams from (evidence/staging.py).
+Derived files (derived.py) are stored under keys of the same store.
 
 Blocking I/O: call these methods from a worker thread in async code.
 """
