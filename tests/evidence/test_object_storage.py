@@ -13,12 +13,13 @@ from typing import Any
 
 import httpx
 import pytest
+from minio.error import S3Error
 from PIL import Image
 
 from accident_online.cli import main
 from accident_online.evidence.derived import JPEG_COPY, THUMBNAIL, DerivedStore
 from accident_online.evidence.maintenance import check_evidence
-from accident_online.evidence.objects import PART_SIZE, ObjectStorage
+from accident_online.evidence.objects import ObjectStorage
 from accident_online.evidence.storage import IN_FLIGHT, INCOMING_DIR, ContentStore, blob_key
 from accident_online.kit.db import Database
 from accident_online.settings import Settings
@@ -85,7 +86,7 @@ def test_the_same_bytes_are_one_object_and_a_claimed_one_is_not_taken_back(
     assert files_under(tmp_path) == []
 
 
-def test_a_large_photo_is_streamed_in_parts(
+def test_a_large_photo_goes_in_one_put_signed_with_its_hash(
     swift: ObjectStore, bucket: str, tmp_path: Path
 ) -> None:
     store = storage(swift, bucket, tmp_path)
@@ -96,11 +97,28 @@ def test_a_large_photo_is_streamed_in_parts(
     blob = store.place(writer)
 
     stat = swift.client().stat_object(bucket, blob_key(blob.sha256))
-    # A multipart upload's ETag ends with its number of parts.
-    assert str(stat.etag).endswith(f"-{-(-len(data) // PART_SIZE)}")
+    # One PUT, not a multipart upload (whose ETag would end with its number of parts).
+    assert stat.etag == hashlib.md5(data, usedforsecurity=False).hexdigest()
     assert stat.size == len(data)
+    assert (stat.metadata or {}).get("x-amz-meta-sha256") == blob.sha256
     assert store.sha256_of(blob_key(blob.sha256)) == hashlib.sha256(data).hexdigest()
     assert files_under(tmp_path) == []
+
+
+def test_the_store_refuses_bytes_that_do_not_match_the_signed_hash(
+    swift: ObjectStore, bucket: str, tmp_path: Path
+) -> None:
+    store = storage(swift, bucket, tmp_path)
+    path = tmp_path / "photo"
+    path.write_bytes(b"the bytes sent")
+    wrong = hashlib.sha256(b"other bytes").hexdigest()
+
+    with pytest.raises(S3Error):
+        store._put_signed(
+            blob_key(wrong), path, size=path.stat().st_size, sha256=wrong, metadata={}
+        )
+
+    assert keys(swift, bucket) == set()
 
 
 # --- through the API ----------------------------------------------------------------------
@@ -187,6 +205,36 @@ async def test_photos_live_in_the_bucket_and_view_urls_go_to_it(
     } <= stored
     assert sum(1 for key in stored if key.endswith(".sources")) == 1
     # The API machine's own folder holds nothing: uploads and renders went to the bucket.
+    assert files_under(settings.resolved_storage_dir) == []
+
+
+async def test_a_broken_photo_is_refused_and_its_object_taken_back(
+    client: httpx.AsyncClient,
+    app_headers: dict[str, str],
+    case: dict[str, Any],
+    settings: Settings,
+    swift: ObjectStore,
+    bucket: str,
+) -> None:
+    # Decoded while it goes to the bucket: the object is written, then taken back out.
+    image = Image.effect_noise((1200, 900), 80).convert("RGB")
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=95)
+    whole = buffer.getvalue()
+    cut = whole[: len(whole) * 6 // 10]
+
+    response = await client.post(
+        f"/v1/cases/{case['id']}/evidence",
+        data={"kind": "overview_front"},
+        files={"file": ("IMG_0001.JPG", cut, "image/jpeg")},
+        headers=app_headers,
+    )
+
+    assert response.status_code == 422, response.text
+    assert response.json()["code"] == "image-truncated"
+    shown = await client.get(f"/v1/cases/{case['id']}", headers=app_headers)
+    assert shown.json()["evidence"] == []
+    assert keys(swift, bucket) == set()
     assert files_under(settings.resolved_storage_dir) == []
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from accident_online.auth.principal import Principal
-from accident_online.evidence.service import StagedUpload
+from accident_online.evidence.staging import StagedUpload
 from accident_online.evidence.storage import StoredBlob
 from accident_online.models.case import Case
 from accident_online.models.user import Role

@@ -10,13 +10,15 @@ from __future__ import annotations
 import threading
 import warnings
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, BinaryIO, cast
 
 import pillow_heif
 from PIL import Image, ImageDraw, ImageFile, ImageFont, ImageOps, UnidentifiedImageError
 
+from accident_online.evidence.arriving import ArrivingFile, UploadAbandoned
 from accident_online.evidence.exceptions import (
     NotAnImage,
     SheetFontMissing,
@@ -63,7 +65,11 @@ class ImageInfo:
     height: int
 
 
-def _open(path: Path, content_type: str, *, max_pixels: int) -> Image.Image:
+# A file to decode: its path, a handle, or one still arriving.
+Source = Path | BinaryIO | ArrivingFile
+
+
+def _open(path: Source, content_type: str, *, max_pixels: int) -> Image.Image:
     """Opens the file as ``content_type`` (headers only; no pixels decoded yet)."""
     formats = _PILLOW_FORMATS.get(content_type)
     if formats is None:
@@ -73,9 +79,11 @@ def _open(path: Path, content_type: str, *, max_pixels: int) -> Image.Image:
             # Pillow warns past its own limit and raises past twice that; ours is checked
             # below, from the header, before any pixel is decoded.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(path, formats=formats)
+            image = Image.open(cast("Path | IO[bytes]", path), formats=formats)
     except Image.DecompressionBombError as error:
         raise TooManyPixels(max_pixels=max_pixels) from error
+    except UploadAbandoned:
+        raise
     except UnidentifiedImageError as error:
         raise NotAnImage(
             _("The file is not a readable {content_type} image.", content_type=content_type),
@@ -106,31 +114,53 @@ def _open(path: Path, content_type: str, *, max_pixels: int) -> Image.Image:
     return image
 
 
-def _shorter_than_declared(path: Path, content_type: str) -> bool:
+def _shorter_than_declared(path: Source, content_type: str) -> bool:
     """Whether a WebP file ends before the length its RIFF header declares (Pillow
     decodes WebP as it opens it, so a cut one fails there, not when loaded)."""
     if content_type != WEBP:
         return False
-    with path.open("rb") as handle:
-        header = handle.read(8)
-        handle.seek(0, 2)
-        size = handle.tell()
+    if isinstance(path, Path):
+        with path.open("rb") as handle:
+            return _shorter_than_declared(handle, content_type)
+    path.seek(0)
+    header = path.read(8)
+    size = path.seek(0, 2)
     return len(header) == 8 and int.from_bytes(header[4:8], "little") + 8 > size
 
 
-def inspect_image(path: Path, content_type: str, *, max_pixels: int) -> ImageInfo:
-    """Checks that the file is a complete ``content_type`` image of at most ``max_pixels``.
+def inspect_image(
+    path: Source,
+    content_type: str,
+    *,
+    max_pixels: int,
+    arriving: bool = False,
+) -> ImageInfo:
+    """Checks that the file (a path, or one opened for reading) is a complete
+    ``content_type`` image of at most ``max_pixels``.
+
+    ``arriving``: the file is still being received (arriving.py). A baseline JPEG is then
+    decoded without waiting for one of the decoding slots: at 1/8 scale it is decoded a
+    few rows at a time, in little memory, whatever its size; anything else (a progressive
+    JPEG keeps all its coefficients) takes a slot once its header is read.
 
     The header is read first, so a huge image is refused before its pixels are decoded;
     then the whole image is decoded (a JPEG at 1/8 scale, which still reads every byte of
     its data), which finds a truncated or damaged file.
     """
-    with _decoding(), _open(path, content_type, max_pixels=max_pixels) as image:
+    with ExitStack() as stack:
+        if not arriving:
+            stack.enter_context(_decoding())
+        image = stack.enter_context(_open(path, content_type, max_pixels=max_pixels))
         width, height = image.size
+        baseline_jpeg = image.format in ("JPEG", "MPO") and not image.info.get("progressive")
+        if arriving and not baseline_jpeg:
+            stack.enter_context(_decoding())
         if image.format in ("JPEG", "MPO"):
             image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
         try:
             image.load()
+        except UploadAbandoned:
+            raise
         except Exception as error:
             raise TruncatedImage() from error
     return ImageInfo(width=width, height=height)

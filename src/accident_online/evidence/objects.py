@@ -2,9 +2,12 @@
 RGW, MinIO, Swift's s3api), through the ``minio`` client.
 
 Objects have the keys the local store has paths (storage.blob_key, derived.py), under
-an optional prefix. An upload is received into a local temporary file (storage.py), then
-streamed from it in parts of ``PART_SIZE`` (a multipart upload above that), so no
-process ever holds a whole photo in memory.
+an optional prefix. An upload is received into a local temporary file (storage.py),
+hashed as it arrives; that hash is the object's key and also the SHA-256 its one PUT is
+signed with (``_put_signed``), so the file is streamed from disk as it is, neither read
+into memory to be signed nor hashed a second time, and the store checks the bytes it got
+against it. Other files (derived ones, migrated ones) are streamed in parts of
+``PART_SIZE`` by the client, which holds one part in memory at a time.
 
 Dedupe across machines: the same bytes are one object. A placement that finds the
 object already there *claims* it by copying it onto itself with a fresh ``claim``
@@ -21,6 +24,7 @@ Blocking I/O (urllib3): call these from a worker thread in async code.
 from __future__ import annotations
 
 import hashlib
+import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,11 +32,17 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
+import certifi
+import urllib3
 from minio import Minio
 from minio.commonconfig import REPLACE, CopySource
-from minio.error import S3Error
+from minio.credentials.credentials import Credentials
+from minio.error import S3Error, ServerError
+from minio.helpers import BaseURL
+from minio.signer import sign_v4_s3
+from minio.time import to_amz_date, utcnow
 
 from accident_online.evidence.storage import (
     CHUNK,
@@ -49,6 +59,9 @@ if TYPE_CHECKING:
 # reads one part into memory to sign it, so an upload in flight holds 5 MiB at most,
 # never a whole 10 MiB photo (bench/evidence_storage.py measures the RSS).
 PART_SIZE = 5 * 1024 * 1024
+# What a streamed PUT reads from its file per send: 8 uploads at once hold 2 MiB.
+SEND_BLOCK = 256 * 1024
+_TIMEOUT = 300.0
 _MISSING = frozenset({"NoSuchKey", "NoSuchObject", "NotFound", "ResourceNotFound"})
 _CLAIM = "claim"
 _SHA256 = "sha256"
@@ -80,13 +93,28 @@ class ObjectStorage:
         address = urlsplit(endpoint)
         if address.scheme not in ("http", "https") or not address.netloc:
             raise ValueError("the object store's endpoint must be an http(s) URL")
+        # The client's own defaults (timeouts, retries of 5xx, CA bundle), with larger
+        # sends; shared with the PUTs this class signs itself.
+        self._http = urllib3.PoolManager(
+            timeout=urllib3.Timeout(connect=_TIMEOUT, read=_TIMEOUT),
+            maxsize=10,
+            ca_certs=os.environ.get("SSL_CERT_FILE") or certifi.where(),
+            retries=urllib3.Retry(
+                total=5, backoff_factor=0.2, status_forcelist=[500, 502, 503, 504]
+            ),
+            blocksize=SEND_BLOCK,
+        )
         self.client = Minio(
             address.netloc,
             access_key=access_key,
             secret_key=secret_key,
             secure=address.scheme == "https",
             region=region,
+            http_client=self._http,
         )
+        self._url = BaseURL(f"{address.scheme}://{address.netloc}", region)
+        self._region = region
+        self._credentials = Credentials(access_key, secret_key) if access_key else None
         self.bucket = bucket
         self.prefix = prefix
         # Uploads and renders are received here before they go to the bucket.
@@ -199,23 +227,58 @@ class ObjectStorage:
     def place(self, writer: BlobWriter) -> StoredBlob:
         """Streams the received file to its content address, or claims the object there."""
         try:
-            writer.finish()
+            writer.close()  # the spool is scratch: no fsync, the store keeps the bytes
             sha256 = writer.sha256
             key = blob_key(sha256)
             claim = uuid.uuid4().hex
             metadata = {_CLAIM: claim, _SHA256: sha256}
             if self._claim(key, metadata):
                 return StoredBlob(sha256, writer.size, created=False, claim=claim)
-            self.client.fput_object(
-                self.bucket,
-                self._name(key),
-                str(writer.path),
-                metadata=metadata,  # type: ignore[arg-type]
-                part_size=PART_SIZE,
-            )
+            self._put_signed(key, writer.path, size=writer.size, sha256=sha256, metadata=metadata)
             return StoredBlob(sha256, writer.size, created=True, claim=claim)
         finally:
             writer.discard()
+
+    def _put_signed(
+        self, key: str, path: Path, *, size: int, sha256: str, metadata: dict[str, str]
+    ) -> None:
+        """One PUT of a file whose SHA-256 is known, its payload signed with that hash
+        (AWS Signature V4, as the client signs) and streamed from disk in ``SEND_BLOCK``s.
+
+        The client would read the whole body into memory to hash and sign it; one PUT,
+        not a multipart upload, is also what the store keeps in one piece (Swift's s3api
+        makes a multipart upload segments and a manifest).
+        """
+        url = self._url.build(
+            method="PUT", region=self._region, bucket_name=self.bucket, object_name=self._name(key)
+        )
+        date = utcnow()
+        headers: dict[str, str | list[str] | tuple[str]] = {
+            "Host": url.netloc,
+            "Content-Length": str(size),
+            "Content-Type": "application/octet-stream",
+            "x-amz-content-sha256": sha256,
+            "x-amz-date": to_amz_date(date),
+            **{f"x-amz-meta-{name}": value for name, value in metadata.items()},
+        }
+        if self._credentials is not None:
+            headers = sign_v4_s3(
+                method="PUT",
+                url=url,
+                region=self._region,
+                headers=headers,
+                credentials=self._credentials,
+                content_sha256=sha256,
+                date=date,
+            )
+        with path.open("rb") as body:
+            response = self._http.urlopen(
+                "PUT", urlunsplit(url), body=body, headers=headers, preload_content=True
+            )
+        if response.status != 200:
+            if response.data and b"<Error" in response.data:
+                raise S3Error.fromxml(response)
+            raise ServerError(f"PUT {key}: the store answered {response.status}", response.status)
 
     def _claim(self, key: str, metadata: dict[str, str]) -> bool:
         """Marks an existing object as relied on by this upload; False if there is none."""

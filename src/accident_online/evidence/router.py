@@ -35,8 +35,8 @@ from accident_online.evidence.exceptions import (
 )
 from accident_online.evidence.images import BROWSER_TYPES
 from accident_online.evidence.schemas import UPLOAD_FORM, EvidenceUploaded
-from accident_online.evidence.service import StagedUpload
 from accident_online.evidence.sniffing import ACCEPTED_TYPES, JPEG
+from accident_online.evidence.staging import StagedUpload
 from accident_online.evidence.storage import EvidenceStore, open_store
 from accident_online.evidence.upload import MULTIPART_OVERHEAD, receive_upload
 from accident_online.kit.db import Database, SessionDep
@@ -64,7 +64,8 @@ async def staged_upload(request: Request) -> AsyncIterator[StagedUpload]:
     Declared before the request's session, so it is left after that session committed
     or rolled back, and sees a failed commit too.
     """
-    staged = StagedUpload(evidence_store(request))
+    settings: Settings = request.app.state.settings
+    staged = StagedUpload(evidence_store(request), max_pixels=settings.evidence_max_pixels)
     try:
         yield staged
     except BaseException:
@@ -150,7 +151,7 @@ async def upload_evidence(
     form = await receive_upload(
         _body(request), content_type=content_type, staged=staged, max_bytes=limit
     )
-    await staged.inspect(form.content_type, max_pixels=settings.evidence_max_pixels)
+    await staged.settle(form.content_type)
     uploaded = await service.record_evidence(
         session,
         principal,

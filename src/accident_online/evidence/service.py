@@ -1,11 +1,15 @@
 """Evidence on a case: uploads recorded, photos and contact sheets served.
 
-An upload is read in two steps so that a slow phone never holds the database: first the
-body is streamed to a temporary file (evidence/upload.py: hashed, counted, its type
-sniffed from the first bytes); only then does the request's transaction lock the case,
-record the row and the timeline event, and move the file into place. Whatever fails on
-the way, the temporary file goes, and a file placed for a transaction that did not
-commit goes too (``StagedUpload.abandon``).
+An upload is read in three steps so that a slow phone or a slow store never holds the
+database: first the body is streamed to a temporary file (evidence/upload.py: hashed,
+counted, its type sniffed from the first bytes); then the file goes to its content
+address (the object store's PUT, or fsync and link on the local disk) while, at the same
+time, it is decoded to prove it is a whole image (``StagedUpload.settle``); only then
+does the request's transaction lock the case and record the row and the timeline event.
+Whatever fails on the way, the temporary file goes, and a file placed for a row that was
+not committed goes too (``StagedUpload.abandon``: a refused image, a refused form, a
+failed commit); a crash before the commit leaves a file no row names, which the sweep
+takes (sweep.py).
 """
 
 from __future__ import annotations
@@ -58,18 +62,15 @@ from accident_online.evidence.exceptions import (
 )
 from accident_online.evidence.images import (
     SheetTile,
-    inspect_image,
     write_contact_sheet,
     write_jpeg,
     write_thumbnail,
 )
 from accident_online.evidence.schemas import EvidenceUploaded
 from accident_online.evidence.sniffing import JPEG
+from accident_online.evidence.staging import StagedUpload
 from accident_online.evidence.storage import (
-    IN_FLIGHT,
-    BlobWriter,
     EvidenceStore,
-    StoredBlob,
     blob_key,
 )
 from accident_online.evidence.upload import UploadForm
@@ -110,81 +111,6 @@ async def check_case_takes_evidence(
         ensure_accepts_evidence(await load_visible_case(session, principal, case_id))
 
 
-class StagedUpload:
-    """The file of one upload on its way into the store (blocking I/O in worker threads)."""
-
-    def __init__(self, store: EvidenceStore) -> None:
-        self.store = store
-        self.placed: StoredBlob | None = None
-        self._writer: BlobWriter | None = None
-        self._holds_blob = False
-
-    @property
-    def size(self) -> int:
-        return self._writer.size if self._writer else 0
-
-    @property
-    def sha256(self) -> str:
-        if self._writer is None:
-            raise RuntimeError("nothing received")
-        return self._writer.sha256
-
-    async def write(self, data: bytes) -> None:
-        if self._writer is None:
-            self._writer = await anyio.to_thread.run_sync(self.store.begin)
-        await anyio.to_thread.run_sync(self._writer.write, data)
-
-    async def place(self) -> StoredBlob:
-        if self._writer is None:
-            raise RuntimeError("nothing received")
-        # Held until this upload's transaction is over: the sweep must not take a placed
-        # file whose row is not committed yet.
-        IN_FLIGHT.hold_blob(self._writer.sha256)
-        self._holds_blob = True
-        self.placed = await anyio.to_thread.run_sync(self.store.place, self._writer)
-        return self.placed
-
-    async def inspect(self, content_type: str, *, max_pixels: int) -> None:
-        """Decodes the received file: it must be a whole ``content_type`` image."""
-        writer = self._writer
-        if writer is None:
-            raise RuntimeError("nothing received")
-        await anyio.to_thread.run_sync(writer.flush)
-        await anyio.to_thread.run_sync(
-            partial(inspect_image, writer.path, content_type, max_pixels=max_pixels)
-        )
-
-    async def discard(self) -> None:
-        """Removes the temporary file, if the upload never reached its place."""
-        if self._writer is not None and self.placed is None:
-            await anyio.to_thread.run_sync(self._writer.discard)
-        if self._holds_blob and self._writer is not None:
-            self._holds_blob = False
-            IN_FLIGHT.release_blob(self._writer.sha256)
-
-    async def abandon(self, database: Database) -> None:
-        """Undoes the upload after its transaction failed.
-
-        A file this upload placed goes unless some committed row refers to the same bytes.
-        If that cannot be checked (the database being down is the likely reason the
-        transaction failed), the file stays: an unreferenced file is harmless, a row
-        whose bytes were deleted is not.
-        """
-        await self.discard()
-        if self.placed is None or not self.placed.created:
-            return
-        sha256 = self.placed.sha256
-        try:
-            async with database.session(write=False) as session:
-                referenced = await evidence_repository.has_evidence_with(session, sha256)
-        except Exception:
-            logger.warning("kept evidence file %s: could not check its references", sha256)
-            return
-        if not referenced:
-            # Unless another upload of the same bytes, still running, claimed the file.
-            await anyio.to_thread.run_sync(self.store.remove_unclaimed, self.placed)
-
-
 async def record_evidence(
     session: AsyncSession,
     principal: Principal,
@@ -195,12 +121,13 @@ async def record_evidence(
     *,
     determination_limit: timedelta,
 ) -> EvidenceUploaded:
-    """Adds the received file to the case; queues the case when nothing is missing any more
-    (every party's confirmation included: determinations.confirmations).
-
-    The row and the timeline event are flushed before the file is moved into place, so a
-    failed insert leaves no file behind.
+    """Adds the placed file (``StagedUpload.settle``) to the case; queues the case when
+    nothing is missing any more (every party's confirmation included:
+    determinations.confirmations). If this fails, or its commit does, the caller takes the
+    file back out (``StagedUpload.abandon``).
     """
+    if staged.placed is None:
+        raise RuntimeError("the upload is not in the store yet")
     case = await load_visible_case(session, principal, case_id, for_update=True)
     ensure_accepts_evidence(case)
     parties = (await repository.parties_of(session, [case.id]))[case.id]
@@ -254,7 +181,6 @@ async def record_evidence(
         needed=needed,
         determination_limit=determination_limit,
     )
-    await staged.place()
     full = parties_shown_in_full(principal, case, parties)
     return EvidenceUploaded(
         **evidence_read(case.id, evidence, full=full, links=links).model_dump(),

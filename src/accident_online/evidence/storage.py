@@ -13,9 +13,10 @@ so the file a concurrent upload relies on is never deleted under it.
 Two stores keep the same content addresses behind one interface (``EvidenceStore``):
 ``ContentStore`` on the local disk, and ``ObjectStorage`` in an S3-compatible bucket
 (objects.py), chosen by the ``evidence_store`` setting (``open_store``). Both receive an
-upload into a local temporary file first: the photo must be decoded before it is
-accepted, and a file on disk, not memory, is what the object store's multipart upload
-then streams from. Derived files (derived.py) are stored under keys of the same store.
+upload into a local temporary file first, hashed as it arrives: the hash is the address,
+known only at the end, and a file on disk, not memory, is what the decoder reads while it
+arrives and the object store's one PUT then streams from (evidence/staging.py).
+Derived files (derived.py) are stored under keys of the same store.
 
 Blocking I/O: call these methods from a worker thread in async code.
 """
@@ -122,6 +123,18 @@ class BlobWriter:
     def flush(self) -> None:
         """Hands the bytes written so far to the OS, so the file can be read back."""
         self._handle.flush()
+
+    def close(self) -> None:
+        """Hands the bytes to the OS and closes the file, without waiting for the disk (a
+        spool file whose bytes go on to an object store need not outlive a crash)."""
+        if not self._handle.closed:
+            self._handle.close()
+
+    def open_copy(self) -> BinaryIO:
+        """The bytes written so far, opened for reading: the handle stays valid when the
+        temporary name goes (linked into place or sent to the object store)."""
+        self._handle.flush()
+        return self.path.open("rb")
 
     def finish(self) -> None:
         """Makes the bytes durable before the file is renamed into place."""

@@ -29,7 +29,7 @@ from accident_online.kit.problems import ProblemErrorItem, ValidationFailed
 if TYPE_CHECKING:
     from python_multipart.multipart import MultipartCallbacks
 
-    from accident_online.evidence.service import StagedUpload
+    from accident_online.evidence.staging import StagedUpload
 
 # Room for boundaries, part headers and the small fields around the file.
 MULTIPART_OVERHEAD = 64 * 1024
@@ -86,15 +86,19 @@ async def receive_upload(
             raise MalformedUpload() from error
         data = form.take_file_data()
         if data:
-            sniffer.feed(data)
+            if sniffer.feed(data):
+                staged.expect(sniffer.content_type)
             if staged.size + len(data) > max_bytes:
                 raise _too_large(max_bytes)
             await staged.write(data)
-        if form.file_complete:
-            sniffer.finish()
+        if form.file_complete and sniffer.content_type is None:
+            sniffer.finish()  # a file shorter than the sniffed length
+            staged.expect(sniffer.content_type)
     if not form.complete:
         raise MalformedUpload(_("The body ended before the closing multipart boundary."))
-    return form.validated(sniffer.content_type)
+    validated = form.validated(sniffer.content_type)
+    await staged.received()
+    return validated
 
 
 def _too_large(max_bytes: int) -> EvidenceTooLarge:
@@ -110,11 +114,14 @@ class _Sniffer:
         self.content_type: str | None = None
         self._head = b""
 
-    def feed(self, data: bytes) -> None:
+    def feed(self, data: bytes) -> bool:
+        """Takes the next bytes; True once, when they decided the type."""
         if self.content_type is None:
             self._head += data[: SNIFF_LENGTH - len(self._head)]
             if len(self._head) >= SNIFF_LENGTH:
                 self.finish()
+                return True
+        return False
 
     def finish(self) -> None:
         if self.content_type is None:

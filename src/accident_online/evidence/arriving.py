@@ -1,0 +1,87 @@
+"""A file read while it is still being written: the decoder checks a JPEG upload as its
+bytes arrive, instead of after the whole body is in.
+
+The writer (StagedUpload) appends to the temporary file and calls ``grew`` after each
+batch, ``complete`` at the end, ``abandon`` if the upload fails; a read past what is
+written waits for one of those. Only the reading thread blocks; the event loop never does.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import BinaryIO
+
+# A reader re-checks at least this often, whatever it is told.
+_WAIT_SECONDS = 1.0
+
+
+class UploadAbandoned(Exception):
+    """The upload failed before its file was complete: the check has nothing to say."""
+
+
+class ArrivingFile:
+    """Read, seek and tell over a file that is still growing, for Pillow's decoders."""
+
+    def __init__(self, path: Path) -> None:
+        self._file: BinaryIO = path.open("rb")
+        self._changed = threading.Condition()
+        self._complete = False
+        self._abandoned = False
+
+    # The writer's side.
+    def grew(self) -> None:
+        with self._changed:
+            self._changed.notify_all()
+
+    def complete(self) -> None:
+        with self._changed:
+            self._complete = True
+            self._changed.notify_all()
+
+    def abandon(self) -> None:
+        with self._changed:
+            self._abandoned = True
+            self._changed.notify_all()
+
+    # The reader's side.
+    def read(self, size: int = -1) -> bytes:
+        parts: list[bytes] = []
+        wanted = size
+        while True:
+            if self._abandoned:
+                raise UploadAbandoned()
+            with self._changed:
+                complete = self._complete  # read before the bytes: then none can be missed
+            data = self._file.read(wanted if wanted >= 0 else -1)
+            if data:
+                parts.append(data)
+                if wanted >= 0:
+                    wanted -= len(data)
+                    if wanted == 0:
+                        break
+                continue
+            if complete:
+                break
+            with self._changed:
+                if not self._complete and not self._abandoned:
+                    self._changed.wait(_WAIT_SECONDS)
+        return b"".join(parts)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        if whence == 2:  # the end is known once the file is
+            self._wait_complete()
+        return self._file.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._file.tell()
+
+    def close(self) -> None:
+        self._file.close()
+
+    def _wait_complete(self) -> None:
+        with self._changed:
+            while not self._complete:
+                if self._abandoned:
+                    raise UploadAbandoned()
+                self._changed.wait(_WAIT_SECONDS)
