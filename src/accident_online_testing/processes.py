@@ -18,7 +18,9 @@ from types import TracebackType
 
 import httpx
 
-READY_SECONDS = 30.0
+# A bound, not a wait: readiness is polled. Generous because a loaded CI machine starts a
+# server (imports, migrations, seeding) in tens of seconds.
+READY_SECONDS = 120.0
 _POLL_SECONDS = 0.05
 
 
