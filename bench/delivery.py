@@ -15,6 +15,12 @@ what it receives, so every figure is checked against it). Then, in this one proc
     .venv/bin/python bench/delivery.py
     .venv/bin/python bench/delivery.py --backend postgresql --messages 5000
     .venv/bin/python bench/delivery.py --shapes 200x16 500x32
+    .venv/bin/python bench/delivery.py --shapes 200x16x8 --endpoints 1 10
+
+``--endpoints``: the messages of each worker shape go round-robin to this many partners
+(all with the same receiver; each is an endpoint of its own for ``per_endpoint``).
+An earlier tree's worker is measured by running this script with its sources first on
+PYTHONPATH (docs/BENCHMARKS.md, "Delivery").
 
 Goals (issue 6): the worker at least 0.5x the best plain loop in the same run, and about
 500 deliveries/s or more from one worker process.
@@ -25,6 +31,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import itertools
 import json
 import multiprocessing
 import time
@@ -153,7 +160,7 @@ def message_body(n: int) -> str:
     )
 
 
-async def write_outbox(database: Any, partner_id: str, bodies: list[str]) -> None:
+async def write_outbox(database: Any, partner_ids: list[str], bodies: list[str]) -> None:
     from accident_online.models.webhook import WebhookMessage
     from accident_online.webhooks.outbox import new_message_id
 
@@ -162,7 +169,7 @@ async def write_outbox(database: Any, partner_id: str, bodies: list[str]) -> Non
     rows = [
         {
             "id": new_message_id(),
-            "partner_id": partner_id,
+            "partner_id": partner_ids[n % len(partner_ids)],
             "event_type": "case.reported",
             "case_id": None,
             "case_version": 3,
@@ -172,7 +179,7 @@ async def write_outbox(database: Any, partner_id: str, bodies: list[str]) -> Non
             "created_at": now,
             "next_attempt_at": now,
         }
-        for body in bodies
+        for n, body in enumerate(bodies)
     ]
     async with database.engine.begin() as connection:
         for start in range(0, len(rows), 2000):
@@ -303,8 +310,16 @@ def summarise(label: str, figures: dict[str, float], count: int) -> dict[str, An
     return row
 
 
+def partner_ids(endpoints: int) -> list[str]:
+    return [f"picc-bench-{n}" for n in range(endpoints)]
+
+
 async def bench_in_process(
-    url: str, receiver: Receiver, shapes: list[tuple[int, ...]], count: int
+    url: str,
+    receiver: Receiver,
+    shapes: list[tuple[int, ...]],
+    count: int,
+    endpoints: list[int],
 ) -> list[dict[str, Any]]:
     from accident_online.kit.db import Database, create_engine
 
@@ -312,13 +327,15 @@ async def bench_in_process(
     database = Database(engine, url=url)
     rows = []
     try:
-        for batch_size, senders, *per in shapes:
+        for (batch_size, senders, *per), spread in itertools.product(shapes, endpoints):
             per_endpoint = per[0] if per else 8
-            await write_outbox(database, "picc-bench", [message_body(n) for n in range(count)])
+            bodies = [message_body(n) for n in range(count)]
+            await write_outbox(database, partner_ids(spread), bodies)
             before = receiver.received()
             figures = await run_worker(database, batch_size, senders, count, per_endpoint)
             row = summarise(
-                f"DeliveryWorker batch={batch_size} senders={senders} per_endpoint={per_endpoint}",
+                f"DeliveryWorker batch={batch_size} senders={senders} per_endpoint={per_endpoint}"
+                f" endpoints={spread}",
                 figures,
                 count,
             )
@@ -359,7 +376,9 @@ async def _clear_outbox(database: Any) -> None:
         await connection.execute(delete(WebhookMessage))
 
 
-def bench_backend(backend: str, shapes: list[tuple[int, ...]], count: int) -> dict[str, Any]:
+def bench_backend(
+    backend: str, shapes: list[tuple[int, ...]], count: int, endpoints: list[int]
+) -> dict[str, Any]:
     import uvloop
 
     print(f"\n== {backend} ==", flush=True)
@@ -368,10 +387,15 @@ def bench_backend(backend: str, shapes: list[tuple[int, ...]], count: int) -> di
         with fresh_database(backend) as database:
             env = service_env(database)
             migrate_and_seed(env)
-            add_partner(
-                env, "picc-bench", kind="insurer", webhook_url=receiver.url, insurer_codes=["PICC"]
-            )
-            rows = uvloop.run(bench_in_process(database.url, receiver, shapes, count))
+            for n, partner_id in enumerate(partner_ids(max(endpoints))):
+                add_partner(
+                    env,
+                    partner_id,
+                    kind="insurer",
+                    webhook_url=f"{receiver.url}/{partner_id}",
+                    insurer_codes=[f"PICC{n}"],
+                )
+            rows = uvloop.run(bench_in_process(database.url, receiver, shapes, count, endpoints))
     finally:
         receiver.stop()
     return {"backend": backend, "rows": rows}
@@ -387,13 +411,23 @@ def main() -> int:
         default=DEFAULT_SHAPES,
         help="worker shapes, BATCHxSENDERS[xPER_ENDPOINT]",
     )
+    parser.add_argument(
+        "--endpoints",
+        nargs="+",
+        type=int,
+        default=[1],
+        help="how many partners the messages go to (each count measured per shape)",
+    )
     args = parser.parse_args()
     shapes = [tuple(int(x) for x in shape.split("x")) for shape in args.shapes]
 
     machine = describe_machine()
     print_machine(machine)
     backends = BACKENDS if args.backend == "both" else (args.backend,)
-    results = [bench_backend(b, shapes, args.messages) for b in backends]  # type: ignore[arg-type]
+    results = [
+        bench_backend(b, shapes, args.messages, args.endpoints)  # type: ignore[arg-type]
+        for b in backends
+    ]
 
     table = []
     for result in results:

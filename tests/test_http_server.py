@@ -5,6 +5,7 @@ gets a 400. Bodies and ordinary requests are unaffected."""
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import time
@@ -116,6 +117,19 @@ def test_a_client_dripping_its_headers_is_cut_off_with_a_408(server) -> None:
     assert answer.startswith(b"HTTP/1.1 408 "), answer
     assert b"application/problem+json" in answer
     assert b'"code": "request-timeout"' in answer
+    # People first: Chinese when no Accept-Language arrived, said so in Content-Language.
+    assert "请求头未在 0.5 秒内送达。".encode() in answer
+    assert b"content-language: zh-CN\r\n" in answer
+
+
+def test_the_408_follows_the_accept_language_that_arrived(server) -> None:
+    with connect(server) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: a\r\nAccept-Language: en\r\n")
+        drip(sock, b"X-Slow: " + b"x" * DRIP_BYTES)
+        answer = read_until_closed(sock)
+    assert answer.startswith(b"HTTP/1.1 408 "), answer
+    assert b"The request headers did not arrive within 0.5 s." in answer
+    assert b'"title": "Request timeout"' in answer
 
 
 def test_a_connection_that_sends_nothing_is_closed(server) -> None:
@@ -155,7 +169,22 @@ def test_connections_past_the_limit_get_503_at_once(tmp_path: Path) -> None:
         try:
             with connect(address) as sock:
                 sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n")
-                assert read_response(sock).startswith(b"HTTP/1.1 503 ")
+                answer = read_response(sock)
+            with connect(address) as sock:
+                sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: a\r\nAccept-Language: en\r\n\r\n")
+                english = read_response(sock)
         finally:
             for sock in held:
                 sock.close()
+
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 503 "), answer
+    headers = dict(line.decode().lower().split(": ", 1) for line in head.split(b"\r\n")[1:])
+    assert headers["content-type"] == "application/problem+json"
+    assert headers["retry-after"] == "5"
+    assert headers["connection"] == "close"
+    problem = json.loads(body)
+    assert problem["code"] == "service-unavailable"
+    assert problem["status"] == 503
+    assert problem["detail"] == "服务器同时处理的连接已达上限，请稍后重试。"
+    assert json.loads(english.partition(b"\r\n\r\n")[2])["title"] == "Service unavailable"

@@ -103,7 +103,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     owned_database = database
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(application: FastAPI) -> AsyncIterator[None]:
         stop = asyncio.Event()
         tasks = []
         if settings.run_housekeeping:
@@ -141,6 +141,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         finally:
             stop.set()
             await asyncio.gather(*tasks, return_exceptions=True)
+            await application.state.limits.aclose()
             await owned_database.dispose()
 
     # The docs pages are apidocs.router's; FastAPIOffline serves their assets (see there).

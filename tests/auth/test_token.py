@@ -290,3 +290,39 @@ async def test_missing_malformed_expired_and_forged_tokens_are_401(client, setti
         assert response.status_code == 401, name
         assert response.headers["content-type"] == PROBLEM
         assert response.headers["www-authenticate"] == "Bearer"
+
+
+async def test_form_errors_carry_the_oauth_error_too(client) -> None:
+    """Every 422 of the token endpoint is a token error as well (RFC 6749 §5.2)."""
+    basic_with_nul = base64.b64encode(b"client\x00id:secret").decode()
+    failures = {
+        "a form field over its length": await sign_in(
+            client, grant_type="password", username="u" * 65, password="x"
+        ),
+        "a control character in a field": await sign_in(
+            client, grant_type="password", username="officer\x00", password="x"
+        ),
+        "a control character in HTTP Basic": await client.post(
+            "/v1/auth/token",
+            data={"grant_type": "client_credentials"},
+            headers={"Authorization": f"Basic {basic_with_nul}"},
+        ),
+    }
+    for case, response in failures.items():
+        assert response.status_code == 422, case
+        assert response.headers["content-type"] == PROBLEM, case
+        problem = response.json()
+        assert problem["code"] == "validation-error", case
+        assert problem["errors"], case
+        assert problem["error"] == "invalid_request", case
+        # People read it in Chinese, as the detail it repeats.
+        assert problem["error_description"] == problem["detail"], case
+        assert any("\u4e00" <= c <= "\u9fff" for c in problem["error_description"]), case
+
+    english = await client.post(
+        "/v1/auth/token",
+        data={"grant_type": "password", "username": "u" * 65, "password": "x"},
+        headers={"Accept-Language": "en"},
+    )
+    assert english.json()["error_description"] == "The request has invalid fields; see errors."
+    assert english.json()["errors"][0]["loc"] == ["body", "username"]

@@ -265,3 +265,30 @@ async def test_the_upload_limit_holds_only_for_multipart_on_the_upload_route(
     assert uploaded.status_code == 201, uploaded.text
     assert not_multipart.status_code == 413
     assert not_multipart.json()["code"] == "payload-too-large"
+
+
+async def _named_clients(name: str) -> int:
+    """How many connections Redis has open under this client name."""
+    client = redis.asyncio.Redis.from_url(REDIS_URL)
+    try:
+        listed = await client.client_list()
+    finally:
+        await client.aclose()
+    return sum(1 for connection in listed if connection.get("name") == name)
+
+
+async def test_the_redis_connections_close_at_shutdown(
+    settings_for, database_url, database, redis_prefix
+) -> None:
+    app = create_app(settings_for(database_url, **redis_prefix), database=database)
+    name = str(redis_prefix["redis_key_prefix"])
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.9", 5000))
+    form = {"grant_type": "password", "username": "nobody", "password": "p"}
+
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            assert (await client.post("/v1/auth/token", data=form)).status_code == 401
+        open_while_serving = await _named_clients(name)
+
+    assert open_while_serving >= 1
+    assert await _named_clients(name) == 0

@@ -103,3 +103,11 @@ class UnknownCenter(ValidationFailed):
     code = "unknown-center"
     title = _("Unknown center")
     default_detail = _("There is no center with that id.")
+
+
+class InvalidTokenRequest(TokenError, ValidationFailed):
+    """A token request whose fields do not validate (auth.token_route): the same 422 as
+    anywhere else, with RFC 6749's ``error`` and ``error_description`` as well."""
+
+    oauth_error = "invalid_request"
+    default_detail = ValidationFailed.default_detail

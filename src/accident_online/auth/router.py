@@ -13,6 +13,7 @@ from accident_online.auth.dependencies import AdminPrincipal
 from accident_online.auth.exceptions import (
     AccountDisabled,
     InvalidCredentials,
+    InvalidTokenRequest,
     MissingGrantFields,
     SignInLocked,
     SignInRateLimited,
@@ -23,6 +24,7 @@ from accident_online.auth.exceptions import (
 )
 from accident_online.auth.lockout import SignInPolicy, SignInThrottle
 from accident_online.auth.schemas import TokenResponse, UserCreate, UserRead
+from accident_online.auth.token_route import TokenRoute
 from accident_online.kit.db import SessionDep
 from accident_online.kit.fields import CONTROL_CHARACTERS, CONTROL_MESSAGE, Name
 from accident_online.kit.i18n import _
@@ -43,9 +45,11 @@ from accident_online.kit.problems import (
 from accident_online.settings import Settings
 
 router = APIRouter(tags=["auth"])
+# Its own router for its route class: every failure a token error (auth.token_route).
+token_router = APIRouter(tags=["auth"], route_class=TokenRoute)
 
 
-@router.post(
+@token_router.post(
     "/auth/token",
     operation_id="issueToken",
     summary="登录，取得访问令牌 · Sign in and get an access token",
@@ -58,7 +62,7 @@ router = APIRouter(tags=["auth"])
         AccountDisabled,
         SignInLocked,
         SignInRateLimited,
-        ValidationFailed,
+        InvalidTokenRequest,
     ),
 )
 async def issue_token(
@@ -141,6 +145,9 @@ async def issue_token(
     else:
         raise UnsupportedGrantType()
     return service.issue_access_token(principal, key=request.app.state.jwt_key, ttl_seconds=ttl)
+
+
+router.include_router(token_router)
 
 
 def _basic_credentials(header: str | None) -> tuple[str, str] | None:

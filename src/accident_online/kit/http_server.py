@@ -13,17 +13,67 @@ complete the request line and headers, and ``max_header_bytes`` for them. Bodies
 covered: ``kit.limits.BodyLimitMiddleware`` bounds their size, and a slow body holds one
 request, not a free connection slot per byte. tests/test_http_server.py drives a real
 server with a dripping socket, so an uvicorn change that breaks this fails there.
+
+Both answers the server writes itself, outside the app, are problems like the app's,
+Chinese first (kit.i18n): the 408 for headers too slow, in the language of whatever
+Accept-Language and Authorization headers did arrive; and the 503 past
+``limit_concurrency`` (MAX_CONNECTIONS), with Retry-After, in place of uvicorn's plain
+text (uvicorn starts its own ``service_unavailable`` app for such a request through
+``_start_asgi_task``, which this protocol overrides; pinned below 0.55, tested there).
+Only the 400 for a request httptools cannot parse (oversized headers included) stays
+uvicorn's plain text: it is written inside uvicorn's ``data_received`` with no hook.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Any, ClassVar
 
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn._types import ASGI3Application, ASGIReceiveCallable, ASGISendCallable, Scope
+from uvicorn.protocols.http.flow_control import service_unavailable
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
-from accident_online.kit.problems import PROBLEM_BASE_URI, PROBLEM_MEDIA_TYPE
+from accident_online.kit.i18n import _
+from accident_online.kit.problems import AppError, ServiceUnavailable, asgi_problem
+
+
+class RequestTimeout(AppError):
+    status_code = 408
+    code = "request-timeout"
+    title = _("Request timeout")
+    default_detail = _("The request headers did not arrive in time.")
+
+
+class TooManyConnections(ServiceUnavailable):
+    """Past MAX_CONNECTIONS: the server takes no more connections at once."""
+
+    default_detail = _(
+        "The server is serving as many connections as it takes at once; retry shortly."
+    )
+
+
+def _raw_problem(
+    error: AppError, headers: list[tuple[bytes, bytes]]
+) -> tuple[bytes, list[tuple[bytes, bytes]]]:
+    """A problem's body and headers, in the language these request headers ask for."""
+    body, problem_headers = asgi_problem(
+        error, {"type": "http", "headers": headers, "path": ""}, request_id=None
+    )
+    return body, [
+        *problem_headers,
+        *((name.lower().encode(), value.encode()) for name, value in error.headers.items()),
+        (b"content-length", str(len(body)).encode()),
+        (b"connection", b"close"),
+    ]
+
+
+async def too_many_connections(
+    scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable
+) -> None:
+    asked = list(scope["headers"]) if scope["type"] == "http" else []
+    body, headers = _raw_problem(TooManyConnections(), asked)
+    await send({"type": "http.response.start", "status": 503, "headers": headers})
+    await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
 class HeadersTooLarge(ValueError):
@@ -90,24 +140,25 @@ class HeaderLimitsProtocol(HttpToolsProtocol):
             return
         # Before a request exists there is no app to answer, so the 408 problem is
         # written here; the connection is closed after it.
-        body = json.dumps(
-            {
-                "type": PROBLEM_BASE_URI + "request-timeout",
-                "title": "Request timeout",
-                "status": 408,
-                "detail": f"The request headers did not arrive within {self.header_timeout:g} s.",
-                "instance": "",
-                "code": "request-timeout",
-            }
-        ).encode()
+        error = RequestTimeout(
+            _(
+                "The request headers did not arrive within {seconds} s.",
+                seconds=f"{self.header_timeout:g}",
+            )
+        )
+        body, headers = _raw_problem(error, list(self.headers or []))
         self.transport.write(
             b"HTTP/1.1 408 Request Timeout\r\n"
-            + f"content-type: {PROBLEM_MEDIA_TYPE}\r\n".encode()
-            + f"content-length: {len(body)}\r\n".encode()
-            + b"connection: close\r\n\r\n"
+            + b"".join(name + b": " + value + b"\r\n" for name, value in headers)
+            + b"\r\n"
             + body
         )
         self.transport.close()
+
+    def _start_asgi_task(self, cycle: RequestResponseCycle, app: ASGI3Application) -> None:
+        if app is service_unavailable:  # past limit_concurrency: a problem, not plain text
+            app = too_many_connections
+        super()._start_asgi_task(cycle, app)
 
 
 def header_limits_protocol(

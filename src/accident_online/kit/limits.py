@@ -7,6 +7,7 @@ import re
 import time
 from typing import Any
 
+import redis.asyncio
 from fastapi.routing import APIRoute, iter_route_contexts
 from limits import RateLimitItem, RateLimitItemPerMinute, RateLimitItemPerSecond
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
@@ -149,15 +150,30 @@ class Limits:
     """
 
     def __init__(self, *, redis_url: str | None = None, key_prefix: str = "accident-online"):
+        # Redis: the connections are ours (limits has no way to close its own), so that
+        # the app's shutdown closes them (aclose); each is named after the key prefix,
+        # which CLIENT LIST shows.
+        self.redis_pool: redis.asyncio.ConnectionPool | None = None
         if redis_url:
             # limits wants "async+redis://"; settings take the ordinary "redis://" URL.
-            uri = redis_url if redis_url.startswith("async+") else "async+" + redis_url
+            plain = redis_url.removeprefix("async+")
+            self.redis_pool = redis.asyncio.ConnectionPool.from_url(
+                plain, client_name=re.sub(r"\s", "-", key_prefix)
+            )
             self.storage: Storage = RedisStorage(
-                uri, implementation="redispy", key_prefix=key_prefix
+                "async+" + plain,
+                implementation="redispy",
+                key_prefix=key_prefix,
+                connection_pool=self.redis_pool,  # type: ignore[arg-type]
             )
         else:
             self.storage = MemoryStorage()
         self.strategy = SlidingWindowCounterRateLimiter(self.storage)
+
+    async def aclose(self) -> None:
+        """Closes the Redis connections (none to close in memory)."""
+        if self.redis_pool is not None:
+            await self.redis_pool.aclose()
 
     async def hit(self, item: RateLimitItem, *key: str, cost: int = 1) -> bool:
         """Counts ``cost`` against the budget; False (nothing counted) when it would overdraw."""

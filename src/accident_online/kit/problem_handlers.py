@@ -106,8 +106,13 @@ def _path_pattern(path: str) -> re.Pattern[str]:
 
 async def handle_validation_error(request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, RequestValidationError)
-    locale = request_locale(request.scope)
-    items = [
+    items = validation_items(exc, request_locale(request.scope))
+    return problem_response(request, ValidationFailed(errors=items))
+
+
+def validation_items(exc: RequestValidationError, locale: str) -> list[ProblemErrorItem]:
+    """FastAPI's validation errors as a problem's ``errors``, messages in the locale."""
+    return [
         ProblemErrorItem(
             loc=[part if isinstance(part, int) else str(part) for part in error.get("loc", ())],
             msg=_message(error, locale),
@@ -115,7 +120,6 @@ async def handle_validation_error(request: Request, exc: Exception) -> ProblemRe
         )
         for error in exc.errors()
     ]
-    return problem_response(request, ValidationFailed(errors=items))
 
 
 # pydantic's commonest field messages, for readers of other languages than English; for

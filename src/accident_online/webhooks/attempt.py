@@ -48,6 +48,18 @@ class Outcome:
         return self.kind == "delivered"
 
 
+def not_sent(message: ClaimedMessage, kind: str, error: str) -> Outcome:
+    """An attempt that sent nothing (e.g. to an endpoint just found gone)."""
+    return Outcome(
+        message=message,
+        started_at=utc_now(),
+        duration_ms=0,
+        status_code=None,
+        kind=kind,
+        error=error,
+    )
+
+
 def parse_retry_after(value: str | None, *, now: datetime) -> timedelta | None:
     if not value:
         return None

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, insert, true, update
+from sqlalchemy import ColumnElement, bindparam, insert, text, true, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -32,15 +33,20 @@ async def claim_due(
     lease_until: datetime,
     limit: int,
     skip_partners: Sequence[str] = (),
+    room: Callable[[str], int] | None = None,
 ) -> list[ClaimedMessage]:
-    """Leases up to ``limit`` due messages to this worker, skipping others' (one statement).
+    """Leases up to ``limit`` due messages to this worker, oldest due first, skipping
+    others' leases; at most ``room(partner)`` of one partner's (two statements).
 
-    PostgreSQL: FOR UPDATE SKIP LOCKED lets any number of workers claim side by side;
-    SQLite: the write transaction (BEGIN IMMEDIATE) makes claims take turns.
-    ``skip_partners``: endpoints this worker is already sending to as much as it may.
+    PostgreSQL: FOR UPDATE SKIP LOCKED lets any number of workers claim side by side,
+    and the lease's commit does not wait for the disk: a lease lost with a crash of the
+    database only means a message is sent once more, which at least once allows (an
+    outcome's commit is synchronous and flushes the lease with it). SQLite: the write
+    transaction (BEGIN IMMEDIATE) makes claims take turns. ``skip_partners``: endpoints
+    this worker holds as much of as it takes.
     """
     due = (
-        select(M.id)
+        select(M.id, M.partner_id)
         .where(
             M.status == DeliveryStatus.pending,
             col(M.next_attempt_at) <= now,
@@ -51,17 +57,35 @@ async def claim_due(
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
+    taken: Counter[str] = Counter()
+    chosen: list[str] = []
+    for message_id, partner_id in (await session.exec(due)).all():
+        if room is not None and taken[partner_id] >= room(partner_id):
+            continue
+        taken[partner_id] += 1
+        chosen.append(message_id)
+    if not chosen:
+        return []
+    connection = await session.connection()
+    if connection.dialect.name == "postgresql":
+        await connection.execute(_ASYNCHRONOUS_COMMIT)
     result = await session.exec(
         update(M)
-        .where(col(M.id).in_(due.scalar_subquery()))
+        .where(col(M.id).in_(chosen))
         .values(locked_by=worker, locked_until=lease_until)
         .returning(col(M.id), col(M.partner_id), col(M.body), col(M.attempts))
     )
-    return [ClaimedMessage(*row) for row in result.all()]
+    leased = {row[0]: ClaimedMessage(*row) for row in result.all()}
+    return [leased[message_id] for message_id in chosen if message_id in leased]
+
+
+_ASYNCHRONOUS_COMMIT = text("SET LOCAL synchronous_commit TO OFF")
 
 
 async def release(session: AsyncSession, *, worker: str, message_ids: Sequence[str]) -> None:
     """Hands leased messages back unsent: due again for any worker, no attempt counted."""
+    if not message_ids:
+        return
     await session.exec(
         update(M)
         .where(col(M.id).in_(message_ids), col(M.locked_by) == worker)

@@ -1,14 +1,15 @@
 """Sends the outbox: leased messages, signed Standard Webhooks, retries with backoff.
 
-Shape: one loop claims as many due messages as there are free sender slots (one
-statement), each message is sent by a task of its own on its slot's HTTP client (a
-shared client's pool bookkeeping grows with concurrency), and outcomes are written by
-a recorder as they come, several per transaction. Nothing waits for the slowest send:
-a slot is free again as soon as its attempt ends, and each attempt ends by its
-deadline (webhooks.attempt). No endpoint holds more than ``per_endpoint`` slots: its
-further messages are not claimed meanwhile (or, claimed in the same statement, are
-handed back at once), so a slow partner delays only itself. Any number of workers may
-run on one PostgreSQL.
+Shape: a claim loop leases due messages in batches into a queue per endpoint (partner),
+at most a window of each (``per_endpoint`` × WINDOW_ROUNDS, within ``batch_size``), and
+refills an endpoint's queue only once it is half empty: one claim per half window, not
+one per message. Sender slots, each with an HTTP client of its own (a shared client's
+pool bookkeeping grows with concurrency), take from the queues in turn, never more than
+``per_endpoint`` at once for one endpoint; each attempt ends by its deadline
+(webhooks.attempt). Outcomes are written by a recorder, all that wait in one
+transaction. A slow endpoint delays only itself: it holds at most ``per_endpoint`` slots,
+its full queue is not refilled, and a queued message whose lease would lapse before its
+attempt could end is handed back unsent. Any number of workers may run on one PostgreSQL.
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ import os
 import socket
 import ssl
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import certifi
 import httpx
@@ -31,14 +32,9 @@ from accident_online.kit.db import Database
 from accident_online.kit.net import Resolver, system_resolver
 from accident_online.kit.time import utc_now
 from accident_online.models.partner import Partner
-from accident_online.models.webhook import DeliveryStatus
 from accident_online.webhooks import repository
-from accident_online.webhooks.attempt import (
-    Outcome,
-    attempt,
-    next_attempt_delay,
-    parse_retry_after,
-)
+from accident_online.webhooks.attempt import Outcome, attempt, not_sent, parse_retry_after
+from accident_online.webhooks.recording import outcome_rows
 from accident_online.webhooks.repository import ClaimedMessage
 from accident_online.webhooks.transport import CheckedBackend, checked_transport
 
@@ -46,8 +42,14 @@ __all__ = ["DeliveryWorker", "Outcome", "WorkerSettings", "parse_retry_after"]
 
 logger = logging.getLogger("accident_online.webhooks")
 
-# What a lease covers beyond the attempt's deadline: writing its outcome.
+# What a lease covers beyond the attempt's deadline: waiting in its endpoint's queue
+# (at most LEASE_GRACE - RECORD_MARGIN) and writing its outcome (RECORD_MARGIN).
 LEASE_GRACE = timedelta(seconds=30)
+RECORD_MARGIN = timedelta(seconds=15)
+# How old the partners' rows may be that queued messages are sent by.
+PARTNERS_FRESH = timedelta(seconds=1)
+# An endpoint's queue holds this many rounds of its per_endpoint attempts.
+WINDOW_ROUNDS = 8
 
 
 @dataclass
@@ -62,8 +64,13 @@ class WorkerSettings:
 
     @property
     def lease(self) -> timedelta:
-        """A message is sent as soon as it is claimed: its deadline, then its recording."""
+        """A claimed message's time in its queue, its attempt's deadline, its recording."""
         return timedelta(seconds=self.timeout_seconds) + LEASE_GRACE
+
+    @property
+    def window(self) -> int:
+        """How many of one endpoint's messages a worker holds at most, queued or sent."""
+        return max(1, min(self.batch_size, self.per_endpoint * WINDOW_ROUNDS))
 
 
 class DeliveryWorker:
@@ -86,10 +93,22 @@ class DeliveryWorker:
         self.failed = 0
         # Answer bytes taken off connections, in all: bounded by the excerpt per attempt.
         self.bytes_read = 0
+        # partner id → its claimed messages not sent yet, oldest due first, with their lease
+        self._queued: dict[str, deque[tuple[ClaimedMessage, datetime]]] = {}
         self._in_flight: Counter[str] = Counter()  # partner id → messages being sent
+        self._partners: dict[str, Partner] = {}  # as read by a claim, at _partners_read
+        self._partners_read = datetime.min.replace(tzinfo=UTC)
+        # Endpoints that answered 410 here → whether their disabling is committed yet.
+        self._gone: dict[str, bool] = {}
+        self._stale: list[str] = []  # queued too long: handed back by the next claim
         self._free: list[httpx.AsyncClient] = []
         self._tasks: set[asyncio.Task[None]] = set()
-        self._slot_freed = asyncio.Event()
+        self._outcomes: asyncio.Queue[Outcome | None] = asyncio.Queue()
+        self._wake = asyncio.Event()
+        self._stopping = False
+        # Sent (or being sent) and not recorded yet: at most one batch, so that a crash
+        # sends at most one batch's messages twice.
+        self._unrecorded = 0
 
     def _client(self) -> httpx.AsyncClient:
         limits = httpx.Limits(max_connections=8, max_keepalive_connections=8)
@@ -101,123 +120,204 @@ class DeliveryWorker:
             headers={"user-agent": "accident-online-webhooks/1"},
         )
 
-    async def run(self, stop: asyncio.Event) -> None:
+    def _open(self) -> list[httpx.AsyncClient]:
         clients = [self._client() for _ in range(self.settings.senders)]
         self._free = list(clients)
-        outcomes: asyncio.Queue[Outcome | None] = asyncio.Queue()
-        recorder = asyncio.create_task(self._recorder(outcomes))
+        self._outcomes = asyncio.Queue()
+        self._stopping = False
+        return clients
+
+    async def run(self, stop: asyncio.Event) -> None:
+        clients = self._open()
+        recorder = asyncio.create_task(self._recorder())
         try:
             while not stop.is_set():
-                self._slot_freed.clear()
-                started = 0
-                if self._free:
-                    try:
-                        started = await self._lease_and_start(outcomes)
-                    except Exception:
-                        logger.exception("leasing deliveries failed")
-                if started and self._free:
-                    continue
+                self._wake.clear()
+                try:
+                    await self._claim()
+                except Exception:
+                    logger.exception("leasing deliveries failed")
                 waits = [
                     asyncio.ensure_future(stop.wait()),
-                    asyncio.ensure_future(self._slot_freed.wait()),
+                    asyncio.ensure_future(self._wake.wait()),
                 ]
                 _, pending = await asyncio.wait(
                     waits, timeout=self.settings.idle_seconds, return_when=asyncio.FIRST_COMPLETED
                 )
                 for waiting in pending:
                     waiting.cancel()
-            # Every attempt ends by its deadline; their outcomes are written before leaving.
-            await asyncio.gather(*self._tasks, return_exceptions=True)
         finally:
-            outcomes.put_nowait(None)
-            await recorder
-            await asyncio.gather(*(client.aclose() for client in clients), return_exceptions=True)
+            # Every attempt ends by its deadline; their outcomes are written before leaving,
+            # and what waits unsent is handed back for the next worker.
+            try:
+                await self._wind_down()
+            finally:
+                self._outcomes.put_nowait(None)
+                await recorder
+                await asyncio.gather(
+                    *(client.aclose() for client in clients), return_exceptions=True
+                )
 
     async def run_once(self) -> int:
-        """Claims what the sender slots take, sends it, records it; how many it claimed."""
-        clients = [self._client() for _ in range(self.settings.senders)]
-        self._free = list(clients)
-        outcomes: asyncio.Queue[Outcome | None] = asyncio.Queue()
+        """Claims one round, sends all of it, records it; how many it claimed."""
+        clients = self._open()
         try:
-            claimed = await self._lease_and_start(outcomes)
-            await asyncio.gather(*self._tasks)
+            claimed = await self._claim()
+            while self._tasks:
+                await asyncio.gather(*list(self._tasks))
         finally:
-            await asyncio.gather(*(client.aclose() for client in clients))
+            try:
+                await self._wind_down()
+            finally:
+                await asyncio.gather(*(client.aclose() for client in clients))
         results = []
-        while not outcomes.empty():
-            item = outcomes.get_nowait()
+        while not self._outcomes.empty():
+            item = self._outcomes.get_nowait()
             assert item is not None
             results.append(item)
         await self._record(results)
         return claimed
 
-    async def _lease_and_start(self, outcomes: asyncio.Queue[Outcome | None]) -> int:
-        now = utc_now()
-        busy = sorted(p for p, n in self._in_flight.items() if n >= self.settings.per_endpoint)
-        async with self.database.session(write=True) as session:
-            batch = await repository.claim_due(
-                session,
-                worker=self.name,
-                now=now,
-                lease_until=now + self.settings.lease,
-                limit=min(len(self._free), self.settings.batch_size),
-                skip_partners=busy,
-            )
-            partners = await repository.partners_by_id(
-                session, sorted({m.partner_id for m in batch})
-            )
-        handed_back = []
-        for message in batch:
-            if self._in_flight[message.partner_id] >= self.settings.per_endpoint:
-                handed_back.append(message.id)
-                continue
-            self._start(message, partners.get(message.partner_id), outcomes)
-        if handed_back:
-            async with self.database.session(write=True) as session:
-                await repository.release(session, worker=self.name, message_ids=handed_back)
-        return len(batch)
+    async def _wind_down(self) -> None:
+        self._stopping = True
+        unsent = [m.id for queue in self._queued.values() for m, _ in queue]
+        self._queued.clear()
+        unsent += self._stale
+        self._stale = []
+        try:
+            if unsent:
+                async with self.database.session(write=True) as session:
+                    await repository.release(session, worker=self.name, message_ids=unsent)
+        except Exception:
+            logger.exception("handing back unsent deliveries failed")  # their leases lapse
+        await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    def _start(
-        self,
-        message: ClaimedMessage,
-        partner: Partner | None,
-        outcomes: asyncio.Queue[Outcome | None],
-    ) -> None:
+    def _held(self, partner_id: str) -> int:
+        queue = self._queued.get(partner_id)
+        return (len(queue) if queue else 0) + self._in_flight[partner_id]
+
+    async def _claim(self) -> int:
+        """One claim round: hands back the stale, leases what the queues have room for."""
+        window = self.settings.window
+        limit = self.settings.batch_size - sum(len(queue) for queue in self._queued.values())
+        full = sorted(
+            partner
+            for partner in {*self._queued, *self._in_flight}
+            if self._held(partner) > window // 2
+        )
+        stale, self._stale = self._stale, []
+        if limit <= 0 and not stale:
+            return 0
+        # Disablings committed before this transaction begins are in what it reads.
+        settled = [partner for partner, committed in self._gone.items() if committed]
+        now = utc_now()
+        lease_until = now + self.settings.lease
+        claimed: list[ClaimedMessage] = []
+        async with self.database.session(write=True) as session:
+            await repository.release(session, worker=self.name, message_ids=stale)
+            if limit > 0:
+                claimed = await repository.claim_due(
+                    session,
+                    worker=self.name,
+                    now=now,
+                    lease_until=lease_until,
+                    limit=limit,
+                    skip_partners=full,
+                    room=lambda partner: window - self._held(partner),
+                )
+            # Partners as they stand now for what is about to be sent; what waits queued
+            # sees a change (disabled, say) within PARTNERS_FRESH at the latest.
+            wanted = sorted({m.partner_id for m in claimed} | set(self._queued))
+            if wanted and (claimed or now - self._partners_read > PARTNERS_FRESH):
+                self._partners = await repository.partners_by_id(session, wanted)
+                self._partners_read = now
+        for partner in settled:
+            self._gone.pop(partner, None)
+        for message in claimed:
+            self._queued.setdefault(message.partner_id, deque()).append((message, lease_until))
+        self._dispatch()
+        return len(claimed)
+
+    def _dispatch(self) -> None:
+        """Starts queued messages on free slots, endpoints in turn, none past per_endpoint."""
+        if self._stopping:
+            return
+        needed = timedelta(seconds=self.settings.timeout_seconds) + RECORD_MARGIN
+        progress = True
+        while progress and self._free and self._queued and self._may_send():
+            progress = False
+            now = utc_now()
+            for partner in list(self._queued):
+                if not (self._free and self._may_send()):
+                    break
+                if self._in_flight[partner] >= self.settings.per_endpoint:
+                    continue
+                queue = self._queued.pop(partner)
+                message, lease_until = queue.popleft()
+                if queue:
+                    self._queued[partner] = queue  # to the back: the next endpoint's turn
+                progress = True
+                if lease_until - now < needed:
+                    self._stale.append(message.id)
+                    self._wake.set()
+                    continue
+                self._start(message)
+
+    def _may_send(self) -> bool:
+        return self._unrecorded < self.settings.batch_size
+
+    def _start(self, message: ClaimedMessage) -> None:
         client = self._free.pop()
-        self._in_flight[message.partner_id] += 1
+        partner = message.partner_id
+        self._in_flight[partner] += 1
+        self._unrecorded += 1
 
         async def send() -> None:
+            recorded = False
             try:
-                result = await attempt(
-                    client, message, partner, deadline_seconds=self.settings.timeout_seconds
-                )
+                if partner in self._gone:
+                    result = not_sent(message, "disabled", "the partner's endpoint is disabled")
+                else:
+                    result = await attempt(
+                        client,
+                        message,
+                        self._partners.get(partner),
+                        deadline_seconds=self.settings.timeout_seconds,
+                    )
+                if result.kind == "gone":
+                    self._gone.setdefault(partner, False)
                 self.bytes_read += result.bytes_read
-                outcomes.put_nowait(result)
+                self._outcomes.put_nowait(result)
+                recorded = True
             finally:
+                if not recorded:  # no outcome to write: its lease lapses
+                    self._unrecorded -= 1
                 self._free.append(client)
-                self._in_flight[message.partner_id] -= 1
-                if self._in_flight[message.partner_id] <= 0:
-                    del self._in_flight[message.partner_id]
-                self._slot_freed.set()
+                self._in_flight[partner] -= 1
+                if self._in_flight[partner] <= 0:
+                    del self._in_flight[partner]
+                if self._held(partner) == self.settings.window // 2:
+                    self._wake.set()  # half empty: time to refill its queue
+                self._dispatch()
 
         task = asyncio.create_task(send())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _recorder(self, outcomes: asyncio.Queue[Outcome | None]) -> None:
+    async def _recorder(self) -> None:
         """Writes outcomes as they come: whatever is waiting goes in one transaction."""
         done = False
         while not done:
             batch: list[Outcome] = []
-            item = await outcomes.get()
+            item = await self._outcomes.get()
             while True:
                 if item is None:
                     done = True
                 else:
                     batch.append(item)
-                if outcomes.empty():
+                if self._outcomes.empty():
                     break
-                item = outcomes.get_nowait()
+                item = self._outcomes.get_nowait()
             if batch:
                 try:
                     await self._record(batch)
@@ -226,53 +326,24 @@ class DeliveryWorker:
                     logger.exception("recording delivery outcomes failed")
 
     async def _record(self, outcomes: Sequence[Outcome]) -> None:
+        if not outcomes:
+            return
         now = utc_now()
-        updates = []
-        attempts = []
-        gone: set[str] = set()
-        for result in outcomes:
-            made = result.message.attempts + 1
-            attempts.append(
-                {
-                    "message_id": result.message.id,
-                    "number": made,
-                    "worker": self.name,
-                    "started_at": result.started_at,
-                    "duration_ms": result.duration_ms,
-                    "status_code": result.status_code,
-                    "outcome": result.kind,
-                    "error": result.error,
-                    "response_excerpt": result.excerpt,
-                }
-            )
-            status, next_at = DeliveryStatus.pending, now
-            if result.delivered:
-                status = DeliveryStatus.delivered
-                self.delivered += 1
-            elif result.kind in ("gone", "disabled"):
-                status = DeliveryStatus.disabled
-                if result.kind == "gone":
-                    gone.add(result.message.partner_id)
-            else:
-                self.failed += 1
-                delay = next_attempt_delay(made, self.settings.retry_schedule)
-                if delay is None:
-                    status = DeliveryStatus.dead
-                else:
-                    next_at = now + max(delay, result.retry_after or timedelta(0))
-            updates.append(
-                {
-                    "message_id": result.message.id,
-                    "new_status": status.value,
-                    "new_attempts": made,
-                    "new_next_attempt_at": next_at,
-                    "new_delivered_at": now if result.delivered else None,
-                    "new_status_code": result.status_code,
-                    "new_error": result.error,
-                }
-            )
-        async with self.database.session(write=True) as session:
-            await repository.record_outcomes(
-                session, worker=self.name, updates=updates, attempts=attempts
-            )
-            await repository.disable_endpoints(session, sorted(gone), now=now)
+        rows = outcome_rows(
+            outcomes, worker=self.name, now=now, retry_schedule=self.settings.retry_schedule
+        )
+        try:
+            async with self.database.session(write=True) as session:
+                await repository.record_outcomes(
+                    session, worker=self.name, updates=rows.updates, attempts=rows.attempts
+                )
+                await repository.disable_endpoints(session, sorted(rows.gone), now=now)
+        finally:
+            # Written, or left to their leases' lapse: either way no longer waiting here.
+            self._unrecorded -= len(outcomes)
+            self._dispatch()
+        self.delivered += rows.delivered
+        self.failed += rows.failed
+        for partner in rows.gone:
+            if partner in self._gone:
+                self._gone[partner] = True
