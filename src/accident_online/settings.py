@@ -156,6 +156,19 @@ class Settings(BaseSettings):
         "documents; it must cover Chinese (Debian: fonts-wqy-zenhei).",
     )
     response_deadline_hours: int = Field(default=72, ge=1)
+    claim_payment_days: int = Field(
+        default=10,
+        ge=1,
+        le=90,
+        description="Days an insurer has to pay a requested claim: 《保险法》第二十三条, within "
+        "10 days of agreeing the amount.",
+    )
+    appraisal_objection_days: int = Field(
+        default=5,
+        ge=1,
+        le=30,
+        description="Days each party has to object to a completed appraisal (local practice).",
+    )
     run_housekeeping: bool = Field(
         default=True, description="Expire officers' leases and response deadlines in this process."
     )

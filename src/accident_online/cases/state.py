@@ -1,8 +1,14 @@
 """The case state machine: which status may follow which (CONTRACT.md "Statuses").
 
 awaiting_evidence → queued → under_review → decided → accepted | disputed
-→ in_mediation | in_litigation → closed; referred_offline is terminal; an officer may
-send under_review back to awaiting_evidence or queued.
+→ in_mediation | in_litigation | in_arbitration → closed; referred_offline is terminal; an
+officer may send under_review back to awaiting_evidence or queued.
+
+Compensation disputes (issue 15): whatever settles the compensation in a dispute (a
+mediated agreement, an arbitral award, a judgment, 诉前调解 at the court) moves the case to
+awaiting_payment, where the insurers pay the claim lines; an accepted case stays accepted
+while they pay (its lines come from the calculation). Either closes when every line is
+paid. A refused 司法确认 or a rejected arbitration sends the case to court.
 """
 
 from __future__ import annotations
@@ -30,11 +36,24 @@ ALLOWED_TRANSITIONS: Mapping[CaseStatus, frozenset[CaseStatus]] = {
     # All accepted: insurers settle, claim.paid for every party closes the case.
     CaseStatus.accepted: frozenset({CaseStatus.closed}),
     CaseStatus.disputed: frozenset(
-        {CaseStatus.in_mediation, CaseStatus.in_litigation, CaseStatus.closed}
+        {
+            CaseStatus.in_mediation,
+            CaseStatus.in_litigation,
+            CaseStatus.in_arbitration,
+            CaseStatus.closed,
+        }
     ),
-    # Failed mediation goes to court.
-    CaseStatus.in_mediation: frozenset({CaseStatus.closed, CaseStatus.in_litigation}),
-    CaseStatus.in_litigation: frozenset({CaseStatus.closed}),
+    # Agreed → the insurers pay (closed at once when nobody is owed anything); failed → court.
+    CaseStatus.in_mediation: frozenset(
+        {CaseStatus.awaiting_payment, CaseStatus.closed, CaseStatus.in_litigation}
+    ),
+    # An award → payment; the commission rejects the case → court.
+    CaseStatus.in_arbitration: frozenset(
+        {CaseStatus.awaiting_payment, CaseStatus.closed, CaseStatus.in_litigation}
+    ),
+    CaseStatus.in_litigation: frozenset({CaseStatus.awaiting_payment, CaseStatus.closed}),
+    # Every line paid → closed; the court refuses to confirm the agreement → litigation.
+    CaseStatus.awaiting_payment: frozenset({CaseStatus.closed, CaseStatus.in_litigation}),
     CaseStatus.closed: frozenset(),
     CaseStatus.referred_offline: frozenset(),
 }

@@ -100,7 +100,10 @@ class CaseReferredOfflineData(StatusChange):
 
 
 class CaseClosedData(StatusChange):
-    reason: Literal["claims_paid", "mediation_agreed", "judgment_issued"]
+    reason: Literal["claims_paid", "nothing_owed", "mediation_agreed", "judgment_issued"] = Field(
+        description="`claims_paid`: every claim line was paid; `nothing_owed`: the settled "
+        "compensation has no insurer pay anything."
+    )
 
 
 class CaseMediationRequestedData(StatusChange):
@@ -108,9 +111,15 @@ class CaseMediationRequestedData(StatusChange):
 
 
 class CaseLitigationRequestedData(StatusChange):
-    reason: Literal["mediation_failed"] | None = Field(
-        default=None, description="Present when mediation failed first."
-    )
+    reason: (
+        Literal[
+            "mediation_failed",
+            "prefiling_mediation_failed",
+            "arbitration_rejected",
+            "confirmation_refused",
+        ]
+        | None
+    ) = Field(default=None, description="Present when another way failed first.")
 
 
 class _OutboundEvent(BaseModel):

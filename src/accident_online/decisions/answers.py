@@ -12,10 +12,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from accident_online.auth.principal import Principal
 from accident_online.cases import repository as cases_repository
-from accident_online.cases.resolvers import assign_court, assign_mediation
+from accident_online.cases.resolvers import assign_arbitration, assign_court, assign_mediation
 from accident_online.cases.service import SYSTEM_ACTOR, actor_of, append_event, transition
 from accident_online.decisions import repository
-from accident_online.decisions.exceptions import AlreadyAnswered, NotAwaitingAnswers
+from accident_online.decisions.exceptions import (
+    AlreadyAnswered,
+    ArbitrationAgreementMissing,
+    ArbitrationExcludesCourt,
+    NotAwaitingAnswers,
+)
 from accident_online.decisions.schemas import Resolution, ResponseCreate
 from accident_online.kit.i18n import _
 from accident_online.kit.problems import ValidationFailed
@@ -32,13 +37,21 @@ async def answer_decision(
     if not body.accepts and body.resolution == Resolution.insurer_claim:
         raise ValidationFailed.at(
             ["body", "resolution"],
-            _("a party that disputes the decision chooses mediation or litigation"),
+            _("a party that disputes the decision chooses mediation, litigation or arbitration"),
         )
+    # Arbitration needs every party's written agreement, and then excludes the court.
+    agreed = await cases_repository.arbitration_agreement_parties(session, case.id)
+    everyone_agreed = agreed >= {party.index for party in parties}
+    if body.resolution == Resolution.arbitration and not everyone_agreed:
+        raise ArbitrationAgreementMissing()
+    if body.resolution == Resolution.litigation and everyone_agreed:
+        raise ArbitrationExcludesCourt()
     if case.status not in (
         CaseStatus.decided,
         CaseStatus.disputed,
         CaseStatus.in_mediation,
         CaseStatus.in_litigation,
+        CaseStatus.in_arbitration,
     ):
         raise NotAwaitingAnswers()
     answered = (await cases_repository.responses_of(session, [case.id]))[case.id]
@@ -74,7 +87,12 @@ async def _settle_answers(
     disputes = [r for r in answers if not r.accepts]
     if disputes:
         # Court over mediation: a party that wants a judgment cannot be made to mediate.
+        # Arbitration, agreed by every party, excludes the court.
         litigation = any(r.resolution == Resolution.litigation for r in disputes)
+        arbitration = any(r.resolution == Resolution.arbitration for r in disputes)
+        if arbitration:
+            await _to_arbitration(session, case, actor=actor, disputes=disputes)
+            return
         case.resolution = Resolution.litigation if litigation else Resolution.mediation
         if litigation:
             await assign_court(session, case)
@@ -109,6 +127,30 @@ async def _settle_answers(
         await transition(
             session, case, CaseStatus.accepted, actor=actor, event_type="case.accepted"
         )
+
+
+async def _to_arbitration(
+    session: AsyncSession, case: Case, *, actor: str, disputes: list[CaseResponse]
+) -> None:
+    case.resolution = Resolution.arbitration
+    await assign_arbitration(session, case)
+    parties = [r.party for r in disputes]
+    await transition(
+        session,
+        case,
+        CaseStatus.disputed,
+        actor=actor,
+        event_type="case.disputed",
+        data={"parties": parties},
+    )
+    await transition(
+        session,
+        case,
+        CaseStatus.in_arbitration,
+        actor=actor,
+        event_type="case.arbitration_requested",
+        data={"parties": [r.party for r in disputes if r.resolution == Resolution.arbitration]},
+    )
 
 
 async def apply_response_deadlines(session: AsyncSession, *, now: datetime) -> int:

@@ -146,6 +146,7 @@ class Resolution(StrEnum):
     insurer_claim = "insurer_claim"
     mediation = "mediation"
     litigation = "litigation"
+    arbitration = "arbitration"  # only with every party's arbitration agreement (disputes/)
 
 
 class ResponseCreate(BaseModel):
@@ -158,15 +159,17 @@ class ResponseCreate(BaseModel):
             ],
             # The rule answer_decision enforces, for clients and generators to see.
             "if": {"properties": {"accepts": {"const": False}}, "required": ["accepts"]},
-            "then": {"properties": {"resolution": {"enum": ["mediation", "litigation"]}}},
+            "then": {
+                "properties": {"resolution": {"enum": ["mediation", "litigation", "arbitration"]}}
+            },
         },
     )
 
     party: PartyIndex
     accepts: StrictBool
     resolution: Resolution = Field(
-        description="How to settle: insurer_claim when accepting; mediation or litigation "
-        "when disputing."
+        description="How to settle: insurer_claim when accepting; mediation, litigation or "
+        "arbitration (every party's arbitration agreement recorded) when disputing."
     )
 
 

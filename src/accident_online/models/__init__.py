@@ -15,6 +15,12 @@ from accident_online.models.case import (
     Evidence,
 )
 from accident_online.models.center import Center
+from accident_online.models.dispute import (
+    Appraisal,
+    ArbitrationAgreement,
+    ClaimLine,
+    Compensation,
+)
 from accident_online.models.partner import InsurerCode, Partner, PartnerKind
 from accident_online.models.user import Role, User, UserRole
 from accident_online.models.webhook import (
@@ -25,6 +31,8 @@ from accident_online.models.webhook import (
 )
 
 __all__ = [
+    "Appraisal",
+    "ArbitrationAgreement",
     "Case",
     "CaseEvent",
     "CaseNumberCounter",
@@ -32,6 +40,8 @@ __all__ = [
     "CaseResponse",
     "CaseStatus",
     "Center",
+    "ClaimLine",
+    "Compensation",
     "DeliveryStatus",
     "Evidence",
     "IdempotencyKey",

@@ -18,6 +18,8 @@ class Role(StrEnum):
     insurer = "insurer"
     mediation = "mediation"
     court = "court"
+    appraisal = "appraisal"
+    arbitration = "arbitration"
 
 
 class UserRole(StrEnum):

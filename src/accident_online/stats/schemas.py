@@ -23,9 +23,30 @@ class DeliveryStats(BaseModel):
     dead: int
 
 
+class CompensationStats(BaseModel):
+    """Over the cases whose liability was decided in the range."""
+
+    cases_per_resolution: dict[str, int] = Field(
+        description="insurer_claim, mediation, litigation, arbitration → cases."
+    )
+    settled: int = Field(description="Cases whose compensation was settled.")
+    settled_without_court: int = Field(
+        description="Of those, without a judgment, the court's 诉前调解 or 司法确认."
+    )
+    share_settled_without_court: float | None
+    minutes_to_last_payment_median: float | None = Field(
+        description="From the decision on liability to the last claim paid, closed cases."
+    )
+    minutes_to_last_payment_p90: float | None
+    overdue_claims_per_insurer: dict[str, int] = Field(
+        description="Insurer code → claims past their due date now."
+    )
+
+
 class StatsRead(BaseModel):
     since: BeijingDateTime
     until: BeijingDateTime
     overall: CenterStats
     centers: list[CenterStats]
     deliveries: DeliveryStats | None = Field(description="Outbound webhooks now (admins only).")
+    compensation: CompensationStats

@@ -7,8 +7,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from accident_online.auth.principal import Principal
 from accident_online.cases import repository as cases_repository
 from accident_online.centers import repository as centers_repository
+from accident_online.kit.time import utc_now
 from accident_online.models.user import Role
 from accident_online.stats import repository
+from accident_online.stats.compensation import compensation_stats
 from accident_online.stats.schemas import CenterStats, DeliveryStats, StatsRead
 
 
@@ -61,6 +63,14 @@ async def statistics(
     if principal.role == Role.admin:
         found = await repository.delivery_counts(session)
         deliveries = DeliveryStats(pending=found.get("pending", 0), dead=found.get("dead", 0))
+    compensation = await compensation_stats(
+        session, since=since, until=until, centers=own, now=utc_now()
+    )
     return StatsRead(
-        since=since, until=until, overall=overall, centers=centers, deliveries=deliveries
+        since=since,
+        until=until,
+        overall=overall,
+        centers=centers,
+        deliveries=deliveries,
+        compensation=compensation,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Final
+from typing import Any, Final
 
 
 class Audience(StrEnum):
@@ -13,6 +13,9 @@ class Audience(StrEnum):
     party_insurers = "party_insurers"  # the insurers of every party, where connected
     mediation = "mediation"  # the case's mediation organisation (cases.resolvers)
     court = "court"  # the case's court (cases.resolvers)
+    arbitration = "arbitration"  # the case's arbitration commission (cases.resolvers)
+    appraiser = "appraiser"  # the appraisal organisation the event names (`appraiser`)
+    paying_insurer = "paying_insurer"  # the insurer a claim line is for (`insurer`)
 
 
 # How the OpenAPI document names each audience to a reader.
@@ -22,6 +25,9 @@ AUDIENCE_TEXT: Final[Mapping[Audience, str]] = MappingProxyType(
         Audience.party_insurers: "the insurers of the parties (with `insured_parties`)",
         Audience.mediation: "the case's mediation organisation",
         Audience.court: "the case's court",
+        Audience.arbitration: "the case's arbitration commission",
+        Audience.appraiser: "the appraisal organisation asked (`appraiser`)",
+        Audience.paying_insurer: "the insurer that is to pay (`insurer`)",
     }
 )
 
@@ -38,6 +44,14 @@ SUBSCRIPTIONS: Final[Mapping[str, frozenset[Audience]]] = MappingProxyType(
         "case.closed": _CASE_PARTIES,
         "case.mediation_requested": frozenset({Audience.mediation}),
         "case.litigation_requested": frozenset({Audience.court}),
+        # Compensation disputes (disputes/, claims/).
+        "case.appraisal_requested": frozenset({Audience.appraiser}),
+        "case.arbitration_requested": frozenset({Audience.arbitration}),
+        "case.confirmation_requested": frozenset({Audience.court}),
+        "case.compensation_settled": _CASE_PARTIES,
+        "claim.requested": frozenset({Audience.paying_insurer}),
+        "claim.withdrawn": frozenset({Audience.paying_insurer}),
+        "claim.overdue": frozenset({Audience.filing_app, Audience.paying_insurer, Audience.court}),
     }
 )
 
@@ -49,13 +63,16 @@ def recipients(
     insured: Iterable[tuple[str, int]],
     mediation: str | None,
     court: str | None,
+    arbitration: str | None = None,
+    data: Mapping[str, Any] | None = None,
 ) -> dict[str, list[int]]:
     """Who receives an event of this type about a case, per SUBSCRIPTIONS: partner id →
     the party indexes it insures (empty for partners that insure no party).
 
     ``filer`` is the app partner that filed the case, ``insured`` its parties' connected
     insurers as (partner id, party index), ``mediation`` and ``court`` the one
-    organisation of each the case went to (cases.resolvers), if any.
+    organisation of each the case went to (cases.resolvers), if any; ``data`` the event's
+    own data, which names the appraiser or the paying insurer where an event is for one.
     """
     audiences = SUBSCRIPTIONS.get(event_type, frozenset())
     found: dict[str, list[int]] = {}
@@ -68,4 +85,15 @@ def recipients(
         found.setdefault(mediation, [])
     if Audience.court in audiences and court is not None:
         found.setdefault(court, [])
+    if Audience.arbitration in audiences and arbitration is not None:
+        found.setdefault(arbitration, [])
+    for audience, key in ((Audience.appraiser, "appraiser"), (Audience.paying_insurer, "insurer")):
+        named = (data or {}).get(key)
+        if audience in audiences and isinstance(named, str):
+            found.setdefault(named, [])
     return found
+
+
+def named_partners(data: Mapping[str, Any]) -> set[str]:
+    """The partners an event's data names as its receivers (appraiser, paying insurer)."""
+    return {value for key in ("appraiser", "insurer") if isinstance(value := data.get(key), str)}
