@@ -23,7 +23,12 @@ from accident_online.cases import repository as cases_repository
 from accident_online.cases.access import visible_to
 from accident_online.cases.service import SYSTEM_ACTOR, append_event, transition
 from accident_online.claims import repository
-from accident_online.claims.exceptions import ClaimNotRequested, ClaimOverpaid, ClaimsBeingPaid
+from accident_online.claims.exceptions import (
+    ClaimNotCovered,
+    ClaimNotRequested,
+    ClaimOverpaid,
+    ClaimsBeingPaid,
+)
 from accident_online.claims.rules import PAYMENT_DEADLINE_SOURCE, ClaimRules, payment_due
 from accident_online.kit.i18n import _
 from accident_online.kit.time import utc_now
@@ -206,8 +211,10 @@ async def record_claim_payment(
         and line.payee_party == party.index
     ]
     outstanding = sum((line.amount - line.paid_amount for line in mine), ZERO)
+    if not any(line.status == ClaimStatus.open for line in lines):
+        raise ClaimNotRequested()
     if not mine:
-        raise ClaimNotRequested(
+        raise ClaimNotCovered(
             _(
                 "No open claim asks {partner} to pay party {party}. Nothing was changed.",
                 partner=insurer_partner_id,

@@ -5,11 +5,24 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Path, Request
 
 from accident_online.cases.exceptions import CaseNotFound, InvalidTransition
+from accident_online.claims.exceptions import (
+    ClaimNotCovered,
+    ClaimNotRequested,
+    ClaimOverpaid,
+    ClaimsBeingPaid,
+)
 from accident_online.claims.rules import rules_from
+from accident_online.disputes.exceptions import (
+    AppraisalNotFound,
+    AppraisalNotPending,
+    AppraisedLoss,
+    NoAgreementToConfirm,
+    NoPrefilingMediation,
+    PrefilingMediationRunning,
+)
 from accident_online.external_events import service
 from accident_online.external_events.exceptions import (
     AmountOutOfRange,
-    ClaimNotCovered,
     EventDoesNotFitCase,
     EventTypeNotForPartner,
     InvalidWebhookSignature,
@@ -46,6 +59,15 @@ router = APIRouter(prefix="/webhooks", tags=["partner events"])
         PartyNotInCase,
         ClaimNotCovered,
         AmountOutOfRange,
+        ClaimNotRequested,
+        ClaimOverpaid,
+        ClaimsBeingPaid,
+        AppraisalNotFound,
+        AppraisalNotPending,
+        AppraisedLoss,
+        NoAgreementToConfirm,
+        NoPrefilingMediation,
+        PrefilingMediationRunning,
     ),
     openapi_extra={
         "requestBody": {

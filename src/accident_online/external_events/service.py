@@ -21,6 +21,7 @@ from accident_online.auth.service import principal_for_partner
 from accident_online.cases import repository as cases_repository
 from accident_online.cases.resolvers import assign_court
 from accident_online.cases.service import append_event, load_visible_case, transition
+from accident_online.claims.exceptions import ClaimNotCovered
 from accident_online.claims.rules import ClaimRules
 from accident_online.decisions.schemas import Resolution
 from accident_online.external_events import repository
@@ -34,7 +35,6 @@ from accident_online.external_events.disputes import (
 )
 from accident_online.external_events.exceptions import (
     AmountOutOfRange,
-    ClaimNotCovered,
     EventDoesNotFitCase,
     EventTypeNotForPartner,
     InvalidWebhookSignature,
