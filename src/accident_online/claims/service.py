@@ -144,7 +144,7 @@ async def _request(
         },
         "insured_party": line.payer_party,
         "amount": str(line.amount),
-        "basis": line.basis.value,
+        "basis": str(line.basis),
         "rule": line.rule,
         "due_at": line.due_at.isoformat(),
         "due_rule": PAYMENT_DEADLINE_SOURCE,

@@ -96,7 +96,7 @@ async def request_confirmation(
         actor=actor,
         data={
             "compensation_id": str(compensation.id),
-            "basis": compensation.basis.value,
+            "basis": str(compensation.basis),
             "amounts": [amount.model_dump(mode="json") for amount in compensation.amounts],
             "requested_by": actor,
         },
