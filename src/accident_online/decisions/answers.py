@@ -37,7 +37,7 @@ async def answer_decision(
     if not body.accepts and body.resolution == Resolution.insurer_claim:
         raise ValidationFailed.at(
             ["body", "resolution"],
-            _("a party that disputes the decision chooses mediation, litigation or arbitration"),
+            _("a party that disputes the decision chooses mediation or litigation"),
         )
     # Arbitration needs every party's written agreement, and then excludes the court.
     agreed = await cases_repository.arbitration_agreement_parties(session, case.id)

@@ -99,5 +99,6 @@ class NoPrefilingMediation(Conflict):
     code = "no-prefiling-mediation"
     title = _("No pre-filing mediation")
     default_detail = _(
-        "Pre-filing mediation starts once, before the lawsuit, and ends the same way."
+        "Pre-filing mediation starts once, before the lawsuit is filed; only a running one "
+        "can fail."
     )

@@ -34,6 +34,7 @@ from accident_online.external_events.schemas import (
     PrefilingMediationFailed,
     PrefilingMediationStarted,
 )
+from accident_online.kit.i18n import _
 from accident_online.models.case import Case, CaseParty, CaseStatus
 from accident_online.models.dispute import CompensationBasis
 from accident_online.models.partner import Partner, PartnerKind
@@ -91,7 +92,7 @@ async def check_assessment(session: AsyncSession, case: Case, party: CaseParty) 
         raise AppraisedLoss()
     if await claims.has_claims(session, case.id):
         raise AppraisedLoss(
-            "The insurers were asked to pay already; a disputed loss goes to appraisal."
+            _("The insurers were asked to pay already; a disputed loss goes to appraisal.")
         )
 
 
