@@ -200,16 +200,20 @@ async def record_claim_payment(
     actor: str,
     data: dict[str, Any],
 ) -> None:
-    """An insurer's payment to a party, against its open lines to that party (oldest
-    first); once every line of the case is paid, the case closes."""
+    """An insurer's payment to a party, against its open lines to that party; once every
+    line of the case is paid, the case closes."""
     lines = await repository.lines_of(session, case.id)
-    mine = [
-        line
-        for line in lines
-        if line.status == ClaimStatus.open
-        and line.insurer_partner_id == insurer_partner_id
-        and line.payee_party == party.index
-    ]
+    # Oldest due first, then the smallest, so that as many lines as possible are settled.
+    mine = sorted(
+        (
+            line
+            for line in lines
+            if line.status == ClaimStatus.open
+            and line.insurer_partner_id == insurer_partner_id
+            and line.payee_party == party.index
+        ),
+        key=lambda line: (line.due_at, line.amount - line.paid_amount, str(line.id)),
+    )
     outstanding = sum((line.amount - line.paid_amount for line in mine), ZERO)
     if not any(line.status == ClaimStatus.open for line in lines):
         raise ClaimNotRequested()

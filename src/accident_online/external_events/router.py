@@ -118,9 +118,9 @@ async def receive_partner_event(
     - insurer `claim.assessed` (`party`, `assessed_loss`): sets the assessed loss of a
       party **you insure**, which the settlement uses; a later assessment replaces it.
     - insurer `claim.paid` (`party`, `amount`): pays the claims you were sent
-      (`claim.requested`) for that party, oldest first, at most what is still open; once
-      every claim line of the case is paid, the case is `closed`. While `accepted` or
-      `awaiting_payment`.
+      (`claim.requested`) for that party (oldest due, then smallest, first), at most
+      what is still open; once every claim line of the case is paid, the case is
+      `closed`. While `accepted` or `awaiting_payment`.
     - mediation `mediation.agreed` (`agreement`?, `amounts`?): `in_mediation` →
       `awaiting_payment`; each `{party, payer_party, amount}` becomes a claim to
       `payer_party`'s insurer (without `amounts`: the calculation's lines).
