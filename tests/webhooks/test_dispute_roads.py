@@ -331,6 +331,19 @@ async def test_every_settling_road_ends_in_paid_claims(
 
     record = await r.record()
     assert record["status"] == "closed", record
+    compensation = (await client.get("/v1/stats", headers=admin_headers)).json()["compensation"]
+    path, by_court = {
+        "calculation": ("insurer_claim", False),
+        "appraisal_mediation": ("mediation", True),  # 司法确认
+        "arbitration": ("arbitration", False),
+        "court": ("litigation", True),
+    }[road]
+    assert compensation["cases_per_resolution"] == {path: 1}
+    assert compensation["settled"] == 1
+    assert compensation["share_settled_without_court"] == (0.0 if by_court else 1.0)
+    assert compensation["minutes_to_last_payment_median"] is not None
+    assert compensation["minutes_to_last_payment_p90"] >= 0
+    assert compensation["overdue_claims_per_insurer"] == {}
     events = (await client.get(f"/v1/cases/{case_id}/events", headers=admin_headers)).json()
     assert events["items"][-1]["data"]["reason"] == "claims_paid"
 
