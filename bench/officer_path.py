@@ -118,7 +118,7 @@ class CaseFactory:
         self.serial_by_day[day] += 1
         events = ["case.reported", "case.routed"] + ["evidence.added"] * 5
         queued_at = decided_at = closed_at = None
-        decision = resolution = referral = deadline = None
+        decision = resolution = referral = None
         if status != "awaiting_evidence":
             queued_at = reported + timedelta(minutes=rng.uniform(3, 15))
             events.append("case.queued")
@@ -130,7 +130,6 @@ class CaseFactory:
             events.append("case.referred_offline")
         elif status in ("decided", "accepted", "closed", "in_mediation", "in_litigation"):
             decided_at = queued_at + timedelta(minutes=rng.uniform(5, 60))  # type: ignore[operator]
-            deadline = decided_at + timedelta(hours=72)
             decision = {
                 "liabilities": [
                     {"party": 0, "grade": "none", "share_percent": 0},
@@ -198,7 +197,22 @@ class CaseFactory:
             "assigned_officer_id": None,
             "claim_expires_at": None,
             "decision": decision,
-            "response_deadline": deadline,
+            "determination_requested": False,
+            "confirmations": [
+                {
+                    "party": party,
+                    "method": "sms_code",
+                    "confirmed_at": reported.isoformat(),
+                    "recorded_at": reported.isoformat(),
+                }
+                for party in (0, 1)
+            ],
+            "determination_due_at": reported + timedelta(days=3),
+            "receipts": [],
+            "review": None,
+            "review_due_at": None,
+            "revoked_decisions": [],
+            "final_at": None,
             "resolution": resolution,
             "referral_reason": referral,
         }
@@ -248,9 +262,7 @@ class CaseFactory:
                 {
                     "case_id": case_id,
                     "party": party,
-                    "accepts": resolution == "insurer_claim",
                     "resolution": resolution,
-                    "by_deadline": False,
                     "answered_at": (decided_at or reported) + timedelta(hours=2),
                 }
                 for party in (0, 1)

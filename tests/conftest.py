@@ -9,8 +9,9 @@ from __future__ import annotations
 import copy
 import uuid
 import zlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -31,6 +32,7 @@ from accident_online.partners.schemas import PartnerCreate, PartnerCreated
 from accident_online.partners.service import register_partner
 from accident_online.settings import Settings
 from accident_online_testing.databases import PostgresUnavailable, sqlite_url, unique_name
+from accident_online_testing.road import confirm_every_party, deliver_to_every_party
 from service_processes import POSTGRES, postgres_unavailable, tiny_png
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -336,11 +338,23 @@ def upload_evidence(client: httpx.AsyncClient, app_headers: dict[str, str]):  # 
 
 
 @pytest.fixture
-def queued_case(file_report, upload_evidence):  # type: ignore[no-untyped-def]
-    """Files a report and uploads the required photos: a case in its center's queue."""
+def confirm_parties(client: httpx.AsyncClient, app_headers: dict[str, str]):  # type: ignore[no-untyped-def]
+    """Every party of a case (or those given) confirms the report on their own phone."""
+
+    async def confirm(case: dict[str, Any], parties: Iterable[int] | None = None) -> httpx.Response:
+        return await confirm_every_party(client, case, app_headers, parties)
+
+    return confirm
+
+
+@pytest.fixture
+def queued_case(file_report, upload_evidence, confirm_parties):  # type: ignore[no-untyped-def]
+    """Files a report, every party confirms it and the required photos are uploaded: a case
+    in its center's queue."""
 
     async def make(body: dict[str, object] | None = None) -> dict[str, object]:
         case = (await file_report(body)).json()
+        await confirm_parties(case)
         for kind in ("overview_front", "overview_rear", "collision_point"):
             await upload_evidence(case["id"], kind)
         for party in range(len(case["parties"])):
@@ -367,5 +381,49 @@ def make_officer(make_user: MakeUser, auth_headers: TokenFor):  # type: ignore[n
     async def make(username: str, center_id: str = "dongchangfu", **fields: str) -> Officer:
         user = await make_user(username, center_id=center_id, **fields)
         return Officer(user, auth_headers(principal_for_user(user)))
+
+    return make
+
+
+DECISION = {
+    "liabilities": [{"party": 0, "grade": "primary"}, {"party": 1, "grade": "secondary"}],
+    "facts": "甲车未按规定让行，与乙车发生刮擦，两车受损。",
+    "legal_basis": "《道路交通安全法》第三十八条；《道路交通事故处理程序规定》第六十条",
+}
+
+
+@pytest.fixture
+def decided_case(client, queued_case, make_officer):  # type: ignore[no-untyped-def]
+    """A queued case an officer determined (认定书): delivery and review windows next."""
+
+    async def make(
+        officer_name: str = "officer.decider", body: dict[str, object] | None = None
+    ) -> dict[str, Any]:
+        officer = await make_officer(officer_name)
+        case = await queued_case(body)
+        version = (
+            await client.post(f"/v1/cases/{case['id']}/claim", headers=officer.headers)
+        ).json()["version"]
+        decided = await client.post(
+            f"/v1/cases/{case['id']}/decision", json=DECISION, headers=officer.with_version(version)
+        )
+        assert decided.status_code == 200, decided.text
+        return dict(decided.json())
+
+    return make
+
+
+@pytest.fixture
+def final_case(client, app_headers, decided_case):  # type: ignore[no-untyped-def]
+    """A determined case delivered to every party, each stating no objection: liability is
+    final and each party may choose how compensation is settled."""
+
+    async def make(
+        officer_name: str = "officer.decider", body: dict[str, object] | None = None
+    ) -> dict[str, Any]:
+        case = await decided_case(officer_name, body)
+        answer = await deliver_to_every_party(client, case, app_headers)
+        assert answer.json()["status"] == "final", answer.text
+        return dict(answer.json())
 
     return make

@@ -45,7 +45,7 @@ from service_processes import cli, postgres_database, service_environment, tiny_
 
 BACKENDS = ["sqlite", "postgresql"]
 # Every kind of caller, signed in the way it really signs in (password or client credentials).
-CALLERS = ["admin", "officer", "app", "insurer", "mediation", "court"]
+CALLERS = ["admin", "officer", "app", "insurer", "mediation", "court", "reviewer"]
 # Fixed, so every run sends the same requests; set FUZZ_SEED (and FUZZ_EXAMPLES) to look
 # further afield by hand.
 SEED = int(os.environ.get("FUZZ_SEED", "20261128"))
@@ -57,6 +57,7 @@ FEW_EXAMPLES = 2
 
 ADMIN_PASSWORD = "fuzz-admin-password"
 OFFICER_PASSWORD = "fuzz-officer-password"
+REVIEWER_PASSWORD = "fuzz-reviewer-password"
 DECISION = {
     "liabilities": [{"party": 0, "grade": "none"}, {"party": 1, "grade": "full"}],
     "facts": "乙车变更车道时与甲车刮擦，双方车辆可以移动。",
@@ -110,6 +111,9 @@ def seed_world(env: dict[str, str], url: str) -> World:
     cli(env, "seed")
     cli(env, "users", "add", "fuzz.admin", "--role", "admin", "--password-stdin",
         stdin=ADMIN_PASSWORD + "\n")  # fmt: skip
+    # The city-level reviewer: an account of the CLI too, bound to no center.
+    cli(env, "users", "add", "fuzz.reviewer", "--role", "reviewer", "--password-stdin",
+        stdin=REVIEWER_PASSWORD + "\n")  # fmt: skip
     world = World(url=url)
     with httpx.Client(base_url=url, timeout=30) as client:
 
@@ -131,6 +135,9 @@ def seed_world(env: dict[str, str], url: str) -> World:
         assert made.status_code == 201, made.text
         world.tokens["officer"] = token(
             grant_type="password", username="fuzz.officer", password=OFFICER_PASSWORD
+        )
+        world.tokens["reviewer"] = token(
+            grant_type="password", username="fuzz.reviewer", password=REVIEWER_PASSWORD
         )
         hook = "http://127.0.0.1:9/hooks"  # never called: the delivery worker does not run
         partners = {
@@ -155,7 +162,7 @@ def seed_world(env: dict[str, str], url: str) -> World:
         app = {"Authorization": f"Bearer {world.tokens['app']}"}
         officer = {"Authorization": f"Bearer {world.tokens['officer']}"}
 
-        for n in range(3):
+        for n in range(4):
             filed = client.post(
                 "/v1/reports",
                 json=report(f"鲁P{n + 1:05d}"),
@@ -163,6 +170,14 @@ def seed_world(env: dict[str, str], url: str) -> World:
             )
             assert filed.status_code == 201, filed.text
             case_id = filed.json()["id"]
+            for party in (0, 1):
+                confirmed = client.post(
+                    f"/v1/cases/{case_id}/confirmations",
+                    json={"party": party, "method": "sms_code",
+                          "confirmed_at": datetime.now(UTC).isoformat()},
+                    headers=app,
+                )  # fmt: skip
+                assert confirmed.status_code == 201, confirmed.text
             photos = [("overview_front", None), ("overview_rear", None), ("collision_point", None),
                       ("plate", 0), ("plate", 1)]  # fmt: skip
             for k, (kind, party) in enumerate(photos):
@@ -176,15 +191,23 @@ def seed_world(env: dict[str, str], url: str) -> World:
                 assert uploaded.status_code == 201, uploaded.text
                 world.evidence_ids.append(uploaded.json()["id"])
             world.case_ids.append(case_id)
-        _, held, decided = world.case_ids
+        _, held, decided, in_review = world.case_ids
         assert client.post(f"/v1/cases/{held}/claim", headers=officer).status_code == 200
-        claimed = client.post(f"/v1/cases/{decided}/claim", headers=officer)
-        decision = client.post(
-            f"/v1/cases/{decided}/decision",
-            json=DECISION,
-            headers={**officer, "If-Match": claimed.headers["etag"]},
+        for case_id in (decided, in_review):
+            claimed = client.post(f"/v1/cases/{case_id}/claim", headers=officer)
+            decision = client.post(
+                f"/v1/cases/{case_id}/decision",
+                json=DECISION,
+                headers={**officer, "If-Match": claimed.headers["etag"]},
+            )
+            assert decision.status_code == 200, decision.text
+        # One case in the reviewers' queue, so that the review's own logic is reached.
+        requested = client.post(
+            f"/v1/cases/{in_review}/review-requests",
+            json={"party": 1, "reason": "乙方认为责任划分有误。"},
+            headers=app,
         )
-        assert decision.status_code == 200, decision.text
+        assert requested.status_code == 201, requested.text
         messages = client.get("/v1/deliveries", headers=admin).json()["items"]
         world.message_ids = [message["id"] for message in messages]
         assert world.message_ids
@@ -302,6 +325,7 @@ CASE_READING = {
     "GET /v1/cases/{case_id}/evidence/{evidence_id}/content",
     "GET /v1/cases/{case_id}/evidence/sheet",
     "GET /v1/cases/{case_id}/decision/document",
+    "GET /v1/cases/{case_id}/revoked-decisions/{number}/document",
     "GET /v1/cases/{case_id}/settlement",
     "GET /v1/centers",
     "POST /v1/settlements/calculate",
@@ -331,6 +355,7 @@ MAY_CALL = {
         "PATCH /v1/centers/{center_id}",
         "GET /v1/centers/{center_id}/queue",
         "GET /v1/stats",
+        "GET /v1/reviews",
     },
     "officer": CASE_READING
     | {
@@ -349,7 +374,12 @@ MAY_CALL = {
         "POST /v1/reports",
         "POST /v1/cases/{case_id}/evidence",
         "POST /v1/cases/{case_id}/responses",
+        "POST /v1/cases/{case_id}/confirmations",
+        "PATCH /v1/cases/{case_id}/parties/{party}",
+        "POST /v1/cases/{case_id}/receipts",
+        "POST /v1/cases/{case_id}/review-requests",
     },
+    "reviewer": CASE_READING | {"GET /v1/reviews", "POST /v1/cases/{case_id}/review"},
     "insurer": PARTNER_OPERATIONS,
     "mediation": PARTNER_OPERATIONS,
     "court": PARTNER_OPERATIONS,
@@ -404,6 +434,7 @@ OPERATION_RULES: list[dict[str, Any]] = [
         "GET /v1/cases/{case_id}/events",
         "GET /v1/centers/{center_id}/queue",
         "GET /v1/deliveries",
+        "GET /v1/reviews",
     ),
     # `If-Match` carries the case's version, which only the server knows: CONTRACT.md
     # "Concurrency" answers any other with 412 and none with 428.
@@ -424,6 +455,7 @@ OPERATION_RULES: list[dict[str, Any]] = [
             "POST /v1/cases/{case_id}/evidence-requests",
             "POST /v1/cases/{case_id}/referral",
             "POST /v1/cases/{case_id}/decision",
+            "POST /v1/cases/{case_id}/review",
         ],
         "checks": {
             "positive_data_acceptance": {
@@ -456,6 +488,18 @@ OPERATION_RULES: list[dict[str, Any]] = [
     # name the same parties, and liability shares must add up.
     valid_data_may_get(
         ["422"], "POST /v1/cases/{case_id}/responses", "POST /v1/settlements/calculate"
+    ),
+    # The determination's life: `party` must name one of the case's vehicles, times a
+    # party gives may not lie ahead of the server's clock (nor a receipt before the
+    # decision), a corrected plate must differ from the other parties' and follow the
+    # national format (as in a report), and a review is refused once its window closed
+    # (422 review-window-closed); an example's placeholder reason 〈…〉 is refused (422).
+    valid_data_may_get(
+        ["422"],
+        "POST /v1/cases/{case_id}/confirmations",
+        "PATCH /v1/cases/{case_id}/parties/{party}",
+        "POST /v1/cases/{case_id}/receipts",
+        "POST /v1/cases/{case_id}/review-requests",
     ),
 ]
 

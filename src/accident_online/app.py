@@ -19,15 +19,19 @@ from accident_online.apidocs.router import router as apidocs_router
 from accident_online.auth.accounts import AccountStates
 from accident_online.auth.exceptions import InvalidAccessToken, RevokedAccessToken
 from accident_online.auth.router import router as auth_router
+from accident_online.cases.determination_rules import limits_from
 from accident_online.cases.dispute_payloads import DISPUTE_EVENTS
 from accident_online.cases.router import router as cases_router
 from accident_online.cases.webhook_payloads import OUTBOUND_EVENTS
 from accident_online.centers.router import router as centers_router
 from accident_online.claims.router import router as claims_router
 from accident_online.claims.rules import rules_from
+from accident_online.decisions.late_report_router import router as late_report_router
 from accident_online.decisions.router import queue_router as officers_queue_router
 from accident_online.decisions.router import router as decisions_router
 from accident_online.decisions.tasks import run_deadlines
+from accident_online.determinations.router import router as determinations_router
+from accident_online.disputes.responses_router import router as responses_router
 from accident_online.disputes.router import router as disputes_router
 from accident_online.disputes.tasks import run_claim_deadlines
 from accident_online.evidence.router import router as evidence_router
@@ -58,6 +62,8 @@ from accident_online.kit.problems import (
 )
 from accident_online.operations.router import router as operations_router
 from accident_online.partners.router import router as partners_router
+from accident_online.reviews.router import queue_router as reviews_queue_router
+from accident_online.reviews.router import router as reviews_router
 from accident_online.settings import Settings
 from accident_online.settlement.router import router as settlement_router
 from accident_online.stats.router import router as stats_router
@@ -109,7 +115,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
                 asyncio.create_task(
                     run_periodically(
                         "deadlines",
-                        lambda: run_deadlines(owned_database),
+                        lambda: run_deadlines(owned_database, limits_from(settings)),
                         every_seconds=settings.housekeeping_interval_seconds,
                         stop=stop,
                     )
@@ -202,7 +208,12 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     v1.include_router(evidence_router)
     v1.include_router(centers_router)
     v1.include_router(decisions_router)
+    v1.include_router(responses_router)
+    v1.include_router(late_report_router)
     v1.include_router(officers_queue_router)
+    v1.include_router(determinations_router)
+    v1.include_router(reviews_router)
+    v1.include_router(reviews_queue_router)
     v1.include_router(settlement_router)
     v1.include_router(disputes_router)
     v1.include_router(claims_router)

@@ -119,6 +119,7 @@ def cmd_worker(settings: Settings, _: argparse.Namespace) -> int:
     """Delivers webhooks and keeps deadlines until SIGTERM or SIGINT."""
     import signal
 
+    from accident_online.cases.determination_rules import limits_from
     from accident_online.claims.rules import rules_from
     from accident_online.decisions.tasks import run_deadlines
     from accident_online.disputes.tasks import run_claim_deadlines
@@ -141,7 +142,7 @@ def cmd_worker(settings: Settings, _: argparse.Namespace) -> int:
                 asyncio.create_task(
                     run_periodically(
                         "deadlines",
-                        lambda: run_deadlines(database),
+                        lambda: run_deadlines(database, limits_from(settings)),
                         every_seconds=settings.housekeeping_interval_seconds,
                         stop=stop,
                     )
@@ -292,11 +293,11 @@ def build_parser() -> argparse.ArgumentParser:
         "worker", help="deliver webhooks (and keep deadlines) until stopped"
     ).set_defaults(handler=cmd_worker)
 
-    users = commands.add_parser("users", help="officer and admin accounts")
+    users = commands.add_parser("users", help="officer, reviewer and admin accounts")
     users_commands = users.add_subparsers(dest="users_command", required=True)
     users_add = users_commands.add_parser("add", help="create an account")
     users_add.add_argument("username")
-    users_add.add_argument("--role", required=True, choices=["admin", "officer"])
+    users_add.add_argument("--role", required=True, choices=["admin", "officer", "reviewer"])
     users_add.add_argument("--center", help="the officer's center id")
     users_add.add_argument("--display-name", help="the name people read, e.g. 王建国")
     users_add.add_argument("--badge-number", help="the officer's badge number (警号)")

@@ -155,7 +155,6 @@ class Settings(BaseSettings):
         description="TrueType font (or collection: its first face) embedded in decision "
         "documents; it must cover Chinese (Debian: fonts-wqy-zenhei).",
     )
-    response_deadline_hours: int = Field(default=72, ge=1)
     claim_payment_days: int = Field(
         default=10,
         ge=1,
@@ -169,8 +168,27 @@ class Settings(BaseSettings):
         le=30,
         description="Days each party has to object to a completed appraisal (local practice).",
     )
+    # The determination's legal life (order 146; DOMAIN.md). Days may be fractions, so that
+    # tests run the whole road in a second.
+    confirmation_expiry_hours: float = Field(
+        default=24, gt=0, description="A case not confirmed by every party expires after this."
+    )
+    determination_limit_days: float = Field(
+        default=3, gt=0, description="A determination is due this long after queueing (art. 24)."
+    )
+    review_window_days: float = Field(
+        default=3, gt=0, description="A party may apply for review this long after its receipt."
+    )
+    review_limit_days: float = Field(
+        default=30, gt=0, description="A review is due this long after the application (art. 74)."
+    )
+    redetermination_limit_days: float = Field(
+        default=10, gt=0, description="A revoked decision is made again within this (art. 74)."
+    )
     run_housekeeping: bool = Field(
-        default=True, description="Expire officers' leases and response deadlines in this process."
+        default=True,
+        description="Expire officers' leases, unconfirmed cases and review windows in this "
+        "process.",
     )
     housekeeping_interval_seconds: float = Field(default=15.0, gt=0)
 

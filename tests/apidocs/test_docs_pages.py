@@ -176,9 +176,11 @@ async def test_if_match_is_required_where_its_absence_is_428(client) -> None:
 
     assert required == {
         ("post", "/v1/cases/{case_id}/release"),
+        ("post", "/v1/cases/{case_id}/late-report"),
         ("post", "/v1/cases/{case_id}/evidence-requests"),
         ("post", "/v1/cases/{case_id}/referral"),
         ("post", "/v1/cases/{case_id}/decision"),
+        ("post", "/v1/cases/{case_id}/review"),
     }
     assert optional == []
     for method, path in required:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from fastapi.routing import iter_route_contexts
 from accident_online.auth.principal import Principal
 from accident_online.auth.service import principal_for_user
 from accident_online.models.user import Role, UserRole
+from accident_online_testing.road import confirm_every_party, deliver_to_every_party
 
 CALLERS = [
     "anonymous",
@@ -30,6 +32,7 @@ CALLERS = [
     "other_insurer",
     "mediation",
     "court",
+    "reviewer",
 ]
 PARTNERS = {"filing_app", "other_app", "party_insurer", "other_insurer", "mediation", "court"}
 OFFICERS = {"officer_of_center", "officer_elsewhere"}
@@ -86,6 +89,8 @@ class Call:
 
 def matrix(w: dict[str, Any]) -> dict[tuple[str, str], Call]:
     q, held, decided = w["queued"], w["held"], w["decided"]
+    filed, final, in_review = w["filed"], w["final"], w["in_review"]
+    reviewer_and_readers = CASE_READERS | {"reviewer"}
     everyone = expect(200, anonymous=200)
     return {
         ("GET", "/openapi.json"): Call("GET", "/openapi.json", everyone),
@@ -215,6 +220,15 @@ def matrix(w: dict[str, Any]) -> dict[tuple[str, str], Call]:
             json={"reason": "需现场处理"},
             if_match=held,
         ),
+        # The held case was reported in time: its officer gets 409 not-a-late-report (the
+        # late flow is tests/decisions/test_late_reports.py); who may ask is what counts here.
+        ("POST", "/v1/cases/{case_id}/late-report"): Call(
+            "POST",
+            f"/v1/cases/{held}/late-report",
+            only({"officer_of_center"}, 409, hidden_from={"officer_elsewhere"}),
+            json={"take": True},
+            if_match=held,
+        ),
         ("POST", "/v1/cases/{case_id}/decision"): Call(
             "POST",
             f"/v1/cases/{held}/decision",
@@ -224,9 +238,47 @@ def matrix(w: dict[str, Any]) -> dict[tuple[str, str], Call]:
         ),
         ("POST", "/v1/cases/{case_id}/responses"): Call(
             "POST",
-            f"/v1/cases/{decided}/responses",
+            f"/v1/cases/{final}/responses",
             only({"filing_app"}, 200, hidden_from={"other_app"}),
-            json={"party": 0, "accepts": True, "resolution": "insurer_claim"},
+            json={"party": 0, "resolution": "insurer_claim"},
+        ),
+        ("POST", "/v1/cases/{case_id}/confirmations"): Call(
+            "POST",
+            f"/v1/cases/{filed}/confirmations",
+            only({"filing_app"}, 201, hidden_from={"other_app"}),
+            json={"party": 1, "method": "sms_code", "confirmed_at": "2026-11-28T08:19:30+08:00"},
+        ),
+        ("PATCH", "/v1/cases/{case_id}/parties/{party}"): Call(
+            "PATCH",
+            f"/v1/cases/{filed}/parties/1",
+            only({"filing_app"}, 200, hidden_from={"other_app"}),
+            json={"phone": "13905350009"},
+        ),
+        ("POST", "/v1/cases/{case_id}/receipts"): Call(
+            "POST",
+            f"/v1/cases/{decided}/receipts",
+            only({"filing_app"}, 201, hidden_from={"other_app"}),
+            json={"party": 0, "received_at": w["now"], "signed": True},
+        ),
+        ("POST", "/v1/cases/{case_id}/review-requests"): Call(
+            "POST",
+            f"/v1/cases/{decided}/review-requests",
+            only({"filing_app"}, 201, hidden_from={"other_app"}),
+            json={"party": 1, "reason": "乙方认为责任划分有误。"},
+        ),
+        ("GET", "/v1/reviews"): Call("GET", "/v1/reviews", only({"admin", "reviewer"}, 200)),
+        ("POST", "/v1/cases/{case_id}/review"): Call(
+            "POST",
+            f"/v1/cases/{in_review}/review",
+            only({"reviewer"}, 200),
+            json={"outcome": "upheld", "reasons": "事实清楚，证据充分。"},
+            if_match=in_review,
+        ),
+        # The case in review has no revoked decision: every reader gets as far as 409.
+        ("GET", "/v1/cases/{case_id}/revoked-decisions/{number}/document"): Call(
+            "GET",
+            f"/v1/cases/{in_review}/revoked-decisions/0/document",
+            only(reviewer_and_readers, 409, otherwise=404),
         ),
         ("GET", "/v1/cases/{case_id}/decision/document"): Call(
             "GET", f"/v1/cases/{decided}/decision/document", case_reader()
@@ -350,16 +402,24 @@ async def world(client, make_partner, make_user, auth_headers, report_body, png,
         headers[caller] = auth_headers(
             Principal(subject=f"partner:{partner_id}", role=role, partner_id=partner_id)
         )
+    reviewer = await make_user("reviewer.city", role=UserRole.reviewer, center_id=None)
+    headers["reviewer"] = auth_headers(principal_for_user(reviewer))
     app_h = headers["filing_app"]
 
-    async def queued_case(n: int) -> str:
+    async def filed_case(n: int) -> dict[str, Any]:
         body = report_body()
         body["parties"][0]["plate"] = f"鲁P{n:05d}"  # type: ignore[index]
-        case = (
-            await client.post(
-                "/v1/reports", json=body, headers={**app_h, "Idempotency-Key": f"w{n}"}
-            )
-        ).json()
+        return dict(
+            (
+                await client.post(
+                    "/v1/reports", json=body, headers={**app_h, "Idempotency-Key": f"w{n}"}
+                )
+            ).json()
+        )
+
+    async def queued_case(n: int) -> str:
+        case = await filed_case(n)
+        await confirm_every_party(client, case, app_h)
         for kind, party in (
             ("overview_front", None),
             ("overview_rear", None),
@@ -378,15 +438,26 @@ async def world(client, make_partner, make_user, auth_headers, report_body, png,
         return str(case["id"])
 
     queued, held, decided = await queued_case(1), await queued_case(2), await queued_case(3)
+    final, in_review = await queued_case(4), await queued_case(5)
+    filed = (await filed_case(6))["id"]
+    await confirm_every_party(client, {"id": filed, "parties": [0, 1]}, app_h, [0])
     officer = headers["officer_of_center"]
     await client.post(f"/v1/cases/{held}/claim", headers=officer)
-    claimed = await client.post(f"/v1/cases/{decided}/claim", headers=officer)
-    made = await client.post(
-        f"/v1/cases/{decided}/decision",
-        json=DECISION,
-        headers={**officer, "If-Match": claimed.headers["etag"]},
+    for case_id in (decided, final, in_review):
+        claimed = await client.post(f"/v1/cases/{case_id}/claim", headers=officer)
+        made = await client.post(
+            f"/v1/cases/{case_id}/decision",
+            json=DECISION,
+            headers={**officer, "If-Match": claimed.headers["etag"]},
+        )
+        assert made.status_code == 200, made.text
+    await deliver_to_every_party(client, {"id": final, "parties": [0, 1]}, app_h)
+    requested = await client.post(
+        f"/v1/cases/{in_review}/review-requests",
+        json={"party": 1, "reason": "乙方认为责任划分有误。"},
+        headers=app_h,
     )
-    assert made.status_code == 200, made.text
+    assert requested.status_code == 201, requested.text
     evidence = (await client.get(f"/v1/cases/{queued}", headers=app_h)).json()["evidence"][0]["id"]
     messages = (await client.get("/v1/deliveries", headers=headers["admin"])).json()["items"]
     message = next(m["id"] for m in messages if m["partner_id"] == "party-insurer")
@@ -397,6 +468,10 @@ async def world(client, make_partner, make_user, auth_headers, report_body, png,
         "queued": queued,
         "held": held,
         "decided": decided,
+        "filed": filed,
+        "final": final,
+        "in_review": in_review,
+        "now": datetime.now(UTC).isoformat(),
         "evidence": evidence,
         "message": message,
         "report": body,

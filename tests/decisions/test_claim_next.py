@@ -6,6 +6,8 @@ import asyncio
 
 import httpx
 
+from accident_online_testing.road import confirm_every_party
+
 NEXT = "/v1/centers/dongchangfu/queue/next"
 
 
@@ -125,6 +127,7 @@ async def test_officers_asking_at_once_never_get_the_same_case(
                     headers={**app_headers, "Idempotency-Key": f"next-{number}"},
                 )
             ).json()
+            await confirm_every_party(client, case, app_headers)
             uploads = [
                 ("overview_front", None),
                 ("overview_rear", None),

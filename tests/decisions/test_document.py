@@ -76,9 +76,16 @@ def third_party() -> dict[str, object]:
         "id_number": first_17 + id_check_character(first_17),
         "licence_number": first_17 + id_check_character(first_17),
         "plate": "鲁P7K321",
-        "vehicle_type": "小型普通客车",
-        "insurer": "PAIC",
+        "vehicle_type": "小型普通客车",  # words, as before the code list: K31
+        "collision_points": ["rear", "right_rear"],
+        "insurer": "PAIC",  # the shorthand of compulsory_policy
         "policy_number": "PAIC202637150000099999",
+        "commercial_policy": {
+            "insurer": "CPIC",
+            "policy_number": "CPIC202637150000011111",
+            "third_party_cover": "2000000.00",
+            "own_damage": False,
+        },
     }
 
 
@@ -207,6 +214,92 @@ async def test_the_document_reads_and_renders_without_any_system_font(
     assert dark_share(page, title_words[0]) > 0.05
     assert dark_share(page, names[0]) > 0.05
     assert dark_share(page, (0, 0, 40, 40)) == 0  # the margin is blank: dark means text
+
+
+@pytest.mark.parametrize(("parties", "agreement"), [(2, False), (3, False), (3, True)])
+async def test_the_document_holds_every_field_the_law_lists(
+    client, app_headers, decide, fontless, parties, agreement
+) -> None:
+    """Order 146 arts. 21, 24; 实施条例 art. 86 (DOMAIN.md "The record and the documents")."""
+    case = await decide(parties=parties, agreement=agreement)
+
+    response = await client.get(DOCUMENT.format(case["id"]), headers=app_headers)
+    text = poppler("pdftotext", "-layout", "-enc", "UTF-8", env=fontless, pdf=response.content)
+    flat = re.sub(r"\s+", "", text)
+
+    occurred_at = datetime.fromisoformat(case["occurred_at"]).astimezone(CENTER_TIME_ZONE)
+    assert f"事故时间：{occurred_at:%Y-%m-%d%H:%M}（北京时间）天气：晴" in flat
+    assert "事故地点：山东省聊城市东昌府区东昌路与柳园路交叉口" in flat
+    assert "道路及照明：路面干燥，白天" in flat
+    assert "事故形态：刮擦" in flat
+    # Each party: licence, plate, vehicle type, owner, 交强险 insurer and policy number,
+    # collision points.
+    assert "驾驶证号371502199001011234号牌" in flat
+    assert "号牌鲁P" in flat
+    assert "车辆类型小型轿车" in flat
+    assert f"交强险保险公司{PICC}保单号PDZA202637150000012345" in flat
+    assert "交强险保险公司CPIC保单号ASHZ202637150000067890" in flat
+    assert (
+        "商业险保险公司PINGAN保单号PDAA202637150000054321第三者责任险1000000.00元车损险有" in flat
+    )
+    assert "所有人同驾驶人" in flat
+    assert "所有人王强（身份证号371502197803124610）" in flat
+    assert "碰撞部位右前部" in flat
+    assert "碰撞部位左前部、左中部" in flat
+    if parties == 3:
+        assert "号牌鲁P7K321车辆类型小型普通客车" in flat
+        assert "交强险保险公司PAIC保单号PAIC202637150000099999" in flat
+        assert (
+            "商业险保险公司CPIC保单号CPIC202637150000011111第三者责任险2000000.00元车损险无" in flat
+        )
+        assert "碰撞部位正后部、右后部" in flat
+    # Facts, each party's liability, the legal basis, the officer.
+    assert FACTS in flat
+    labels = ("甲", "乙", "丙")[:parties]
+    for item in case["decision"]["liabilities"]:
+        assert f"{item['label']}方承担" in flat
+    assert LEGAL_BASIS.replace(" ", "") in flat
+    assert "定责民警：王建国（警号371501）" in flat
+    # Each party's signature, delivery and its status (blank until a receipt is recorded).
+    for label in labels:
+        assert f"{label}方签名：________________送达日期：______年____月____日" in flat
+    assert flat.count("签收情况：□已签名□拒绝签名（拒签原因：") == parties
+    # The parties' rights with their deadlines.
+    if agreement:
+        assert "第七十一条" not in flat
+        assert "人民调解委员会调解" in flat
+    else:
+        assert "自本认定书送达之日起三日内" in flat
+        assert "上一级公安机关交通管理部门" in flat
+        assert "书面复核申请" in flat
+        assert "第七十一条" in flat
+        assert "十日内" in flat
+        assert "第八十五条" in flat
+    assert "直接向人民法院提起民事诉讼" in flat
+    assert "诉讼时效三年" in flat
+    # The verification code.
+    assert response.headers["x-verification-hash"] in flat
+
+
+def test_a_recorded_receipt_shows_signed_or_refused() -> None:
+    """The signature status, once the app recorded the party's receipt (送达)."""
+    from accident_online.decisions.document import DocumentParty, signature_lines
+    from accident_online.models.determination import ReceiptRecord
+
+    parties = [
+        DocumentParty(index=i, name="", id_number="", phone="", plate="", insurer="")
+        for i in range(3)
+    ]
+    at = datetime(2026, 12, 1, 10, 0, tzinfo=CENTER_TIME_ZONE).isoformat()
+    receipts = [
+        ReceiptRecord(party=0, received_at=at, signed=True),
+        ReceiptRecord(party=1, received_at=at, signed=False, refusal_note="认为对方全责"),
+    ]
+    lines = signature_lines(parties, receipts)
+    assert lines[0] == "甲方：2026-12-01 10:00（北京时间）送达，已签名"
+    assert lines[1] == "乙方：2026-12-01 10:00（北京时间）送达，拒绝签名（认为对方全责）"
+    assert lines[2].startswith("丙方签名：________________")
+    assert lines[3].startswith("签收情况：□已签名")
 
 
 async def test_the_document_is_a_download_named_after_the_case(client, app_headers, decide) -> None:

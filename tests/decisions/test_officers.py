@@ -11,6 +11,7 @@ import pytest
 
 from accident_online.decisions.service import release_expired_leases
 from accident_online.kit.time import utc_now
+from accident_online_testing.road import confirm_every_party
 from service_processes import tiny_png
 
 DECISION = {
@@ -78,7 +79,9 @@ async def test_claim_then_decide(client, queued_case, make_officer, app_headers)
     assert record["decision"]["officer"]["username"] == "officer.wang"
     assert record["decision"]["document"] == "liability_determination"
     assert record["decision"]["agreement"] is None
-    assert record["response_deadline"] is not None
+    assert record["procedure"] == "determination"
+    assert record["receipts"] == []
+    assert record["final_at"] is None
     events = (await client.get(f"/v1/cases/{case['id']}/events", headers=app_headers)).json()
     types = [e["type"] for e in events["items"]]
     assert types[-2:] == ["case.claimed", "case.decided"]
@@ -90,11 +93,28 @@ async def test_the_decision_says_whether_the_agreement_was_confirmed(
     officer = await make_officer("officer.wang", display_name="王建国", badge_number="371501")
     agreed = [{"party": 0, "grade": "none"}, {"party": 1, "grade": "full"}]
     confirmed_case = await queued_case(report_body(agreed_liability=agreed))
-    body = report_body(agreed_liability=agreed)
+    # The parties agreed yet jointly asked for a determination: the officer may differ.
+    body = report_body(agreed_liability=agreed, determination_requested=True)
     body["parties"][0]["plate"] = "鲁P88888"  # type: ignore[index]
     changed_case = await queued_case(body)
+    # Without that request the officer cannot rewrite an agreed liability (order 146 art. 19).
+    body = report_body(agreed_liability=agreed)
+    body["parties"][0]["plate"] = "鲁P77777"  # type: ignore[index]
+    agreement_case = await queued_case(body)
+    version = (await claim(client, officer, agreement_case["id"])).json()["version"]
+    rewritten = await client.post(
+        f"/v1/cases/{agreement_case['id']}/decision",
+        json={
+            **DECISION,
+            "liabilities": [{"party": 0, "grade": "equal"}, {"party": 1, "grade": "equal"}],
+        },
+        headers=officer.with_version(version),
+    )
+    assert rewritten.status_code == 409, rewritten.text
+    assert rewritten.json()["code"] == "agreed-liability"
 
     results = {}
+    statuses = {}
     for name, case, liabilities in (
         ("confirmed", confirmed_case, DECISION["liabilities"]),
         ("changed", changed_case, [{"party": 0, "grade": "equal"}, {"party": 1, "grade": "equal"}]),
@@ -106,6 +126,7 @@ async def test_the_decision_says_whether_the_agreement_was_confirmed(
             headers=officer.with_version(version),
         )
         results[name] = decided.json()["decision"]
+        statuses[name] = decided.json()["status"]
         assert [(a["party"], a["label"]) for a in decided.json()["agreed_liability"]] == [
             (0, "甲"),
             (1, "乙"),
@@ -113,6 +134,8 @@ async def test_the_decision_says_whether_the_agreement_was_confirmed(
 
     assert results["confirmed"]["agreement"] == "confirmed"
     assert results["confirmed"]["document"] == "quick_handling_agreement"
+    # An agreement confirmed has nothing to review: liability stands at once.
+    assert statuses == {"confirmed": "final", "changed": "decided"}
     assert results["changed"]["agreement"] == "changed"
     assert results["changed"]["document"] == "liability_determination"
     assert [item["label"] for item in results["changed"]["liabilities"]] == ["甲", "乙"]
@@ -378,6 +401,7 @@ async def test_twenty_officers_racing_for_one_case_one_wins(
                 headers={**app_headers, "Idempotency-Key": "race"},
             )
         ).json()
+        await confirm_every_party(client, case, app_headers)
         uploads = [
             ("overview_front", None),
             ("overview_rear", None),

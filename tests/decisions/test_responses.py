@@ -1,53 +1,25 @@
-"""The parties' answers to a decision, and the response deadline."""
+"""The compensation stage: once liability is final (or agreed), each party says how
+compensation is to be settled."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
-from accident_online.decisions.answers import apply_response_deadlines
-from accident_online.kit.time import utc_now
-
-DECISION = {
-    "liabilities": [{"party": 0, "grade": "primary"}, {"party": 1, "grade": "secondary"}],
-    "facts": "甲车未按规定让行，与乙车发生刮擦，两车受损。",
-    "legal_basis": "《道路交通安全法》第三十八条；《道路交通事故处理程序规定》第六十条",
-}
-
-
-@pytest.fixture
-def decided_case(client, queued_case, make_officer):  # type: ignore[no-untyped-def]
-    async def make(officer_name: str = "officer.decider") -> dict:
-        officer = await make_officer(officer_name)
-        case = await queued_case()
-        version = (
-            await client.post(f"/v1/cases/{case['id']}/claim", headers=officer.headers)
-        ).json()["version"]
-        decided = await client.post(
-            f"/v1/cases/{case['id']}/decision", json=DECISION, headers=officer.with_version(version)
-        )
-        assert decided.status_code == 200, decided.text
-        return decided.json()
-
-    return make
+from accident_online.decisions.schemas import Resolution
+from accident_online.disputes.stage import COMPENSATION_PATHS
 
 
 async def answer(client, app_headers, case_id, **body):  # type: ignore[no-untyped-def]
     return await client.post(f"/v1/cases/{case_id}/responses", json=body, headers=app_headers)
 
 
-async def test_all_accept_makes_the_case_accepted(client, app_headers, decided_case) -> None:
-    case = await decided_case()
+async def test_all_insurer_claims_make_the_case_accepted(client, app_headers, final_case) -> None:
+    case = await final_case()
 
-    first = await answer(
-        client, app_headers, case["id"], party=0, accepts=True, resolution="insurer_claim"
-    )
-    second = await answer(
-        client, app_headers, case["id"], party=1, accepts=True, resolution="insurer_claim"
-    )
+    first = await answer(client, app_headers, case["id"], party=0, resolution="insurer_claim")
+    second = await answer(client, app_headers, case["id"], party=1, resolution="insurer_claim")
 
-    assert first.json()["status"] == "decided"
+    assert first.json()["status"] == "final"
     assert second.json()["status"] == "accepted"
     assert second.json()["resolution"] == "insurer_claim"
     assert [(r["party"], r["label"]) for r in second.json()["responses"]] == [(0, "甲"), (1, "乙")]
@@ -56,14 +28,12 @@ async def test_all_accept_makes_the_case_accepted(client, app_headers, decided_c
 @pytest.mark.parametrize(
     ("choice", "status"), [("mediation", "in_mediation"), ("litigation", "in_litigation")]
 )
-async def test_a_dispute_goes_where_the_party_chose(
-    client, app_headers, decided_case, choice, status
+async def test_another_choice_goes_where_the_party_chose(
+    client, app_headers, final_case, choice, status
 ) -> None:
-    case = await decided_case()
+    case = await final_case()
 
-    disputed = await answer(
-        client, app_headers, case["id"], party=1, accepts=False, resolution=choice
-    )
+    disputed = await answer(client, app_headers, case["id"], party=1, resolution=choice)
     events = (await client.get(f"/v1/cases/{case['id']}/events", headers=app_headers)).json()[
         "items"
     ]
@@ -76,56 +46,40 @@ async def test_a_dispute_goes_where_the_party_chose(
     assert types[-1] == f"case.{choice}_requested"
 
 
-async def test_second_answer_for_a_party_is_409(client, app_headers, decided_case) -> None:
-    case = await decided_case()
-    await answer(client, app_headers, case["id"], party=0, accepts=True, resolution="insurer_claim")
-    again = await answer(
-        client, app_headers, case["id"], party=0, accepts=False, resolution="mediation"
-    )
+def test_every_choice_but_an_insurer_claim_has_one_path() -> None:
+    assert set(COMPENSATION_PATHS) == set(Resolution) - {Resolution.insurer_claim}
+    weights = [path.weight for path in COMPENSATION_PATHS.values()]
+    assert len(set(weights)) == len(weights)
+
+
+async def test_second_answer_for_a_party_is_409(client, app_headers, final_case) -> None:
+    case = await final_case()
+    await answer(client, app_headers, case["id"], party=0, resolution="insurer_claim")
+    again = await answer(client, app_headers, case["id"], party=0, resolution="mediation")
     assert again.status_code == 409
     assert again.json()["code"] == "already-answered"
 
 
-async def test_invalid_answers_are_refused(client, app_headers, decided_case, file_report) -> None:
-    case = await decided_case()
-    undecided = (await file_report()).json()
+async def test_invalid_or_early_answers_are_refused(
+    client, app_headers, final_case, decided_case
+) -> None:
+    case = await final_case()
+    undelivered = await decided_case(officer_name="officer.second")
 
-    no_party = await answer(
-        client, app_headers, case["id"], party=7, accepts=True, resolution="insurer_claim"
+    no_party = await answer(client, app_headers, case["id"], party=7, resolution="insurer_claim")
+    old_client = await answer(
+        client, app_headers, case["id"], party=0, accepts=True, resolution="insurer_claim"
     )
-    dispute_to_insurer = await answer(
-        client, app_headers, case["id"], party=0, accepts=False, resolution="insurer_claim"
-    )
+    # Liability decided but not final: the parties' review windows are still open.
     too_early = await answer(
-        client, app_headers, undecided["id"], party=0, accepts=True, resolution="insurer_claim"
+        client, app_headers, undelivered["id"], party=0, resolution="insurer_claim"
     )
 
     assert no_party.status_code == 422
-    assert dispute_to_insurer.status_code == 422
+    assert old_client.status_code == 422
+    assert "resolution" in old_client.json()["errors"][0]["msg"]
     assert too_early.status_code == 409
     assert too_early.json()["code"] == "not-awaiting-answers"
-
-
-async def test_silence_past_the_deadline_counts_as_acceptance(
-    client, app_headers, decided_case, session
-) -> None:
-    case = await decided_case()
-    await answer(client, app_headers, case["id"], party=0, accepts=True, resolution="insurer_claim")
-
-    early = await apply_response_deadlines(session, now=utc_now() + timedelta(hours=71))
-    late = await apply_response_deadlines(session, now=utc_now() + timedelta(hours=73))
-    await session.commit()
-    record = (await client.get(f"/v1/cases/{case['id']}", headers=app_headers)).json()
-    events = (await client.get(f"/v1/cases/{case['id']}/events", headers=app_headers)).json()[
-        "items"
-    ]
-
-    assert (early, late) == (0, 1)
-    assert record["status"] == "accepted"
-    assert [(r["party"], r["by_deadline"]) for r in record["responses"]] == [(0, False), (1, True)]
-    deadline = next(e for e in events if e["type"] == "case.response_deadline_passed")
-    assert deadline["data"]["parties_deemed_to_accept"] == [1]
-    assert deadline["actor"] == "system"
 
 
 async def test_case_settlement_from_decision_and_assessed_losses(
@@ -190,24 +144,3 @@ async def test_no_document_before_a_decision(client, app_headers, file_report) -
     case = (await file_report()).json()
     response = await client.get(f"/v1/cases/{case['id']}/decision/document", headers=app_headers)
     assert response.status_code == 409
-
-
-async def test_one_housekeeping_pass_settles_every_due_case_on_its_own_answers(
-    client, app_headers, decided_case, session
-) -> None:
-    answered_once = await decided_case()
-    silent = await decided_case(officer_name="officer.second")
-    await answer(
-        client, app_headers, answered_once["id"], party=1, accepts=True, resolution="insurer_claim"
-    )
-
-    settled = await apply_response_deadlines(session, now=utc_now() + timedelta(hours=73))
-    await session.commit()
-
-    deemed = {}
-    for case in (answered_once, silent):
-        events = (await client.get(f"/v1/cases/{case['id']}/events", headers=app_headers)).json()
-        passed = next(e for e in events["items"] if e["type"] == "case.response_deadline_passed")
-        deemed[case["id"]] = passed["data"]["parties_deemed_to_accept"]
-    assert settled == 2
-    assert deemed == {answered_once["id"]: [0], silent["id"]: [0, 1]}

@@ -12,6 +12,8 @@ import pytest
 from sqlalchemy import text
 from standardwebhooks import Webhook
 
+from accident_online_testing.road import deliver_to_every_party
+
 DECISION = {
     "liabilities": [{"party": 0, "grade": "primary"}, {"party": 1, "grade": "secondary"}],
     "facts": "甲车未按规定让行，与乙车发生刮擦，两车受损，无人受伤。",
@@ -46,6 +48,13 @@ async def world(client, make_partner, make_officer, queued_case, admin_headers, 
         assert made.status_code == 200, made.text
         return made.json()
 
+    async def final() -> dict[str, Any]:
+        """Determined, delivered, and every party stating no objection: liability is final
+        and the parties choose how compensation is settled."""
+        case = await decided()
+        await deliver_to_every_party(client, case, app_headers)
+        return case
+
     async def send(partner_id: str, case_id: str, type_: str, **data: Any) -> Any:
         payload = json.dumps(
             {
@@ -64,25 +73,25 @@ async def world(client, make_partner, make_officer, queued_case, admin_headers, 
         }
         return await client.post(f"/v1/webhooks/{partner_id}", content=payload, headers=headers)
 
-    async def answer(case_id: str, party: int, accepts: bool, resolution: str) -> Any:
+    async def answer(case_id: str, party: int, resolution: str) -> Any:
         return await client.post(
             f"/v1/cases/{case_id}/responses",
-            json={"party": party, "accepts": accepts, "resolution": resolution},
+            json={"party": party, "resolution": resolution},
             headers=app_headers,
         )
 
     async def read(case_id: str) -> dict[str, Any]:
         return (await client.get(f"/v1/cases/{case_id}", headers=admin_headers)).json()
 
-    return {"decided": decided, "send": send, "answer": answer, "read": read}
+    return {"decided": decided, "final": final, "send": send, "answer": answer, "read": read}
 
 
 async def test_the_app_needs_every_partys_consent_and_a_real_appraiser(
     client, world, app_headers
 ) -> None:
-    case = await world["decided"]()
-    await world["answer"](case["id"], 0, True, "insurer_claim")
-    await world["answer"](case["id"], 1, True, "insurer_claim")
+    case = await world["final"]()
+    await world["answer"](case["id"], 0, "insurer_claim")
+    await world["answer"](case["id"], 1, "insurer_claim")
     body = {"vehicles": [1], "question": "乙车维修费用", "appraiser": "appraisal-lc"}
     path = f"/v1/cases/{case['id']}/appraisals"
 
@@ -111,8 +120,8 @@ async def test_the_app_needs_every_partys_consent_and_a_real_appraiser(
 async def test_an_objection_comes_within_the_window_once(
     client, world, app_headers, session
 ) -> None:
-    case = await world["decided"]()
-    await world["answer"](case["id"], 1, False, "mediation")
+    case = await world["final"]()
+    await world["answer"](case["id"], 1, "mediation")
     asked = await client.post(
         f"/v1/cases/{case['id']}/appraisals",
         json={
@@ -164,8 +173,8 @@ async def test_an_objection_comes_within_the_window_once(
 async def test_a_refused_confirmation_withdraws_the_claims_and_goes_to_court(
     client, world, app_headers, admin_headers
 ) -> None:
-    case = await world["decided"]()
-    await world["answer"](case["id"], 1, False, "mediation")
+    case = await world["final"]()
+    await world["answer"](case["id"], 1, "mediation")
     no_agreement = await client.post(
         f"/v1/cases/{case['id']}/confirmation-requests", headers=app_headers
     )
@@ -197,13 +206,19 @@ async def test_a_refused_confirmation_withdraws_the_claims_and_goes_to_court(
 async def test_a_rejected_arbitration_goes_to_court_and_agreements_come_first(
     client, world, app_headers
 ) -> None:
+    # One agreement signed while the determination runs its course, the other once final.
     case = await world["decided"]()
-    for party in (0, 1):
-        await client.post(
-            f"/v1/cases/{case['id']}/arbitration-agreements",
-            json={"party": party, "signed_at": "2026-12-01T09:00:00+08:00"},
-            headers=app_headers,
-        )
+    while_decided = await client.post(
+        f"/v1/cases/{case['id']}/arbitration-agreements",
+        json={"party": 0, "signed_at": "2026-12-01T09:00:00+08:00"},
+        headers=app_headers,
+    )
+    await deliver_to_every_party(client, case, app_headers)
+    once_final = await client.post(
+        f"/v1/cases/{case['id']}/arbitration-agreements",
+        json={"party": 1, "signed_at": "2026-12-01T09:00:00+08:00"},
+        headers=app_headers,
+    )
     twice = await client.post(
         f"/v1/cases/{case['id']}/arbitration-agreements",
         json={"party": 0, "signed_at": "2026-12-01T09:00:00+08:00"},
@@ -214,7 +229,7 @@ async def test_a_rejected_arbitration_goes_to_court_and_agreements_come_first(
         json={"party": 1, "signed_at": "2099-01-01T00:00:00+08:00"},
         headers=app_headers,
     )
-    answered = await world["answer"](case["id"], 1, False, "arbitration")
+    answered = await world["answer"](case["id"], 1, "arbitration")
     after = await client.post(
         f"/v1/cases/{case['id']}/arbitration-agreements",
         json={"party": 1, "signed_at": "2026-12-01T09:00:00+08:00"},
@@ -226,6 +241,8 @@ async def test_a_rejected_arbitration_goes_to_court_and_agreements_come_first(
     )
     record = await world["read"](case["id"])
 
+    assert while_decided.status_code == 201, while_decided.text
+    assert once_final.status_code == 201, once_final.text
     assert twice.json()["code"] == "arbitration-agreement-recorded"
     assert future.status_code == 422
     assert answered.status_code == 200, answered.text
@@ -238,8 +255,8 @@ async def test_a_rejected_arbitration_goes_to_court_and_agreements_come_first(
 async def test_a_payment_is_at_most_what_is_open_and_claims_page(
     client, world, admin_headers, auth_headers
 ) -> None:
-    case = await world["decided"]()
-    await world["answer"](case["id"], 1, False, "litigation")
+    case = await world["final"]()
+    await world["answer"](case["id"], 1, "litigation")
     judged = await world["send"](
         "court-lc",
         case["id"],
@@ -288,8 +305,8 @@ async def test_a_payment_is_at_most_what_is_open_and_claims_page(
 
 
 async def test_agreed_amounts_name_parties_of_the_case(world) -> None:
-    case = await world["decided"]()
-    await world["answer"](case["id"], 1, False, "mediation")
+    case = await world["final"]()
+    await world["answer"](case["id"], 1, "mediation")
     bad = await world["send"](
         "mediation-lc",
         case["id"],

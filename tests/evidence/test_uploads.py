@@ -124,10 +124,46 @@ def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str
 
 
 @pytest.fixture
-async def case(file_report) -> dict[str, Any]:
+async def case(file_report, confirm_parties) -> dict[str, Any]:
+    """A report every party confirmed: what it still waits for is its photos."""
     response = await file_report()
     assert response.status_code == 201, response.text
+    await confirm_parties(response.json())
     return response.json()
+
+
+async def test_photos_alone_do_not_queue_a_case_a_party_has_not_confirmed(
+    client, app_headers, file_report, confirm_parties
+) -> None:
+    case = (await file_report()).json()
+    assert case["missing_confirmations"] == [0, 1]
+    await confirm_parties(case, [0])
+    for kind, party in (
+        ("overview_front", None),
+        ("overview_rear", None),
+        ("collision_point", None),
+        ("plate", 0),
+        ("plate", 1),
+    ):
+        last = await upload(
+            client,
+            app_headers,
+            case["id"],
+            kind,
+            png(f"{kind}{party}".encode()),
+            party,
+            declared="image/png",
+        )
+    assert last.status_code == 201, last.text
+    assert (last.json()["status"], last.json()["missing"]) == ("awaiting_evidence", [])
+    assert last.json()["missing_confirmations"] == [1]
+
+    confirmed = await confirm_parties(case, [1])
+
+    assert confirmed.json()["status"] == "queued"
+    assert confirmed.json()["missing_confirmations"] == []
+    assert confirmed.json()["determination_due_at"] is not None
+    assert confirmed.json()["determination_overdue"] is False
 
 
 async def test_the_required_photos_queue_the_case_and_missing_shrinks_with_each(
@@ -173,8 +209,13 @@ async def test_the_required_photos_queue_the_case_and_missing_shrinks_with_each(
 
     events = (await client.get(f"/v1/cases/{case['id']}/events", headers=app_headers)).json()
     types_seen = [e["type"] for e in events["items"]]
-    assert types_seen == ["case.reported", "case.routed"] + ["evidence.added"] * 5 + ["case.queued"]
-    added = events["items"][2]
+    assert types_seen == (
+        ["case.reported", "case.routed"]
+        + ["case.confirmed"] * 2
+        + ["evidence.added"] * 5
+        + ["case.queued"]
+    )
+    added = events["items"][4]
     assert added["actor"] == "partner:app-lc"
     assert added["data"] == {
         "evidence_id": answers[0]["id"],

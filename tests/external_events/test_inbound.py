@@ -27,6 +27,7 @@ from accident_online.kit.time import utc_now
 from accident_online.models.partner import Partner
 from accident_online.models.user import Role
 from accident_online.models.webhook import InboundEvent, WebhookMessage
+from accident_online_testing.road import confirm_every_party, deliver_to_every_party
 
 DECISION = {
     "liabilities": [{"party": 0, "grade": "primary"}, {"party": 1, "grade": "secondary"}],
@@ -96,6 +97,10 @@ async def partners(client, admin_headers, app_headers, make_partner) -> Partners
         "picc": (await make_partner("picc", kind="insurer", insurer_codes=["PICC"])).webhook_secret,
         "cpic": (await make_partner("cpic", kind="insurer", insurer_codes=["CPIC"])).webhook_secret,
         "paic": (await make_partner("paic", kind="insurer", insurer_codes=["PAIC"])).webhook_secret,
+        # Party 0's commercial policy (third-party cover, 车损险) is with PINGAN.
+        "pingan": (
+            await make_partner("pingan", kind="insurer", insurer_codes=["PINGAN"])
+        ).webhook_secret,
         "mediation-lc": (await make_partner("mediation-lc", kind="mediation")).webhook_secret,
     }
     court = await client.post(
@@ -132,19 +137,21 @@ def decided_case(client, partners, queued_case, make_officer):  # type: ignore[n
 
 @pytest.fixture
 def case_in(client, app_headers, decided_case):  # type: ignore[no-untyped-def]
-    """A case brought to accepted, in_mediation or in_litigation by the parties' answers."""
+    """A case brought to accepted, in_mediation or in_litigation: delivered, every party
+    without objection (final), then each party's choice of how compensation is settled."""
 
     async def make(status: str) -> dict[str, Any]:
         case = await decided_case()
         answers = {
-            "accepted": [(0, True, "insurer_claim"), (1, True, "insurer_claim")],
-            "in_mediation": [(1, False, "mediation")],
-            "in_litigation": [(1, False, "litigation")],
+            "accepted": [(0, "insurer_claim"), (1, "insurer_claim")],
+            "in_mediation": [(1, "mediation")],
+            "in_litigation": [(1, "litigation")],
         }[status]
-        for party, accepts, resolution in answers:
+        await deliver_to_every_party(client, case, app_headers)
+        for party, resolution in answers:
             answered = await client.post(
                 f"/v1/cases/{case['id']}/responses",
-                json={"party": party, "accepts": accepts, "resolution": resolution},
+                json={"party": party, "resolution": resolution},
                 headers=app_headers,
             )
         assert answered.json()["status"] == status, answered.text
@@ -254,8 +261,9 @@ async def test_claim_paid_by_every_party_closes_an_accepted_case(
     compulsory = await partners.send(
         "picc", event("claim.paid", case["id"], party=1, amount="2000.00")
     )
+    # Party 0's 交强险 is PICC's, its commercial third-party cover PINGAN's.
     commercial = await partners.send(
-        "picc", event("claim.paid", case["id"], party=1, amount="2100")
+        "pingan", event("claim.paid", case["id"], party=1, amount="2100")
     )
     between = await read(client, admin_headers, case["id"])
     last = await partners.send("cpic", event("claim.paid", case["id"], party=0, amount="2000.00"))
@@ -271,7 +279,7 @@ async def test_claim_paid_by_every_party_closes_an_accepted_case(
     assert last.json()["case_version"] == record["version"]
     assert [(e["type"], e["actor"]) for e in events[-4:]] == [
         ("claim.paid", "partner:picc"),
-        ("claim.paid", "partner:picc"),
+        ("claim.paid", "partner:pingan"),
         ("claim.paid", "partner:cpic"),
         ("case.closed", "partner:cpic"),
     ]
@@ -433,6 +441,7 @@ async def test_ten_concurrent_replays_apply_once(committed_app, report_body, png
                 "/v1/reports", json=report_body(), headers={**app, "Idempotency-Key": "k1"}
             )
         ).json()
+        await confirm_every_party(client, case, app)
         photos = [("overview_front", None), ("overview_rear", None), ("collision_point", None)]
         for number, (kind, party) in enumerate([*photos, ("plate", 0), ("plate", 1)]):
             data = {"kind": kind} if party is None else {"kind": kind, "party": str(party)}
@@ -450,10 +459,11 @@ async def test_ten_concurrent_replays_apply_once(committed_app, report_body, png
             headers={**officer, "If-Match": f'"{claimed.json()["version"]}"'},
         )
         assert decided.status_code == 200, decided.text
+        await deliver_to_every_party(client, case, app)
         for party in (0, 1):
             accepted = await client.post(
                 f"/v1/cases/{case['id']}/responses",
-                json={"party": party, "accepts": True, "resolution": "insurer_claim"},
+                json={"party": party, "resolution": "insurer_claim"},
                 headers=app,
             )
         assert accepted.json()["status"] == "accepted"
@@ -625,10 +635,11 @@ async def test_an_event_that_does_not_fit_the_status_is_409_then_applies_later(
     too_early = await partners.send("cpic", body, msg_id="evt_paid_early")
     record = await read(client, admin_headers, case["id"])
     rows = await inbound_rows(session, "evt_paid_early")
+    await deliver_to_every_party(client, case, app_headers)
     for party in (0, 1):
         await client.post(
             f"/v1/cases/{case['id']}/responses",
-            json={"party": party, "accepts": True, "resolution": "insurer_claim"},
+            json={"party": party, "resolution": "insurer_claim"},
             headers=app_headers,
         )
     # Assessed before the parties accepted: housekeeping asks the insurers to pay.
@@ -786,9 +797,10 @@ async def test_an_insurer_pays_only_what_the_settlement_has_it_pay(
         "not a payer of party 0": await partners.send(
             "picc", event("claim.paid", case["id"], party=0, amount="2000.00")
         ),
-        # PICC's lines to party 1 total 4100.00.
+        # PICC's line to party 1 is its 交强险, 2000.00 (the 2100.00 of commercial
+        # third-party cover is PINGAN's).
         "more than its lines": await partners.send(
-            "picc", event("claim.paid", case["id"], party=1, amount="4100.01")
+            "picc", event("claim.paid", case["id"], party=1, amount="2000.01")
         ),
         # CPIC pays party 0 only; "0.00" to its own insured, who is paid by PICC, is no
         # way to close the case either.
@@ -826,10 +838,11 @@ async def test_the_no_fault_proxy_line_is_paid_by_the_victims_own_insurer(
         f"/v1/cases/{case['id']}/decision", json=decision, headers=officer.with_version(version)
     )
     assert decided.status_code == 200, decided.text
+    await deliver_to_every_party(client, case, app_headers)
     for party in (0, 1):
         await client.post(
             f"/v1/cases/{case['id']}/responses",
-            json={"party": party, "accepts": True, "resolution": "insurer_claim"},
+            json={"party": party, "resolution": "insurer_claim"},
             headers=app_headers,
         )
     await assess(partners, case["id"])

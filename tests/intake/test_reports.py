@@ -18,8 +18,12 @@ ANSWERS_THAT_FAIL = {
     "party_fled": (True, "party_fled"),
     "public_property_damage": (True, "public_property_damage"),
     "hazardous_goods": (True, "hazardous_goods"),
+    "school_bus_overload_speeding": (True, "school_bus_overload_speeding"),
+    "suspected_offence": (True, "suspected_offence"),
     "deliberate": (True, "deliberate"),
 }
+# Order 146 art. 14: the vehicles are moved aside and the accident reported, no waiting.
+NO_WAITING_AT_THE_SCENE = {"uninsured", "public_property_damage"}
 
 
 async def case_count(client, admin_headers) -> int:
@@ -74,6 +78,8 @@ async def test_each_eligibility_rule_refuses_the_report_and_stores_nothing(
     assert problem["code"] == "not-eligible"
     assert problem["reasons"] == [code]
     assert "122" in problem["detail"]
+    stays = "Stay at the scene" in problem["detail"]
+    assert stays is (code not in NO_WAITING_AT_THE_SCENE)
     assert await case_count(client, admin_headers) == 0
 
 
@@ -88,6 +94,7 @@ async def test_single_vehicle_and_several_failures_list_every_reason(
     assert checked.json() == {
         "eligible": False,
         "reasons": ["injuries", "single_vehicle", "deliberate"],
+        "late": False,
         "detail": checked.json()["detail"],
     }
 
@@ -96,7 +103,7 @@ async def test_eligible_check_stores_nothing(
     client, app_headers, admin_headers, report_body
 ) -> None:
     checked = await client.post("/v1/eligibility", json=report_body(), headers=app_headers)
-    assert checked.json() == {"eligible": True, "reasons": [], "detail": None}
+    assert checked.json() == {"eligible": True, "reasons": [], "late": False, "detail": None}
     assert await case_count(client, admin_headers) == 0
 
 
@@ -123,8 +130,19 @@ def _party(body: dict, index: int, **changes: object) -> dict:
         (lambda b: _party(b, 0, name=""), ["body", "parties", 0, "name"]),
         (lambda b: _party(b, 0, name="张" * 51), ["body", "parties", 0, "name"]),
         (
-            lambda b: _party(b, 0, commercial_third_party_cover="12.345"),
-            ["body", "parties", 0, "commercial_third_party_cover"],
+            lambda b: _party(
+                b,
+                0,
+                commercial_policy={
+                    **b["parties"][0]["commercial_policy"],
+                    "third_party_cover": "12.345",
+                },
+            ),
+            ["body", "parties", 0, "commercial_policy", "third_party_cover"],
+        ),
+        (
+            lambda b: _party(b, 0, compulsory_policy={"insurer": "P I C C", "policy_number": "1"}),
+            ["body", "parties", 0, "compulsory_policy", "insurer"],
         ),
         (lambda b: _party(b, 0, insurer="P I C C"), ["body", "parties", 0, "insurer"]),
         (
@@ -133,7 +151,6 @@ def _party(body: dict, index: int, **changes: object) -> dict:
         ),
         (lambda b: {**b, "location": {**b["location"], "lat": 91}}, ["body", "location", "lat"]),
         (lambda b: {**b, "occurred_at": "2099-01-01T00:00:00+08:00"}, ["body", "occurred_at"]),
-        (lambda b: {**b, "occurred_at": "2020-01-01T00:00:00+08:00"}, ["body", "occurred_at"]),
         (lambda b: {**b, "occurred_at": "2026-11-28T08:00:00"}, ["body", "occurred_at"]),
         (lambda b: {**b, "injuries": None}, ["body", "injuries"]),
         (lambda b: {**b, "colour": "red"}, ["body", "colour"]),

@@ -97,6 +97,8 @@ async def test_metrics_show_cases_queues_and_deliveries(client, queued_case, mak
 
     assert 'accident_online_cases{center="dongchangfu",status="queued"} 1.0' in text
     assert 'accident_online_queue_depth{center="dongchangfu"} 1.0' in text
-    assert 'accident_online_webhook_messages{status="pending"} 1.0' in text  # case.reported
+    # case.reported and each party's case.confirmed
+    assert 'accident_online_webhook_messages{status="pending"} 3.0' in text
+    assert 'accident_online_overdue_determinations{center="dongchangfu"} 0.0' in text
     assert "accident_online_webhook_delivery_lag_seconds " in text
     assert "# TYPE accident_online_webhook_attempts_total counter" in text

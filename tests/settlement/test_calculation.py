@@ -22,6 +22,7 @@ COMMERCIAL = SettlementRule.COMMERCIAL_THIRD_PARTY
 PARTY_LIABLE = SettlementRule.PARTY_LIABLE
 KNOCK_FOR_KNOCK = SettlementRule.OWN_DAMAGE_KNOCK_FOR_KNOCK
 BORNE = SettlementRule.BORNE_BY_SELF
+OWN_DAMAGE = SettlementRule.OWN_DAMAGE
 
 AMPLE_COVER = Decimal("1000000.00")
 
@@ -37,6 +38,9 @@ def vehicle(
     insurer: str | None = None,
     insured: bool = True,
     cover: Decimal | None = AMPLE_COVER,
+    commercial_insurer: str | None = None,
+    own_damage: bool = False,
+    consent: bool = False,
 ) -> VehicleClaim:
     return VehicleClaim(
         party=party,
@@ -45,6 +49,9 @@ def vehicle(
         compulsory_insured=insured,
         insurer=insurer if insurer is not None else f"INS{party}",
         commercial_third_party_cover=cover,
+        commercial_insurer=commercial_insurer,
+        own_damage=own_damage,
+        knock_for_knock_consent=consent,
     )
 
 
@@ -257,7 +264,10 @@ def test_uninsured_party_pays_its_compulsory_share_itself() -> None:
 
 
 def test_knock_for_knock_when_every_condition_holds() -> None:
-    claims = [vehicle(0, 70, "1800", insurer="PICC"), vehicle(1, 30, "2000", insurer="CPIC")]
+    claims = [
+        vehicle(0, 70, "1800", insurer="PICC", consent=True),
+        vehicle(1, 30, "2000", insurer="CPIC", consent=True),
+    ]
 
     settlement = calculate_settlement(claims)
 
@@ -270,7 +280,11 @@ def test_knock_for_knock_when_every_condition_holds() -> None:
 
 
 def test_knock_for_knock_with_three_liable_vehicles() -> None:
-    claims = [vehicle(0, 40, "1200"), vehicle(1, 30, "0"), vehicle(2, 30, "900.50")]
+    claims = [
+        vehicle(0, 40, "1200", consent=True),
+        vehicle(1, 30, "0", consent=True),
+        vehicle(2, 30, "900.50", consent=True),
+    ]
 
     settlement = calculate_settlement(claims)
 
@@ -284,13 +298,31 @@ def test_knock_for_knock_with_three_liable_vehicles() -> None:
 @pytest.mark.parametrize(
     "claims",
     [
-        pytest.param([vehicle(0, 50, "1500"), vehicle(1, 50, "2500")], id="a loss over 2000"),
         pytest.param(
-            [vehicle(0, 50, "1500"), vehicle(1, 50, "1800", insured=False, cover=None)],
+            [vehicle(0, 50, "1500", consent=True), vehicle(1, 50, "2500", consent=True)],
+            id="a loss over 2000",
+        ),
+        pytest.param(
+            [
+                vehicle(0, 50, "1500", consent=True),
+                vehicle(1, 50, "1800", insured=False, cover=None, consent=True),
+            ],
             id="one vehicle uninsured",
         ),
-        pytest.param([vehicle(0, 100, "1500"), vehicle(1, 0, "1800")], id="one party not liable"),
-        pytest.param([vehicle(0, 0, "1500"), vehicle(1, 0, "1800")], id="nobody liable"),
+        pytest.param(
+            [vehicle(0, 100, "1500", consent=True), vehicle(1, 0, "1800", consent=True)],
+            id="one party not liable",
+        ),
+        pytest.param(
+            [vehicle(0, 0, "1500", consent=True), vehicle(1, 0, "1800", consent=True)],
+            id="nobody liable",
+        ),
+        # DOMAIN.md "Corrections": only when the parties agree, never by itself.
+        pytest.param(
+            [vehicle(0, 50, "1500", consent=True), vehicle(1, 50, "1800")],
+            id="one party did not consent",
+        ),
+        pytest.param([vehicle(0, 50, "1500"), vehicle(1, 50, "1800")], id="nobody consented"),
     ],
 )
 def test_knock_for_knock_does_not_apply(claims: list[VehicleClaim]) -> None:
@@ -497,14 +529,20 @@ def accidents(draw: st.DrawFn) -> list[VehicleClaim]:
     for party, share in enumerate(shares):
         insured = draw(st.booleans() | st.just(True))
         cover = draw(st.none() | _cents)
+        own_damage = draw(st.booleans())
+        commercial = cover is not None or own_damage
         claims.append(
             VehicleClaim(
                 party=party,
                 share_percent=share,
                 loss=draw(_cents),
                 compulsory_insured=insured,
-                insurer=f"INS{party}" if insured or cover is not None else None,
+                insurer=f"INS{party}" if insured or commercial else None,
                 commercial_third_party_cover=cover,
+                # Another insurer for the commercial policy, or the same.
+                commercial_insurer=draw(st.sampled_from([None, f"COM{party}"])),
+                own_damage=own_damage,
+                knock_for_knock_consent=draw(st.booleans() | st.just(True)),
             )
         )
     return draw(st.permutations(claims))
@@ -519,6 +557,44 @@ def test_money_is_conserved(claims: list[VehicleClaim], use_no_fault_proxy: bool
     for line in settlement.lines:
         assert line.amount > 0
         assert line.amount.as_tuple().exponent == -2
+    # Every yuan of every loss is paid or borne exactly once: the lines towards a party
+    # add up to its loss, never more (no line counted twice), and what its own insurer
+    # may advance is part of what others pay it, not a payment of its own.
+    for claim in claims:
+        towards = sum(line.amount for line in settlement.lines if line.payee_party == claim.party)
+        assert towards == claim.loss
+        assert 0 <= settlement.may_advance(claim.party) <= settlement.paid_to(claim.party)
+        if not claim.own_damage:
+            assert settlement.may_advance(claim.party) == 0
+        elif settlement.method == "standard":
+            assert settlement.borne_by(claim.party) == 0
+    assert sum(line.amount for line in settlement.lines) == sum(c.loss for c in claims)
+
+
+@settings(max_examples=200, derandomize=True, deadline=None)
+@given(claims=accidents())
+def test_knock_for_knock_only_when_every_party_consents(claims: list[VehicleClaim]) -> None:
+    settlement = calculate_settlement(claims)
+
+    if not all(claim.knock_for_knock_consent for claim in claims):
+        assert settlement.method == "standard"
+        assert all(line.rule != KNOCK_FOR_KNOCK for line in settlement.lines)
+
+
+@settings(max_examples=200, derandomize=True, deadline=None)
+@given(claims=accidents())
+def test_commercial_lines_name_the_commercial_insurer(claims: list[VehicleClaim]) -> None:
+    settlement = calculate_settlement(claims)
+    by_party = {claim.party: claim for claim in claims}
+
+    for line in settlement.lines:
+        if line.rule in (COMMERCIAL, OWN_DAMAGE):
+            assert line.payer_party is not None
+            owner = by_party[line.payer_party]
+            assert line.payer == f"insurer:{owner.commercial_insurer or owner.insurer}"
+        if line.rule == COMPULSORY and line.payer.startswith("insurer:"):
+            assert line.payer_party is not None
+            assert line.payer == f"insurer:{by_party[line.payer_party].insurer}"
 
 
 @settings(max_examples=200, derandomize=True, deadline=None)

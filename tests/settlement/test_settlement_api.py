@@ -48,7 +48,13 @@ async def test_domain_worked_example_through_the_api(client, officer_headers) ->
     assert paid(lines, to=0, rule="borne_by_self") == "700.00"
     assert all(line["source"] for line in lines)
     totals = {p["party"]: p for p in body["parties"]}
-    assert totals[0] == {"party": 0, "loss": "3000.00", "paid_to": "2300.00", "borne_by": "700.00"}
+    assert totals[0] == {
+        "party": 0,
+        "loss": "3000.00",
+        "paid_to": "2300.00",
+        "borne_by": "700.00",
+        "own_insurer_may_advance": "0.00",
+    }
 
 
 async def test_invalid_inputs_are_422(client, officer_headers) -> None:

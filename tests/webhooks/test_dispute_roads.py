@@ -1,4 +1,5 @@
-"""Compensation disputes, the whole road, over real HTTP: report → decision → the way the
+"""Compensation disputes, the whole road, over real HTTP: report → decision → delivery
+(liability final) → the way the
 compensation is settled (calculation, appraisal + mediation + 司法确认, arbitration, the
 court after 诉前调解) → claim lines → claim.paid → closed, with every partner (app,
 insurers, mediation, appraisal, arbitration, court) receiving its messages on 127.0.0.1
@@ -19,6 +20,7 @@ from standardwebhooks import Webhook
 from accident_online.claims.service import announce_overdue_claims
 from accident_online.kit.time import utc_now
 from accident_online.webhooks.worker import DeliveryWorker, WorkerSettings
+from accident_online_testing.road import deliver_to_every_party
 
 DECISION = {
     "liabilities": [{"party": 0, "grade": "primary"}, {"party": 1, "grade": "secondary"}],
@@ -28,6 +30,8 @@ DECISION = {
 PARTNERS = (
     ("picc", "insurer", ["PICC"]),
     ("cpic", "insurer", ["CPIC"]),
+    # 甲's commercial policy (the example report): it pays above the 交强险 limit.
+    ("pingan", "insurer", ["PINGAN"]),
     ("mediation-lc", "mediation", []),
     ("court-lc", "court", []),
     ("appraisal-lc", "appraisal", []),
@@ -69,10 +73,10 @@ class Road:
         assert answer.status_code == expect, (type_, answer.text)
         return answer.json()
 
-    async def answer(self, party: int, accepts: bool, resolution: str) -> None:
+    async def answer(self, party: int, resolution: str) -> None:
         response = await self.client.post(
             f"/v1/cases/{self.case['id']}/responses",
-            json={"party": party, "accepts": accepts, "resolution": resolution},
+            json={"party": party, "resolution": resolution},
             headers=self.app,
         )
         assert response.status_code == 200, response.text
@@ -144,13 +148,19 @@ async def test_every_settling_road_ends_in_paid_claims(
         headers=officer.with_version(claimed.json()["version"]),
     )
     assert decided.status_code == 200, decided.text
+    # Delivered, every party stating no objection: liability is final (order 146 art. 71).
+    final = await deliver_to_every_party(client, r.case, app_headers)
+    assert final.json()["status"] == "final"
     case_id = r.case["id"]
 
     if road == "calculation":
-        await r.answer(0, True, "insurer_claim")
-        await r.answer(1, True, "insurer_claim")
+        # Every loss assessed before the parties choose: the last insurer_claim requests
+        # the claims at once (disputes.stage), no housekeeping pass needed.
         await r.send("picc", "claim.assessed", party=0, assessed_loss="3000.00")
         await r.send("cpic", "claim.assessed", party=1, assessed_loss="5000.00")
+        assert await r.claims() == []
+        await r.answer(0, "insurer_claim")
+        await r.answer(1, "insurer_claim")
         settlement = (
             await client.get(f"/v1/cases/{case_id}/settlement", headers=admin_headers)
         ).json()["settlement"]
@@ -169,8 +179,8 @@ async def test_every_settling_road_ends_in_paid_claims(
         await r.pay_all()
 
     elif road == "appraisal_mediation":
-        await r.answer(0, True, "insurer_claim")
-        await r.answer(1, False, "mediation")
+        await r.answer(0, "insurer_claim")
+        await r.answer(1, "mediation")
         await r.send("picc", "claim.assessed", party=0, assessed_loss="3000.00")
         await r.send("cpic", "claim.assessed", party=1, assessed_loss="5000.00")
         mediator = await r.token("mediation-lc")
@@ -244,7 +254,7 @@ async def test_every_settling_road_ends_in_paid_claims(
     elif road == "arbitration":
         refused = await client.post(
             f"/v1/cases/{case_id}/responses",
-            json={"party": 1, "accepts": False, "resolution": "arbitration"},
+            json={"party": 1, "resolution": "arbitration"},
             headers=app_headers,
         )
         assert refused.status_code == 422
@@ -258,11 +268,11 @@ async def test_every_settling_road_ends_in_paid_claims(
             assert agreed.status_code == 201, agreed.text
         to_court = await client.post(
             f"/v1/cases/{case_id}/responses",
-            json={"party": 0, "accepts": False, "resolution": "litigation"},
+            json={"party": 0, "resolution": "litigation"},
             headers=app_headers,
         )
         assert to_court.json()["code"] == "arbitration-excludes-court"
-        await r.answer(1, False, "arbitration")
+        await r.answer(1, "arbitration")
         record = await r.record()
         assert (record["status"], record["resolution"]) == ("in_arbitration", "arbitration")
         arbitrator = await r.token("arbitration-lc")
@@ -278,7 +288,7 @@ async def test_every_settling_road_ends_in_paid_claims(
         await r.pay_all()
 
     else:
-        await r.answer(1, False, "litigation")
+        await r.answer(1, "litigation")
         await r.send(
             "court-lc", "prefiling_mediation.started", docket_number="(2026)鲁1502诉前调12号"
         )

@@ -1,7 +1,8 @@
 """Scale-out on PostgreSQL: two API processes and two delivery workers on one database.
 
-Reports go in through both APIs at once, officers claim and decide through both, and a
-real receiver on 127.0.0.1 takes the webhooks. Case numbers stay unique, each case is
+Reports go in through both APIs at once, each party confirms through either, officers claim
+and decide through both, each party's receipt (no objection) makes liability final through
+either, and a real receiver on 127.0.0.1 takes the webhooks. Case numbers stay unique, each case is
 held by exactly one officer, and every message is delivered.
 """
 
@@ -20,6 +21,7 @@ import pytest
 from accident_online.kit.db import Database, create_engine
 from accident_online.kit.migrations import upgrade_to_head
 from accident_online_testing.processes import command, free_port, stop, wait_ready_async
+from accident_online_testing.road import confirm_every_party, deliver_to_every_party
 from service_processes import cli, postgres_database, service_environment
 
 REPORTS = 120
@@ -143,6 +145,11 @@ async def test_two_apis_and_two_workers_on_one_postgresql(
             )
             assert created.status_code == 201, created.text
             case_id = created.json()["id"]
+            # Each party confirms, through either API.
+            for party in (0, 1):
+                await confirm_every_party(
+                    clients[(i + party) % 2], created.json(), app_headers, [party]
+                )
             uploads = [
                 ("overview_front", None),
                 ("overview_rear", None),
@@ -206,12 +213,26 @@ async def test_two_apis_and_two_workers_on_one_postgresql(
         await asyncio.gather(*(officer_loop(n) for n in range(OFFICERS)))
         decided_at = time.monotonic()
 
+        async def deliver(i: int, case_id: str) -> None:
+            async with semaphore:
+                # Every party without objection, each through either API: final at once.
+                for party in (0, 1):
+                    await deliver_to_every_party(
+                        clients[(i + party) % 2],
+                        {"id": case_id, "parties": [0, 1]},
+                        app_headers,
+                        parties=[party],
+                    )
+
+        await asyncio.gather(*(deliver(i, case_id) for i, case_id in enumerate(case_ids)))
+
         records = [
             (await clients[i % 2].get(f"/v1/cases/{case_id}", headers=app_headers)).json()
             for i, case_id in enumerate(case_ids)
         ]
-        # Every case.reported and case.decided goes to the insurer of party 0.
-        expected_messages = 2 * REPORTS
+        # case.reported, two case.confirmed, case.decided and case.decision_final of every
+        # case go to the insurer of party 0.
+        expected_messages = 5 * REPORTS
         await receiver.wait_for(expected_messages, timeout=120)
         for client in clients:
             await client.aclose()
@@ -246,7 +267,7 @@ async def test_two_apis_and_two_workers_on_one_postgresql(
             f"undelivered={undelivered} duplicates={duplicates}"
         )
     assert len(set(numbers)) == REPORTS
-    assert all(record["status"] == "decided" for record in records)
+    assert all(record["status"] == "final" for record in records)
     assert sorted(claims.values()) == [1] * REPORTS
     assert set(claims) == set(case_ids)
     assert stored == expected_messages

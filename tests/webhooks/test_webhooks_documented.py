@@ -15,10 +15,13 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 from standardwebhooks import Webhook
 
+from accident_online.auth.service import principal_for_user
 from accident_online.claims.service import announce_overdue_claims
 from accident_online.kit.time import utc_now
+from accident_online.models.user import UserRole
 from accident_online.webhooks.subscriptions import SUBSCRIPTIONS
 from accident_online.webhooks.worker import DeliveryWorker, WorkerSettings
+from accident_online_testing.road import confirm_every_party, deliver_to_every_party
 
 DOCUMENT_URI = "urn:accident-online:openapi"
 DECISION = {
@@ -108,6 +111,8 @@ async def test_real_deliveries_of_every_type_match_the_document(
     make_officer,
     upload_evidence,
     png,
+    make_user,
+    auth_headers,
 ) -> None:
     patched = await client.patch(
         "/v1/partners/app-lc", json={"webhook_url": f"{receiver.url}/app-lc"}, headers=admin_headers
@@ -118,6 +123,8 @@ async def test_real_deliveries_of_every_type_match_the_document(
     for partner_id, kind, fields in (
         ("picc", "insurer", {"insurer_codes": ["PICC"]}),
         ("cpic", "insurer", {"insurer_codes": ["CPIC"]}),
+        # 甲's commercial policy (the example report): it pays claim lines too.
+        ("pingan", "insurer", {"insurer_codes": ["PINGAN"]}),
         ("mediation-lc", "mediation", {}),
         ("court-lc", "court", {}),
         ("appraisal-lc", "appraisal", {}),
@@ -135,13 +142,18 @@ async def test_real_deliveries_of_every_type_match_the_document(
         assert answer.status_code == 200, answer.text
         return answer.json()
 
-    async def answer(case_id: str, party: int, accepts: bool, resolution: str) -> None:
+    async def answer(case_id: str, party: int, resolution: str) -> None:
         response = await client.post(
             f"/v1/cases/{case_id}/responses",
-            json={"party": party, "accepts": accepts, "resolution": resolution},
+            json={"party": party, "resolution": resolution},
             headers=app_headers,
         )
         assert response.status_code == 200, response.text
+
+    async def app_posts(path: str, status: int = 201, method: str = "POST", **body: Any) -> Any:
+        response = await client.request(method, path, json=body, headers=app_headers)
+        assert response.status_code == status, response.text
+        return response.json()
 
     async def send(partner_id: str, case_id: str, type_: str, **data: Any) -> None:
         payload = json.dumps(
@@ -176,15 +188,17 @@ async def test_real_deliveries_of_every_type_match_the_document(
     assert again.status_code == 201, again.text
     claimed = await act("POST", f"{path}/claim")
     await act("POST", f"{path}/decision", claimed["version"], **DECISION)
-    await answer(disputed["id"], 1, False, "mediation")
+    await deliver_to_every_party(client, disputed, app_headers)
+    await answer(disputed["id"], 1, "mediation")
     await send("mediation-lc", disputed["id"], "mediation.failed")
     await send("court-lc", disputed["id"], "judgment.issued")
     # Accepted by both parties.
     accepted = await queued_case()
     claimed = await act("POST", f"/v1/cases/{accepted['id']}/claim")
     await act("POST", f"/v1/cases/{accepted['id']}/decision", claimed["version"], **DECISION)
-    await answer(accepted["id"], 0, True, "insurer_claim")
-    await answer(accepted["id"], 1, True, "insurer_claim")
+    await deliver_to_every_party(client, accepted, app_headers)
+    await answer(accepted["id"], 0, "insurer_claim")
+    await answer(accepted["id"], 1, "insurer_claim")
     # Its losses assessed: claims requested; then the loss disputed: withdrawn, appraised,
     # requested again, and left unpaid past the due date.
     await send("picc", accepted["id"], "claim.assessed", party=0, assessed_loss="3000.00")
@@ -211,10 +225,30 @@ async def test_real_deliveries_of_every_type_match_the_document(
     )
     assert await announce_overdue_claims(session, now=utc_now() + timedelta(days=11)) > 0
     await session.commit()
+    # Corrected, confirmed again, reviewed: revoked and determined anew.
+    reviewed = await queued_case()
+    path = f"/v1/cases/{reviewed['id']}"
+    await app_posts(f"{path}/parties/1", 200, "PATCH", plate="鲁P54321")
+    await confirm_every_party(client, reviewed, app_headers, [1])
+    claimed = await act("POST", f"{path}/claim")
+    await act("POST", f"{path}/decision", claimed["version"], **DECISION)
+    await app_posts(f"{path}/review-requests", party=1, reason="乙方认为责任划分有误。")
+    reviewer = await make_user("reviewer.hooks", role=UserRole.reviewer, center_id=None)
+    version = (await client.get(path, headers=admin_headers)).json()["version"]
+    revoked = await client.post(
+        f"{path}/review",
+        json={"outcome": "revoked", "reasons": "事实不清，责令重新认定。"},
+        headers={**auth_headers(principal_for_user(reviewer)), "If-Match": f'"{version}"'},
+    )
+    assert revoked.status_code == 200, revoked.text
+    claimed = await act("POST", f"{path}/claim")
+    await act("POST", f"{path}/decision", claimed["version"], **DECISION)
+    await deliver_to_every_party(client, reviewed, app_headers)
     # Arbitration, every party having agreed to it.
     arbitrated = await queued_case()
     claimed = await act("POST", f"/v1/cases/{arbitrated['id']}/claim")
     await act("POST", f"/v1/cases/{arbitrated['id']}/decision", claimed["version"], **DECISION)
+    await deliver_to_every_party(client, arbitrated, app_headers)
     for party in (0, 1):
         agreed = await client.post(
             f"/v1/cases/{arbitrated['id']}/arbitration-agreements",
@@ -222,12 +256,13 @@ async def test_real_deliveries_of_every_type_match_the_document(
             headers=app_headers,
         )
         assert agreed.status_code == 201, agreed.text
-    await answer(arbitrated["id"], 1, False, "arbitration")
+    await answer(arbitrated["id"], 1, "arbitration")
     # A mediated agreement sent to the court for 司法确认.
     mediated = await queued_case()
     claimed = await act("POST", f"/v1/cases/{mediated['id']}/claim")
     await act("POST", f"/v1/cases/{mediated['id']}/decision", claimed["version"], **DECISION)
-    await answer(mediated["id"], 1, False, "mediation")
+    await deliver_to_every_party(client, mediated, app_headers)
+    await answer(mediated["id"], 1, "mediation")
     await send(
         "mediation-lc",
         mediated["id"],

@@ -24,6 +24,12 @@ TAGS: list[dict[str, Any]] = [
         ),
     },
     {
+        "name": "复核 · Reviews",
+        "description": "复核（《道路交通事故处理程序规定》第七十一至七十四条）：市级复核人员的"
+        "队列与结论。\n\nReview of determinations by the city-level authority (order 146 "
+        "art. 71–74): the queue of applications, and upholding or revoking.",
+    },
+    {
         "name": "auth",
         "description": "Sign-in for people (password grant) and partner systems (client "
         "credentials), and the officers' and admins' accounts.",
@@ -94,6 +100,8 @@ OFFICER_WORK: list[tuple[str, str]] = [
     ("get", "/v1/cases/{case_id}"),
     ("get", "/v1/cases/{case_id}/evidence/sheet"),
     ("get", "/v1/cases/{case_id}/evidence/{evidence_id}/content"),
+    # A late report (order 146 art. 18) is taken or referred before anything else.
+    ("post", "/v1/cases/{case_id}/late-report"),
     ("post", "/v1/cases/{case_id}/evidence-requests"),
     ("post", "/v1/cases/{case_id}/release"),
     ("post", "/v1/cases/{case_id}/referral"),

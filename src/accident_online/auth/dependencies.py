@@ -73,7 +73,11 @@ def require_roles(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
 admin = require_roles(Role.admin)
 officer = require_roles(Role.officer)
 app_partner = require_roles(Role.app)
+reviewer = require_roles(Role.reviewer)
+reviewer_or_admin = require_roles(Role.reviewer, Role.admin)
 
 AdminPrincipal = Annotated[Principal, Depends(admin)]
 OfficerPrincipal = Annotated[Principal, Depends(officer)]
 AppPartnerPrincipal = Annotated[Principal, Depends(app_partner)]
+ReviewerPrincipal = Annotated[Principal, Depends(reviewer)]
+ReviewerOrAdminPrincipal = Annotated[Principal, Depends(reviewer_or_admin)]

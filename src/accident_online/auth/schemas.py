@@ -79,6 +79,8 @@ class UserCreate(BaseModel):
             raise ValueError("an officer needs a center_id")
         if self.role == UserRole.admin and self.center_id is not None:
             raise ValueError("an admin belongs to no center; leave center_id out")
+        if self.role == UserRole.reviewer and self.center_id is not None:
+            raise ValueError("a reviewer works for the city, at no center; leave center_id out")
         return self
 
 

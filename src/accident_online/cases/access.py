@@ -26,8 +26,10 @@ def visible_to(principal: Principal) -> ColumnElement[bool]:
         case Role.app:
             return col(Case.filed_by_partner_id) == principal.partner_id
         case Role.insurer:
+            # Either of a vehicle's insurers: the compulsory (交强险) or the commercial one.
             insured = select(CaseParty.case_id).where(
-                CaseParty.insurer_partner_id == principal.partner_id
+                (col(CaseParty.insurer_partner_id) == principal.partner_id)
+                | (col(CaseParty.commercial_insurer_partner_id) == principal.partner_id)
             )
             return col(Case.id).in_(insured)
         # The one organisation the case went to (cases.resolvers), while it is there.
@@ -48,6 +50,10 @@ def visible_to(principal: Principal) -> ColumnElement[bool]:
                 Appraisal.appraiser_partner_id == principal.partner_id
             )
             return col(Case.id).in_(asked)
+        # The city-level authority sees the cases whose determination it was asked to review
+        # (every such case has the review's time limit).
+        case Role.reviewer:
+            return col(Case.review_due_at).is_not(None)
     return false()
 
 
@@ -62,10 +68,15 @@ def parties_shown_in_full(
     """
     everyone = frozenset(party.index for party in parties)
     match principal.role:
-        case Role.app | Role.officer | Role.mediation | Role.court | Role.arbitration:
+        case (
+            Role.app | Role.officer | Role.reviewer | Role.mediation | Role.court | Role.arbitration
+        ):
             return everyone
         case Role.insurer:
             return frozenset(
-                party.index for party in parties if party.insurer_partner_id == principal.partner_id
+                party.index
+                for party in parties
+                if principal.partner_id
+                in (party.insurer_partner_id, party.commercial_insurer_partner_id)
             )
     return frozenset()

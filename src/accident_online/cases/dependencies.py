@@ -7,7 +7,11 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Path, Request
 
-from accident_online.auth.dependencies import CurrentPrincipal, OfficerPrincipal
+from accident_online.auth.dependencies import (
+    AppPartnerPrincipal,
+    CurrentPrincipal,
+    OfficerPrincipal,
+)
 from accident_online.cases.evidence_links import EvidenceLinks, link_key
 from accident_online.cases.exceptions import PreconditionFailed, PreconditionRequired
 from accident_online.cases.service import load_visible_case
@@ -37,6 +41,16 @@ async def case_for_officer(
 
 
 CaseForOfficer = Annotated[Case, Depends(case_for_officer)]
+
+
+async def case_for_filing_app(
+    case_id: CaseId, session: SessionDep, principal: AppPartnerPrincipal
+) -> Case:
+    """The case, locked for this change, if this app filed it (else 404)."""
+    return await load_visible_case(session, principal, case_id, for_update=True)
+
+
+CaseForFilingApp = Annotated[Case, Depends(case_for_filing_app)]
 
 # Optional to FastAPI, so that its absence is our 428 and not a 422; the OpenAPI document
 # declares it required (apidocs.openapi).

@@ -41,3 +41,11 @@ class LinkExpired(Forbidden):
     code = "link-expired"
     title = _("Link expired")
     default_detail = _("This photo link has expired; open the case again for a fresh link.")
+
+
+class LateReportNotTaken(Conflict):
+    code = "late-report-not-taken"
+    title = _("Late report not yet taken")
+    default_detail = _(
+        "This is a late report (order 146 art. 18): take the case first, or refer it offline."
+    )

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
 from accident_online.cases.evidence_kinds import EvidenceKind
 from accident_online.kit.time import BeijingDateTime
 from accident_online.models.case import CaseStatus
+from accident_online.models.codes import AccidentForm, CollisionPoint, Light, RoadSurface, Weather
+from accident_online.models.determination import (
+    ConfirmationRecord,
+    ReceiptRecord,
+    ReviewRecord,
+    RevokedDecisionRecord,
+)
 from accident_online.models.records import AS_STORED, Decision, LiabilityGrade
 
 
@@ -27,6 +34,28 @@ class InsurerRead(BaseModel):
     connected: bool = Field(description="Whether that insurer receives this case's events.")
 
 
+class PolicyRead(BaseModel):
+    """The vehicle's compulsory policy (交强险)."""
+
+    insurer: InsurerRead
+    policy_number: str
+
+
+class CommercialPolicyRead(BaseModel):
+    """The vehicle's commercial policy (商业险). Reports before 2026-12-01 gave only the
+    third-party cover, taken to be with the compulsory insurer: no policy number then."""
+
+    insurer: InsurerRead
+    policy_number: str | None
+    third_party_cover: Decimal | None = Field(description="商业三者险 in yuan; null: none.")
+    own_damage: bool | None = Field(description="Whether 车损险 is held; null: not reported.")
+
+
+class OwnerRead(BaseModel):
+    name: str
+    id_number: str
+
+
 class PartyRead(BaseModel):
     party: int = Field(description="The party's index, used by evidence, decisions and responses.")
     label: str = Field(description="The party as documents name it: 甲, 乙, 丙…", examples=["甲"])
@@ -35,10 +64,17 @@ class PartyRead(BaseModel):
     id_number: str
     licence_number: str
     plate: str
-    vehicle_type: str
-    insurer: InsurerRead
-    policy_number: str
-    commercial_third_party_cover: Decimal | None
+    vehicle_type: str = Field(description="GA 802 code (words on reports before the code list).")
+    vehicle_type_name: str = Field(examples=["小型轿车"])
+    owner: OwnerRead | None = Field(description="null: the driver owns the vehicle.")
+    collision_points: list[CollisionPoint]
+    compulsory_policy: PolicyRead
+    commercial_policy: CommercialPolicyRead | None
+    insurer: InsurerRead = Field(description="= `compulsory_policy.insurer`.")
+    policy_number: str = Field(description="= `compulsory_policy.policy_number`.")
+    commercial_third_party_cover: Decimal | None = Field(
+        description="= `commercial_policy.third_party_cover`."
+    )
     assessed_loss: Decimal | None = None
     paid_amount: Decimal | None = None
     masked: bool = Field(description="True when personal data is masked for this reader.")
@@ -87,12 +123,8 @@ class AgreedLiabilityRead(BaseModel):
 class ResponseRead(BaseModel):
     party: int
     label: str = Field(description="甲, 乙, 丙… for the party.")
-    accepts: bool
-    resolution: str
+    resolution: str = Field(description="How the party wants compensation settled.")
     answered_at: BeijingDateTime
-    by_deadline: bool = Field(
-        description="True when silence past the deadline counted as acceptance."
-    )
 
 
 class OfficerRead(BaseModel):
@@ -104,6 +136,17 @@ class OfficerRead(BaseModel):
     )
     badge_number: str | None = Field(default=None, description="警号, the police badge number.")
     claim_expires_at: BeijingDateTime | None = None
+
+
+class LateReportRead(BaseModel):
+    """Order 146 art. 18: the police decide within 3 days whether to take a late report."""
+
+    decide_by: BeijingDateTime
+    taken_at: BeijingDateTime | None = Field(
+        description="When the officer took the case; null while undecided (a refused one is "
+        "referred offline)."
+    )
+    notice: str = Field(description="What the drivers are told, in Chinese and English.")
 
 
 class CaseRead(BaseModel):
@@ -121,6 +164,12 @@ class CaseRead(BaseModel):
     decided_at: BeijingDateTime | None
     closed_at: BeijingDateTime | None
     location: LocationRead
+    weather: Weather | None = Field(description="null on cases reported before it was asked.")
+    road_surface: RoadSurface | None
+    light: Light | None
+    accident_form: AccidentForm | None
+    late: bool = Field(description="Filed after the reporting window (order 146 art. 18).")
+    late_report: LateReportRead | None = Field(description="Only for a late report.")
     description: str
     eligibility_answers: dict[str, bool]
     agreed_liability: list[AgreedLiabilityRead] | None
@@ -138,7 +187,35 @@ class CaseRead(BaseModel):
         description="认定，按作出时的记录原样显示（认定书的校验码据此计算）· The decision exactly "
         "as recorded, which the document's verification code covers."
     )
-    response_deadline: BeijingDateTime | None
+    procedure: Literal["agreement", "determination"] = Field(
+        description="agreement: the parties agreed on liability (自行协商) and the officer "
+        "confirms it (协议书); determination: the officer determines it (认定书)."
+    )
+    determination_requested: bool = Field(
+        description="The parties agreed yet jointly asked for a determination."
+    )
+    confirmations: list[Annotated[ConfirmationRecord, AS_STORED]] = Field(
+        description="Each party's confirmation of the report on their own phone."
+    )
+    missing_confirmations: list[int] = Field(
+        description="The parties whose confirmation is still missing: the case is queued "
+        "only when none is (and no photo is missing)."
+    )
+    determination_due_at: BeijingDateTime | None = Field(
+        description="The determination's time limit (order 146 art. 24)."
+    )
+    determination_overdue: bool
+    receipts: list[Annotated[ReceiptRecord, AS_STORED]] = Field(
+        description="Delivery (送达) of the decision in force to each party: signed or refused."
+    )
+    review: Annotated[ReviewRecord, AS_STORED] | None = Field(
+        description="The one review (复核) applied for, and its outcome."
+    )
+    review_overdue: bool
+    revoked_decisions: list[Annotated[RevokedDecisionRecord, AS_STORED]] = Field(
+        description="Decisions a review revoked, kept as they were, with their deliveries."
+    )
+    final_at: BeijingDateTime | None = Field(description="When liability became final.")
     responses: list[ResponseRead]
     settlement: dict[str, Any] | None = None
     resolution: str | None
@@ -161,6 +238,10 @@ class CaseSummary(BaseModel):
     address: str
     plates: list[str]
     missing: list[EvidenceKind]
+    determination_due_at: BeijingDateTime | None = None
+    determination_overdue: bool = Field(
+        default=False, description="Not determined within the time limit (order 146 art. 24)."
+    )
 
 
 class CaseEventRead(BaseModel):

@@ -12,19 +12,24 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from accident_online.auth.principal import Principal
 from accident_online.cases import repository
 from accident_online.cases.access import parties_shown_in_full, visible_to
+from accident_online.cases.determination_rules import (
+    determination_overdue,
+    is_agreement_case,
+    missing_confirmations,
+    review_overdue,
+)
 from accident_online.cases.evidence_kinds import EvidenceKind, Needed, is_withheld, missing_evidence
 from accident_online.cases.evidence_links import EvidenceLinks, photo_path
 from accident_online.cases.exceptions import CaseNotFound, InvalidTransition
+from accident_online.cases.parties import late_report_read, party_read
 from accident_online.cases.schemas import (
     AgreedLiabilityRead,
     CaseRead,
     CaseSummary,
     EvidenceRead,
-    InsurerRead,
     LocationRead,
     MissingEvidence,
     OfficerRead,
-    PartyRead,
     ResponseRead,
 )
 from accident_online.cases.state import can_transition
@@ -40,12 +45,6 @@ from accident_online.models.case import (
 )
 from accident_online.models.user import User
 from accident_online.parties.labels import party_label
-from accident_online.parties.masking import (
-    mask_id_number,
-    mask_licence_number,
-    mask_name,
-    mask_phone,
-)
 from accident_online.webhooks.outbox import enqueue_case_event
 
 SYSTEM_ACTOR = "system"
@@ -124,10 +123,14 @@ async def transition(
     now = utc_now()
     if target == CaseStatus.queued:
         case.queued_at = now
-    elif target == CaseStatus.decided:
+    elif target == CaseStatus.decided or (
+        target == CaseStatus.final and current == CaseStatus.under_review
+    ):
         case.decided_at = now
-    elif target in (CaseStatus.closed, CaseStatus.referred_offline):
+    elif target in (CaseStatus.closed, CaseStatus.referred_offline, CaseStatus.expired):
         case.closed_at = now
+    if target == CaseStatus.final:
+        case.final_at = now
     return await append_event(
         session,
         case,
@@ -154,29 +157,6 @@ def _requested(case: Case) -> list[Needed]:
 
 def missing_kinds(needed: Sequence[Needed]) -> list[str]:
     return list(dict.fromkeys(item.kind.value for item in needed))
-
-
-def _party_read(party: CaseParty, *, full: bool) -> PartyRead:
-    return PartyRead(
-        party=party.index,
-        label=party_label(party.index),
-        name=party.name if full else mask_name(party.name),
-        phone=party.phone if full else mask_phone(party.phone),
-        id_number=party.id_number if full else mask_id_number(party.id_number),
-        licence_number=party.licence_number if full else mask_licence_number(party.licence_number),
-        plate=party.plate,
-        vehicle_type=party.vehicle_type,
-        insurer=InsurerRead(
-            code=party.insurer_code,
-            partner_id=party.insurer_partner_id,
-            connected=party.insurer_partner_id is not None,
-        ),
-        policy_number=party.policy_number,
-        commercial_third_party_cover=party.commercial_third_party_cover,
-        assessed_loss=party.assessed_loss,
-        paid_amount=party.paid_amount,
-        masked=not full,
-    )
 
 
 async def read_case(
@@ -264,6 +244,7 @@ def case_record(
     """``links`` signs each photo's ``view_url`` (None where no reader opens one, e.g. the
     PDF)."""
     needed = missing_for(case, parties, evidence)
+    now = utc_now()
     return CaseRead(
         id=case.id,
         number=case.number,
@@ -281,25 +262,39 @@ def case_record(
         location=LocationRead(
             lat=case.latitude, lon=case.longitude, address=case.address, district=case.district
         ),
+        weather=case.weather,
+        road_surface=case.road_surface,
+        light=case.light,
+        accident_form=case.accident_form,
+        late=case.late,
+        late_report=late_report_read(case),
         description=case.description,
         eligibility_answers=case.eligibility_answers,
         agreed_liability=agreed_liability_read(case),
-        parties=[_party_read(party, full=party.index in full) for party in parties],
+        parties=[party_read(party, full=party.index in full) for party in parties],
         missing=missing_kinds(needed),
         missing_evidence=[MissingEvidence(kind=n.kind.value, party=n.party) for n in needed],
         evidence_request_message=case.evidence_request_message,
         evidence=[evidence_read(case.id, item, full=full, links=links) for item in evidence],
         assigned_officer=officer,
         decision=case.decision,
-        response_deadline=case.response_deadline,
+        procedure="agreement" if is_agreement_case(case) else "determination",
+        determination_requested=case.determination_requested,
+        confirmations=case.confirmations,
+        missing_confirmations=missing_confirmations(len(parties), case.confirmations),
+        determination_due_at=case.determination_due_at,
+        determination_overdue=determination_overdue(case, now=now),
+        receipts=case.receipts,
+        review=case.review,
+        review_overdue=review_overdue(case, now=now),
+        revoked_decisions=case.revoked_decisions,
+        final_at=case.final_at,
         responses=[
             ResponseRead(
                 party=r.party,
                 label=party_label(r.party),
-                accepts=r.accepts,
                 resolution=r.resolution,
                 answered_at=r.answered_at,
-                by_deadline=r.by_deadline,
             )
             for r in responses
         ],
@@ -315,6 +310,7 @@ async def summarise_cases(session: AsyncSession, cases: Sequence[Case]) -> list[
     is read often; loading whole rows was half its time, issue 6 benchmarks).
     """
     ids = [case.id for case in cases]
+    now = utc_now()
     plates = await repository.plates_of(session, ids)
     photos = await repository.evidence_kinds_of(session, ids)
     return [
@@ -338,6 +334,8 @@ async def summarise_cases(session: AsyncSession, cases: Sequence[Case]) -> list[
                     requested=_requested(case),
                 )
             ),
+            determination_due_at=case.determination_due_at,
+            determination_overdue=determination_overdue(case, now=now),
         )
         for case in cases
     ]

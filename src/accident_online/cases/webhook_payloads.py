@@ -25,6 +25,20 @@ from accident_online.models.records import LiabilityGrade
 _OPEN = ConfigDict(extra="allow", populate_by_name=True)
 
 
+class InsuredPolicyData(BaseModel):
+    """One policy the receiving insurer holds on a vehicle of the case."""
+
+    model_config = _OPEN
+
+    party: int = Field(ge=0, description="The vehicle (0 = 甲).")
+    policy: Literal["compulsory", "commercial"] = Field(
+        description="交强险 (compulsory) or the commercial policy (商业险)."
+    )
+    policy_number: str | None = Field(
+        description="As reported; null for commercial cover reported without a number."
+    )
+
+
 class CaseEventData(BaseModel):
     """What every outbound event's `data` carries: the case as it stood with the event."""
 
@@ -42,7 +56,12 @@ class CaseEventData(BaseModel):
     insured_parties: list[int] = Field(
         default_factory=list,
         description="Only to an insurer, absent for others: the indexes of the parties it "
-        "insures (0 = 甲).",
+        "insures (0 = 甲), by either policy.",
+    )
+    insured_policies: list[InsuredPolicyData] = Field(
+        default_factory=list,
+        description="Only to an insurer, absent for others: which of its own policies "
+        "(compulsory or commercial) cover which party. Another insurer's policy is not shown.",
     )
 
 
@@ -56,6 +75,11 @@ class StatusChange(CaseEventData):
 class CaseReportedData(CaseEventData):
     number: str = Field(description="The case number (= `case_number`).")
     parties: int = Field(ge=2, description="How many vehicles are in the report.")
+    late: bool = Field(
+        default=False,
+        description="A late report (order 146 art. 18): an officer decides whether the case "
+        "is taken.",
+    )
 
 
 class RequestedPhoto(BaseModel):
@@ -88,11 +112,14 @@ class CaseDecidedData(StatusChange):
 
 
 class CaseAcceptedData(StatusChange):
-    """Every party accepted the decision: insurers settle the claims."""
+    """Every party chose an insurer claim: insurers settle the claims."""
 
 
 class CaseDisputedData(StatusChange):
-    parties: list[int] = Field(description="The parties that dispute the decision.")
+    parties: list[int] = Field(
+        description="The parties that chose mediation, arbitration or litigation over an "
+        "insurer claim."
+    )
 
 
 class CaseReferredOfflineData(StatusChange):
@@ -120,6 +147,48 @@ class CaseLitigationRequestedData(StatusChange):
         ]
         | None
     ) = Field(default=None, description="Present when another way failed first.")
+
+
+class CaseConfirmedData(CaseEventData):
+    party: int = Field(ge=0, description="The party that confirmed the report.")
+    method: str = Field(description="How, e.g. sms_code.")
+    confirmed_at: AwareDatetime
+
+
+class CaseCorrectedData(CaseEventData):
+    party: int = Field(ge=0, description="The party whose details were corrected.")
+    fields: list[Literal["plate", "phone", "licence_number", "insurer"]]
+    previous: dict[str, str] = Field(description="The values before (phone, licence masked).")
+    current: dict[str, str] = Field(description="The values now (phone, licence masked).")
+
+
+class CaseReviewRequestedData(StatusChange):
+    party: int = Field(ge=0, description="The party that applied for review (复核).")
+    reason: str
+    due_at: AwareDatetime = Field(description="The review's time limit (order 146 art. 74).")
+
+
+class CaseReviewDecidedData(CaseEventData):
+    outcome: Literal["upheld", "revoked"]
+    reasons: str
+
+
+class CaseDecisionRevokedData(StatusChange):
+    """Back in the center's queue for a new determination."""
+
+    reasons: str
+    revoked: int = Field(ge=0, description="The decision's index in `revoked_decisions`.")
+    determination_due_at: AwareDatetime
+
+
+class CaseDecisionFinalData(StatusChange):
+    reason: Literal["agreement_confirmed", "no_objection", "windows_lapsed", "review_upheld"]
+    liabilities: list[DecidedLiability] | None = Field(
+        default=None, description="With an agreement confirmed (协议书): the agreed liability."
+    )
+    agreement: Literal["confirmed"] | None = Field(
+        default=None, description="`confirmed` with an agreement confirmed (协议书)."
+    )
 
 
 class _OutboundEvent(BaseModel):
@@ -191,6 +260,48 @@ class CaseLitigationRequestedEvent(_OutboundEvent):
     data: CaseLitigationRequestedData
 
 
+class CaseConfirmedEvent(_OutboundEvent):
+    """A party confirmed the report on their own phone."""
+
+    type: Literal["case.confirmed"]
+    data: CaseConfirmedData
+
+
+class CaseCorrectedEvent(_OutboundEvent):
+    """A party's plate, phone, licence or insurer was corrected before the decision."""
+
+    type: Literal["case.corrected"]
+    data: CaseCorrectedData
+
+
+class CaseReviewRequestedEvent(_OutboundEvent):
+    """A party applied for review (复核) of the determination."""
+
+    type: Literal["case.review_requested"]
+    data: CaseReviewRequestedData
+
+
+class CaseReviewDecidedEvent(_OutboundEvent):
+    """The reviewer upheld or revoked the determination."""
+
+    type: Literal["case.review_decided"]
+    data: CaseReviewDecidedData
+
+
+class CaseDecisionRevokedEvent(_OutboundEvent):
+    """The review revoked the determination: it is made again."""
+
+    type: Literal["case.decision_revoked"]
+    data: CaseDecisionRevokedData
+
+
+class CaseDecisionFinalEvent(_OutboundEvent):
+    """Liability is final: the compensation stage opens."""
+
+    type: Literal["case.decision_final"]
+    data: CaseDecisionFinalData
+
+
 # event type → its body; who receives it is in SUBSCRIPTIONS.
 OUTBOUND_EVENTS: Final[Mapping[str, type[_OutboundEvent]]] = MappingProxyType(
     {
@@ -203,5 +314,11 @@ OUTBOUND_EVENTS: Final[Mapping[str, type[_OutboundEvent]]] = MappingProxyType(
         "case.closed": CaseClosedEvent,
         "case.mediation_requested": CaseMediationRequestedEvent,
         "case.litigation_requested": CaseLitigationRequestedEvent,
+        "case.confirmed": CaseConfirmedEvent,
+        "case.corrected": CaseCorrectedEvent,
+        "case.review_requested": CaseReviewRequestedEvent,
+        "case.review_decided": CaseReviewDecidedEvent,
+        "case.decision_revoked": CaseDecisionRevokedEvent,
+        "case.decision_final": CaseDecisionFinalEvent,
     }
 )

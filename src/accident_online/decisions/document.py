@@ -22,6 +22,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from accident_online.centers.routing import CENTER_TIME_ZONE
+from accident_online.models.determination import ReceiptRecord
 from accident_online.models.records import Decision
 from accident_online.parties.labels import party_label
 
@@ -36,16 +37,40 @@ GRADES = {
     "secondary": "次要责任",
     "none": "无责任",
 }
-# The parties' rights with their deadlines, which the document must state (order 146 art. 71;
-# DOMAIN.md "The record and the documents").
+# Where a review is applied for (order 146 art. 71: the next-higher traffic-police
+# authority). The remote centers determine for the city's traffic police, so it is the
+# city detachment's superior: written as the rule reads, with the city detachment named
+# as the office that receives and forwards it (art. 72).
+REVIEW_AUTHORITY = "上一级公安机关交通管理部门（经聊城市公安局交通警察支队转交）"
+# The parties' rights with their deadlines, which the document must state (order 146
+# arts. 71, 85; 民法典 art. 188; DOMAIN.md "The record and the documents").
 REVIEW_RIGHT = (
-    "当事人对本认定有异议的，可以自本认定书送达之日起三日内，向上一级公安机关交通管理部门"
-    "提出书面复核申请（《道路交通事故处理程序规定》第七十一条）。"
+    "复核：当事人对本认定有异议的，可以自本认定书送达之日起三日内，向"
+    f"{REVIEW_AUTHORITY}提出书面复核申请，每起事故限申请一次"
+    "（《道路交通事故处理程序规定》第七十一条）。"
 )
-COMPENSATION_RIGHT = (
-    "当事人对损害赔偿有争议的，可以申请人民调解委员会调解，也可以直接向人民法院提起民事诉讼。"
+MEDIATION_RIGHT = (
+    "调解：当事人可以自收到本认定书之日起十日内，共同书面申请公安机关交通管理部门调解"
+    "（《道路交通事故处理程序规定》第八十五条），也可以申请人民调解委员会调解。"
 )
+AGREEMENT_MEDIATION_RIGHT = (
+    "调解：当事人未履行本协议或者对损害赔偿有争议的，可以申请人民调解委员会调解"
+    "（《道路交通事故处理程序规定》第二十一条）。"
+)
+LAWSUIT_RIGHT = (
+    "诉讼：当事人对损害赔偿有争议的，可以不经调解，直接向人民法院提起民事诉讼"
+    "（诉讼时效三年，《民法典》第一百八十八条）。"
+)
+# Kept for readers of the old name.
+COMPENSATION_RIGHT = LAWSUIT_RIGHT
 MARGIN = 60
+
+
+@dataclass(frozen=True)
+class DocumentPolicy:
+    # The insurer's name as the partner registry knows it, else the code the driver gave.
+    insurer: str
+    policy_number: str | None
 
 
 @dataclass(frozen=True)
@@ -55,14 +80,70 @@ class DocumentParty:
     id_number: str
     phone: str
     plate: str
-    # The insurer's name as the partner registry knows it, else the code the driver gave.
+    # The 交强险 insurer's name (or code).
     insurer: str
+    licence_number: str = ""
+    vehicle_type: str = ""
+    policy_number: str = ""
+    owner: str | None = None  # None: the driver owns the vehicle
+    collision_points: tuple[str, ...] = ()
+    commercial: str | None = None  # the commercial policy, as one line
+
+
+@dataclass(frozen=True)
+class DocumentScene:
+    weather: str | None = None
+    road_surface: str | None = None
+    light: str | None = None
+    accident_form: str | None = None
 
 
 @dataclass(frozen=True)
 class DocumentOfficer:
     name: str
     badge_number: str | None
+
+
+@dataclass(frozen=True)
+class Revocation:
+    """A review revoked this decision (order 146 art. 74): the document says so on top."""
+
+    revoked_at: datetime
+    reasons: str
+
+
+# The signature status left blank until the party's receipt is recorded.
+_BLANK_STATUS = "□已签名  □拒绝签名（拒签原因：______________________）"
+
+
+def signature_lines(
+    parties: Sequence[DocumentParty], receipts: Sequence[ReceiptRecord]
+) -> list[str]:
+    """Each party's signature status (DOMAIN.md: each party's signature or a note that it
+    refused), from the deliveries recorded; a blank line to sign where none was."""
+    by_party = {item.party: item for item in receipts}
+    lines = []
+    for party in parties:
+        label = f"{party_label(party.index)}方"
+        receipt = by_party.get(party.index)
+        if receipt is None:
+            lines.append(f"{label}签名：________________    送达日期：______年____月____日")
+            lines.append(f"签收情况：{_BLANK_STATUS}")
+            continue
+        received = _beijing(datetime.fromisoformat(receipt.received_at))
+        status = "已签名" if receipt.signed else f"拒绝签名（{receipt.refusal_note or ''}）"
+        waived = "，当事人无异议" if receipt.no_objection else ""
+        lines.append(f"{label}：{received}送达，{status}{waived}")
+    return lines
+
+
+def revocation_lines(revocation: Revocation | None) -> list[str]:
+    if revocation is None:
+        return []
+    return [
+        f"本认定已于{_beijing(revocation.revoked_at)}经复核撤销，不再有效。",
+        f"撤销理由：{revocation.reasons}",
+    ]
 
 
 def verification_hash(*, case_id: str, number: str, decision: Decision) -> str:
@@ -107,6 +188,9 @@ def render_decision_document(
     occurred_at: datetime,
     digest: str,
     font_path: Path,
+    scene: DocumentScene | None = None,
+    receipts: Sequence[ReceiptRecord] = (),
+    revocation: Revocation | None = None,
 ) -> bytes:
     font = register_font(font_path)
     buffer = io.BytesIO()
@@ -129,17 +213,39 @@ def render_decision_document(
             y -= gap
 
     line(title, size=16, indent=int((width - 2 * MARGIN - 16 * len(title)) / 2), gap=28)
+    for text in revocation_lines(revocation):
+        line(text, size=12, gap=20)
+    scene = scene or DocumentScene()
     line(f"编号：{number}")
-    line(f"事故时间：{_beijing(occurred_at)}")
+    line(f"事故时间：{_beijing(occurred_at)}    天气：{scene.weather or '未记录'}")
     line(f"事故地点：{address}")
-    line("当事人：", gap=20)
+    road = "，".join(
+        part
+        for part in (
+            f"路面{scene.road_surface}" if scene.road_surface else "",
+            scene.light or "",
+        )
+        if part
+    )
+    if road:
+        line(f"道路及照明：{road}")
+    line(f"事故形态：{scene.accident_form or '未记录'}")
+    line("当事人、车辆及保险：", gap=20)
     for party in parties:
         line(
             f"{party_label(party.index)}方 {party.name}  "
             f"身份证号 {party.id_number}  电话 {party.phone}",
             indent=12,
         )
-        line(f"号牌 {party.plate}  保险公司 {party.insurer}", indent=24)
+        line(
+            f"驾驶证号 {party.licence_number}  号牌 {party.plate}  车辆类型 {party.vehicle_type}",
+            indent=24,
+        )
+        line(f"所有人 {party.owner or '同驾驶人'}", indent=24)
+        line(f"交强险 保险公司 {party.insurer}  保单号 {party.policy_number}", indent=24)
+        if party.commercial:
+            line(f"商业险 {party.commercial}", indent=24)
+        line(f"碰撞部位 {'、'.join(party.collision_points) or '未记录'}", indent=24)
     line("事故事实：", gap=20)
     line(decision.facts, indent=12)
     line("责任认定：", gap=20)
@@ -157,19 +263,18 @@ def render_decision_document(
     line("当事人权利：", gap=20)
     if decision.document == "liability_determination":
         line(REVIEW_RIGHT, indent=12)
-    line(COMPENSATION_RIGHT, indent=12)
+        line(MEDIATION_RIGHT, indent=12)
+    else:
+        line(AGREEMENT_MEDIATION_RIGHT, indent=12)
+    line(LAWSUIT_RIGHT, indent=12)
     officer = officer_of(decision)
     badge = f"（警号 {officer.badge_number}）" if officer.badge_number else ""
     line(f"定责民警：{officer.name}{badge}    定责中心：{center_name}", gap=20)
     line(f"定责时间：{_beijing(datetime.fromisoformat(decision.decided_at))}")
     line(f"案件版本：{decision.case_version}")
-    line("签名：", gap=24)
-    for party in parties:
-        line(
-            f"{party_label(party.index)}方签名：________________    日期：______年____月____日",
-            indent=12,
-            gap=26,
-        )
+    line("当事人签名及送达：", gap=24)
+    for text in signature_lines(parties, receipts):
+        line(text, indent=12, gap=26)
     line(
         "定责民警签名：________________    日期：______年____月____日",
         indent=12,

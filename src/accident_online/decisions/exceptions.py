@@ -35,16 +35,27 @@ class InvalidDecision(ValidationFailed):
     title = _("Invalid liability decision")
 
 
+class AgreedLiabilityUnchangeable(Conflict):
+    code = "agreed-liability"
+    title = _("The parties agreed on liability")
+    default_detail = _(
+        "The parties agreed on liability and did not ask for a determination: confirm their "
+        "agreement as it is, or refer the case offline."
+    )
+
+
 class AlreadyAnswered(Conflict):
     code = "already-answered"
     title = _("This party has answered")
-    default_detail = _("This party has already answered the decision.")
+    default_detail = _("This party has already chosen how compensation is to be settled.")
 
 
 class NotAwaitingAnswers(Conflict):
     code = "not-awaiting-answers"
-    title = _("No decision to answer")
-    default_detail = _("The case has no decision waiting for the parties' answers.")
+    title = _("Liability is not final")
+    default_detail = _(
+        "Compensation is chosen once liability is final or agreed; this case is not there."
+    )
 
 
 class NoDecisionYet(Conflict):
@@ -68,3 +79,15 @@ class ArbitrationExcludesCourt(ValidationFailed):
         "Every party signed an arbitration agreement: the dispute goes to arbitration, "
         "not to court."
     )
+
+
+class NotALateReport(Conflict):
+    code = "not-a-late-report"
+    title = _("Not a late report")
+    default_detail = _("This case was reported in time; there is nothing to take or refuse.")
+
+
+class LateReportAlreadyTaken(Conflict):
+    code = "late-report-already-taken"
+    title = _("Late report already taken")
+    default_detail = _("An officer has already taken this late report.")

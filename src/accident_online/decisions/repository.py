@@ -33,10 +33,6 @@ async def cases_with_expired_leases(session: AsyncSession, *, now: datetime) -> 
     return await _due(session, CaseStatus.under_review, col(Case.claim_expires_at) <= now)
 
 
-async def cases_past_response_deadline(session: AsyncSession, *, now: datetime) -> Sequence[Case]:
-    return await _due(session, CaseStatus.decided, col(Case.response_deadline) <= now)
-
-
 async def _due(
     session: AsyncSession, status: CaseStatus, passed: ColumnElement[bool]
 ) -> Sequence[Case]:

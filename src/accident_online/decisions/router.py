@@ -3,11 +3,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import APIRouter, Path, Request, Response
 
 from accident_online.apidocs.openapi import OFFICERS_TAG
 from accident_online.auth.dependencies import (
-    AppPartnerPrincipal,
     CurrentPrincipal,
     OfficerPrincipal,
 )
@@ -23,29 +22,28 @@ from accident_online.cases.evidence_links import EvidenceLinks
 from accident_online.cases.exceptions import (
     CaseNotFound,
     InvalidTransition,
+    LateReportNotTaken,
     PreconditionFailed,
     PreconditionRequired,
 )
 from accident_online.cases.schemas import CaseRead
-from accident_online.cases.service import load_visible_case, read_case
+from accident_online.cases.service import read_case
 from accident_online.centers.exceptions import CenterNotFound
-from accident_online.decisions import answers, service
+from accident_online.decisions import service
 from accident_online.decisions.dependencies import CaseToDecide
 from accident_online.decisions.exceptions import (
-    AlreadyAnswered,
+    AgreedLiabilityUnchangeable,
     AlreadyDecided,
     AnotherCentersQueue,
     CaseHeldByAnotherOfficer,
     InvalidDecision,
     NoDecisionYet,
-    NotAwaitingAnswers,
     NotHoldingCase,
 )
 from accident_online.decisions.schemas import (
     DecisionCreate,
     EvidenceRequestCreate,
     ReferralCreate,
-    ResponseCreate,
 )
 from accident_online.kit.content_disposition import attachment
 from accident_online.kit.db import SessionDep
@@ -217,12 +215,17 @@ async def refer_offline(
     response_model=CaseRead,
     responses={
         **CHANGED_CASE,
-        **problem_responses(*OFFICER_ERRORS, AlreadyDecided, InvalidDecision),
+        **problem_responses(
+            *OFFICER_ERRORS,
+            AlreadyDecided,
+            AgreedLiabilityUnchangeable,
+            InvalidDecision,
+            LateReportNotTaken,
+        ),
     },
 )
 async def decide(
     body: DecisionCreate,
-    request: Request,
     case: CaseToDecide,
     session: SessionDep,
     principal: OfficerPrincipal,
@@ -241,51 +244,7 @@ async def decide(
     and are refused (422) until replaced, so that an example never becomes a 认定书. If
     the parties agreed on liability, the decision says whether you confirmed or changed
     it. Needs `If-Match` (stale → 412); a case already decided → 409 `already-decided`."""
-    settings: Settings = request.app.state.settings
-    await service.decide(
-        session,
-        principal,
-        case,
-        body,
-        response_window=timedelta(hours=settings.response_deadline_hours),
-    )
-    return await _answer(session, case, principal, response, links)
-
-
-async def case_for_filing_app(
-    case_id: CaseId, session: SessionDep, principal: AppPartnerPrincipal
-) -> Case:
-    return await load_visible_case(session, principal, case_id, for_update=True)
-
-
-@router.post(
-    "/responses",
-    operation_id="answerDecision",
-    summary="A party's answer to the decision",
-    response_model=CaseRead,
-    tags=["reports"],
-    responses=problem_responses(
-        Unauthorized,
-        Forbidden,
-        CaseNotFound,
-        AlreadyAnswered,
-        NotAwaitingAnswers,
-        InvalidTransition,
-        ValidationFailed,
-    ),
-)
-async def answer_decision(
-    body: ResponseCreate,
-    case: Annotated[Case, Depends(case_for_filing_app)],
-    session: SessionDep,
-    principal: AppPartnerPrincipal,
-    response: Response,
-    links: EvidenceLinksDep,
-) -> CaseRead:
-    """One answer per party. All accept → `accepted` (insurers settle). A dispute →
-    `disputed`, then `in_mediation` or `in_litigation` as the disputing party chose. A
-    party silent past `response_deadline` is taken to accept."""
-    await answers.answer_decision(session, principal, case, body)
+    await service.decide(session, principal, case, body)
     return await _answer(session, case, principal, response, links)
 
 

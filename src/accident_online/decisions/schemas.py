@@ -1,9 +1,16 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StringConstraints,
+    model_validator,
+)
 
 from accident_online.cases.evidence_kinds import EvidenceKind
 from accident_online.decisions.liability import LiabilityGrade
@@ -142,6 +149,38 @@ class ReferralCreate(BaseModel):
     ]
 
 
+class LateReportDecisionCreate(BaseModel):
+    """Whether the police take a late report (order 146 art. 18)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"take": True},
+                {"take": False, "reason": "〈请填写不予受理、转线下处理的原因〉 <reason>"},
+            ]
+        },
+    )
+
+    take: StrictBool = Field(
+        description="true: the case is taken and goes on as usual; false: referred offline."
+    )
+    reason: (
+        Annotated[
+            Text,
+            Field(min_length=1, max_length=1000, pattern=NOT_BLANK),
+            NO_PLACEHOLDER,
+        ]
+        | None
+    ) = Field(default=None, description="Required when not taken: why it goes offline.")
+
+    @model_validator(mode="after")
+    def _reason_when_refused(self) -> LateReportDecisionCreate:
+        if not self.take and self.reason is None:
+            raise ValueError("reason is required when the late report is not taken")
+        return self
+
+
 class Resolution(StrEnum):
     insurer_claim = "insurer_claim"
     mediation = "mediation"
@@ -154,23 +193,32 @@ class ResponseCreate(BaseModel):
         extra="forbid",
         json_schema_extra={
             "examples": [
-                {"party": 0, "accepts": True, "resolution": "insurer_claim"},
-                {"party": 1, "accepts": False, "resolution": "mediation"},
-            ],
-            # The rule answer_decision enforces, for clients and generators to see.
-            "if": {"properties": {"accepts": {"const": False}}, "required": ["accepts"]},
-            "then": {
-                "properties": {"resolution": {"enum": ["mediation", "litigation", "arbitration"]}}
-            },
+                {"party": 0, "resolution": "insurer_claim"},
+                {"party": 1, "resolution": "mediation"},
+            ]
         },
     )
 
     party: PartyIndex
-    accepts: StrictBool
     resolution: Resolution = Field(
-        description="How to settle: insurer_claim when accepting; mediation, litigation or "
-        "arbitration (every party's arbitration agreement recorded) when disputing."
+        description="赔偿如何解决：`insurer_claim` 保险理赔，`mediation` 调解，`litigation` 诉讼，"
+        "`arbitration` 仲裁（须各方仲裁协议已登记，且此后排除诉讼）· How compensation is to be "
+        "settled: insurers settle, mediation, a lawsuit, or arbitration (every party's "
+        "arbitration agreement recorded first; it then excludes the court)."
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _accepts_is_gone(cls, data: Any) -> Any:
+        # Liability is no longer accepted or disputed here (that is review, 复核): clients
+        # that still send `accepts` learn the field that replaced it.
+        if isinstance(data, dict) and "accepts" in data:
+            raise ValueError(
+                "`accepts` is no longer taken: liability is reviewed, not accepted; say how "
+                "compensation is to be settled in `resolution` (insurer_claim, mediation, "
+                "litigation, arbitration)"
+            )
+        return data
 
 
 class DecisionRead(BaseModel):

@@ -1,10 +1,9 @@
 """The remote liability officer's work on a case, and the decision's document.
 
 Claim (a case by id, or the next in the center's queue) → (release | request evidence |
-refer offline | decide); then each party answers (decisions/answers.py). The case each
-change is given was checked against the officer's If-Match already
-(cases.dependencies.CaseAtVersion).
-A claim is a lease: a case whose officer went quiet returns to the queue by itself.
+refer offline | decide). Each change's case was checked against the officer's If-Match
+(cases.dependencies.CaseAtVersion). A claim is a lease: a case whose officer went quiet
+returns to the queue by itself.
 """
 
 from __future__ import annotations
@@ -20,8 +19,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from accident_online.auth.principal import Principal
 from accident_online.cases import repository as cases_repository
+from accident_online.cases.determination_rules import is_agreement_case
 from accident_online.cases.evidence_kinds import PER_PARTY_KINDS, EvidenceKind
 from accident_online.cases.exceptions import InvalidTransition
+from accident_online.cases.late_reports import require_taken
 from accident_online.cases.service import (
     SYSTEM_ACTOR,
     actor_of,
@@ -35,11 +36,17 @@ from accident_online.centers import repository as centers_repository
 from accident_online.centers.exceptions import CenterNotFound
 from accident_online.decisions import repository
 from accident_online.decisions.document import (
-    DocumentParty,
+    Revocation,
     render_decision_document,
     verification_hash,
 )
+from accident_online.decisions.document_record import (
+    document_parties,
+    document_scene,
+    insurer_codes,
+)
 from accident_online.decisions.exceptions import (
+    AgreedLiabilityUnchangeable,
     AnotherCentersQueue,
     CaseHeldByAnotherOfficer,
     InvalidDecision,
@@ -231,11 +238,17 @@ async def decide(
     principal: Principal,
     case: Case,
     body: DecisionCreate,
-    *,
-    response_window: timedelta,
 ) -> Case:
-    """Records the officer's liability decision (定责) and opens the parties' answers."""
+    """Records the officer's liability decision (定责).
+
+    An agreement case (the parties agreed and did not ask for a determination, order 146
+    art. 19) is only confirmed: the liabilities must be the agreed ones (the officer refers
+    the case offline otherwise), the document is the 协议书, and liability is final at once,
+    there being nothing to review. Otherwise it is the determination (认定书), delivered to
+    each party next (determinations.delivery).
+    """
     _require_holder(case, principal)
+    require_taken(case)  # a late report is decided only once taken (order 146 art. 18)
     parties = (await cases_repository.parties_of(session, [case.id]))[case.id]
     try:
         resolved = resolve_shares(
@@ -250,6 +263,9 @@ async def decide(
             ["body", "liabilities"], str(error), detail=error.reason
         ) from error
     agreement = _compare_with_agreement(case.agreed_liability, resolved, party_count=len(parties))
+    agreement_case = is_agreement_case(case)
+    if agreement_case and agreement != "confirmed":
+        raise AgreedLiabilityUnchangeable()
     officer = await session.get(User, officer_id(principal))
     now = utc_now()
     decision = Decision(
@@ -277,24 +293,22 @@ async def decide(
         # verification code covers its text.
         decided_at=in_beijing(now).isoformat(),
         agreement=agreement,
-        # The parties' own agreement, confirmed by the officer, makes a quick-handling
-        # agreement (协议书); otherwise the officer's determination (认定书).
-        document="quick_handling_agreement"
-        if agreement == "confirmed"
-        else "liability_determination",
+        # The parties' own agreement, confirmed by the officer, makes the 自行协商协议书;
+        # otherwise (also when the parties asked for one) the officer's determination.
+        document="quick_handling_agreement" if agreement_case else "liability_determination",
     )
     case.decision = decision
-    case.response_deadline = now + response_window
     _release_officer(case)
     await transition(
         session,
         case,
-        CaseStatus.decided,
+        CaseStatus.final if agreement_case else CaseStatus.decided,
         actor=actor_of(principal),
-        event_type="case.decided",
+        event_type="case.decision_final" if agreement_case else "case.decided",
         data={
             "liabilities": [item.as_stored() for item in decision.liabilities],
             "agreement": agreement,
+            **({"reason": "agreement_confirmed"} if agreement_case else {}),
         },
     )
     case.decision = decision.model_copy(update={"case_version": case.version})
@@ -335,38 +349,47 @@ async def release_expired_leases(session: AsyncSession, *, now: datetime) -> int
 
 
 async def decision_document(
-    session: AsyncSession, case: Case, principal: Principal, *, font_path: Path
+    session: AsyncSession,
+    case: Case,
+    principal: Principal,
+    *,
+    font_path: Path,
+    revoked: int | None = None,
 ) -> tuple[bytes, str]:
-    """The PDF of the decision, parties masked as for this reader, and its verification hash."""
-    if not case.decision:
+    """The PDF of the decision, parties masked as for this reader, and its verification hash;
+    with ``revoked``, that decision of the case's history, marked as revoked."""
+    receipts = case.receipts
+    revocation = None
+    if revoked is not None:
+        if revoked >= len(case.revoked_decisions):
+            raise NoDecisionYet(_("The case has no revoked decision {number}.", number=revoked))
+        entry = case.revoked_decisions[revoked]
+        decision = entry.decision
+        receipts = entry.receipts
+        revocation = Revocation(
+            revoked_at=datetime.fromisoformat(entry.revoked_at), reasons=entry.reasons
+        )
+    elif case.decision:
+        decision = case.decision
+    else:
         raise NoDecisionYet()
     record = await read_case(session, case, principal, links=None)
     center = await centers_repository.get_center(session, case.center_id)
-    insurers = await partners_repository.insurer_names(
-        session, sorted({p.insurer.code for p in record.parties})
-    )
-    decision = case.decision
+    insurers = await partners_repository.insurer_names(session, insurer_codes(record))
     digest = verification_hash(case_id=str(case.id), number=case.number, decision=decision)
     # Laying out and subsetting the font takes tens of milliseconds: off the event loop.
     document = await asyncio.to_thread(
         render_decision_document,
         number=case.number,
         decision=decision,
-        parties=[
-            DocumentParty(
-                index=p.party,
-                name=p.name,
-                id_number=p.id_number,
-                phone=p.phone,
-                plate=p.plate,
-                insurer=insurers.get(p.insurer.code, p.insurer.code),
-            )
-            for p in record.parties
-        ],
+        parties=document_parties(record, insurers),
+        scene=document_scene(record),
         center_name=center.name if center else case.center_id,
         address=case.address,
         occurred_at=case.occurred_at,
         digest=digest,
         font_path=font_path,
+        receipts=receipts,
+        revocation=revocation,
     )
     return document, digest

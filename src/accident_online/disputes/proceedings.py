@@ -31,6 +31,9 @@ from accident_online.models.dispute import (
     ConfirmationState,
 )
 
+# When a party's arbitration agreement may be recorded.
+AGREEMENT_STATUSES = frozenset({CaseStatus.decided, CaseStatus.review_requested, CaseStatus.final})
+
 # Court stages (Case.court_stage).
 PREFILING_MEDIATION = "prefiling_mediation"
 PREFILING_FAILED = "prefiling_failed"
@@ -49,13 +52,15 @@ async def agreements_of(session: AsyncSession, case: Case) -> list[ArbitrationAg
 async def record_arbitration_agreement(
     session: AsyncSession, principal: Principal, case: Case, body: ArbitrationAgreementCreate
 ) -> list[ArbitrationAgreement]:
-    """A party's written arbitration agreement, recorded while the parties choose."""
+    """A party's written arbitration agreement, recorded before the parties choose."""
     parties = (await cases_repository.parties_of(session, [case.id]))[case.id]
     if body.party >= len(parties):
         raise ValidationFailed.at(["body", "party"], f"party {body.party} does not exist")
     if body.signed_at > utc_now():
         raise ValidationFailed.at(["body", "signed_at"], _("in the future"))
-    if case.status != CaseStatus.decided:
+    # Signed while the determination runs its course or once liability is final, before
+    # the parties have chosen how to settle (disputes.stage reads them then).
+    if case.status not in AGREEMENT_STATUSES:
         raise NotAwaitingResolution()
     recorded = await agreements_of(session, case)
     if any(item.party == body.party for item in recorded):

@@ -220,9 +220,10 @@ async def record_arbitration_agreement(
     session: SessionDep,
     principal: AppPartnerPrincipal,
 ) -> list[ArbitrationAgreementRead]:
-    """While the case is `decided`. With every party's agreement recorded a party may
-    answer with `resolution: "arbitration"`, and none may choose the court. Answers the
-    agreements recorded so far."""
+    """While the case is `decided`, `review_requested` or `final` (before the parties
+    choose). With every party's agreement recorded a party may answer with
+    `resolution: "arbitration"`, and none may choose the court. Answers the agreements
+    recorded so far."""
     recorded = await proceedings.record_arbitration_agreement(session, principal, case, body)
     return [ArbitrationAgreementRead.model_validate(a, from_attributes=True) for a in recorded]
 

@@ -16,6 +16,7 @@ from accident_online.apidocs.openapi import OFFICERS_TAG
 from accident_online.auth.dependencies import AppPartnerPrincipal, CurrentPrincipal
 from accident_online.auth.exceptions import InvalidAccessToken
 from accident_online.cases.dependencies import CaseForReader, EvidenceLinksDep
+from accident_online.cases.determination_rules import limits_from
 from accident_online.cases.exceptions import CaseNotFound, LinkExpired, LinkInvalid
 from accident_online.evidence import service
 from accident_online.evidence.exceptions import (
@@ -150,7 +151,15 @@ async def upload_evidence(
         _body(request), content_type=content_type, staged=staged, max_bytes=limit
     )
     await staged.inspect(form.content_type, max_pixels=settings.evidence_max_pixels)
-    uploaded = await service.record_evidence(session, principal, case_id, form, staged, links)
+    uploaded = await service.record_evidence(
+        session,
+        principal,
+        case_id,
+        form,
+        staged,
+        links,
+        determination_limit=limits_from(settings).determination,
+    )
     response.headers["Location"] = uploaded.content_url
     return uploaded
 

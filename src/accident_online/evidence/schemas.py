@@ -77,6 +77,7 @@ class EvidenceUploaded(EvidenceRead):
                     "withheld": False,
                     "missing": ["collision_point"],
                     "missing_evidence": [{"kind": "collision_point", "party": None}],
+                    "missing_confirmations": [1],
                     "status": "awaiting_evidence",
                     "version": 6,
                 }
@@ -90,7 +91,11 @@ class EvidenceUploaded(EvidenceRead):
     missing_evidence: list[MissingEvidence] = Field(
         description="Exactly what is still missing, by party."
     )
+    missing_confirmations: list[int] = Field(
+        description="The parties whose confirmation is still missing; [] when all confirmed."
+    )
     status: CaseStatus = Field(
-        description="The case's status after this upload: `queued` once nothing is missing."
+        description="The case's status after this upload: `queued` once no photo and no "
+        "party's confirmation is missing."
     )
     version: int = Field(description="The case's version after this upload.")

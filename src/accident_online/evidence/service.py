@@ -14,6 +14,7 @@ import logging
 import uuid
 from contextlib import ExitStack
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,6 +25,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from accident_online.auth.principal import Principal
 from accident_online.cases import repository
 from accident_online.cases.access import parties_shown_in_full
+from accident_online.cases.determination_rules import missing_confirmations
 from accident_online.cases.evidence_kinds import (
     IDENTITY_DOCUMENT_KINDS,
     KIND_LABELS,
@@ -39,8 +41,8 @@ from accident_online.cases.service import (
     load_visible_case,
     missing_for,
     missing_kinds,
-    transition,
 )
+from accident_online.determinations.confirmations import queue_if_ready
 from accident_online.evidence import repository as evidence_repository
 from accident_online.evidence.derived import (
     JPEG_COPY,
@@ -190,8 +192,11 @@ async def record_evidence(
     form: UploadForm,
     staged: StagedUpload,
     links: EvidenceLinks,
+    *,
+    determination_limit: timedelta,
 ) -> EvidenceUploaded:
-    """Adds the received file to the case; queues the case when nothing is missing any more.
+    """Adds the received file to the case; queues the case when nothing is missing any more
+    (every party's confirmation included: determinations.confirmations).
 
     The row and the timeline event are flushed before the file is moved into place, so a
     failed insert leaves no file behind.
@@ -241,16 +246,21 @@ async def record_evidence(
     await session.flush()
     everything = (await repository.evidence_of(session, [case.id]))[case.id]
     needed = missing_for(case, parties, everything)
-    if case.status == CaseStatus.awaiting_evidence and not needed:
-        await transition(session, case, CaseStatus.queued, actor=actor, event_type="case.queued")
-        case.evidence_request_message = None
-        await session.flush()
+    await queue_if_ready(
+        session,
+        case,
+        actor=actor,
+        parties=parties,
+        needed=needed,
+        determination_limit=determination_limit,
+    )
     await staged.place()
     full = parties_shown_in_full(principal, case, parties)
     return EvidenceUploaded(
         **evidence_read(case.id, evidence, full=full, links=links).model_dump(),
         missing=missing_kinds(needed),
         missing_evidence=[MissingEvidence(kind=n.kind.value, party=n.party) for n in needed],
+        missing_confirmations=missing_confirmations(len(parties), case.confirmations),
         status=CaseStatus(case.status),
         version=case.version,
     )

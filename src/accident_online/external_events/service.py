@@ -71,9 +71,12 @@ EVENT_TYPES_BY_KIND: Mapping[PartnerKind, frozenset[str]] = {
 # Insurers handle a claim once liability is decided (DOMAIN.md "Claim calculation"
 # rests on the decision) and until the case is closed; a disputed case still has
 # losses to assess, whoever ends up deciding the liability.
+# Insurers open and assess claims from the decision on, through review and finality.
 _CLAIMS_OPEN = frozenset(
     {
         CaseStatus.decided,
+        CaseStatus.review_requested,
+        CaseStatus.final,
         CaseStatus.accepted,
         CaseStatus.disputed,
         CaseStatus.in_mediation,

@@ -1,14 +1,19 @@
 """Who may report online: only minor accidents that need no officer at the scene.
 
-The rule table follows DOMAIN.md "Eligibility"; each code is stable because the app
-maps it to what it tells the driver.
+The rule table follows DOMAIN.md "Eligibility" and "Corrections (2026-12-01)"; each code
+is stable because the app maps it to what it tells the driver. A rule whose failure needs
+the police at the scene (order 146 art. 13: keep the scene and report at once) makes the
+advice "stay safe at the scene, call 122"; the others (art. 14: fix the evidence, move
+the vehicles aside, then report; or simply not an online case) make the advice to report
+offline. The questions a driver answers are this module's ``ANSWER_FIELDS``: the one
+list of them.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Final
 
-from accident_online.kit.i18n import CHINESE, _, translate
+from accident_online.kit.i18n import CHINESE, Message, _, translate
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -24,11 +29,13 @@ class EligibilityAnswers:
     party_fled: bool
     public_property_damage: bool
     hazardous_goods: bool
+    school_bus_overload_speeding: bool
+    suspected_offence: bool
     deliberate: bool
     vehicle_count: int
 
 
-# The ten questions a driver answers, by name: ReportCreate declares each of them, and
+# The questions a driver answers, by name: ReportCreate declares each of them, and
 # intake stores them with the case (``report.model_dump(include=set(ANSWER_FIELDS))``).
 ANSWER_FIELDS: Final = tuple(
     field.name for field in fields(EligibilityAnswers) if field.name != "vehicle_count"
@@ -41,6 +48,8 @@ class EligibilityRule:
     description: str
     source: str
     fails: Callable[[EligibilityAnswers], bool]
+    # Whether the police must come to the scene (order 146 art. 13, art. 23; injuries).
+    at_scene: bool = True
 
 
 @dataclass(frozen=True)
@@ -68,8 +77,11 @@ ELIGIBILITY_RULES: Final[tuple[EligibilityRule, ...]] = (
             "at least two motor vehicles (single-vehicle accidents, pedestrians and "
             "non-motor vehicles go offline)"
         ),
-        source="Shandong quick-handling rules; 实施条例 art. 87",
+        # Vehicle against vehicle only (DOMAIN.md "Corrections": not 实施条例 art. 87,
+        # which is about non-motor vehicles and pedestrians).
+        source="道路交通事故互联网在线快速处理工作规范（试行）art. 5",
         fails=lambda answers: answers.vehicle_count < 2,
+        at_scene=False,
     ),
     EligibilityRule(
         code="unlicensed_driver",
@@ -96,6 +108,8 @@ ELIGIBILITY_RULES: Final[tuple[EligibilityRule, ...]] = (
         description="every vehicle has compulsory insurance (交强险)",
         source="order 146 art. 14",
         fails=lambda answers: not answers.all_vehicles_insured,
+        # Art. 14: fix the evidence, move the vehicles out of the way, then report.
+        at_scene=False,
     ),
     EligibilityRule(
         code="party_fled",
@@ -108,12 +122,28 @@ ELIGIBILITY_RULES: Final[tuple[EligibilityRule, ...]] = (
         description="no building, road, power or telecom facility was hit",
         source="order 146 art. 14; 实施条例 art. 88",
         fails=lambda answers: answers.public_property_damage,
+        at_scene=False,
     ),
     EligibilityRule(
         code="hazardous_goods",
         description="no vehicle carries hazardous goods",
-        source="Shandong rules",
+        source="道路交通事故互联网在线快速处理工作规范（试行）art. 6(2)",
         fails=lambda answers: answers.hazardous_goods,
+    ),
+    EligibilityRule(
+        code="school_bus_overload_speeding",
+        description=(
+            "no suspected school-bus operation, passenger over-capacity or severe speeding"
+        ),
+        source="order 146 art. 13(3)",
+        fails=lambda answers: answers.school_bus_overload_speeding,
+    ),
+    EligibilityRule(
+        code="suspected_offence",
+        description="no suspected 交通肇事 or 危险驾驶 offence",
+        # Such a case is not handled by the simple procedure.
+        source="order 146 art. 23",
+        fails=lambda answers: answers.suspected_offence,
     ),
     EligibilityRule(
         code="deliberate",
@@ -128,12 +158,42 @@ NOT_ELIGIBLE: Final = _(
     "lights and set up a warning triangle facing oncoming traffic, keep yourself safe, and "
     "call 122 for the traffic police now; if anyone is hurt, also call 120."
 )
-# The eligibility answer is shown to the driver as it is, whatever the app asked for:
-# Chinese first, then English. (The not-eligible problem follows Accept-Language.)
-NOT_ELIGIBLE_ADVICE: Final = f"{translate(NOT_ELIGIBLE, CHINESE)} {NOT_ELIGIBLE}"
+# Order 146 art. 14 and the 规范's scope: no officer need come, but the case is not one for
+# the online platform.
+NOT_ONLINE = _(
+    "This accident cannot be handled online. Where it is safe, take photos of the scene, "
+    "move the vehicles out of the traffic, and then report it to the traffic police (call "
+    "122 or go to a traffic police office)."
+)
+
+
+def _both(message: Message) -> str:
+    # Shown to the driver as it is, whatever the app asked for: Chinese first, then
+    # English. (The not-eligible problem follows Accept-Language.)
+    return f"{translate(message, CHINESE)} {message}"
+
+
+NOT_ELIGIBLE_ADVICE: Final = _both(NOT_ELIGIBLE)
+NOT_ONLINE_ADVICE: Final = _both(NOT_ONLINE)
+_RULES_BY_CODE: Final = {rule.code: rule for rule in ELIGIBILITY_RULES}
 
 
 def check_eligibility(answers: EligibilityAnswers) -> EligibilityResult:
     """Evaluate every rule, not just the first failure, so the app can name all of them."""
     reasons = tuple(rule.code for rule in ELIGIBILITY_RULES if rule.fails(answers))
     return EligibilityResult(eligible=not reasons, reasons=reasons)
+
+
+def needs_police_at_scene(reasons: tuple[str, ...] | list[str]) -> bool:
+    """Whether any of these failed rules needs the police at the scene."""
+    return any(_RULES_BY_CODE[code].at_scene for code in reasons)
+
+
+def refusal_message(reasons: tuple[str, ...] | list[str]) -> Message:
+    """What the not-eligible problem tells the driver: "stay safe, call 122" only for
+    reasons that need the police at the scene."""
+    return NOT_ELIGIBLE if needs_police_at_scene(reasons) else NOT_ONLINE
+
+
+def refusal_advice(reasons: tuple[str, ...] | list[str]) -> str:
+    return NOT_ELIGIBLE_ADVICE if needs_police_at_scene(reasons) else NOT_ONLINE_ADVICE

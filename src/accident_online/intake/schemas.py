@@ -13,6 +13,7 @@ from pydantic import (
     StrictBool,
     StrictFloat,
     StringConstraints,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -29,6 +30,15 @@ from accident_online.kit.fields import NOT_BLANK_LINE, Name
 from accident_online.kit.fields import Text as FreeText
 from accident_online.kit.money import Amount
 from accident_online.kit.time import Rfc3339DateTime
+from accident_online.models.codes import (
+    VEHICLE_TYPE_ALIASES,
+    VEHICLE_TYPE_NAMES,
+    AccidentForm,
+    CollisionPoint,
+    Light,
+    RoadSurface,
+    Weather,
+)
 from accident_online.parties.formats import validate_id_number, validate_mobile, validate_plate
 
 Plate = Annotated[Name, StringConstraints(max_length=16), AfterValidator(validate_plate)]
@@ -51,6 +61,10 @@ EXAMPLE_REPORT: dict[str, Any] = {
         "address": "山东省聊城市东昌府区东昌路与柳园路交叉口",
         "district": "371502",
     },
+    "weather": "clear",
+    "road_surface": "dry",
+    "light": "daylight",
+    "accident_form": "sideswipe",
     "parties": [
         {
             "name": "张伟",
@@ -58,10 +72,15 @@ EXAMPLE_REPORT: dict[str, Any] = {
             "id_number": "371502199001011234",
             "licence_number": "371502199001011234",
             "plate": "鲁P12345",
-            "vehicle_type": "小型轿车",
-            "insurer": "PICC",
-            "policy_number": "PDZA202637150000012345",
-            "commercial_third_party_cover": "1000000.00",
+            "vehicle_type": "K33",
+            "collision_points": ["right_front"],
+            "compulsory_policy": {"insurer": "PICC", "policy_number": "PDZA202637150000012345"},
+            "commercial_policy": {
+                "insurer": "PINGAN",
+                "policy_number": "PDAA202637150000054321",
+                "third_party_cover": "1000000.00",
+                "own_damage": True,
+            },
         },
         {
             "name": "李娜",
@@ -69,9 +88,10 @@ EXAMPLE_REPORT: dict[str, Any] = {
             "id_number": "371521198507152346",
             "licence_number": "371521198507152346",
             "plate": "鲁PD12345",
-            "vehicle_type": "小型轿车",
-            "insurer": "CPIC",
-            "policy_number": "ASHZ202637150000067890",
+            "vehicle_type": "K33",
+            "owner": {"name": "王强", "id_number": "371502197803124610"},
+            "collision_points": ["left_front", "left_middle"],
+            "compulsory_policy": {"insurer": "CPIC", "policy_number": "ASHZ202637150000067890"},
         },
     ],
     "injuries": False,
@@ -83,6 +103,8 @@ EXAMPLE_REPORT: dict[str, Any] = {
     "party_fled": False,
     "public_property_damage": False,
     "hazardous_goods": False,
+    "school_bus_overload_speeding": False,
+    "suspected_offence": False,
     "deliberate": False,
     "description": "甲车直行，乙车变道时与甲车右前侧发生刮擦，双方车辆均可移动。",
     "agreed_liability": [
@@ -106,6 +128,76 @@ class Location(BaseModel):
     )
 
 
+def _vehicle_type(value: str) -> str:
+    code = value.strip().upper()
+    if code in VEHICLE_TYPE_NAMES:
+        return code
+    # Clients before the code list sent the type in words (CONTRACT.md: not broken).
+    if value.strip() in VEHICLE_TYPE_ALIASES:
+        return VEHICLE_TYPE_ALIASES[value.strip()]
+    raise ValueError(
+        "vehicle_type is a GA 802 code: " + ", ".join(VEHICLE_TYPE_NAMES) + " (e.g. K33 小型轿车)"
+    )
+
+
+VehicleType = Annotated[
+    Name,
+    StringConstraints(max_length=32),
+    AfterValidator(_vehicle_type),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "description": "GA 802-2019 vehicle type code (机动车类型); the code's Chinese "
+            "name (小型轿车) is taken too. "
+            + ", ".join(f"{code} {name}" for code, name in VEHICLE_TYPE_NAMES.items()),
+            "examples": ["K33"],
+        }
+    ),
+]
+PolicyNumber = Annotated[
+    Line, StringConstraints(min_length=1, max_length=64, pattern=NOT_BLANK_LINE)
+]
+
+
+class Owner(BaseModel):
+    """The vehicle's owner (所有人), where not the driver."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Line = Field(min_length=1, max_length=50, pattern=NOT_BLANK_LINE)
+    id_number: IdNumber = Field(description="The owner's ID number (GB 11643).")
+
+
+class CompulsoryPolicy(BaseModel):
+    """The vehicle's 交强险: 实施条例 art. 86 asks for the 保险凭证号."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    insurer: Code = Field(description="The insurer's code, e.g. PICC.")
+    policy_number: PolicyNumber
+
+
+class CommercialPolicy(BaseModel):
+    """The vehicle's commercial policy (商业险), possibly with another insurer."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    insurer: Code = Field(description="The insurer's code, e.g. PINGAN.")
+    policy_number: PolicyNumber
+    third_party_cover: Amount | None = Field(
+        default=None, description="Commercial third-party cover (商业三者险) in yuan; null: none."
+    )
+    own_damage: StrictBool = Field(
+        default=False, description="Whether own-damage cover (车损险) is held."
+    )
+
+
+_REPLACED_PARTY_FIELDS = {
+    "commercial_third_party_cover": "commercial_policy.third_party_cover (with the commercial "
+    "policy's insurer and policy_number)",
+}
+
+
 class PartyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -114,12 +206,60 @@ class PartyCreate(BaseModel):
     id_number: IdNumber
     licence_number: Line = Field(min_length=6, max_length=32, pattern=r"^[0-9A-Za-z]+$")
     plate: Plate
-    vehicle_type: Line = Field(min_length=1, max_length=32, pattern=NOT_BLANK_LINE)
-    insurer: Code = Field(description="The insurer's code, e.g. PICC.")
-    policy_number: Line = Field(min_length=1, max_length=64, pattern=NOT_BLANK_LINE)
-    commercial_third_party_cover: Amount | None = Field(
-        default=None, description="Commercial third-party cover (商业三者险) in yuan, if any."
+    vehicle_type: VehicleType
+    owner: Owner | None = Field(default=None, description="Absent: the driver owns the vehicle.")
+    collision_points: list[CollisionPoint] = Field(
+        min_length=1, max_length=10, description="Where the vehicle was hit (碰撞部位)."
     )
+    compulsory_policy: CompulsoryPolicy | None = Field(
+        default=None,
+        description="The 交强险 policy; required (`insurer` + `policy_number` is its shorthand).",
+    )
+    insurer: Code | None = Field(
+        default=None,
+        json_schema_extra={"deprecated": True},
+        description="Shorthand for `compulsory_policy.insurer` (give both or neither).",
+    )
+    policy_number: PolicyNumber | None = Field(
+        default=None,
+        json_schema_extra={"deprecated": True},
+        description="Shorthand for `compulsory_policy.policy_number`.",
+    )
+    commercial_policy: CommercialPolicy | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _replaced_fields(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for old, new in _REPLACED_PARTY_FIELDS.items():
+                if old in data:
+                    raise ValueError(f"{old} is replaced by {new}")
+        return data
+
+    @model_validator(mode="after")
+    def _one_compulsory_policy(self) -> PartyCreate:
+        shorthand = (self.insurer, self.policy_number)
+        if self.compulsory_policy is not None:
+            if shorthand != (None, None):
+                raise ValueError(
+                    "give compulsory_policy or its shorthand insurer + policy_number, not both"
+                )
+            return self
+        if None in shorthand:
+            raise ValueError(
+                "compulsory_policy (insurer, policy_number) is required: the 交强险 policy"
+            )
+        assert self.insurer is not None
+        assert self.policy_number is not None
+        self.compulsory_policy = CompulsoryPolicy(
+            insurer=self.insurer, policy_number=self.policy_number
+        )
+        return self
+
+    @property
+    def compulsory(self) -> CompulsoryPolicy:
+        assert self.compulsory_policy is not None  # set by _one_compulsory_policy
+        return self.compulsory_policy
 
 
 class AgreedLiability(BaseModel):
@@ -137,6 +277,12 @@ class ReportCreate(BaseModel):
 
     occurred_at: Rfc3339DateTime
     location: Location
+    weather: Weather = Field(description="天气 at the scene.")
+    road_surface: RoadSurface | None = Field(
+        default=None, description="路面状况, where the app knows it."
+    )
+    light: Light | None = Field(default=None, description="照明条件, where the app knows it.")
+    accident_form: AccidentForm = Field(description="事故形态.")
     parties: list[PartyCreate] = Field(
         min_length=1,
         max_length=20,
@@ -155,10 +301,23 @@ class ReportCreate(BaseModel):
     party_fled: StrictBool
     public_property_damage: StrictBool
     hazardous_goods: StrictBool
+    school_bus_overload_speeding: StrictBool = Field(
+        description="Is a driver suspected of school-bus operation, carrying passengers far "
+        "beyond capacity, or severe speeding? (order 146 art. 13(3))"
+    )
+    suspected_offence: StrictBool = Field(
+        description="Is a 交通肇事 or 危险驾驶 offence suspected? (order 146 art. 23)"
+    )
     deliberate: StrictBool
     description: Text = Field(default="", max_length=2000)
     agreed_liability: list[AgreedLiability] | None = Field(
         default=None, max_length=20, description="The parties' own agreement (自行协商), if any."
+    )
+    determination_requested: StrictBool = Field(
+        default=False,
+        description="当事人虽已协商一致，仍共同申请民警作出责任认定（认定书）· The parties agreed "
+        "yet jointly ask the police to determine liability (order 146 art. 19): without it, "
+        "an agreement is only confirmed (协议书).",
     )
 
     @field_validator("parties")
@@ -193,18 +352,25 @@ class ReportCreate(BaseModel):
 class EligibilityRead(BaseModel):
     eligible: bool
     reasons: list[str] = Field(description="Every failed rule's code, in the rule table's order.")
+    late: bool = Field(
+        default=False,
+        description="Reported after the reporting window (order 146 art. 18): filed as a "
+        "late report, and an officer decides whether the case is taken.",
+    )
     detail: str | None = Field(
-        default=None, description="What to tell the driver when not eligible."
+        default=None,
+        description="What to tell the driver when not eligible, or when the report is late.",
     )
 
 
-def occurred_at_window_errors(
-    occurred_at: datetime, *, now: datetime, max_age_hours: int
-) -> str | None:
-    """Why ``occurred_at`` is outside the window a report may be filed in, if it is."""
+def occurred_at_in_future(occurred_at: datetime, *, now: datetime) -> str | None:
+    """Why ``occurred_at`` cannot be the time of an accident, if it cannot."""
     # A phone's clock may run a little fast; five minutes of grace.
     if (occurred_at - now).total_seconds() > 300:
         return "occurred_at is in the future"
-    if (now - occurred_at).total_seconds() > max_age_hours * 3600:
-        return f"occurred_at is more than {max_age_hours} hours ago; report it offline (call 122)"
     return None
+
+
+def is_late(occurred_at: datetime, *, now: datetime, max_age_hours: int) -> bool:
+    """Reported after the window (order 146 art. 18: after the parties left the scene)."""
+    return (now - occurred_at).total_seconds() > max_age_hours * 3600

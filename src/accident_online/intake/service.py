@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, time
-from decimal import Decimal
 from typing import Any
 
 from fastapi import status
@@ -13,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from accident_online.auth.principal import Principal
 from accident_online.cases import repository as cases_repository
 from accident_online.cases.access import parties_shown_in_full
+from accident_online.cases.late_reports import LATE_REPORT_ADVICE
 from accident_online.cases.service import SYSTEM_ACTOR, actor_of, case_record, next_event
 from accident_online.centers import repository as centers_repository
 from accident_online.centers.routing import (
@@ -21,29 +21,39 @@ from accident_online.centers.routing import (
     ServiceHours,
     route_to_center,
 )
+from accident_online.intake import repository
 from accident_online.intake.eligibility import (
-    NOT_ELIGIBLE,
-    NOT_ELIGIBLE_ADVICE,
+    ANSWER_FIELDS,
     check_eligibility,
+    refusal_advice,
+    refusal_message,
 )
 from accident_online.intake.exceptions import NotEligible
-from accident_online.intake.schemas import EligibilityRead, ReportCreate, occurred_at_window_errors
+from accident_online.intake.rows import insurer_codes, party_rows, refusal_rows, scene_columns
+from accident_online.intake.schemas import (
+    EligibilityRead,
+    ReportCreate,
+    is_late,
+    occurred_at_in_future,
+)
 from accident_online.kit.db import insert_steps
 from accident_online.kit.idempotency import KeyedRequest, StoredAnswer, stored_first
 from accident_online.kit.problems import ProblemErrorItem, ValidationFailed
 from accident_online.kit.time import utc_now
-from accident_online.models.case import Case, CaseParty, CaseStatus
+from accident_online.models.case import Case, CaseStatus
 from accident_online.models.records import AgreedLiabilityRecord
 from accident_online.partners import repository as partners_repository
 from accident_online.webhooks.outbox import case_event_messages
 
 
-def assess_eligibility(report: ReportCreate) -> EligibilityRead:
+def assess_eligibility(report: ReportCreate, *, late: bool) -> EligibilityRead:
     result = check_eligibility(report.eligibility_answers())
+    if not result.eligible:
+        detail: str | None = refusal_advice(result.reasons)
+    else:
+        detail = LATE_REPORT_ADVICE if late else None
     return EligibilityRead(
-        eligible=result.eligible,
-        reasons=list(result.reasons),
-        detail=None if result.eligible else NOT_ELIGIBLE_ADVICE,
+        eligible=result.eligible, reasons=list(result.reasons), late=late, detail=detail
     )
 
 
@@ -66,10 +76,12 @@ def _field_error(loc: Sequence[str | int], message: str) -> ValidationFailed:
     return ValidationFailed(errors=[ProblemErrorItem(loc=list(loc), msg=message)])
 
 
-def _check_time(report: ReportCreate, *, now: datetime, max_age_hours: int) -> None:
-    problem = occurred_at_window_errors(report.occurred_at, now=now, max_age_hours=max_age_hours)
+def _check_time(report: ReportCreate, *, now: datetime, max_age_hours: int) -> bool:
+    """Whether the report is late (order 146 art. 18); 422 for an accident in the future."""
+    problem = occurred_at_in_future(report.occurred_at, now=now)
     if problem:
         raise _field_error(["body", "occurred_at"], problem)
+    return is_late(report.occurred_at, now=now, max_age_hours=max_age_hours)
 
 
 async def _centers_serving(session: AsyncSession, report: ReportCreate) -> list[CenterSnapshot]:
@@ -89,9 +101,9 @@ async def check_report(
     session: AsyncSession, report: ReportCreate, *, max_age_hours: int
 ) -> EligibilityRead:
     """Everything a report is checked for, without storing anything."""
-    _check_time(report, now=utc_now(), max_age_hours=max_age_hours)
+    late = _check_time(report, now=utc_now(), max_age_hours=max_age_hours)
     await _centers_serving(session, report)
-    return assess_eligibility(report)
+    return assess_eligibility(report, late=late)
 
 
 async def file_report(
@@ -110,11 +122,22 @@ async def file_report(
     of one batch that writes them all.
     """
     now = utc_now()
-    _check_time(report, now=now, max_age_hours=max_age_hours)
-    eligibility = assess_eligibility(report)
-    if not eligibility.eligible:
-        raise NotEligible(NOT_ELIGIBLE, reasons=eligibility.reasons)
+    late = _check_time(report, now=now, max_age_hours=max_age_hours)
+    eligibility = assess_eligibility(report, late=late)
     assert principal.partner_id is not None
+    if not eligibility.eligible:
+        # Only the reasons are kept, for statistics (NotEligible keeps its changes).
+        await repository.record_refusal(
+            session,
+            refusal_rows(
+                report,
+                eligibility.reasons,
+                partner_id=principal.partner_id,
+                idempotency_key=key.key,
+                at=now,
+            ),
+        )
+        raise NotEligible(refusal_message(eligibility.reasons), reasons=eligibility.reasons)
 
     day = now.astimezone(CENTER_TIME_ZONE).strftime("%Y%m%d")
     # First, so that on PostgreSQL the day's counter is not held by this transaction.
@@ -124,7 +147,7 @@ async def file_report(
     connected, with_url = await partners_repository.report_recipients(
         session,
         filer_id=principal.partner_id,
-        insurer_codes=[party.insurer for party in report.parties],
+        insurer_codes=insurer_codes(report),
     )
 
     case = Case(
@@ -142,7 +165,8 @@ async def file_report(
         address=report.location.address,
         district=report.location.district,
         description=report.description,
-        eligibility_answers=report.model_dump(include=_ANSWER_FIELDS),
+        **scene_columns(report, late=late),
+        eligibility_answers=report.model_dump(include=set(ANSWER_FIELDS)),
         agreed_liability=(
             [
                 # Every key, share_percent null where the parties gave none.
@@ -155,33 +179,17 @@ async def file_report(
             else None
         ),
         requested_evidence=[],
+        determination_requested=report.determination_requested,
+        confirmations=[],
+        receipts=[],
+        revoked_decisions=[],
     )
-    parties = [
-        CaseParty(
-            case_id=case.id,
-            index=index,
-            name=party.name,
-            phone=party.phone,
-            id_number=party.id_number,
-            licence_number=party.licence_number,
-            plate=party.plate,
-            vehicle_type=party.vehicle_type,
-            insurer_code=party.insurer,
-            insurer_partner_id=connected.get(party.insurer),
-            policy_number=party.policy_number,
-            commercial_third_party_cover=(
-                Decimal(party.commercial_third_party_cover)
-                if party.commercial_third_party_cover is not None
-                else None
-            ),
-        )
-        for index, party in enumerate(report.parties)
-    ]
+    parties = party_rows(case.id, report, connected=connected)
     reported = next_event(
         case,
         type="case.reported",
         actor=actor_of(principal),
-        data={"number": case.number, "parties": len(parties)},
+        data={"number": case.number, "parties": len(parties), "late": late},
         at=now,
     )
     # The messages of case.reported, from the case as it stands with that event.
@@ -221,17 +229,3 @@ async def file_report(
         effects=insert_steps([case], parties, [reported, routed], messages),
     )
     return answer
-
-
-_ANSWER_FIELDS = {
-    "injuries",
-    "all_vehicles_drivable",
-    "alcohol_or_drugs",
-    "all_drivers_licensed",
-    "all_vehicles_registered",
-    "all_vehicles_insured",
-    "party_fled",
-    "public_property_damage",
-    "hazardous_goods",
-    "deliberate",
-}

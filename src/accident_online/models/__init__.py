@@ -22,6 +22,7 @@ from accident_online.models.dispute import (
     Compensation,
 )
 from accident_online.models.partner import InsurerCode, Partner, PartnerKind
+from accident_online.models.refusal import ReportRefusalReason
 from accident_online.models.user import Role, User, UserRole
 from accident_online.models.webhook import (
     DeliveryStatus,
@@ -49,6 +50,7 @@ __all__ = [
     "InsurerCode",
     "Partner",
     "PartnerKind",
+    "ReportRefusalReason",
     "Role",
     "User",
     "UserRole",

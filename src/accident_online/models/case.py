@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     Float,
     ForeignKey,
@@ -15,11 +16,19 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlmodel import Field, SQLModel
 
 from accident_online.kit.db import Money, PydanticJSON, UTCDateTime, serial_primary_key
 from accident_online.kit.time import utc_now
+from accident_online.models.codes import CollisionPoint
+from accident_online.models.determination import (
+    ConfirmationRecord,
+    ReceiptRecord,
+    ReviewRecord,
+    RevokedDecisionRecord,
+)
 from accident_online.models.records import AgreedLiabilityRecord, Decision, RequestedEvidence
 
 
@@ -37,6 +46,10 @@ class CaseStatus(StrEnum):
     awaiting_payment = "awaiting_payment"
     closed = "closed"
     referred_offline = "referred_offline"
+    # The determination's legal life (order 146; cases.state).
+    review_requested = "review_requested"
+    final = "final"
+    expired = "expired"
 
 
 class Case(SQLModel, table=True):
@@ -77,6 +90,17 @@ class Case(SQLModel, table=True):
     address: str = Field(sa_column=Column(String(200), nullable=False))
     district: str = Field(sa_column=Column(String(16), nullable=False))
     description: str = Field(default="", sa_column=Column(Text, nullable=False))
+    # The scene as reported (models/codes.py); null on cases reported before they were asked.
+    weather: str | None = Field(default=None, sa_column=Column(String(16)))
+    road_surface: str | None = Field(default=None, sa_column=Column(String(16)))
+    light: str | None = Field(default=None, sa_column=Column(String(16)))
+    accident_form: str | None = Field(default=None, sa_column=Column(String(16)))
+    # Order 146 art. 18: reported after the parties left the scene, past the reporting
+    # window; an officer decides whether the case is taken (late_taken_at) or referred.
+    late: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
+    )
+    late_taken_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     eligibility_answers: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     agreed_liability: list[AgreedLiabilityRecord] | None = Field(
         default=None, sa_column=Column(PydanticJSON(list[AgreedLiabilityRecord]))
@@ -92,7 +116,29 @@ class Case(SQLModel, table=True):
     assigned_officer_id: uuid.UUID | None = Field(default=None, foreign_key="users.id")
     claim_expires_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     decision: Decision | None = Field(default=None, sa_column=Column(PydanticJSON(Decision)))
-    response_deadline: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    # The parties agreed on liability yet jointly ask the police to determine it.
+    determination_requested: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default="0")
+    )
+    confirmations: list[ConfirmationRecord] = Field(
+        default_factory=list,
+        sa_column=Column(PydanticJSON(list[ConfirmationRecord]), nullable=False),
+    )
+    # The time limit for the determination (order 146 art. 24), set when first queued and
+    # again when a review revoked the decision.
+    determination_due_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    # Deliveries of the decision in force (a revoked one keeps its own in its history).
+    receipts: list[ReceiptRecord] = Field(
+        default_factory=list,
+        sa_column=Column(PydanticJSON(list[ReceiptRecord]), nullable=False),
+    )
+    review: ReviewRecord | None = Field(default=None, sa_column=Column(PydanticJSON(ReviewRecord)))
+    review_due_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    revoked_decisions: list[RevokedDecisionRecord] = Field(
+        default_factory=list,
+        sa_column=Column(PydanticJSON(list[RevokedDecisionRecord]), nullable=False),
+    )
+    final_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     resolution: str | None = Field(default=None, sa_column=Column(String(24)))
     # The one mediation organisation and the one court the case went to (cases.resolvers);
     # only they see it, receive its requests and send events about it.
@@ -125,19 +171,35 @@ class CaseParty(SQLModel, table=True):
     id_number: str = Field(sa_column=Column(String(18), nullable=False))
     licence_number: str = Field(sa_column=Column(String(32), nullable=False))
     plate: str = Field(sa_column=Column(String(10), nullable=False, index=True))
+    # A GA 802 code (models/codes.py); words on parties reported before the code list.
     vehicle_type: str = Field(sa_column=Column(String(32), nullable=False))
+    # The vehicle's owner where not the driver (null: the driver owns it).
+    owner_name: str | None = Field(default=None, sa_column=Column(String(50)))
+    owner_id_number: str | None = Field(default=None, sa_column=Column(String(18)))
+    collision_points: list[CollisionPoint] = Field(
+        default_factory=list,
+        sa_column=Column(PydanticJSON(list[CollisionPoint]), nullable=False, server_default="[]"),
+    )
+    # The compulsory policy (交强险): insurer_code, insurer_partner_id, policy_number.
     insurer_code: str = Field(sa_column=Column(String(32), nullable=False))
     insurer_partner_id: str | None = Field(
         default=None, sa_column=Column(String(64), ForeignKey("partners.id"), index=True)
     )
     policy_number: str = Field(sa_column=Column(String(64), nullable=False))
+    # The commercial policy (商业险), if any, possibly with another insurer.
+    commercial_insurer_code: str | None = Field(default=None, sa_column=Column(String(32)))
+    commercial_insurer_partner_id: str | None = Field(
+        default=None, sa_column=Column(String(64), ForeignKey("partners.id"), index=True)
+    )
+    commercial_policy_number: str | None = Field(default=None, sa_column=Column(String(64)))
     commercial_third_party_cover: Decimal | None = Field(default=None, sa_column=Column(Money()))
+    commercial_own_damage: bool | None = Field(default=None, sa_column=Column(Boolean))
     assessed_loss: Decimal | None = Field(default=None, sa_column=Column(Money()))
     paid_amount: Decimal | None = Field(default=None, sa_column=Column(Money()))
 
 
 class CaseResponse(SQLModel, table=True):
-    """A party's answer to the decision: accept, or dispute and choose how to settle it."""
+    """A party's choice of how compensation is settled, once liability stands."""
 
     __tablename__ = "case_responses"
     __table_args__ = (UniqueConstraint("case_id", "party"),)
@@ -145,9 +207,7 @@ class CaseResponse(SQLModel, table=True):
     id: int | None = Field(default=None, sa_column=serial_primary_key())
     case_id: uuid.UUID = Field(foreign_key="cases.id", index=True)
     party: int
-    accepts: bool
     resolution: str = Field(sa_column=Column(String(24), nullable=False))
-    by_deadline: bool = Field(default=False)
     answered_at: datetime = Field(
         default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False)
     )

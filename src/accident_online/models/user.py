@@ -20,11 +20,14 @@ class Role(StrEnum):
     court = "court"
     appraisal = "appraisal"
     arbitration = "arbitration"
+    # The city-level traffic police authority that reviews determinations (复核); no center.
+    reviewer = "reviewer"
 
 
 class UserRole(StrEnum):
     admin = "admin"
     officer = "officer"
+    reviewer = "reviewer"
 
 
 class User(SQLModel, table=True):

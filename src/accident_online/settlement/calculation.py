@@ -17,7 +17,16 @@ vehicles, this module follows the insurers' own practice, 中国保险行业协�
   100 yuan for the accident, split evenly among the damaged vehicles claiming on it;
   the party bears the rest;
 - a vehicle without 交强险 is counted as if insured, and its owner pays what the
-  policy would have.
+  policy would have (the Supreme People's Court's interpretation on road traffic
+  compensation, 2020 revision, art. 16).
+
+The order of payment is 交强险, then 商业三者险, then the party (民法典 art. 1213,
+道路交通安全法 art. 76); one policy's limit is shared among several victims by their
+losses (the same interpretation, art. 18). A vehicle's two policies may be with two
+insurers: 商业三者险 lines name the commercial insurer. With 车损险 (own damage) the
+party's own share is paid by its own insurer instead of being borne, and what the others
+owe it is shown as what that insurer may advance with subrogation (``may_advance``).
+互碰自赔 applies only when every party consents (DOMAIN.md "Corrections").
 
 Amounts are yuan `Decimal`s with two places. Rounding is ROUND_HALF_UP to the cent,
 and every split goes through `_apportion`, which makes the parts add up to the whole
@@ -53,6 +62,7 @@ def calculate_settlement(
     return Settlement(
         lines=standard_lines(vehicles, use_no_fault_proxy=use_no_fault_proxy),
         method="standard",
+        own_damage_parties=frozenset(v.party for v in vehicles if v.own_damage),
     )
 
 
@@ -78,10 +88,12 @@ def _normalised(claims: Sequence[VehicleClaim]) -> tuple[VehicleClaim, ...]:
                 f"party {claim.party}: share must be 0 to 100 %, not {claim.share_percent} %"
             )
         cover = claim.commercial_third_party_cover
-        if (claim.compulsory_insured or cover is not None) and not claim.insurer:
+        if claim.compulsory_insured and not claim.insurer:
             raise InvalidSettlementInput(
                 f"party {claim.party}: an insured vehicle needs its insurer"
             )
+        if (cover is not None or claim.own_damage) and not claim.commercial_payer:
+            raise InvalidSettlementInput(f"party {claim.party}: commercial cover needs its insurer")
         normalised.append(
             VehicleClaim(
                 party=claim.party,
@@ -94,6 +106,9 @@ def _normalised(claims: Sequence[VehicleClaim]) -> tuple[VehicleClaim, ...]:
                     if cover is None
                     else _yuan(cover, what=f"party {claim.party}: commercial cover")
                 ),
+                commercial_insurer=claim.commercial_insurer,
+                own_damage=claim.own_damage,
+                knock_for_knock_consent=claim.knock_for_knock_consent,
             )
         )
     total_share = sum(vehicle.share_percent for vehicle in normalised)
@@ -123,13 +138,16 @@ def _yuan(amount: Decimal, *, what: str) -> Decimal:
 
 
 def _qualifies_for_knock_for_knock(vehicles: Sequence[VehicleClaim]) -> bool:
-    """DOMAIN.md rule 4: all insured, all liable, each loss at most 2,000 yuan.
+    """DOMAIN.md rule 4: all insured, all liable, each loss at most 2,000 yuan, and every
+    party agreed to it (insurers' association rules; never by itself, DOMAIN.md
+    "Corrections").
 
     Damage to vehicles only is given: these claims carry nothing else, and eligibility
     already sends accidents with injuries or public property damage offline.
     """
     return all(
-        vehicle.compulsory_insured
+        vehicle.knock_for_knock_consent
+        and vehicle.compulsory_insured
         and vehicle.share_percent > 0
         and vehicle.loss <= KNOCK_FOR_KNOCK_MAX_LOSS
         for vehicle in vehicles
@@ -144,7 +162,8 @@ def _knock_for_knock_lines(vehicles: Sequence[VehicleClaim]) -> tuple[Settlement
             payee_party=vehicle.party,
             amount=vehicle.loss,
             rule=SettlementRule.OWN_DAMAGE_KNOCK_FOR_KNOCK,
-            note="互碰自赔: the vehicle's own insurer pays its loss; no cross claims",
+            note="互碰自赔 (every party agreed): the vehicle's own insurer pays its loss; no "
+            "cross claims",
         )
         for vehicle in vehicles
         if vehicle.loss > 0

@@ -19,8 +19,19 @@ class VehicleIn(BaseModel):
     compulsory_insured: StrictBool = Field(
         default=True, description="Has compulsory insurance (交强险)."
     )
-    insurer: Code | None = None
-    commercial_third_party_cover: Amount | None = None
+    insurer: Code | None = Field(default=None, description="The 交强险 insurer's code.")
+    commercial_insurer: Code | None = Field(
+        default=None,
+        description="The commercial policy's insurer, if another (default: `insurer`).",
+    )
+    commercial_third_party_cover: Amount | None = Field(
+        default=None, description="商业三者险 in yuan; null: none."
+    )
+    own_damage: StrictBool = Field(default=False, description="Whether 车损险 is held.")
+    knock_for_knock_consent: StrictBool = Field(
+        default=False,
+        description="The party agrees to 互碰自赔; it applies only when every party does.",
+    )
 
 
 class SettlementRequest(BaseModel):
@@ -38,13 +49,17 @@ class SettlementRequest(BaseModel):
                             "party": 0,
                             "loss": "3000.00",
                             "insurer": "PICC",
+                            "commercial_insurer": "PINGAN",
                             "commercial_third_party_cover": "1000000.00",
+                            "own_damage": True,
+                            "knock_for_knock_consent": False,
                         },
                         {
                             "party": 1,
                             "loss": "5000.00",
                             "insurer": "CPIC",
                             "commercial_third_party_cover": "500000.00",
+                            "knock_for_knock_consent": False,
                         },
                     ],
                 }
@@ -71,11 +86,17 @@ class PartyTotals(BaseModel):
     party: int
     loss: Decimal | None
     paid_to: Decimal
-    borne_by: Decimal
+    borne_by: Decimal = Field(description="What the party keeps of its own loss.")
+    own_insurer_may_advance: Decimal = Field(
+        description="With 车损险: what the others owe the party (already in `paid_to`), which "
+        "its own insurer may advance and recover from them (代位求偿); 0.00 without."
+    )
 
 
 class SettlementRead(BaseModel):
-    method: str = Field(description="standard, or knock_for_knock (互碰自赔)")
+    method: str = Field(
+        description="standard, or knock_for_knock (互碰自赔, only when every party consents)"
+    )
     lines: list[SettlementLineRead]
     parties: list[PartyTotals]
 

@@ -53,6 +53,9 @@ def _settle(vehicles: Sequence[VehicleIn], shares: dict[int, int], *, proxy: boo
             compulsory_insured=vehicle.compulsory_insured,
             insurer=vehicle.insurer,
             commercial_third_party_cover=vehicle.commercial_third_party_cover,
+            commercial_insurer=vehicle.commercial_insurer,
+            own_damage=vehicle.own_damage,
+            knock_for_knock_consent=vehicle.knock_for_knock_consent,
         )
         for vehicle in vehicles
     ]
@@ -80,6 +83,7 @@ def _read(settlement: Settlement, losses: dict[int, Decimal | None]) -> Settleme
                 loss=loss,
                 paid_to=settlement.paid_to(party),
                 borne_by=settlement.borne_by(party),
+                own_insurer_may_advance=settlement.may_advance(party),
             )
             for party, loss in sorted(losses.items())
         ],
@@ -118,7 +122,10 @@ async def case_settlement(session: AsyncSession, case: Case) -> CaseSettlementRe
             loss=party.assessed_loss or Decimal("0.00"),
             compulsory_insured=True,  # an eligible report has 交强险 on every vehicle
             insurer=party.insurer_code,
+            commercial_insurer=party.commercial_insurer_code,
             commercial_third_party_cover=party.commercial_third_party_cover,
+            own_damage=bool(party.commercial_own_damage),
+            # No consent to 互碰自赔 is recorded with a case: the standard method.
         )
         for party in parties
     ]

@@ -272,7 +272,7 @@ def _liable_party_lines(
     if from_cover > 0:
         lines.append(
             SettlementLine(
-                payer=insurer_payer(payer),
+                payer=f"insurer:{payer.commercial_payer}",
                 payer_party=payer.party,
                 payee_party=victim.party,
                 amount=from_cover,
@@ -305,6 +305,16 @@ def _borne_line(victim: VehicleClaim, *, kept: Decimal, nobody_liable: bool) -> 
         note = "nobody is liable: the loss left after 交强险 stays with its owner"
     else:
         note = f"own share, {victim.share_percent} % of the loss left after 交强险"
+    if victim.own_damage:
+        # 车损险 pays the insured's own vehicle whoever is at fault: nothing is borne.
+        return SettlementLine(
+            payer=f"insurer:{victim.commercial_payer}",
+            payer_party=victim.party,
+            payee_party=victim.party,
+            amount=kept,
+            rule=SettlementRule.OWN_DAMAGE,
+            note=f"车损险 of party {victim.party} pays its {note}",
+        )
     return SettlementLine(
         payer=_party_payer(victim),
         payer_party=victim.party,

@@ -31,28 +31,39 @@ class SettlementRule(StrEnum):
     COMMERCIAL_THIRD_PARTY = "commercial_third_party"
     PARTY_LIABLE = "party_liable"
     OWN_DAMAGE_KNOCK_FOR_KNOCK = "own_damage_knock_for_knock"
+    OWN_DAMAGE = "own_damage"
     BORNE_BY_SELF = "borne_by_self"
 
 
 RULE_SOURCES: Final[Mapping[SettlementRule, str]] = MappingProxyType(
     {
         SettlementRule.COMPULSORY: (
-            "交强险 property limits since the 2020-09-19 reform; 实务规程 (multi-vehicle "
-            "apportionment); DOMAIN.md claim calculation rule 1"
+            "交强险 first (民法典 art. 1213; 道路交通安全法 art. 76); property limits since the "
+            "2020-09-19 reform; one policy's limit shared among several victims by their "
+            "losses (最高人民法院关于审理道路交通事故损害赔偿案件适用法律若干问题的解释, 2020 "
+            "revision, art. 18); an uninsured vehicle pays within the limit itself (same "
+            "interpretation, art. 16); 实务规程 (one loss over several policies by their "
+            "limits); DOMAIN.md claim calculation rule 1"
         ),
         SettlementRule.COMPULSORY_NO_FAULT_PROXY: (
             "无责代赔, 实务规程; DOMAIN.md claim calculation rule 3"
         ),
         SettlementRule.COMMERCIAL_THIRD_PARTY: (
-            "商业三者险 by liability share; DOMAIN.md claim calculation rule 2"
+            "商业三者险 after 交强险, by liability share (民法典 art. 1213; 道路交通安全法 art. "
+            "76); 70/50/30 shares from the 2020 commercial model clauses where no other ratio "
+            "was set; DOMAIN.md claim calculation rule 2"
         ),
         SettlementRule.PARTY_LIABLE: (
-            "liable party without (enough) 商业三者险 pays itself; DOMAIN.md claim "
-            "calculation rule 2"
+            "the liable party pays what its insurance does not (民法典 art. 1213; 道路交通安全法 "
+            "art. 76); DOMAIN.md claim calculation rule 2"
         ),
         SettlementRule.OWN_DAMAGE_KNOCK_FOR_KNOCK: (
-            '互碰自赔, 中国保险行业协会《交强险财产损失"互碰自赔"处理办法》; DOMAIN.md '
-            "claim calculation rule 4"
+            "互碰自赔, only with every party's consent: 中国保险行业协会《交强险财产损失\"互碰"
+            '自赔"处理办法》; DOMAIN.md claim calculation rule 4 and "Corrections"'
+        ),
+        SettlementRule.OWN_DAMAGE: (
+            "车损险 (2020 commercial model clauses: own damage paid whoever is at fault) pays "
+            "the party's own share of its loss"
         ),
         SettlementRule.BORNE_BY_SELF: (
             "own share of the loss left after 交强险; DOMAIN.md claim calculation rule 2 "
@@ -68,8 +79,11 @@ SettlementMethod = Literal["standard", "knock_for_knock"]
 class VehicleClaim:
     """One vehicle in the accident: its party's liability share, its damage, its cover.
 
-    `insurer` is the code of the company holding the vehicle's 交强险 and 商业三者险;
-    `commercial_third_party_cover` is the 商业三者险 limit, None when there is none.
+    `insurer` is the code of the company holding the vehicle's 交强险;
+    `commercial_insurer` the one holding its commercial policy (商业险), possibly another
+    (None: the same); `commercial_third_party_cover` is the 商业三者险 limit, None when
+    there is none; `own_damage` whether 车损险 is held; `knock_for_knock_consent` whether
+    the party agrees to 互碰自赔 (it applies only when every party does).
     """
 
     party: int
@@ -78,6 +92,14 @@ class VehicleClaim:
     compulsory_insured: bool
     insurer: str | None
     commercial_third_party_cover: Decimal | None
+    commercial_insurer: str | None = None
+    own_damage: bool = False
+    knock_for_knock_consent: bool = False
+
+    @property
+    def commercial_payer(self) -> str | None:
+        """The code of the insurer of the commercial policy."""
+        return self.commercial_insurer or self.insurer
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -102,6 +124,20 @@ class SettlementLine:
 class Settlement:
     lines: tuple[SettlementLine, ...]
     method: SettlementMethod
+    # The parties with 车损险 (own-damage cover).
+    own_damage_parties: frozenset[int] = frozenset()
+
+    def may_advance(self, party: int) -> Decimal:
+        """With 车损险: what others owe the party, which its own insurer may advance and
+        then recover from them by subrogation (代位求偿, 保险法 art. 60). Not a payment of
+        its own: the lines that owe it stay as they are, so no yuan is counted twice."""
+        return yuan_sum(
+            line.amount
+            for line in self.lines
+            if line.payee_party == party
+            and line.payer_party != party
+            and party in self.own_damage_parties
+        )
 
     def paid_to(self, party: int) -> Decimal:
         """Everything paid towards the party's loss, by insurers and other parties."""

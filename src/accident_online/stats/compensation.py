@@ -41,8 +41,8 @@ async def compensation_stats(
     centers: Sequence[str] | None,
     now: datetime,
 ) -> CompensationStats:
-    """Over the cases whose liability was decided (final) in the range."""
-    in_range = [col(Case.decided_at) >= since, col(Case.decided_at) < until]
+    """Over the cases whose liability became final in the range (Case.final_at)."""
+    in_range = [col(Case.final_at) >= since, col(Case.final_at) < until]
     if centers is not None:
         in_range.append(col(Case.center_id).in_(centers))
     paths = await session.exec(
@@ -65,16 +65,16 @@ async def compensation_stats(
         if item.basis in _BY_COURT or item.confirmation == ConfirmationState.granted
     )
     last_paid = await session.exec(
-        select(col(ClaimLine.case_id), col(Case.decided_at), func.max(col(ClaimLine.paid_at)))
+        select(col(ClaimLine.case_id), col(Case.final_at), func.max(col(ClaimLine.paid_at)))
         .join(Case, col(Case.id) == col(ClaimLine.case_id))
         .where(
             *in_range,
             col(Case.status) == CaseStatus.closed,
             col(ClaimLine.status) == ClaimStatus.paid,
         )
-        .group_by(col(ClaimLine.case_id), col(Case.decided_at))
+        .group_by(col(ClaimLine.case_id), col(Case.final_at))
     )
-    minutes = [_minutes(decided, paid) for _case, decided, paid in last_paid if decided and paid]
+    minutes = [_minutes(final, paid) for _case, final, paid in last_paid if final and paid]
     overdue = await session.exec(
         select(col(ClaimLine.insurer_code), func.count())
         .join(Case, col(Case.id) == col(ClaimLine.case_id))

@@ -6,13 +6,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, and_, case, cast, func, literal
+from sqlalchemy import ColumnElement, Float, and_, case, cast, func, literal, true
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from accident_online.kit.db import UTCDateTime
 from accident_online.models.case import Case, CaseStatus
+from accident_online.models.refusal import ReportRefusalReason
 from accident_online.models.webhook import DeliveryStatus, WebhookAttempt, WebhookMessage
 
 
@@ -131,3 +132,82 @@ async def oldest_due_message(session: AsyncSession, *, now: datetime) -> datetim
     )
     value = result.first()
     return UTCDateTime().process_result_value(value, session.get_bind().dialect) if value else None
+
+
+async def overdue_by_center(session: AsyncSession, *, now: datetime) -> dict[str, tuple[int, int]]:
+    """center → (determinations overdue, reviews overdue) now (order 146 art. 24, 74)."""
+    waiting = col(Case.status).in_([CaseStatus.queued, CaseStatus.under_review])
+    in_review = col(Case.status) == CaseStatus.review_requested
+    query = (
+        select(
+            col(Case.center_id),
+            func.sum(case((and_(waiting, col(Case.determination_due_at) <= now), 1), else_=0)),
+            func.sum(case((and_(in_review, col(Case.review_due_at) <= now), 1), else_=0)),
+        )
+        .where(waiting | in_review)
+        .group_by(col(Case.center_id))
+    )
+    rows = (await session.exec(query)).all()
+    return {center: (int(late or 0), int(reviews or 0)) for center, late, reviews in rows}
+
+
+async def late_reports_by_center(
+    session: AsyncSession, *, since: datetime, until: datetime, centers: Sequence[str] | None
+) -> dict[str, tuple[int, int]]:
+    """center → (late reports, of those taken) for cases reported in range (order 146 art. 18)."""
+    query = (
+        select(
+            col(Case.center_id),
+            func.count(),
+            func.sum(case((col(Case.late_taken_at).is_not(None), 1), else_=0)),
+        )
+        .where(
+            col(Case.late).is_(True), col(Case.reported_at) >= since, col(Case.reported_at) < until
+        )
+        .group_by(col(Case.center_id))
+    )
+    if centers is not None:
+        query = query.where(col(Case.center_id).in_(centers))
+    rows = await session.exec(query)
+    return {row[0]: (int(row[1]), int(row[2] or 0)) for row in rows}
+
+
+async def refusals(
+    session: AsyncSession,
+    *,
+    since: datetime | None,
+    until: datetime | None,
+    districts: Sequence[str] | None,
+) -> tuple[int, dict[str, int]]:
+    """Refused reports in range (in these districts, if given): how many, and how many
+    failed each rule (a report failing several counts for each)."""
+    reasons = ReportRefusalReason
+    conditions: list[ColumnElement[bool]] = []
+    if since is not None:
+        conditions.append(col(reasons.refused_at) >= since)
+    if until is not None:
+        conditions.append(col(reasons.refused_at) < until)
+    if districts is not None:
+        conditions.append(col(reasons.district).in_(districts))
+    where = and_(true(), *conditions)
+    total = (
+        await session.exec(select(func.count(func.distinct(col(reasons.refusal_id)))).where(where))
+    ).one()
+    rows = await session.exec(
+        select(col(reasons.reason), func.count()).where(where).group_by(col(reasons.reason))
+    )
+    return int(total), {reason: int(count) for reason, count in rows}
+
+
+async def late_reports_by_center_now(session: AsyncSession) -> dict[str, tuple[int, int]]:
+    """center → (late reports, of those taken), all time: for the metrics."""
+    rows = await session.exec(
+        select(
+            col(Case.center_id),
+            func.count(),
+            func.sum(case((col(Case.late_taken_at).is_not(None), 1), else_=0)),
+        )
+        .where(col(Case.late).is_(True))
+        .group_by(col(Case.center_id))
+    )
+    return {row[0]: (int(row[1]), int(row[2] or 0)) for row in rows}

@@ -16,6 +16,17 @@ class CenterStats(BaseModel):
     minutes_to_decision_median: float | None
     minutes_to_decision_p90: float | None
     queue_depth: int = Field(description="Cases queued now.")
+    overdue_determinations: int = Field(
+        default=0, description="Cases waiting past the determination's time limit now."
+    )
+    overdue_reviews: int = Field(default=0, description="Reviews past their time limit now.")
+    late_reports: int = Field(
+        default=0,
+        description="Of the reports, those filed after the reporting window (order 146 art. 18).",
+    )
+    late_reports_taken: int = Field(
+        default=0, description="Of the late reports, those an officer took."
+    )
 
 
 class DeliveryStats(BaseModel):
@@ -24,7 +35,7 @@ class DeliveryStats(BaseModel):
 
 
 class CompensationStats(BaseModel):
-    """Over the cases whose liability was decided in the range."""
+    """Over the cases whose liability became final in the range (`final_at`)."""
 
     cases_per_resolution: dict[str, int] = Field(
         description="insurer_claim, mediation, litigation, arbitration → cases."
@@ -35,11 +46,22 @@ class CompensationStats(BaseModel):
     )
     share_settled_without_court: float | None
     minutes_to_last_payment_median: float | None = Field(
-        description="From the decision on liability to the last claim paid, closed cases."
+        description="From final liability (`final_at`) to the last claim paid, closed cases."
     )
     minutes_to_last_payment_p90: float | None
     overdue_claims_per_insurer: dict[str, int] = Field(
         description="Insurer code → claims past their due date now."
+    )
+
+
+class RefusalStats(BaseModel):
+    """Reports refused as not eligible in the range (nothing else of them is kept)."""
+
+    reports: int = Field(description="Refused reports.")
+    by_reason: dict[str, int] = Field(
+        description="Per eligibility rule code (every code, 0 where none): how many refused "
+        "reports failed it; a report failing several counts for each.",
+        examples=[{"injuries": 3, "school_bus_overload_speeding": 0, "suspected_offence": 1}],
     )
 
 
@@ -48,5 +70,8 @@ class StatsRead(BaseModel):
     until: BeijingDateTime
     overall: CenterStats
     centers: list[CenterStats]
+    refusals: RefusalStats = Field(
+        description="Refused reports: in the officer's center's districts, or all for admins."
+    )
     deliveries: DeliveryStats | None = Field(description="Outbound webhooks now (admins only).")
     compensation: CompensationStats

@@ -17,7 +17,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from accident_online.models.case import Case, CaseEvent, CaseParty
 from accident_online.models.partner import Partner
 from accident_online.models.webhook import DeliveryStatus, WebhookMessage
-from accident_online.webhooks.subscriptions import SUBSCRIPTIONS, named_partners, recipients
+from accident_online.webhooks.subscriptions import (
+    SUBSCRIPTIONS,
+    InsuredPolicy,
+    named_partners,
+    recipients,
+)
 
 
 def new_message_id() -> str:
@@ -36,11 +41,7 @@ def case_event_messages(
     to = recipients(
         event.type,
         filer=case.filed_by_partner_id,
-        insured=[
-            (party.insurer_partner_id, party.index)
-            for party in parties
-            if party.insurer_partner_id is not None
-        ],
+        insured=insured_policies(parties),
         mediation=case.mediation_partner_id,
         court=case.court_partner_id,
         arbitration=case.arbitration_partner_id,
@@ -53,7 +54,29 @@ def case_event_messages(
     ]
 
 
-def _message(case: Case, event: CaseEvent, partner_id: str, insured: list[int]) -> WebhookMessage:
+def insured_policies(parties: Sequence[CaseParty]) -> list[InsuredPolicy]:
+    """Every policy of these parties whose insurer is connected, compulsory first."""
+    policies = [
+        InsuredPolicy(party.insurer_partner_id, party.index, "compulsory", party.policy_number)
+        for party in parties
+        if party.insurer_partner_id is not None
+    ]
+    policies += [
+        InsuredPolicy(
+            party.commercial_insurer_partner_id,
+            party.index,
+            "commercial",
+            party.commercial_policy_number,
+        )
+        for party in parties
+        if party.commercial_insurer_partner_id is not None
+    ]
+    return policies
+
+
+def _message(
+    case: Case, event: CaseEvent, partner_id: str, insured: list[InsuredPolicy]
+) -> WebhookMessage:
     data: dict[str, Any] = {
         "case_id": str(case.id),
         "case_number": case.number,
@@ -64,7 +87,12 @@ def _message(case: Case, event: CaseEvent, partner_id: str, insured: list[int]) 
         **event.data,
     }
     if insured:
-        data["insured_parties"] = insured
+        # An insurer learns of its own policies only (a vehicle's two insurers may differ).
+        data["insured_parties"] = sorted({policy.party for policy in insured})
+        data["insured_policies"] = [
+            {"party": p.party, "policy": p.policy, "policy_number": p.policy_number}
+            for p in insured
+        ]
     body = json.dumps(
         {"type": event.type, "timestamp": event.at.isoformat(), "data": data},
         ensure_ascii=False,
@@ -94,7 +122,7 @@ async def enqueue_case_event(
     parties = (await session.exec(select(CaseParty).where(CaseParty.case_id == case.id))).all()
     partners = {
         case.filed_by_partner_id,
-        *(p.insurer_partner_id for p in parties if p.insurer_partner_id is not None),
+        *(policy.partner_id for policy in insured_policies(parties)),
         *(
             p
             for p in (case.mediation_partner_id, case.court_partner_id, case.arbitration_partner_id)

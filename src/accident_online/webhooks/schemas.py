@@ -96,6 +96,13 @@ class DeliveryDetail(DeliveryRead):
                             ],
                             "agreement": None,
                             "insured_parties": [1],
+                            "insured_policies": [
+                                {
+                                    "party": 1,
+                                    "policy": "compulsory",
+                                    "policy_number": "ASHZ202637150000067890",
+                                }
+                            ],
                         },
                     },
                     "attempt_log": [

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 
 class Audience(StrEnum):
@@ -22,7 +23,9 @@ class Audience(StrEnum):
 AUDIENCE_TEXT: Final[Mapping[Audience, str]] = MappingProxyType(
     {
         Audience.filing_app: "the app partner that filed the report",
-        Audience.party_insurers: "the insurers of the parties (with `insured_parties`)",
+        Audience.party_insurers: "every insurer of every vehicle, compulsory (交强险) and "
+        "commercial, each told of its own policies only (`insured_parties`, "
+        "`insured_policies`)",
         Audience.mediation: "the case's mediation organisation",
         Audience.court: "the case's court",
         Audience.arbitration: "the case's arbitration commission",
@@ -30,6 +33,17 @@ AUDIENCE_TEXT: Final[Mapping[Audience, str]] = MappingProxyType(
         Audience.paying_insurer: "the insurer that is to pay (`insurer`)",
     }
 )
+
+
+@dataclass(frozen=True)
+class InsuredPolicy:
+    """One policy of one vehicle with a connected insurer: who is told about which party."""
+
+    partner_id: str
+    party: int
+    policy: Literal["compulsory", "commercial"]
+    policy_number: str | None
+
 
 _CASE_PARTIES: Final = frozenset({Audience.filing_app, Audience.party_insurers})
 
@@ -42,6 +56,13 @@ SUBSCRIPTIONS: Final[Mapping[str, frozenset[Audience]]] = MappingProxyType(
         "case.disputed": _CASE_PARTIES,
         "case.referred_offline": _CASE_PARTIES,
         "case.closed": _CASE_PARTIES,
+        # The determination's legal life (order 146).
+        "case.confirmed": _CASE_PARTIES,
+        "case.corrected": _CASE_PARTIES,
+        "case.review_requested": _CASE_PARTIES,
+        "case.review_decided": _CASE_PARTIES,
+        "case.decision_revoked": _CASE_PARTIES,
+        "case.decision_final": _CASE_PARTIES,
         "case.mediation_requested": frozenset({Audience.mediation}),
         "case.litigation_requested": frozenset({Audience.court}),
         # Compensation disputes (disputes/, claims/).
@@ -60,27 +81,29 @@ def recipients(
     event_type: str,
     *,
     filer: str,
-    insured: Iterable[tuple[str, int]],
+    insured: Iterable[InsuredPolicy],
     mediation: str | None,
     court: str | None,
     arbitration: str | None = None,
     data: Mapping[str, Any] | None = None,
-) -> dict[str, list[int]]:
+) -> dict[str, list[InsuredPolicy]]:
     """Who receives an event of this type about a case, per SUBSCRIPTIONS: partner id →
-    the party indexes it insures (empty for partners that insure no party).
+    the policies it holds on the case's vehicles (empty for partners that insure none).
 
-    ``filer`` is the app partner that filed the case, ``insured`` its parties' connected
-    insurers as (partner id, party index), ``mediation`` and ``court`` the one
-    organisation of each the case went to (cases.resolvers), if any; ``data`` the event's
-    own data, which names the appraiser or the paying insurer where an event is for one.
+    ``filer`` is the app partner that filed the case, ``insured`` every policy of its
+    parties with a connected insurer (a vehicle may have two: 交强险 and a commercial
+    policy, each possibly with another insurer), ``mediation`` and ``court`` the one
+    organisation of each the case went to (cases.resolvers), if any; ``arbitration``
+    likewise; ``data`` the event's own data, which names the appraiser or the paying
+    insurer where an event is for one.
     """
     audiences = SUBSCRIPTIONS.get(event_type, frozenset())
-    found: dict[str, list[int]] = {}
+    found: dict[str, list[InsuredPolicy]] = {}
     if Audience.filing_app in audiences:
         found[filer] = []
     if Audience.party_insurers in audiences:
-        for partner_id, index in insured:
-            found.setdefault(partner_id, []).append(index)
+        for policy in insured:
+            found.setdefault(policy.partner_id, []).append(policy)
     if Audience.mediation in audiences and mediation is not None:
         found.setdefault(mediation, [])
     if Audience.court in audiences and court is not None:

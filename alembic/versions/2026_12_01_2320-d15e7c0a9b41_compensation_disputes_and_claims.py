@@ -1,8 +1,8 @@
 """compensation disputes: appraisals, arbitration agreements, compensations, claim lines
 
 Revision ID: d15e7c0a9b41
-Revises: a3c91e5d7b20
-Create Date: 2026-12-01 23:00:00.000000+00:00
+Revises: b7d2e4f1c9a8
+Create Date: 2026-12-01 23:20:00.000000+00:00
 
 Cases gain the arbitration commission they went to and the court's stage (诉前调解).
 """
@@ -15,7 +15,7 @@ from alembic import op
 from accident_online.kit.db import Money, UTCDateTime
 
 revision: str = "d15e7c0a9b41"
-down_revision: str | None = "a3c91e5d7b20"
+down_revision: str | None = "b7d2e4f1c9a8"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
