@@ -265,25 +265,31 @@ async def test_claim_paid_by_every_party_closes_an_accepted_case(
     commercial = await partners.send(
         "pingan", event("claim.paid", case["id"], party=1, amount="2100")
     )
+    # Its 车损险, PINGAN's too, pays party 0's own 70 % of the loss left after 交强险: the
+    # case closes only once every claim line the calculation opened is paid (claims/).
+    own_damage = await partners.send(
+        "pingan", event("claim.paid", case["id"], party=0, amount="700.00")
+    )
     between = await read(client, admin_headers, case["id"])
     last = await partners.send("cpic", event("claim.paid", case["id"], party=0, amount="2000.00"))
     record = await read(client, admin_headers, case["id"])
     events = await timeline(client, admin_headers, case["id"])
 
-    assert [r.status_code for r in (compulsory, commercial, last)] == [200, 200, 200]
+    assert [r.status_code for r in (compulsory, commercial, own_damage, last)] == [200] * 4
     assert between["status"] == "accepted"
-    assert [p["paid_amount"] for p in between["parties"]] == [None, "4100.00"]
+    assert [p["paid_amount"] for p in between["parties"]] == ["700.00", "4100.00"]
     assert record["status"] == "closed"
     assert record["closed_at"] is not None
-    assert [p["paid_amount"] for p in record["parties"]] == ["2000.00", "4100.00"]
+    assert [p["paid_amount"] for p in record["parties"]] == ["2700.00", "4100.00"]
     assert last.json()["case_version"] == record["version"]
-    assert [(e["type"], e["actor"]) for e in events[-4:]] == [
+    assert [(e["type"], e["actor"]) for e in events[-5:]] == [
         ("claim.paid", "partner:picc"),
+        ("claim.paid", "partner:pingan"),
         ("claim.paid", "partner:pingan"),
         ("claim.paid", "partner:cpic"),
         ("case.closed", "partner:cpic"),
     ]
-    assert events[-3]["data"]["paid_total"] == "4100.00"
+    assert events[-4]["data"]["paid_total"] == "4100.00"
     assert events[-1]["data"]["from"] == "accepted"
 
 
@@ -642,8 +648,9 @@ async def test_an_event_that_does_not_fit_the_status_is_409_then_applies_later(
             json={"party": party, "resolution": "insurer_claim"},
             headers=app_headers,
         )
-    # Assessed before the parties accepted: housekeeping asks the insurers to pay.
-    assert await settle_accepted_cases(session, rules=ClaimRules()) == 1
+    # Assessed before the parties chose: the last insurer_claim already asked the insurers
+    # to pay (disputes.stage); housekeeping finds nothing left to open.
+    assert await settle_accepted_cases(session, rules=ClaimRules()) == 0
     await session.commit()
     retried = await partners.send("cpic", body, msg_id="evt_paid_early")
     after = await read(client, admin_headers, case["id"])

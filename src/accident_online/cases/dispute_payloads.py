@@ -122,7 +122,11 @@ class ClaimWithdrawnData(CaseEventData):
 
 class ClaimOverdueData(CaseEventData):
     claim_id: uuid.UUID
-    insurer: str
+    # The app and the court are told too, also of an insurer with no connected partner.
+    insurer: str | None = Field(
+        default=None, description="The paying insurer's partner id, when it is connected."
+    )
+    insurer_code: str = Field(description="The paying insurer's code.")
     party: int = Field(ge=0)
     amount: Decimal
     paid_amount: Decimal

@@ -296,6 +296,7 @@ async def announce_overdue_claims(session: AsyncSession, *, now: datetime) -> in
         session.add(line)
         data: dict[str, Any] = {
             "claim_id": str(line.id),
+            "insurer_code": line.insurer_code,
             "party": line.payee_party,
             "amount": str(line.amount),
             "paid_amount": str(line.paid_amount),
