@@ -21,15 +21,21 @@ from accident_online.auth.accounts import AccountStates
 from accident_online.auth.exceptions import InvalidAccessToken, RevokedAccessToken
 from accident_online.auth.router import router as auth_router
 from accident_online.cases.determination_rules import limits_from
+from accident_online.cases.dispute_payloads import DISPUTE_EVENTS
 from accident_online.cases.router import router as cases_router
 from accident_online.cases.timeline_events import TIMELINE_EVENTS
 from accident_online.cases.webhook_payloads import OUTBOUND_EVENTS
 from accident_online.centers.router import router as centers_router
+from accident_online.claims.router import router as claims_router
+from accident_online.claims.rules import rules_from
 from accident_online.decisions.late_report_router import router as late_report_router
 from accident_online.decisions.router import queue_router as officers_queue_router
 from accident_online.decisions.router import router as decisions_router
 from accident_online.decisions.tasks import run_deadlines
 from accident_online.determinations.router import router as determinations_router
+from accident_online.disputes.responses_router import router as responses_router
+from accident_online.disputes.router import router as disputes_router
+from accident_online.disputes.tasks import run_claim_deadlines
 from accident_online.evidence.router import router as evidence_router
 from accident_online.evidence.storage import open_store
 from accident_online.evidence.sweep import keep_swept, sweep_quietly
@@ -117,6 +123,16 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
                     )
                 )
             )
+            tasks.append(
+                asyncio.create_task(
+                    run_periodically(
+                        "claims",
+                        lambda: run_claim_deadlines(owned_database, rules_from(settings)),
+                        every_seconds=settings.housekeeping_interval_seconds,
+                        stop=stop,
+                    )
+                )
+            )
         if settings.run_housekeeping:
             # Before the first request: what a killed process left in the evidence store.
             storage_dir = open_store(settings)
@@ -195,12 +211,15 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     v1.include_router(evidence_router)
     v1.include_router(centers_router)
     v1.include_router(decisions_router)
+    v1.include_router(responses_router)
     v1.include_router(late_report_router)
     v1.include_router(officers_queue_router)
     v1.include_router(determinations_router)
     v1.include_router(reviews_router)
     v1.include_router(reviews_queue_router)
     v1.include_router(settlement_router)
+    v1.include_router(disputes_router)
+    v1.include_router(claims_router)
     v1.include_router(stats_router)
     v1.include_router(deliveries_router)
     v1.include_router(external_events_router)
@@ -275,7 +294,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     apidocs_webhooks.add_inbound_events(schema, INBOUND_EVENTS, operation_id="receivePartnerEvent")
     apidocs_webhooks.add_outbound_webhooks(
         schema,
-        OUTBOUND_EVENTS,
+        {**OUTBOUND_EVENTS, **DISPUTE_EVENTS},
         {
             event_type: " and ".join(AUDIENCE_TEXT[audience] for audience in sorted(audiences))
             for event_type, audiences in SUBSCRIPTIONS.items()

@@ -120,7 +120,9 @@ def cmd_worker(settings: Settings, _: argparse.Namespace) -> int:
     import signal
 
     from accident_online.cases.determination_rules import limits_from
+    from accident_online.claims.rules import rules_from
     from accident_online.decisions.tasks import run_deadlines
+    from accident_online.disputes.tasks import run_claim_deadlines
     from accident_online.kit.background import run_periodically
     from accident_online.kit.observability import configure_logging
     from accident_online.webhooks.tasks import delivery_worker
@@ -141,6 +143,16 @@ def cmd_worker(settings: Settings, _: argparse.Namespace) -> int:
                     run_periodically(
                         "deadlines",
                         lambda: run_deadlines(database, limits_from(settings)),
+                        every_seconds=settings.housekeeping_interval_seconds,
+                        stop=stop,
+                    )
+                )
+            )
+            tasks.append(
+                asyncio.create_task(
+                    run_periodically(
+                        "claims",
+                        lambda: run_claim_deadlines(database, rules_from(settings)),
                         every_seconds=settings.housekeeping_interval_seconds,
                         stop=stop,
                     )

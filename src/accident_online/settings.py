@@ -155,6 +155,19 @@ class Settings(BaseSettings):
         description="TrueType font (or collection: its first face) embedded in decision "
         "documents; it must cover Chinese (Debian: fonts-wqy-zenhei).",
     )
+    claim_payment_days: int = Field(
+        default=10,
+        ge=1,
+        le=90,
+        description="Days an insurer has to pay a requested claim: 《保险法》第二十三条, within "
+        "10 days of agreeing the amount.",
+    )
+    appraisal_objection_days: int = Field(
+        default=5,
+        ge=1,
+        le=30,
+        description="Days each party has to object to a completed appraisal (local practice).",
+    )
     # The determination's legal life (order 146; DOMAIN.md). Days may be fractions, so that
     # tests run the whole road in a second.
     confirmation_expiry_hours: float = Field(

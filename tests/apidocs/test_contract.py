@@ -104,6 +104,20 @@ async def test_inbound_events_are_named_and_told_apart_by_type(client) -> None:
         "mediation.failed",
         "lawsuit.filed",
         "judgment.issued",
+        # Compensation disputes (CONTRACT.md "Additions of 2026-12-01").
+        "prefiling_mediation.started",
+        "prefiling_mediation.agreed",
+        "prefiling_mediation.failed",
+        "confirmation.granted",
+        "confirmation.refused",
+        "judgment.appealed",
+        "enforcement.requested",
+        "appraisal.accepted",
+        "appraisal.completed",
+        "appraisal.declined",
+        "arbitration.accepted",
+        "arbitration.awarded",
+        "arbitration.rejected",
     }
     for event_type, ref in union["discriminator"]["mapping"].items():
         assert schemas[ref.rsplit("/", 1)[-1]]["properties"]["type"]["const"] == event_type

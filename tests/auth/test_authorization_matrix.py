@@ -7,6 +7,7 @@ back, so every caller meets the same world.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -282,6 +283,40 @@ def matrix(w: dict[str, Any]) -> dict[tuple[str, str], Call]:
         ("GET", "/v1/cases/{case_id}/decision/document"): Call(
             "GET", f"/v1/cases/{decided}/decision/document", case_reader()
         ),
+        # Compensation disputes: the decided case is not yet in a dispute, so the right
+        # caller meets the rule that comes first (an unknown appraiser, no agreement yet).
+        ("POST", "/v1/cases/{case_id}/appraisals"): Call(
+            "POST",
+            f"/v1/cases/{decided}/appraisals",
+            only({"filing_app"}, 422, hidden_from={"other_app", "mediation", "court"}),
+            json={
+                "vehicles": [1],
+                "question": "乙车维修费用",
+                "consenting_parties": [0, 1],
+                "appraiser": "no-such-appraiser",
+            },
+        ),
+        ("GET", "/v1/cases/{case_id}/appraisals"): Call(
+            "GET", f"/v1/cases/{q}/appraisals", case_reader()
+        ),
+        ("POST", "/v1/cases/{case_id}/appraisals/{appraisal_id}/objections"): Call(
+            "POST",
+            f"/v1/cases/{decided}/appraisals/{uuid.UUID(int=1)}/objections",
+            only({"filing_app"}, 404, hidden_from={"other_app"}),
+            json={"party": 0, "reason": "鉴定结论有误"},
+        ),
+        ("POST", "/v1/cases/{case_id}/arbitration-agreements"): Call(
+            "POST",
+            f"/v1/cases/{decided}/arbitration-agreements",
+            only({"filing_app"}, 201, hidden_from={"other_app"}),
+            json={"party": 0, "signed_at": "2026-11-28T10:00:00+08:00"},
+        ),
+        ("POST", "/v1/cases/{case_id}/confirmation-requests"): Call(
+            "POST",
+            f"/v1/cases/{decided}/confirmation-requests",
+            only({"filing_app"}, 409, hidden_from={"other_app", "mediation"}),
+        ),
+        ("GET", "/v1/claims"): Call("GET", "/v1/claims", only({"admin", "court"}, 200)),
         ("POST", "/v1/settlements/calculate"): Call(
             "POST",
             "/v1/settlements/calculate",

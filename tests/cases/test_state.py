@@ -26,14 +26,23 @@ EXPECTED = {
     (S.review_requested, S.final),  # upheld
     (S.review_requested, S.queued),  # revoked: determined again
     (S.final, S.accepted),  # every party chose an insurer claim
-    (S.final, S.disputed),  # a party chose mediation or litigation
-    (S.accepted, S.closed),
+    (S.final, S.disputed),  # a party chose mediation, arbitration or litigation
+    (S.accepted, S.closed),  # every claim line of the calculation paid
     (S.disputed, S.in_mediation),
     (S.disputed, S.in_litigation),
+    (S.disputed, S.in_arbitration),  # every party's arbitration agreement recorded
     (S.disputed, S.closed),
-    (S.in_mediation, S.closed),
-    (S.in_mediation, S.in_litigation),
+    # Compensation disputes (issue 15): what settles the compensation leads to payment.
+    (S.in_mediation, S.awaiting_payment),  # mediated agreement with amounts owed
+    (S.in_mediation, S.closed),  # agreed, nothing owed
+    (S.in_mediation, S.in_litigation),  # failed
+    (S.in_arbitration, S.awaiting_payment),  # the award
+    (S.in_arbitration, S.closed),  # an award of nothing
+    (S.in_arbitration, S.in_litigation),  # the commission rejected the case
+    (S.in_litigation, S.awaiting_payment),  # judgment or 诉前调解 with amounts
     (S.in_litigation, S.closed),
+    (S.awaiting_payment, S.closed),  # every claim line paid
+    (S.awaiting_payment, S.in_litigation),  # the court refused 司法确认
 }
 
 
@@ -47,6 +56,8 @@ def test_the_statuses_are_the_contracts() -> None:
         "disputed",
         "in_mediation",
         "in_litigation",
+        "in_arbitration",
+        "awaiting_payment",
         "closed",
         "referred_offline",
         "review_requested",
@@ -75,6 +86,13 @@ def test_every_status_is_reached_from_a_new_report() -> None:
 
 def test_a_decision_is_final_before_compensation_is_chosen() -> None:
     """No road from a decision to the compensation stage but through `final`."""
-    compensation = {S.accepted, S.disputed, S.in_mediation, S.in_litigation}
+    compensation = {
+        S.accepted,
+        S.disputed,
+        S.in_mediation,
+        S.in_litigation,
+        S.in_arbitration,
+        S.awaiting_payment,
+    }
     for status in (S.decided, S.review_requested):
         assert not ALLOWED_TRANSITIONS[status] & compensation

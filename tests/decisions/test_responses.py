@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from accident_online.decisions.answers import COMPENSATION_PATHS
 from accident_online.decisions.schemas import Resolution
+from accident_online.disputes.stage import COMPENSATION_PATHS
 
 
 async def answer(client, app_headers, case_id, **body):  # type: ignore[no-untyped-def]

@@ -21,6 +21,8 @@ from sqlmodel import select
 from standardwebhooks import Webhook
 
 from accident_online.auth.principal import Principal
+from accident_online.claims.rules import ClaimRules
+from accident_online.disputes.tasks import settle_accepted_cases
 from accident_online.kit.time import utc_now
 from accident_online.models.partner import Partner
 from accident_online.models.user import Role
@@ -263,29 +265,37 @@ async def test_claim_paid_by_every_party_closes_an_accepted_case(
     commercial = await partners.send(
         "pingan", event("claim.paid", case["id"], party=1, amount="2100")
     )
+    # Its 车损险, PINGAN's too, pays party 0's own 70 % of the loss left after 交强险: the
+    # case closes only once every claim line the calculation opened is paid (claims/).
+    own_damage = await partners.send(
+        "pingan", event("claim.paid", case["id"], party=0, amount="700.00")
+    )
     between = await read(client, admin_headers, case["id"])
     last = await partners.send("cpic", event("claim.paid", case["id"], party=0, amount="2000.00"))
     record = await read(client, admin_headers, case["id"])
     events = await timeline(client, admin_headers, case["id"])
 
-    assert [r.status_code for r in (compulsory, commercial, last)] == [200, 200, 200]
+    assert [r.status_code for r in (compulsory, commercial, own_damage, last)] == [200] * 4
     assert between["status"] == "accepted"
-    assert [p["paid_amount"] for p in between["parties"]] == [None, "4100.00"]
+    assert [p["paid_amount"] for p in between["parties"]] == ["700.00", "4100.00"]
     assert record["status"] == "closed"
     assert record["closed_at"] is not None
-    assert [p["paid_amount"] for p in record["parties"]] == ["2000.00", "4100.00"]
+    assert [p["paid_amount"] for p in record["parties"]] == ["2700.00", "4100.00"]
     assert last.json()["case_version"] == record["version"]
-    assert [(e["type"], e["actor"]) for e in events[-4:]] == [
+    assert [(e["type"], e["actor"]) for e in events[-5:]] == [
         ("claim.paid", "partner:picc"),
+        ("claim.paid", "partner:pingan"),
         ("claim.paid", "partner:pingan"),
         ("claim.paid", "partner:cpic"),
         ("case.closed", "partner:cpic"),
     ]
-    assert events[-3]["data"]["paid_total"] == "4100.00"
+    assert events[-4]["data"]["paid_total"] == "4100.00"
     assert events[-1]["data"]["from"] == "accepted"
 
 
-async def test_mediation_agreed_closes_the_case(client, admin_headers, partners, case_in) -> None:
+async def test_mediation_agreed_with_nothing_owed_closes_the_case(
+    client, admin_headers, partners, case_in
+) -> None:
     case = await case_in("in_mediation")
 
     response = await partners.send(
@@ -295,12 +305,15 @@ async def test_mediation_agreed_closes_the_case(client, admin_headers, partners,
     events = await timeline(client, admin_headers, case["id"])
 
     assert response.status_code == 200, response.text
+    # No loss assessed, no amounts agreed: the calculation has no insurer pay anything.
     assert record["status"] == "closed"
-    assert [(e["type"], e["actor"]) for e in events[-2:]] == [
+    assert [(e["type"], e["actor"]) for e in events[-3:]] == [
         ("mediation.agreed", "partner:mediation-lc"),
+        ("case.compensation_settled", "partner:mediation-lc"),
         ("case.closed", "partner:mediation-lc"),
     ]
-    assert events[-2]["data"]["agreement"] == "乙方赔偿甲方 800 元。"
+    assert events[-3]["data"]["agreement"] == "乙方赔偿甲方 800 元。"
+    assert events[-1]["data"]["reason"] == "nothing_owed"
 
 
 async def test_mediation_failed_goes_to_court_which_is_notified_and_then_judges(
@@ -336,14 +349,15 @@ async def test_mediation_failed_goes_to_court_which_is_notified_and_then_judges(
     assert filed.status_code == 200, filed.text
     assert judged.status_code == 200, judged.text
     assert closed["status"] == "closed"
-    assert [(e["type"], e["actor"]) for e in events[-5:]] == [
+    assert [(e["type"], e["actor"]) for e in events[-6:]] == [
         ("mediation.failed", "partner:mediation-lc"),
         ("case.litigation_requested", "partner:mediation-lc"),
         ("lawsuit.filed", "partner:court-lc"),
         ("judgment.issued", "partner:court-lc"),
+        ("case.compensation_settled", "partner:court-lc"),
         ("case.closed", "partner:court-lc"),
     ]
-    assert events[-3]["data"]["docket_number"] == "(2026)鲁1502民初1234号"
+    assert events[-4]["data"]["docket_number"] == "(2026)鲁1502民初1234号"
 
 
 # --- replays ----------------------------------------------------------------------------
@@ -634,6 +648,10 @@ async def test_an_event_that_does_not_fit_the_status_is_409_then_applies_later(
             json={"party": party, "resolution": "insurer_claim"},
             headers=app_headers,
         )
+    # Assessed before the parties chose: the last insurer_claim already asked the insurers
+    # to pay (disputes.stage); housekeeping finds nothing left to open.
+    assert await settle_accepted_cases(session, rules=ClaimRules()) == 0
+    await session.commit()
     retried = await partners.send("cpic", body, msg_id="evt_paid_early")
     after = await read(client, admin_headers, case["id"])
 

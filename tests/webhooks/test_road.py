@@ -22,6 +22,7 @@ from standardwebhooks import Webhook
 
 from accident_online.auth.service import principal_for_user
 from accident_online.cases.determination_rules import limits_from
+from accident_online.cases.dispute_payloads import DISPUTE_EVENTS
 from accident_online.cases.webhook_payloads import OUTBOUND_EVENTS
 from accident_online.decisions.tasks import run_deadlines
 from accident_online.models.user import UserRole
@@ -166,14 +167,24 @@ async def test_the_whole_road(
     async def housekeeping() -> None:
         await run_deadlines(database, limits_from(settings))
 
-    async def pay_both(to_1: str = "4100.00", to_0: str = "2000.00") -> None:
+    async def pay_both(to_1: str = "4100.00", to_0: str = "2700.00") -> None:
+        """Both losses assessed: the claim lines are requested (claims/), each insurer pays
+        its own, and each party receives what the decision makes it owed in all (the
+        calculation's insurer lines, 甲's commercial policy with PINGAN included)."""
         await send("picc", "claim.assessed", party=0, assessed_loss="3000.00")
         await send("cpic", "claim.assessed", party=1, assessed_loss="5000.00")
-        # 甲's 交强险 (PICC) pays its limit, its commercial third-party cover (PINGAN) the rest.
-        await send("picc", "claim.paid", party=1, amount="2000.00")
-        rest = Decimal(to_1) - Decimal("2000.00")
-        await send("pingan", "claim.paid", party=1, amount=f"{rest:.2f}")
-        await send("cpic", "claim.paid", party=0, amount=to_0)
+        listed = await client.get("/v1/claims", params={"limit": 200}, headers=admin_headers)
+        assert listed.status_code == 200, listed.text
+        owed: dict[tuple[str, int], Decimal] = {}
+        for claim in listed.json()["items"]:
+            if claim["case_id"] == case["id"] and claim["status"] == "open":
+                key = (claim["insurer"], claim["party"])
+                owed[key] = owed.get(key, Decimal("0")) + Decimal(claim["amount"])
+        received = {0: Decimal("0"), 1: Decimal("0")}
+        for (insurer, party), amount in sorted(owed.items()):
+            await send(insurer, "claim.paid", party=party, amount=f"{amount:.2f}")
+            received[party] += amount
+        assert received == {0: Decimal(to_0), 1: Decimal(to_1)}
 
     body = report_body(agreed_liability=DECISION["liabilities"]) if road == "agreement" else None
     case = (await file_report(body)).json()
@@ -262,7 +273,7 @@ async def test_the_whole_road(
         await choose(0, "insurer_claim")
         assert (await choose(1, "insurer_claim"))["status"] == "accepted"
         # Equal liability now: each insurer pays what the new decision makes it owe.
-        await pay_both(to_1="3500.00", to_0="1500.00")
+        await pay_both(to_1="3500.00", to_0="2500.00")
     else:
         await determine(DECISION)
         await deliver_to_every_party(client, case, app_headers, no_objection=False)
@@ -290,14 +301,19 @@ async def test_the_whole_road(
         payload = Webhook(secrets[partner_id]).verify(hook.body, hook.headers)
         assert payload["data"]["case_id"] == case["id"]
         # What each partner receives is the body its schema in the OpenAPI document says.
-        OUTBOUND_EVENTS[payload["type"]].model_validate(payload)
+        {**OUTBOUND_EVENTS, **DISPUTE_EVENTS}[payload["type"]].model_validate(payload)
         received.setdefault(partner_id, []).append(
             (payload["data"]["case_version"], payload["type"])
         )
     versions = [json.loads(h.body)["data"]["case_version"] for h in receiver.received]
     assert all(isinstance(v, int) and v > 1 for v in versions)
     # Sent concurrently, they may arrive in any order; case_version puts them in the case's.
-    in_order = {partner: [t for _, t in sorted(hooks)] for partner, hooks in received.items()}
+    # The claim lines (claim.requested, to the paying insurers only) are
+    # tests/disputes/test_road.py's subject; here only the case's own events.
+    in_order = {
+        partner: [t for _, t in sorted(hooks) if not t.startswith("claim.")]
+        for partner, hooks in received.items()
+    }
     start = ["case.reported", "case.confirmed", "case.confirmed"]
     case_events = (
         start
@@ -325,6 +341,9 @@ async def test_the_whole_road(
             "late_review": ["case.decided", "case.decision_final", "case.disputed", "case.closed"],
         }[road]
     )
+    # The compensation settles (the calculation's lines, or, with no amounts in the
+    # agreement or the judgment, nothing owed) just before the case closes.
+    case_events.insert(-1, "case.compensation_settled")
     for partner_id in ("app-lc", "picc", "cpic", "pingan"):
         assert in_order[partner_id] == case_events, (partner_id, in_order)
     finals = [

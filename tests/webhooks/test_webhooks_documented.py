@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -16,6 +16,8 @@ from referencing.jsonschema import DRAFT202012
 from standardwebhooks import Webhook
 
 from accident_online.auth.service import principal_for_user
+from accident_online.claims.service import announce_overdue_claims
+from accident_online.kit.time import utc_now
 from accident_online.models.user import UserRole
 from accident_online.webhooks.subscriptions import SUBSCRIPTIONS
 from accident_online.webhooks.worker import DeliveryWorker, WorkerSettings
@@ -100,6 +102,7 @@ def test_an_undeclared_field_would_be_caught() -> None:
 async def test_real_deliveries_of_every_type_match_the_document(
     client,
     database,
+    session,
     receiver,
     make_partner,
     admin_headers,
@@ -119,8 +122,13 @@ async def test_real_deliveries_of_every_type_match_the_document(
     secrets = {"app-lc": rotated.json()["webhook_secret"]}
     for partner_id, kind, fields in (
         ("picc", "insurer", {"insurer_codes": ["PICC"]}),
+        ("cpic", "insurer", {"insurer_codes": ["CPIC"]}),
+        # 甲's commercial policy (the example report): it pays claim lines too.
+        ("pingan", "insurer", {"insurer_codes": ["PINGAN"]}),
         ("mediation-lc", "mediation", {}),
         ("court-lc", "court", {}),
+        ("appraisal-lc", "appraisal", {}),
+        ("arbitration-lc", "arbitration", {}),
     ):
         made = await make_partner(
             partner_id, kind=kind, webhook_url=f"{receiver.url}/{partner_id}", **fields
@@ -147,12 +155,12 @@ async def test_real_deliveries_of_every_type_match_the_document(
         assert response.status_code == status, response.text
         return response.json()
 
-    async def send(partner_id: str, case_id: str, type_: str) -> None:
+    async def send(partner_id: str, case_id: str, type_: str, **data: Any) -> None:
         payload = json.dumps(
             {
                 "type": type_,
                 "timestamp": datetime.now(UTC).isoformat(),
-                "data": {"case_id": case_id},
+                "data": {"case_id": case_id, **data},
             }
         )
         msg_id, now = f"evt_{uuid.uuid4().hex}", datetime.now(UTC)
@@ -191,6 +199,32 @@ async def test_real_deliveries_of_every_type_match_the_document(
     await deliver_to_every_party(client, accepted, app_headers)
     await answer(accepted["id"], 0, "insurer_claim")
     await answer(accepted["id"], 1, "insurer_claim")
+    # Its losses assessed: claims requested; then the loss disputed: withdrawn, appraised,
+    # requested again, and left unpaid past the due date.
+    await send("picc", accepted["id"], "claim.assessed", party=0, assessed_loss="3000.00")
+    await send("cpic", accepted["id"], "claim.assessed", party=1, assessed_loss="5000.00")
+    appraisal = await client.post(
+        f"/v1/cases/{accepted['id']}/appraisals",
+        json={
+            "vehicles": [1],
+            "question": "乙车维修费用",
+            "consenting_parties": [0, 1],
+            "appraiser": "appraisal-lc",
+        },
+        headers=app_headers,
+    )
+    assert appraisal.status_code == 201, appraisal.text
+    await send(
+        "appraisal-lc",
+        accepted["id"],
+        "appraisal.completed",
+        appraisal_id=appraisal.json()["id"],
+        party=1,
+        assessed_loss="5600.00",
+        report_number="聊鉴〔2026〕1号",
+    )
+    assert await announce_overdue_claims(session, now=utc_now() + timedelta(days=11)) > 0
+    await session.commit()
     # Corrected, confirmed again, reviewed: revoked and determined anew.
     reviewed = await queued_case()
     path = f"/v1/cases/{reviewed['id']}"
@@ -210,6 +244,35 @@ async def test_real_deliveries_of_every_type_match_the_document(
     claimed = await act("POST", f"{path}/claim")
     await act("POST", f"{path}/decision", claimed["version"], **DECISION)
     await deliver_to_every_party(client, reviewed, app_headers)
+    # Arbitration, every party having agreed to it.
+    arbitrated = await queued_case()
+    claimed = await act("POST", f"/v1/cases/{arbitrated['id']}/claim")
+    await act("POST", f"/v1/cases/{arbitrated['id']}/decision", claimed["version"], **DECISION)
+    await deliver_to_every_party(client, arbitrated, app_headers)
+    for party in (0, 1):
+        agreed = await client.post(
+            f"/v1/cases/{arbitrated['id']}/arbitration-agreements",
+            json={"party": party, "signed_at": "2026-12-01T09:00:00+08:00"},
+            headers=app_headers,
+        )
+        assert agreed.status_code == 201, agreed.text
+    await answer(arbitrated["id"], 1, "arbitration")
+    # A mediated agreement sent to the court for 司法确认.
+    mediated = await queued_case()
+    claimed = await act("POST", f"/v1/cases/{mediated['id']}/claim")
+    await act("POST", f"/v1/cases/{mediated['id']}/decision", claimed["version"], **DECISION)
+    await deliver_to_every_party(client, mediated, app_headers)
+    await answer(mediated["id"], 1, "mediation")
+    await send(
+        "mediation-lc",
+        mediated["id"],
+        "mediation.agreed",
+        amounts=[{"party": 1, "payer_party": 0, "amount": "1200.00"}],
+    )
+    confirmation = await client.post(
+        f"/v1/cases/{mediated['id']}/confirmation-requests", headers=app_headers
+    )
+    assert confirmation.status_code == 201, confirmation.text
     # Sent to be handled in person.
     referred = await queued_case()
     claimed = await act("POST", f"/v1/cases/{referred['id']}/claim")

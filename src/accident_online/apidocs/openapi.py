@@ -58,6 +58,17 @@ TAGS: list[dict[str, Any]] = [
         "description": "Who pays what: a stateless calculation and each case's settlement.",
     },
     {
+        "name": "disputes",
+        "description": "纠纷化解：鉴定、异议、仲裁协议、司法确认 · Compensation disputes: "
+        "appraisal of a disputed loss and the parties' objections, arbitration agreements, "
+        "judicial confirmation of a mediated agreement.",
+    },
+    {
+        "name": "claims",
+        "description": "一键理赔：保险公司应付的每笔款项及期限 · One-click claims: what each "
+        "insurer is to pay to whom, by when; the overdue ones.",
+    },
+    {
         "name": "statistics",
         "description": "Reports, share handled online, time to decision, queue depth.",
     },

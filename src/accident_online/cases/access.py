@@ -13,6 +13,7 @@ from sqlmodel import col, select
 
 from accident_online.auth.principal import Principal
 from accident_online.models.case import Case, CaseParty
+from accident_online.models.dispute import Appraisal
 from accident_online.models.user import Role
 
 
@@ -36,10 +37,19 @@ def visible_to(principal: Principal) -> ColumnElement[bool]:
             return (col(Case.resolution) == "mediation") & (
                 col(Case.mediation_partner_id) == principal.partner_id
             )
+        # The court a lawsuit or a request for judicial confirmation went to.
         case Role.court:
-            return (col(Case.resolution) == "litigation") & (
-                col(Case.court_partner_id) == principal.partner_id
+            return col(Case.court_partner_id) == principal.partner_id
+        case Role.arbitration:
+            return (col(Case.resolution) == "arbitration") & (
+                col(Case.arbitration_partner_id) == principal.partner_id
             )
+        # An appraisal organisation: the cases it was asked to appraise.
+        case Role.appraisal:
+            asked = select(Appraisal.case_id).where(
+                Appraisal.appraiser_partner_id == principal.partner_id
+            )
+            return col(Case.id).in_(asked)
         # The city-level authority sees the cases whose determination it was asked to review
         # (every such case has the review's time limit).
         case Role.reviewer:
@@ -53,12 +63,14 @@ def parties_shown_in_full(
     """The party indexes whose ID, phone and licence numbers this reader needs in full.
 
     The app that filed the report is the drivers' own; the center's officers decide on
-    the people; mediation and the court settle between them; an insurer needs its own
+    the people; mediation, arbitration and the court settle between them; an insurer needs its own
     insured. Admins and insurers of the other parties see them masked (DOMAIN.md).
     """
     everyone = frozenset(party.index for party in parties)
     match principal.role:
-        case Role.app | Role.officer | Role.reviewer | Role.mediation | Role.court:
+        case (
+            Role.app | Role.officer | Role.reviewer | Role.mediation | Role.court | Role.arbitration
+        ):
             return everyone
         case Role.insurer:
             return frozenset(

@@ -24,6 +24,7 @@ from accident_online.models.case import (
     CaseStatus,
     Evidence,
 )
+from accident_online.models.dispute import ArbitrationAgreement
 
 
 async def find_case(
@@ -243,3 +244,11 @@ async def queued_cases(
         query = query.where(after_key(col(Case.queued_at), col(Case.id), after))
     query = query.order_by(col(Case.queued_at), col(Case.id)).limit(limit)
     return (await session.exec(query)).all()
+
+
+async def arbitration_agreement_parties(session: AsyncSession, case_id: uuid.UUID) -> set[int]:
+    """The parties whose written arbitration agreement is recorded (disputes.proceedings)."""
+    rows = await session.exec(
+        select(ArbitrationAgreement.party).where(ArbitrationAgreement.case_id == case_id)
+    )
+    return set(rows)

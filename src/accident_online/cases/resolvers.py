@@ -1,4 +1,4 @@
-"""Which mediation organisation, and which court, a disputed case goes to.
+"""Which mediation organisation, court or arbitration commission a disputed case goes to.
 
 One organisation per case, stored on it: it alone sees the case (cases.access),
 receives its request (webhooks.outbox) and may send events about it (inbound events go
@@ -34,3 +34,13 @@ async def assign_mediation(session: AsyncSession, case: Case) -> None:
 
 async def assign_court(session: AsyncSession, case: Case) -> None:
     case.court_partner_id = await _first_of_kind(session, PartnerKind.court)
+
+
+async def assign_arbitration(session: AsyncSession, case: Case) -> None:
+    case.arbitration_partner_id = await _first_of_kind(session, PartnerKind.arbitration)
+
+
+async def ensure_court(session: AsyncSession, case: Case) -> None:
+    """The case's court, chosen once (a confirmation request, then a lawsuit, go to one)."""
+    if case.court_partner_id is None:
+        await assign_court(session, case)

@@ -5,9 +5,15 @@ awaiting_evidence (photos or a party's confirmation missing) → queued → unde
 decided (认定书 delivered, review windows running) → review_requested → final | queued
 (revoked: determined again); or under_review → final directly for an agreement case whose
 协议书 the officer confirmed; decided → final when every window lapsed or every party stated
-no objection. From final the compensation stage: accepted (insurers settle) | disputed →
-in_mediation | in_litigation → closed. referred_offline and expired (never confirmed) are
-terminal.
+no objection. From final the compensation stage (disputes.stage): accepted (insurers
+settle) | disputed → in_mediation | in_arbitration | in_litigation. referred_offline and
+expired (never confirmed) are terminal.
+
+Compensation disputes (issue 15): whatever settles the compensation in a dispute (a
+mediated agreement, an arbitral award, a judgment, 诉前调解 at the court) moves the case to
+awaiting_payment, where the insurers pay the claim lines; an accepted case stays accepted
+while they pay (its lines come from the calculation). Either closes when every line is
+paid. A refused 司法确认 or a rejected arbitration sends the case to court.
 """
 
 from __future__ import annotations
@@ -40,16 +46,29 @@ ALLOWED_TRANSITIONS: Mapping[CaseStatus, frozenset[CaseStatus]] = {
     CaseStatus.decided: frozenset({CaseStatus.review_requested, CaseStatus.final}),
     # Upheld → final; revoked → queued for a new determination (art. 74).
     CaseStatus.review_requested: frozenset({CaseStatus.final, CaseStatus.queued}),
-    # Liability stands; each party chooses how compensation is settled (decisions.answers).
+    # Liability stands; each party chooses how compensation is settled (disputes.stage).
     CaseStatus.final: frozenset({CaseStatus.accepted, CaseStatus.disputed}),
-    # All insurer_claim: insurers settle, claim.paid for every party closes the case.
+    # All insurer_claim: insurers settle; every claim line paid closes the case.
     CaseStatus.accepted: frozenset({CaseStatus.closed}),
     CaseStatus.disputed: frozenset(
-        {CaseStatus.in_mediation, CaseStatus.in_litigation, CaseStatus.closed}
+        {
+            CaseStatus.in_mediation,
+            CaseStatus.in_litigation,
+            CaseStatus.in_arbitration,
+            CaseStatus.closed,
+        }
     ),
-    # Failed mediation goes to court.
-    CaseStatus.in_mediation: frozenset({CaseStatus.closed, CaseStatus.in_litigation}),
-    CaseStatus.in_litigation: frozenset({CaseStatus.closed}),
+    # Agreed → the insurers pay (closed at once when nobody is owed anything); failed → court.
+    CaseStatus.in_mediation: frozenset(
+        {CaseStatus.awaiting_payment, CaseStatus.closed, CaseStatus.in_litigation}
+    ),
+    # An award → payment; the commission rejects the case → court.
+    CaseStatus.in_arbitration: frozenset(
+        {CaseStatus.awaiting_payment, CaseStatus.closed, CaseStatus.in_litigation}
+    ),
+    CaseStatus.in_litigation: frozenset({CaseStatus.awaiting_payment, CaseStatus.closed}),
+    # Every line paid → closed; the court refuses to confirm the agreement → litigation.
+    CaseStatus.awaiting_payment: frozenset({CaseStatus.closed, CaseStatus.in_litigation}),
     CaseStatus.closed: frozenset(),
     CaseStatus.referred_offline: frozenset(),
     CaseStatus.expired: frozenset(),
@@ -63,7 +82,13 @@ OPEN_FOR_OFFICERS: frozenset[CaseStatus] = frozenset(
 BEFORE_DECISION: frozenset[CaseStatus] = OPEN_FOR_OFFICERS
 # Liability stands (final, or agreed and confirmed): compensation may be chosen.
 COMPENSATION_STAGE: frozenset[CaseStatus] = frozenset(
-    {CaseStatus.final, CaseStatus.disputed, CaseStatus.in_mediation, CaseStatus.in_litigation}
+    {
+        CaseStatus.final,
+        CaseStatus.disputed,
+        CaseStatus.in_mediation,
+        CaseStatus.in_litigation,
+        CaseStatus.in_arbitration,
+    }
 )
 
 

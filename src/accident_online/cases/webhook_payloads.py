@@ -117,7 +117,8 @@ class CaseAcceptedData(StatusChange):
 
 class CaseDisputedData(StatusChange):
     parties: list[int] = Field(
-        description="The parties that chose mediation or litigation over an insurer claim."
+        description="The parties that chose mediation, arbitration or litigation over an "
+        "insurer claim."
     )
 
 
@@ -126,7 +127,10 @@ class CaseReferredOfflineData(StatusChange):
 
 
 class CaseClosedData(StatusChange):
-    reason: Literal["claims_paid", "mediation_agreed", "judgment_issued"]
+    reason: Literal["claims_paid", "nothing_owed", "mediation_agreed", "judgment_issued"] = Field(
+        description="`claims_paid`: every claim line was paid; `nothing_owed`: the settled "
+        "compensation has no insurer pay anything."
+    )
 
 
 class CaseMediationRequestedData(StatusChange):
@@ -134,9 +138,15 @@ class CaseMediationRequestedData(StatusChange):
 
 
 class CaseLitigationRequestedData(StatusChange):
-    reason: Literal["mediation_failed"] | None = Field(
-        default=None, description="Present when mediation failed first."
-    )
+    reason: (
+        Literal[
+            "mediation_failed",
+            "prefiling_mediation_failed",
+            "arbitration_rejected",
+            "confirmation_refused",
+        ]
+        | None
+    ) = Field(default=None, description="Present when another way failed first.")
 
 
 class CaseConfirmedData(CaseEventData):

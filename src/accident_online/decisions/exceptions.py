@@ -64,6 +64,23 @@ class NoDecisionYet(Conflict):
     default_detail = _("Liability has not been decided for this case yet.")
 
 
+class ArbitrationAgreementMissing(ValidationFailed):
+    code = "arbitration-agreement-missing"
+    title = _("Arbitration agreements missing")
+    default_detail = _(
+        "Arbitration needs every party's written arbitration agreement recorded first."
+    )
+
+
+class ArbitrationExcludesCourt(ValidationFailed):
+    code = "arbitration-excludes-court"
+    title = _("The parties agreed to arbitrate")
+    default_detail = _(
+        "Every party signed an arbitration agreement: the dispute goes to arbitration, "
+        "not to court."
+    )
+
+
 class NotALateReport(Conflict):
     code = "not-a-late-report"
     title = _("Not a late report")

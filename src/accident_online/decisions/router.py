@@ -7,7 +7,6 @@ from fastapi import APIRouter, Path, Request, Response
 
 from accident_online.apidocs.openapi import OFFICERS_TAG
 from accident_online.auth.dependencies import (
-    AppPartnerPrincipal,
     CurrentPrincipal,
     OfficerPrincipal,
 )
@@ -15,7 +14,6 @@ from accident_online.auth.exceptions import InvalidAccessToken
 from accident_online.auth.principal import Principal
 from accident_online.cases.dependencies import (
     CaseAtVersion,
-    CaseForFilingApp,
     CaseForReader,
     CaseId,
     EvidenceLinksDep,
@@ -31,24 +29,21 @@ from accident_online.cases.exceptions import (
 from accident_online.cases.schemas import CaseRead
 from accident_online.cases.service import read_case
 from accident_online.centers.exceptions import CenterNotFound
-from accident_online.decisions import answers, service
+from accident_online.decisions import service
 from accident_online.decisions.dependencies import CaseToDecide
 from accident_online.decisions.exceptions import (
     AgreedLiabilityUnchangeable,
-    AlreadyAnswered,
     AlreadyDecided,
     AnotherCentersQueue,
     CaseHeldByAnotherOfficer,
     InvalidDecision,
     NoDecisionYet,
-    NotAwaitingAnswers,
     NotHoldingCase,
 )
 from accident_online.decisions.schemas import (
     DecisionCreate,
     EvidenceRequestCreate,
     ReferralCreate,
-    ResponseCreate,
 )
 from accident_online.kit.content_disposition import attachment
 from accident_online.kit.db import SessionDep
@@ -250,42 +245,6 @@ async def decide(
     the parties agreed on liability, the decision says whether you confirmed or changed
     it. Needs `If-Match` (stale → 412); a case already decided → 409 `already-decided`."""
     await service.decide(session, principal, case, body)
-    return await _answer(session, case, principal, response, links)
-
-
-@router.post(
-    "/responses",
-    operation_id="answerDecision",
-    summary="赔偿方式 · How a party wants compensation settled",
-    response_model=CaseRead,
-    tags=["reports"],
-    responses=problem_responses(
-        Unauthorized,
-        Forbidden,
-        CaseNotFound,
-        AlreadyAnswered,
-        NotAwaitingAnswers,
-        InvalidTransition,
-        ValidationFailed,
-    ),
-)
-async def answer_decision(
-    body: ResponseCreate,
-    case: CaseForFilingApp,
-    session: SessionDep,
-    principal: AppPartnerPrincipal,
-    response: Response,
-    links: EvidenceLinksDep,
-) -> CaseRead:
-    """责任认定生效（`final`，或协议已确认）后，各方选择赔偿方式：全部 `insurer_claim` →
-    `accepted`（保险公司理赔）；任一方选择调解或诉讼 → `disputed`，随即 `in_mediation` 或
-    `in_litigation`。旧字段 `accepts` → 422。
-
-    Once liability is final (or agreed), each party says how compensation is settled. All
-    `insurer_claim` → `accepted` (insurers settle); mediation or litigation → `disputed`,
-    then `in_mediation` or `in_litigation`. The old `accepts` field → 422 naming
-    `resolution`. Before liability is final → 409 `not-awaiting-answers`."""
-    await answers.answer_decision(session, principal, case, body)
     return await _answer(session, case, principal, response, links)
 
 

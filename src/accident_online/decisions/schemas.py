@@ -185,6 +185,7 @@ class Resolution(StrEnum):
     insurer_claim = "insurer_claim"
     mediation = "mediation"
     litigation = "litigation"
+    arbitration = "arbitration"  # only with every party's arbitration agreement (disputes/)
 
 
 class ResponseCreate(BaseModel):
@@ -200,8 +201,10 @@ class ResponseCreate(BaseModel):
 
     party: PartyIndex
     resolution: Resolution = Field(
-        description="赔偿如何解决：`insurer_claim` 保险理赔，`mediation` 调解，`litigation` 诉讼 · "
-        "How compensation is to be settled: insurers settle, mediation, or a lawsuit."
+        description="赔偿如何解决：`insurer_claim` 保险理赔，`mediation` 调解，`litigation` 诉讼，"
+        "`arbitration` 仲裁（须各方仲裁协议已登记，且此后排除诉讼）· How compensation is to be "
+        "settled: insurers settle, mediation, a lawsuit, or arbitration (every party's "
+        "arbitration agreement recorded first; it then excludes the court)."
     )
 
     @model_validator(mode="before")
@@ -213,7 +216,7 @@ class ResponseCreate(BaseModel):
             raise ValueError(
                 "`accepts` is no longer taken: liability is reviewed, not accepted; say how "
                 "compensation is to be settled in `resolution` (insurer_claim, mediation, "
-                "litigation)"
+                "litigation, arbitration)"
             )
         return data
 

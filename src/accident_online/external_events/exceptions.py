@@ -1,5 +1,5 @@
 from accident_online.kit.i18n import _
-from accident_online.kit.problems import AppError, Conflict, Forbidden, ValidationFailed
+from accident_online.kit.problems import AppError, Conflict, ValidationFailed
 
 
 class InvalidWebhookSignature(AppError):
@@ -29,15 +29,6 @@ class EventDoesNotFitCase(Conflict):
     code = "event-not-applicable"
     title = _("Event does not fit the case's status")
     default_detail = _("The case's status does not allow this event; nothing was changed.")
-
-
-class ClaimNotCovered(Forbidden):
-    code = "claim-not-covered"
-    title = _("Not this insurer's claim")
-    default_detail = _(
-        "An insurer assesses only its own insured's loss and pays only what the "
-        "settlement has it pay; nothing was changed."
-    )
 
 
 class AmountOutOfRange(ValidationFailed):

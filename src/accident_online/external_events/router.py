@@ -5,10 +5,24 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Path, Request
 
 from accident_online.cases.exceptions import CaseNotFound, InvalidTransition
+from accident_online.claims.exceptions import (
+    ClaimNotCovered,
+    ClaimNotRequested,
+    ClaimOverpaid,
+    ClaimsBeingPaid,
+)
+from accident_online.claims.rules import rules_from
+from accident_online.disputes.exceptions import (
+    AppraisalNotFound,
+    AppraisalNotPending,
+    AppraisedLoss,
+    NoAgreementToConfirm,
+    NoPrefilingMediation,
+    PrefilingMediationRunning,
+)
 from accident_online.external_events import service
 from accident_online.external_events.exceptions import (
     AmountOutOfRange,
-    ClaimNotCovered,
     EventDoesNotFitCase,
     EventTypeNotForPartner,
     InvalidWebhookSignature,
@@ -45,6 +59,15 @@ router = APIRouter(prefix="/webhooks", tags=["partner events"])
         PartyNotInCase,
         ClaimNotCovered,
         AmountOutOfRange,
+        ClaimNotRequested,
+        ClaimOverpaid,
+        ClaimsBeingPaid,
+        AppraisalNotFound,
+        AppraisalNotPending,
+        AppraisedLoss,
+        NoAgreementToConfirm,
+        NoPrefilingMediation,
+        PrefilingMediationRunning,
     ),
     openapi_extra={
         "requestBody": {
@@ -94,18 +117,26 @@ async def receive_partner_event(
       decided, accepted, disputed, in_mediation or in_litigation, as for:
     - insurer `claim.assessed` (`party`, `assessed_loss`): sets the assessed loss of a
       party **you insure**, which the settlement uses; a later assessment replaces it.
-    - insurer `claim.paid` (`party`, `amount`): adds to that party's paid amount; once
-      every party has been paid, the case is `closed`. Only for a party the settlement
-      (`GET /v1/cases/{id}/settlement`) has you pay, by its lines with `payer`
-      `insurer:<your code>` (交强险, 商业三者险, and 无责代赔 lines you advance), and at
-      most what those lines total; a party no line pays is settled by its own insurer's
-      `"0.00"`. Only while the case is `accepted`: in a dispute, mediation or the court
-      closes it.
-    - mediation `mediation.agreed` (`agreement`?): `in_mediation` → `closed`.
+    - insurer `claim.paid` (`party`, `amount`): pays the claims you were sent
+      (`claim.requested`) for that party (oldest due, then smallest, first), at most
+      what is still open; once every claim line of the case is paid, the case is
+      `closed`. While `accepted` or `awaiting_payment`.
+    - mediation `mediation.agreed` (`agreement`?, `amounts`?): `in_mediation` →
+      `awaiting_payment`; each `{party, payer_party, amount}` becomes a claim to
+      `payer_party`'s insurer (without `amounts`: the calculation's lines).
     - mediation `mediation.failed` (`reason`?): `in_mediation` → `in_litigation`; the
       court is notified.
-    - court `lawsuit.filed` (`docket_number`?): timeline only, while `in_litigation`.
-    - court `judgment.issued` (`docket_number`?, `summary`?): `in_litigation` → `closed`.
+    - court `prefiling_mediation.started` / `.failed` (诉前调解), then `lawsuit.filed`
+      (`docket_number`?; 409 while pre-filing mediation runs); `prefiling_mediation.agreed`
+      (`amounts`) and `judgment.issued` (`amounts`?): `in_litigation` → `awaiting_payment`.
+      `confirmation.granted` / `confirmation.refused` answer `case.confirmation_requested`
+      (refused: unpaid claims withdrawn, → `in_litigation`); `judgment.appealed`,
+      `enforcement.requested`: recorded.
+    - arbitration `arbitration.accepted`, `arbitration.awarded` (`amounts`) →
+      `awaiting_payment`, `arbitration.rejected` → `in_litigation`.
+    - appraisal `appraisal.accepted`, `appraisal.completed` (`appraisal_id`, `party`,
+      `assessed_loss`, `report_number`, `report_url`?): replaces that vehicle's loss in the
+      settlement; `appraisal.declined` (`reason`?).
 
     Amounts are decimal strings in yuan (`"2100.00"`), at most
     `ACCIDENT_ONLINE_PARTNER_EVENT_MAX_AMOUNT`. Every event goes into the case's timeline
@@ -132,4 +163,5 @@ async def receive_partner_event(
         webhook_id=message_id,
         event=event,
         max_amount=settings.partner_event_max_amount,
+        rules=rules_from(settings),
     )

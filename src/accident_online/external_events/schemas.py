@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
+    AnyHttpUrl,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -20,6 +21,7 @@ from pydantic import (
     TypeAdapter,
 )
 
+from accident_online.disputes.schemas import AgreedAmount
 from accident_online.kit.fields import Name, Text
 from accident_online.kit.money import Amount
 
@@ -59,8 +61,21 @@ class ClaimPaidData(EventData):
     claim_number: ShortText | None = None
 
 
+Amounts = Annotated[
+    list[AgreedAmount],
+    Field(
+        max_length=40,
+        description="What is owed: each `{party, payer_party, amount}` is paid to `party` by "
+        "`payer_party`'s insurer; these amounts replace the calculation's.",
+    ),
+]
+
+
 class MediationAgreedData(EventData):
     agreement: LongText | None = Field(default=None, description="What the parties agreed.")
+    amounts: Amounts | None = Field(
+        default=None, description="The agreed amounts; absent: the calculation's lines."
+    )
 
 
 class MediationFailedData(EventData):
@@ -74,6 +89,39 @@ class LawsuitFiledData(EventData):
 class JudgmentIssuedData(EventData):
     docket_number: ShortText | None = None
     summary: LongText | None = None
+    amounts: Amounts | None = Field(
+        default=None, description="What the judgment awards; absent: the calculation's lines."
+    )
+
+
+class CourtNoteData(EventData):
+    docket_number: ShortText | None = None
+    reason: LongText | None = None
+
+
+class PrefilingAgreedData(EventData):
+    docket_number: ShortText | None = None
+    amounts: Amounts
+
+
+class AppraisalData(EventData):
+    appraisal_id: uuid.UUID = Field(description="From `case.appraisal_requested`.")
+
+
+class AppraisalCompletedData(AppraisalData):
+    party: PartyIndex = Field(description="The vehicle appraised.")
+    assessed_loss: Money = Field(description="The appraised loss; it replaces the figure.")
+    report_number: ShortText = Field(description="The appraisal report's number.")
+    report_url: AnyHttpUrl | None = Field(default=None, description="Where the report is.")
+
+
+class AppraisalDeclinedData(AppraisalData):
+    reason: LongText | None = None
+
+
+class ArbitrationAwardedData(EventData):
+    award_number: ShortText | None = None
+    amounts: Amounts
 
 
 class _Event(BaseModel):
@@ -117,6 +165,95 @@ class JudgmentIssued(_Event):
     data: JudgmentIssuedData
 
 
+class PrefilingMediationStarted(_Event):
+    """The court steers the case to pre-filing mediation (诉前调解) first."""
+
+    type: Literal["prefiling_mediation.started"]
+    data: CourtNoteData
+
+
+class PrefilingMediationAgreed(_Event):
+    type: Literal["prefiling_mediation.agreed"]
+    data: PrefilingAgreedData
+
+
+class PrefilingMediationFailed(_Event):
+    type: Literal["prefiling_mediation.failed"]
+    data: CourtNoteData
+
+
+class ConfirmationGranted(_Event):
+    """司法确认: the court confirms the mediated agreement."""
+
+    type: Literal["confirmation.granted"]
+    data: CourtNoteData
+
+
+class ConfirmationRefused(_Event):
+    type: Literal["confirmation.refused"]
+    data: CourtNoteData
+
+
+class JudgmentAppealed(_Event):
+    """Recorded only: the appeal runs outside this service."""
+
+    type: Literal["judgment.appealed"]
+    data: CourtNoteData
+
+
+class EnforcementRequested(_Event):
+    """Recorded only: enforcement (执行) runs outside this service."""
+
+    type: Literal["enforcement.requested"]
+    data: CourtNoteData
+
+
+class AppraisalAccepted(_Event):
+    type: Literal["appraisal.accepted"]
+    data: AppraisalData
+
+
+class AppraisalCompleted(_Event):
+    type: Literal["appraisal.completed"]
+    data: AppraisalCompletedData
+
+
+class AppraisalDeclined(_Event):
+    type: Literal["appraisal.declined"]
+    data: AppraisalDeclinedData
+
+
+class ArbitrationAccepted(_Event):
+    type: Literal["arbitration.accepted"]
+    data: CourtNoteData
+
+
+class ArbitrationAwarded(_Event):
+    type: Literal["arbitration.awarded"]
+    data: ArbitrationAwardedData
+
+
+class ArbitrationRejected(_Event):
+    type: Literal["arbitration.rejected"]
+    data: CourtNoteData
+
+
+DisputeEvent = (
+    PrefilingMediationStarted
+    | PrefilingMediationAgreed
+    | PrefilingMediationFailed
+    | ConfirmationGranted
+    | ConfirmationRefused
+    | JudgmentAppealed
+    | EnforcementRequested
+    | AppraisalAccepted
+    | AppraisalCompleted
+    | AppraisalDeclined
+    | ArbitrationAccepted
+    | ArbitrationAwarded
+    | ArbitrationRejected
+)
+
 PartnerEvent = Annotated[
     ClaimOpened
     | ClaimAssessed
@@ -124,7 +261,8 @@ PartnerEvent = Annotated[
     | MediationAgreed
     | MediationFailed
     | LawsuitFiled
-    | JudgmentIssued,
+    | JudgmentIssued
+    | DisputeEvent,
     Field(discriminator="type"),
 ]
 PARTNER_EVENT: TypeAdapter[PartnerEvent] = TypeAdapter(PartnerEvent)
@@ -150,6 +288,19 @@ INBOUND_EVENTS: tuple[type[_Event], ...] = (
     MediationFailed,
     LawsuitFiled,
     JudgmentIssued,
+    PrefilingMediationStarted,
+    PrefilingMediationAgreed,
+    PrefilingMediationFailed,
+    ConfirmationGranted,
+    ConfirmationRefused,
+    JudgmentAppealed,
+    EnforcementRequested,
+    AppraisalAccepted,
+    AppraisalCompleted,
+    AppraisalDeclined,
+    ArbitrationAccepted,
+    ArbitrationAwarded,
+    ArbitrationRejected,
 )
 INBOUND_EVENT_REF = "#/components/schemas/InboundEvent"
 

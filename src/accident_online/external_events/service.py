@@ -21,11 +21,20 @@ from accident_online.auth.service import principal_for_partner
 from accident_online.cases import repository as cases_repository
 from accident_online.cases.resolvers import assign_court
 from accident_online.cases.service import append_event, load_visible_case, transition
+from accident_online.claims.exceptions import ClaimNotCovered
+from accident_online.claims.rules import ClaimRules
 from accident_online.decisions.schemas import Resolution
 from accident_online.external_events import repository
+from accident_online.external_events.disputes import (
+    DISPUTE_APPLIES_IN,
+    DISPUTE_TYPES_BY_KIND,
+    PAYMENT_APPLIES_IN,
+    after_assessment,
+    apply_dispute_event,
+    check_assessment,
+)
 from accident_online.external_events.exceptions import (
     AmountOutOfRange,
-    ClaimNotCovered,
     EventDoesNotFitCase,
     EventTypeNotForPartner,
     InvalidWebhookSignature,
@@ -37,9 +46,6 @@ from accident_online.external_events.schemas import (
     ClaimOpened,
     ClaimPaid,
     InboundEventResult,
-    JudgmentIssued,
-    LawsuitFiled,
-    MediationAgreed,
     MediationFailed,
     PartnerEvent,
 )
@@ -50,26 +56,32 @@ from accident_online.models.case import Case, CaseParty, CaseStatus
 from accident_online.models.partner import Partner, PartnerKind
 from accident_online.partners import repository as partners_repository
 from accident_online.partners.service import webhook_secrets
-from accident_online.settlement.service import case_settlement
 
 # CONTRACT.md "Webhooks", inbound: which partner kind sends which types.
 EVENT_TYPES_BY_KIND: Mapping[PartnerKind, frozenset[str]] = {
     PartnerKind.insurer: frozenset({"claim.opened", "claim.assessed", "claim.paid"}),
     PartnerKind.mediation: frozenset({"mediation.agreed", "mediation.failed"}),
-    PartnerKind.court: frozenset({"lawsuit.filed", "judgment.issued"}),
+    PartnerKind.court: frozenset({"lawsuit.filed", "judgment.issued"})
+    | DISPUTE_TYPES_BY_KIND[PartnerKind.court],
+    PartnerKind.appraisal: DISPUTE_TYPES_BY_KIND[PartnerKind.appraisal],
+    PartnerKind.arbitration: DISPUTE_TYPES_BY_KIND[PartnerKind.arbitration],
     PartnerKind.app: frozenset(),
 }
 
 # Insurers handle a claim once liability is decided (DOMAIN.md "Claim calculation"
 # rests on the decision) and until the case is closed; a disputed case still has
 # losses to assess, whoever ends up deciding the liability.
+# Insurers open and assess claims from the decision on, through review and finality.
 _CLAIMS_OPEN = frozenset(
     {
         CaseStatus.decided,
+        CaseStatus.review_requested,
+        CaseStatus.final,
         CaseStatus.accepted,
         CaseStatus.disputed,
         CaseStatus.in_mediation,
         CaseStatus.in_litigation,
+        CaseStatus.in_arbitration,
     }
 )
 
@@ -77,13 +89,13 @@ _CLAIMS_OPEN = frozenset(
 APPLIES_IN: Mapping[str, frozenset[CaseStatus]] = {
     "claim.opened": _CLAIMS_OPEN,
     "claim.assessed": _CLAIMS_OPEN,
-    # Payment settles the claim only when everybody accepted the decision: in a dispute
-    # the mediation agreement or the judgment decides what is owed and closes the case.
-    "claim.paid": frozenset({CaseStatus.accepted}),
+    # Payments go against the claim lines that settled compensation opened (claims/).
+    "claim.paid": PAYMENT_APPLIES_IN,
     "mediation.agreed": frozenset({CaseStatus.in_mediation}),
     "mediation.failed": frozenset({CaseStatus.in_mediation}),
     "lawsuit.filed": frozenset({CaseStatus.in_litigation}),
     "judgment.issued": frozenset({CaseStatus.in_litigation}),
+    **DISPUTE_APPLIES_IN,
 }
 
 MAX_WEBHOOK_ID_LENGTH = 128  # inbound_events.webhook_id
@@ -146,6 +158,7 @@ async def apply_partner_event(
     webhook_id: str,
     event: PartnerEvent,
     max_amount: Decimal,
+    rules: ClaimRules,
 ) -> InboundEventResult:
     if event.type not in EVENT_TYPES_BY_KIND[PartnerKind(partner.kind)]:
         raise EventTypeNotForPartner.at(
@@ -179,29 +192,24 @@ async def apply_partner_event(
         await _check_claim(session, partner, case, party, event, max_amount=max_amount)
     actor = principal.subject
     data = _timeline_data(event, webhook_id)
+    if await apply_dispute_event(
+        session, partner, case, party, event, actor=actor, data=data, rules=rules
+    ):
+        await session.flush()
+        return InboundEventResult(status="applied", case_version=case.version)
     match event:
-        case ClaimOpened() | LawsuitFiled():
+        case ClaimOpened():
             await append_event(session, case, type=event.type, actor=actor, data=data)
         case ClaimAssessed():
             assert party is not None
+            await check_assessment(session, case, party)
             if party.assessed_loss is not None:
                 data["replaces"] = str(party.assessed_loss)
             party.assessed_loss = event.data.assessed_loss
             session.add(party)
             await append_event(session, case, type=event.type, actor=actor, data=data)
-        case ClaimPaid():
-            assert party is not None
-            await _record_payment(session, case, party, event.data.amount, actor, data)
-        case MediationAgreed() | JudgmentIssued():
-            await append_event(session, case, type=event.type, actor=actor, data=data)
-            await transition(
-                session,
-                case,
-                CaseStatus.closed,
-                actor=actor,
-                event_type="case.closed",
-                data={"reason": event.type.replace(".", "_")},
-            )
+            await session.flush()
+            await after_assessment(session, case, actor=actor, rules=rules)
         case MediationFailed():
             await append_event(session, case, type=event.type, actor=actor, data=data)
             # Mediation failed: the court decides (cases.state: in_mediation → in_litigation);
@@ -229,11 +237,8 @@ async def _check_claim(
     *,
     max_amount: Decimal,
 ) -> None:
-    """An insurer's figures stay within what its policies cover (DOMAIN.md "Claim
-    calculation"): it assesses its own insured's loss, and pays a party only what the
-    settlement's lines have it pay that party (its 交强险 and 商业三者险 lines, and the
-    无责代赔 lines it advances for a no-fault vehicle). A party owed nothing is settled by
-    its own insurer's claim.paid of 0.00 when no line pays it."""
+    """An insurer's figures stay within bounds: it assesses its own insured's loss; what
+    it pays is checked against the claim lines it was asked to pay (claims.service)."""
     amount = event.data.assessed_loss if isinstance(event, ClaimAssessed) else event.data.amount
     field = "assessed_loss" if isinstance(event, ClaimAssessed) else "amount"
     if amount > max_amount:
@@ -247,50 +252,14 @@ async def _check_claim(
                 max_amount=max_amount,
             ),
         )
-    insures_party = party.insurer_partner_id == partner.id
-    if isinstance(event, ClaimAssessed):
-        if not insures_party:
-            raise ClaimNotCovered(
-                _(
-                    "Party {party} is not insured by {partner}: its loss is assessed "
-                    "by its own insurer. Nothing was changed.",
-                    party=party.index,
-                    partner=partner.id,
-                )
-            )
-        return
-    codes = (await partners_repository.insurer_codes_of(session, [partner.id]))[partner.id]
-    payers = {f"insurer:{code}" for code in codes}
-    settlement = (await case_settlement(session, case)).settlement
-    lines = settlement.lines if settlement is not None else []
-    owed_to_party = [
-        line.amount for line in lines if line.payer in payers and line.payee_party == party.index
-    ]
-    anyone_pays_party = any(
-        line.payee_party == party.index and line.rule != "borne_by_self" for line in lines
-    )
-    if not owed_to_party:
-        if amount == 0 and insures_party and not anyone_pays_party:
-            return
+    if isinstance(event, ClaimAssessed) and party.insurer_partner_id != partner.id:
         raise ClaimNotCovered(
             _(
-                "The settlement has {partner} pay nothing to party {party}. Nothing was changed.",
-                partner=partner.id,
+                "Party {party} is not insured by {partner}: its loss is assessed "
+                "by its own insurer. Nothing was changed.",
                 party=party.index,
+                partner=partner.id,
             )
-        )
-    if amount > sum(owed_to_party):
-        raise AmountOutOfRange.at(
-            ["body", "data", "amount"],
-            f"at most {sum(owed_to_party)}",
-            detail=_(
-                "The settlement has {partner} pay party {party} {owed} yuan in all; "
-                "{amount} is more. Nothing was changed.",
-                partner=partner.id,
-                party=party.index,
-                owed=sum(owed_to_party),
-                amount=amount,
-            ),
         )
 
 
@@ -327,36 +296,6 @@ async def _party_named_in(
             index=index,
         ),
     )
-
-
-async def _record_payment(
-    session: AsyncSession,
-    case: Case,
-    party: CaseParty,
-    amount: Decimal,
-    actor: str,
-    data: dict[str, Any],
-) -> None:
-    """Adds a payment to the party's total; once every party was paid, the case closes.
-
-    Several payments may go to one party (compulsory then commercial insurance, or
-    two insurers under 无责代赔), hence a running total. A party with nothing to be paid
-    is settled by a claim.paid of 0.00.
-    """
-    party.paid_amount = (party.paid_amount or Decimal("0.00")) + amount
-    session.add(party)
-    data["paid_total"] = str(party.paid_amount)
-    await append_event(session, case, type="claim.paid", actor=actor, data=data)
-    parties = (await cases_repository.parties_of(session, [case.id]))[case.id]
-    if all(p.paid_amount is not None for p in parties):
-        await transition(
-            session,
-            case,
-            CaseStatus.closed,
-            actor=actor,
-            event_type="case.closed",
-            data={"reason": "claims_paid"},
-        )
 
 
 def _timeline_data(event: PartnerEvent, webhook_id: str) -> dict[str, Any]:

@@ -15,6 +15,12 @@ from accident_online.models.case import (
     Evidence,
 )
 from accident_online.models.center import Center
+from accident_online.models.dispute import (
+    Appraisal,
+    ArbitrationAgreement,
+    ClaimLine,
+    Compensation,
+)
 from accident_online.models.partner import InsurerCode, Partner, PartnerKind
 from accident_online.models.refusal import ReportRefusalReason
 from accident_online.models.user import Role, User, UserRole
@@ -26,6 +32,8 @@ from accident_online.models.webhook import (
 )
 
 __all__ = [
+    "Appraisal",
+    "ArbitrationAgreement",
     "Case",
     "CaseEvent",
     "CaseNumberCounter",
@@ -33,6 +41,8 @@ __all__ = [
     "CaseResponse",
     "CaseStatus",
     "Center",
+    "ClaimLine",
+    "Compensation",
     "DeliveryStatus",
     "Evidence",
     "IdempotencyKey",

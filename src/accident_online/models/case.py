@@ -41,6 +41,9 @@ class CaseStatus(StrEnum):
     disputed = "disputed"
     in_mediation = "in_mediation"
     in_litigation = "in_litigation"
+    in_arbitration = "in_arbitration"
+    # Compensation settled (agreement, award, judgment): insurers pay the claim lines.
+    awaiting_payment = "awaiting_payment"
     closed = "closed"
     referred_offline = "referred_offline"
     # The determination's legal life (order 146; cases.state).
@@ -145,6 +148,12 @@ class Case(SQLModel, table=True):
     court_partner_id: str | None = Field(
         default=None, sa_column=Column(String(64), ForeignKey("partners.id"), index=True)
     )
+    # The arbitration commission the case went to (cases.resolvers), as for mediation.
+    arbitration_partner_id: str | None = Field(
+        default=None, sa_column=Column(String(64), ForeignKey("partners.id"), index=True)
+    )
+    # Where the court has the case: prefiling_mediation (诉前调解), prefiling_failed, filed.
+    court_stage: str | None = Field(default=None, sa_column=Column(String(24)))
     referral_reason: str | None = Field(default=None, sa_column=Column(String(1000)))
 
 

@@ -13,6 +13,8 @@ class PartnerKind(StrEnum):
     insurer = "insurer"
     mediation = "mediation"
     court = "court"
+    appraisal = "appraisal"
+    arbitration = "arbitration"
 
 
 class Partner(SQLModel, table=True):

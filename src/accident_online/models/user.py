@@ -18,6 +18,8 @@ class Role(StrEnum):
     insurer = "insurer"
     mediation = "mediation"
     court = "court"
+    appraisal = "appraisal"
+    arbitration = "arbitration"
     # The city-level traffic police authority that reviews determinations (复核); no center.
     reviewer = "reviewer"
 

@@ -11,6 +11,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from accident_online.claims import repository as claims_repository
 from accident_online.intake.eligibility import ELIGIBILITY_RULES
 from accident_online.kit.time import utc_now
 from accident_online.stats import repository
@@ -74,6 +75,20 @@ async def domain_metrics(session: AsyncSession) -> bytes:
         "How long the oldest due webhook message has been waiting.",
     )
     lag.add_metric([], max(0.0, (now - oldest).total_seconds()) if oldest else 0.0)
+    claims = GaugeMetricFamily(
+        "accident_online_claim_lines", "Claim lines insurers pay, by status.", labels=["status"]
+    )
+    for status, count in sorted((await claims_repository.lines_by_status(session)).items()):
+        claims.add_metric([status], count)
+    claims_overdue = GaugeMetricFamily(
+        "accident_online_claims_overdue",
+        "Claim lines unpaid past their due date, by insurer code.",
+        labels=["insurer"],
+    )
+    for code, count in sorted(
+        (await claims_repository.overdue_by_insurer(session, now=now)).items()
+    ):
+        claims_overdue.add_metric([code], count)
     late = GaugeMetricFamily(
         "accident_online_late_reports",
         "Cases filed as late reports (order 146 art. 18), by center and whether taken.",
@@ -112,6 +127,8 @@ async def domain_metrics(session: AsyncSession) -> bytes:
                 late,
                 refused,
                 exclusions,
+                claims,
+                claims_overdue,
             ]
         )
     )

@@ -34,6 +34,26 @@ class DeliveryStats(BaseModel):
     dead: int
 
 
+class CompensationStats(BaseModel):
+    """Over the cases whose liability became final in the range (`final_at`)."""
+
+    cases_per_resolution: dict[str, int] = Field(
+        description="insurer_claim, mediation, litigation, arbitration → cases."
+    )
+    settled: int = Field(description="Cases whose compensation was settled.")
+    settled_without_court: int = Field(
+        description="Of those, without a judgment, the court's 诉前调解 or 司法确认."
+    )
+    share_settled_without_court: float | None
+    minutes_to_last_payment_median: float | None = Field(
+        description="From final liability (`final_at`) to the last claim paid, closed cases."
+    )
+    minutes_to_last_payment_p90: float | None
+    overdue_claims_per_insurer: dict[str, int] = Field(
+        description="Insurer code → claims past their due date now."
+    )
+
+
 class RefusalStats(BaseModel):
     """Reports refused as not eligible in the range (nothing else of them is kept)."""
 
@@ -54,3 +74,4 @@ class StatsRead(BaseModel):
         description="Refused reports: in the officer's center's districts, or all for admins."
     )
     deliveries: DeliveryStats | None = Field(description="Outbound webhooks now (admins only).")
+    compensation: CompensationStats

@@ -11,6 +11,7 @@ from accident_online.intake.eligibility import ELIGIBILITY_RULES
 from accident_online.kit.time import utc_now
 from accident_online.models.user import Role
 from accident_online.stats import repository
+from accident_online.stats.compensation import compensation_stats
 from accident_online.stats.schemas import CenterStats, DeliveryStats, RefusalStats, StatsRead
 
 
@@ -94,11 +95,15 @@ async def statistics(
     if principal.role == Role.admin:
         found = await repository.delivery_counts(session)
         deliveries = DeliveryStats(pending=found.get("pending", 0), dead=found.get("dead", 0))
+    compensation = await compensation_stats(
+        session, since=since, until=until, centers=own, now=utc_now()
+    )
     return StatsRead(
         since=since,
         until=until,
         overall=overall,
         centers=centers,
+        compensation=compensation,
         refusals=RefusalStats(
             reports=refused,
             by_reason={rule.code: by_reason.get(rule.code, 0) for rule in ELIGIBILITY_RULES},

@@ -17,7 +17,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from accident_online.models.case import Case, CaseEvent, CaseParty
 from accident_online.models.partner import Partner
 from accident_online.models.webhook import DeliveryStatus, WebhookMessage
-from accident_online.webhooks.subscriptions import SUBSCRIPTIONS, InsuredPolicy, recipients
+from accident_online.webhooks.subscriptions import (
+    SUBSCRIPTIONS,
+    InsuredPolicy,
+    named_partners,
+    recipients,
+)
 
 
 def new_message_id() -> str:
@@ -39,6 +44,8 @@ def case_event_messages(
         insured=insured_policies(parties),
         mediation=case.mediation_partner_id,
         court=case.court_partner_id,
+        arbitration=case.arbitration_partner_id,
+        data=event.data,
     )
     return [
         _message(case, event, partner_id, insured)
@@ -116,7 +123,12 @@ async def enqueue_case_event(
     partners = {
         case.filed_by_partner_id,
         *(policy.partner_id for policy in insured_policies(parties)),
-        *(p for p in (case.mediation_partner_id, case.court_partner_id) if p is not None),
+        *(
+            p
+            for p in (case.mediation_partner_id, case.court_partner_id, case.arbitration_partner_id)
+            if p is not None
+        ),
+        *named_partners(event.data),
     }
     messages = case_event_messages(
         case, event, parties=parties, with_url=await partners_with_url(session, partners)

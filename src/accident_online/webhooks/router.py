@@ -30,7 +30,15 @@ from accident_online.webhooks.schemas import DeliveryDetail, DeliveryRead
 router = APIRouter(prefix="/deliveries", tags=["deliveries"])
 
 # Admins, and partner systems for their own messages; officers have no deliveries.
-delivery_reader = require_roles(Role.admin, Role.app, Role.insurer, Role.mediation, Role.court)
+delivery_reader = require_roles(
+    Role.admin,
+    Role.app,
+    Role.insurer,
+    Role.mediation,
+    Role.court,
+    Role.appraisal,
+    Role.arbitration,
+)
 DeliveryReader = Annotated[Principal, Depends(delivery_reader)]
 MessageId = Annotated[str, Path(max_length=40, description="The message's `webhook-id`.")]
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 
 class Audience(StrEnum):
@@ -14,6 +14,9 @@ class Audience(StrEnum):
     party_insurers = "party_insurers"  # the insurers of every party, where connected
     mediation = "mediation"  # the case's mediation organisation (cases.resolvers)
     court = "court"  # the case's court (cases.resolvers)
+    arbitration = "arbitration"  # the case's arbitration commission (cases.resolvers)
+    appraiser = "appraiser"  # the appraisal organisation the event names (`appraiser`)
+    paying_insurer = "paying_insurer"  # the insurer a claim line is for (`insurer`)
 
 
 # How the OpenAPI document names each audience to a reader.
@@ -25,6 +28,9 @@ AUDIENCE_TEXT: Final[Mapping[Audience, str]] = MappingProxyType(
         "`insured_policies`)",
         Audience.mediation: "the case's mediation organisation",
         Audience.court: "the case's court",
+        Audience.arbitration: "the case's arbitration commission",
+        Audience.appraiser: "the appraisal organisation asked (`appraiser`)",
+        Audience.paying_insurer: "the insurer that is to pay (`insurer`)",
     }
 )
 
@@ -59,6 +65,14 @@ SUBSCRIPTIONS: Final[Mapping[str, frozenset[Audience]]] = MappingProxyType(
         "case.decision_final": _CASE_PARTIES,
         "case.mediation_requested": frozenset({Audience.mediation}),
         "case.litigation_requested": frozenset({Audience.court}),
+        # Compensation disputes (disputes/, claims/).
+        "case.appraisal_requested": frozenset({Audience.appraiser}),
+        "case.arbitration_requested": frozenset({Audience.arbitration}),
+        "case.confirmation_requested": frozenset({Audience.court}),
+        "case.compensation_settled": _CASE_PARTIES,
+        "claim.requested": frozenset({Audience.paying_insurer}),
+        "claim.withdrawn": frozenset({Audience.paying_insurer}),
+        "claim.overdue": frozenset({Audience.filing_app, Audience.paying_insurer, Audience.court}),
     }
 )
 
@@ -70,6 +84,8 @@ def recipients(
     insured: Iterable[InsuredPolicy],
     mediation: str | None,
     court: str | None,
+    arbitration: str | None = None,
+    data: Mapping[str, Any] | None = None,
 ) -> dict[str, list[InsuredPolicy]]:
     """Who receives an event of this type about a case, per SUBSCRIPTIONS: partner id →
     the policies it holds on the case's vehicles (empty for partners that insure none).
@@ -77,7 +93,9 @@ def recipients(
     ``filer`` is the app partner that filed the case, ``insured`` every policy of its
     parties with a connected insurer (a vehicle may have two: 交强险 and a commercial
     policy, each possibly with another insurer), ``mediation`` and ``court`` the one
-    organisation of each the case went to (cases.resolvers), if any.
+    organisation of each the case went to (cases.resolvers), if any; ``arbitration``
+    likewise; ``data`` the event's own data, which names the appraiser or the paying
+    insurer where an event is for one.
     """
     audiences = SUBSCRIPTIONS.get(event_type, frozenset())
     found: dict[str, list[InsuredPolicy]] = {}
@@ -90,4 +108,15 @@ def recipients(
         found.setdefault(mediation, [])
     if Audience.court in audiences and court is not None:
         found.setdefault(court, [])
+    if Audience.arbitration in audiences and arbitration is not None:
+        found.setdefault(arbitration, [])
+    for audience, key in ((Audience.appraiser, "appraiser"), (Audience.paying_insurer, "insurer")):
+        named = (data or {}).get(key)
+        if audience in audiences and isinstance(named, str):
+            found.setdefault(named, [])
     return found
+
+
+def named_partners(data: Mapping[str, Any]) -> set[str]:
+    """The partners an event's data names as its receivers (appraiser, paying insurer)."""
+    return {value for key in ("appraiser", "insurer") if isinstance(value := data.get(key), str)}

@@ -1,11 +1,15 @@
 """The compensation stage: once liability is final (or agreed), each party says how
-compensation is to be settled (DOMAIN.md: mediation and lawsuits are about compensation, a
-separate question from liability).
+compensation is to be settled (DOMAIN.md: mediation, arbitration and lawsuits are about
+compensation, a separate question from liability).
 
-Every party choosing ``insurer_claim`` → ``accepted``: the insurers settle. Any other choice
-opens its path at once, per COMPENSATION_PATHS: the case is ``disputed`` and goes where the
-weightiest choice so far leads (a party that wants a judgment cannot be made to mediate).
-A new way to settle (arbitration, say) is one more entry there.
+Every party choosing ``insurer_claim`` → ``accepted``: the insurers settle, and their claim
+lines are requested at once when every loss is assessed (disputes.compensation). Any other
+choice opens its path at once, per COMPENSATION_PATHS: the case is ``disputed`` and goes
+where the weightiest choice so far leads (a party that wants a judgment cannot be made to
+mediate; arbitration, agreed in writing by every party, excludes the court).
+
+This module lives in disputes/ rather than decisions/ because it starts the settlement
+(claims/, settlement/), which itself builds on decisions/.
 """
 
 from __future__ import annotations
@@ -19,11 +23,18 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from accident_online.auth.principal import Principal
 from accident_online.cases import repository as cases_repository
-from accident_online.cases.resolvers import assign_court, assign_mediation
+from accident_online.cases.resolvers import assign_arbitration, assign_court, assign_mediation
 from accident_online.cases.service import actor_of, append_event, transition
 from accident_online.cases.state import COMPENSATION_STAGE
-from accident_online.decisions.exceptions import AlreadyAnswered, NotAwaitingAnswers
+from accident_online.claims.rules import ClaimRules
+from accident_online.decisions.exceptions import (
+    AlreadyAnswered,
+    ArbitrationAgreementMissing,
+    ArbitrationExcludesCourt,
+    NotAwaitingAnswers,
+)
 from accident_online.decisions.schemas import Resolution, ResponseCreate
+from accident_online.disputes.compensation import settle_accepted_case
 from accident_online.kit.problems import ValidationFailed
 from accident_online.models.case import Case, CaseResponse, CaseStatus
 
@@ -45,6 +56,14 @@ COMPENSATION_PATHS: Final[Mapping[Resolution, CompensationPath]] = MappingProxyT
         Resolution.mediation: CompensationPath(
             CaseStatus.in_mediation, "case.mediation_requested", assign_mediation, weight=1
         ),
+        # Only with every party's arbitration agreement (仲裁法 第四条); it then excludes
+        # the court (第五条), so it outweighs litigation, which cannot be chosen beside it.
+        Resolution.arbitration: CompensationPath(
+            CaseStatus.in_arbitration,
+            "case.arbitration_requested",
+            assign_arbitration,
+            weight=4,
+        ),
         Resolution.litigation: CompensationPath(
             CaseStatus.in_litigation, "case.litigation_requested", assign_court, weight=3
         ),
@@ -53,7 +72,12 @@ COMPENSATION_PATHS: Final[Mapping[Resolution, CompensationPath]] = MappingProxyT
 
 
 async def answer_decision(
-    session: AsyncSession, principal: Principal, case: Case, body: ResponseCreate
+    session: AsyncSession,
+    principal: Principal,
+    case: Case,
+    body: ResponseCreate,
+    *,
+    rules: ClaimRules,
 ) -> Case:
     """One party's choice of how compensation is settled."""
     parties = (await cases_repository.parties_of(session, [case.id]))[case.id]
@@ -61,6 +85,13 @@ async def answer_decision(
         raise ValidationFailed.at(["body", "party"], f"party {body.party} does not exist")
     if case.status not in COMPENSATION_STAGE:
         raise NotAwaitingAnswers()
+    # Arbitration needs every party's written agreement, and then excludes the court.
+    agreed = await cases_repository.arbitration_agreement_parties(session, case.id)
+    everyone_agreed = agreed >= {party.index for party in parties}
+    if body.resolution == Resolution.arbitration and not everyone_agreed:
+        raise ArbitrationAgreementMissing()
+    if body.resolution == Resolution.litigation and everyone_agreed:
+        raise ArbitrationExcludesCourt()
     answered = (await cases_repository.responses_of(session, [case.id]))[case.id]
     if any(r.party == body.party for r in answered):
         raise AlreadyAnswered()
@@ -75,7 +106,7 @@ async def answer_decision(
     await session.flush()
     answers = (await cases_repository.responses_of(session, [case.id]))[case.id]
     await _settle_answers(
-        session, case, answers, actor=actor_of(principal), party_count=len(parties)
+        session, case, answers, actor=actor_of(principal), party_count=len(parties), rules=rules
     )
     return case
 
@@ -87,6 +118,7 @@ async def _settle_answers(
     *,
     actor: str,
     party_count: int,
+    rules: ClaimRules,
 ) -> None:
     """Moves a final case once its answers say where it goes."""
     if case.status != CaseStatus.final:
@@ -105,12 +137,27 @@ async def _settle_answers(
             event_type="case.disputed",
             data={"parties": [r.party for r in others]},
         )
-        await transition(session, case, path.status, actor=actor, event_type=path.event_type)
+        await transition(
+            session,
+            case,
+            path.status,
+            actor=actor,
+            event_type=path.event_type,
+            # Arbitration names who asked for it (cases.dispute_payloads), as before.
+            data=(
+                {"parties": [r.party for r in others if r.resolution == chosen]}
+                if chosen == Resolution.arbitration
+                else None
+            ),
+        )
     elif len(answers) == party_count:
         case.resolution = Resolution.insurer_claim
         await transition(
             session, case, CaseStatus.accepted, actor=actor, event_type="case.accepted"
         )
+        # The insurers are asked to pay at once when every loss is already assessed;
+        # otherwise the last assessment (external_events) opens the claims.
+        await settle_accepted_case(session, case, actor=actor, rules=rules)
 
 
 def _weight(resolution: Resolution) -> int:

@@ -1,0 +1,37 @@
+"""What can go wrong with claim lines."""
+
+from accident_online.kit.i18n import _
+from accident_online.kit.problems import Conflict, Forbidden, ValidationFailed
+
+
+class ClaimNotRequested(Conflict):
+    code = "claim-not-requested"
+    title = _("No claim requested")
+    default_detail = _(
+        "No claim of this case is waiting to be paid (yet); nothing was changed. Send it "
+        "again after claim.requested."
+    )
+
+
+class ClaimOverpaid(ValidationFailed):
+    code = "claim-overpaid"
+    title = _("More than the claim")
+    default_detail = _("The payment is more than the open claims to this party.")
+
+
+class ClaimsBeingPaid(Conflict):
+    code = "claims-being-paid"
+    title = _("Claims are being paid")
+    default_detail = _(
+        "Insurers have already paid towards the settled compensation; it can no longer "
+        "be changed here."
+    )
+
+
+class ClaimNotCovered(Forbidden):
+    code = "claim-not-covered"
+    title = _("Not this insurer's claim")
+    default_detail = _(
+        "An insurer assesses only its own insured's loss and pays only the claims it was "
+        "sent; nothing was changed."
+    )
