@@ -43,7 +43,7 @@ async def test_a_correction_before_the_decision_asks_that_party_again(
     assert change["data"]["party"] == 1
     assert change["data"]["previous"]["plate"] == case["parties"][1]["plate"]
     assert change["data"]["previous"]["phone"] == "159****0002"
-    assert [e["type"] for e in events][-1] == "case.confirmation_requested"
+    assert [e["type"] for e in events][-1] == "case.reconfirmation_requested"
     assert (same_plate.status_code, bad_plate.status_code, nothing.status_code) == (422, 422, 422)
     assert no_party.status_code == 404
     requeued = await confirm_parties(case, [1])

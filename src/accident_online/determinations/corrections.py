@@ -66,7 +66,7 @@ async def correct_party(
             case,
             CaseStatus.awaiting_evidence,
             actor=actor,
-            event_type="case.confirmation_requested",
+            event_type="case.reconfirmation_requested",
             data={"party": index},
         )
     await session.flush()
