@@ -103,6 +103,15 @@ def _seed(env: dict[str, str], url: str) -> Service:
         filed = client.post("/v1/reports", json=body, headers={**app, "Idempotency-Key": "b-1"})
         assert filed.status_code == 201, filed.text
         case = filed.json()
+        # Each party confirms on their own phone: only then do the photos queue the case.
+        for index in range(len(case["parties"])):
+            confirmed = client.post(
+                f"/v1/cases/{case['id']}/confirmations",
+                json={"party": index, "method": "sms_code",
+                      "confirmed_at": datetime.now(UTC).isoformat()},
+                headers=app,
+            )  # fmt: skip
+            assert confirmed.status_code == 201, confirmed.text
         photos = [("overview_front", None), ("overview_rear", None), ("collision_point", None),
                   ("plate", 0), ("plate", 1)]  # fmt: skip
         for number, (kind, party) in enumerate(photos):

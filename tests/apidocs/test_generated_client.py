@@ -145,6 +145,13 @@ def test_the_app_backends_flow_through_the_generated_client(generated: Generated
     assert again.headers["Idempotent-Replayed"] == "true"
     assert again.parsed.id == case.id
 
+    # Each party confirms the report on their own phone: only then is the case queued.
+    for party in (0, 1):
+        confirmation = models.ConfirmationCreate.from_dict(
+            {"party": party, "method": "sms_code", "confirmed_at": datetime.now(UTC).isoformat()}
+        )
+        call("reports.confirm_report", 201, client=app, case_id=case.id, body=confirmation)
+
     photos = [("overview_front", None), ("overview_rear", None), ("collision_point", None),
               ("plate", 0), ("plate", 1)]  # fmt: skip
     for kind, party in photos:

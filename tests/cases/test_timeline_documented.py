@@ -17,15 +17,23 @@ from referencing.jsonschema import DRAFT202012
 from sqlmodel import select
 from standardwebhooks import Webhook
 
+from accident_online.auth.service import principal_for_user
 from accident_online.cases import timeline_events
+from accident_online.cases.determination_rules import FinalBecause, limits_from
 from accident_online.cases.timeline_events import TIMELINE_EVENTS
 from accident_online.centers.routing import RoutingReason
-from accident_online.decisions.answers import apply_response_deadlines
+from accident_online.decisions.answers import COMPENSATION_PATHS
 from accident_online.decisions.schemas import Resolution
 from accident_online.decisions.service import release_expired_leases
+from accident_online.determinations.confirmations import expire_unconfirmed
+from accident_online.determinations.delivery import lapse_review_windows
+from accident_online.determinations.schemas import PartyCorrection
 from accident_online.external_events.schemas import INBOUND_EVENTS
 from accident_online.kit.time import utc_now
 from accident_online.models.case import CaseEvent
+from accident_online.models.user import UserRole
+from accident_online.reviews.schemas import ReviewOutcome
+from accident_online_testing.road import deliver_to_every_party
 from timeline_check import event_problems, undeclared
 
 SOURCE = Path(timeline_events.__file__).resolve().parents[1]
@@ -33,19 +41,25 @@ DOCUMENT_URI = "urn:accident-online:openapi"
 # The functions that write a timeline event, and the keyword that names its type.
 WRITERS = {"append_event": "type", "next_event": "type", "transition": "event_type"}
 # Writers whose type is not a literal: the types each may write.
-DYNAMIC_TYPES = {
+DYNAMIC_TYPES: dict[str, set[str]] = {
     "external_events/service.py": {
-        model.model_fields["type"].annotation for model in INBOUND_EVENTS
-    }
+        event_type
+        for model in INBOUND_EVENTS
+        for event_type in get_args(model.model_fields["type"].annotation)
+    },
+    "decisions/answers.py": {path.event_type for path in COMPENSATION_PATHS.values()},
 }
 # The types this test's flows write: every type of this version (others test their own).
 FLOW_TYPES = {
-    "case.reported", "case.routed", "evidence.added", "case.queued", "case.claimed",
+    "case.reported", "case.routed", "evidence.added", "case.confirmed", "case.corrected",
+    "case.confirmation_requested", "case.expired", "case.queued", "case.claimed",
     "case.claim_renewed", "case.released", "case.claim_expired", "case.evidence_requested",
-    "case.referred_offline", "case.decided", "case.response", "case.response_deadline_passed",
-    "case.accepted", "case.disputed", "case.mediation_requested", "case.litigation_requested",
-    "case.closed", "claim.opened", "claim.assessed", "claim.paid", "mediation.agreed",
-    "mediation.failed", "lawsuit.filed", "judgment.issued",
+    "case.referred_offline", "case.late_report_taken", "case.decided", "case.delivered",
+    "case.review_requested", "case.review_decided", "case.decision_revoked",
+    "case.decision_final", "case.response", "case.accepted", "case.disputed",
+    "case.mediation_requested", "case.litigation_requested", "case.closed", "claim.opened",
+    "claim.assessed", "claim.paid", "mediation.agreed", "mediation.failed", "lawsuit.filed",
+    "judgment.issued",
 }  # fmt: skip
 DECISION = {
     "liabilities": [{"party": 0, "grade": "primary"}, {"party": 1, "grade": "secondary"}],
@@ -93,9 +107,8 @@ def emitted_types() -> tuple[dict[str, list[str]], list[str]]:
                 for literal in literals:
                     found.setdefault(literal, []).append(where)
             elif module in DYNAMIC_TYPES:
-                for literal_type in DYNAMIC_TYPES[module]:
-                    for event_type in get_args(literal_type):
-                        found.setdefault(event_type, []).append(where)
+                for event_type in DYNAMIC_TYPES[module]:
+                    found.setdefault(event_type, []).append(where)
             else:
                 unread.append(where)
     return found, unread
@@ -120,6 +133,9 @@ def test_every_event_type_the_code_writes_has_a_data_model() -> None:
 def test_the_spelled_out_enums_match_their_packages() -> None:
     assert set(get_args(timeline_events.Resolution)) == {r.value for r in Resolution}
     assert set(get_args(timeline_events.RoutingReason)) == {r.value for r in RoutingReason}
+    assert set(get_args(timeline_events.ReviewOutcome)) == {o.value for o in ReviewOutcome}
+    assert set(get_args(timeline_events.CorrectedField)) == set(PartyCorrection.model_fields)
+    assert set(get_args(FinalBecause)) < set(get_args(timeline_events.FinalReason))
 
 
 def test_an_undeclared_key_would_be_caught() -> None:
@@ -164,43 +180,110 @@ class Partners:
 async def test_every_stored_event_holds_what_its_model_and_the_document_say(
     client,
     session,
+    settings,
     admin_headers,
     app_headers,
+    auth_headers,
+    make_user,
     make_partner,
+    file_report,
+    report_body,
+    confirm_parties,
     queued_case,
     make_officer,
     upload_evidence,
     png,
 ) -> None:
     secrets = {
-        "picc": (await make_partner("picc", kind="insurer", insurer_codes=["PICC"])).webhook_secret,
-        "cpic": (await make_partner("cpic", kind="insurer", insurer_codes=["CPIC"])).webhook_secret,
-        "mediation-lc": (await make_partner("mediation-lc", kind="mediation")).webhook_secret,
-        "court-lc": (await make_partner("court-lc", kind="court")).webhook_secret,
+        partner_id: (await make_partner(partner_id, kind=kind, **fields)).webhook_secret
+        for partner_id, kind, fields in (
+            ("picc", "insurer", {"insurer_codes": ["PICC"]}),
+            ("cpic", "insurer", {"insurer_codes": ["CPIC"]}),
+            ("pingan", "insurer", {"insurer_codes": ["PINGAN"]}),
+            ("mediation-lc", "mediation", {}),
+            ("court-lc", "court", {}),
+        )
     }
     partners = Partners(client, secrets)
     officer = await make_officer("officer.timeline")
+    reviewer = auth_headers(
+        principal_for_user(await make_user("reviewer.city", role=UserRole.reviewer, center_id=None))
+    )
+    window = limits_from(settings).review_window
 
-    async def act(path: str, version: int | None = None, **body: Any) -> dict[str, Any]:
-        headers = officer.with_version(version) if version is not None else officer.headers
+    async def act(
+        path: str, version: int | None = None, headers: dict[str, str] | None = None, **body: Any
+    ) -> dict[str, Any]:
+        if headers is None:
+            headers = officer.with_version(version) if version is not None else officer.headers
         answer = await client.post(path, json=body or None, headers=headers)
-        assert answer.status_code == 200, answer.text
+        assert answer.status_code in (200, 201), answer.text
         return dict(answer.json())
 
-    async def answer(case_id: str, party: int, accepts: bool, resolution: str) -> None:
-        response = await client.post(
-            f"/v1/cases/{case_id}/responses",
-            json={"party": party, "accepts": accepts, "resolution": resolution},
-            headers=app_headers,
+    async def choose(case_id: str, party: int, resolution: str) -> str:
+        return str(
+            (
+                await act(
+                    f"/v1/cases/{case_id}/responses",
+                    headers=app_headers,
+                    party=party,
+                    resolution=resolution,
+                )
+            )["status"]
         )
-        assert response.status_code == 200, response.text
 
-    async def decided() -> str:
-        case = await queued_case()
+    async def decided(body: dict[str, Any] | None = None, *, late: bool = False) -> str:
+        case = await queued_case(body)
         claimed = await act(f"/v1/cases/{case['id']}/claim")
+        if late:
+            claimed = await act(
+                f"/v1/cases/{case['id']}/late-report", claimed["version"], take=True
+            )
         await act(f"/v1/cases/{case['id']}/decision", claimed["version"], **DECISION)
         return str(case["id"])
 
+    async def deliver(case_id: str, **options: Any) -> str:
+        answer = await deliver_to_every_party(
+            client, {"id": case_id, "parties": [0, 1]}, app_headers, **options
+        )
+        return str(answer.json()["status"])
+
+    async def review(case_id: str, outcome: str) -> str:
+        requested = await act(
+            f"/v1/cases/{case_id}/review-requests",
+            headers=app_headers,
+            party=1,
+            reason="乙方认为甲车已让行，责任划分有误。",
+        )
+        assert requested["status"] == "review_requested"
+        record = await client.get(f"/v1/cases/{case_id}", headers=reviewer)
+        return str(
+            (
+                await act(
+                    f"/v1/cases/{case_id}/review",
+                    headers={**reviewer, "If-Match": record.headers["etag"]},
+                    outcome=outcome,
+                    reasons="经复核，事实清楚，证据确实充分。",
+                )
+            )["status"]
+        )
+
+    # One party never confirms: expired by housekeeping.
+    unconfirmed = (await file_report()).json()
+    await confirm_parties(unconfirmed, [0])
+    limits = limits_from(settings)
+    expiry_now = utc_now() + limits.confirmation_expiry + timedelta(minutes=1)
+    assert await expire_unconfirmed(session, now=expiry_now, expiry=limits.confirmation_expiry) == 1
+    await session.commit()
+    # Corrected once queued: that party confirms again, and the case is queued again.
+    corrected = await queued_case()
+    patched = await client.patch(
+        f"/v1/cases/{corrected['id']}/parties/1",
+        json={"plate": "鲁P54321", "phone": "13905350009", "licence_number": "370102199001011234"},
+        headers=app_headers,
+    )
+    assert patched.json()["status"] == "awaiting_evidence", patched.text
+    assert (await confirm_parties(corrected, [1])).json()["status"] == "queued"
     # Claimed, renewed, photos asked for, released, claimed and left to expire.
     case = await queued_case()
     path = f"/v1/cases/{case['id']}"
@@ -223,15 +306,17 @@ async def test_every_stored_event_holds_what_its_model_and_the_document_say(
     referred = await queued_case()
     claimed = await act(f"/v1/cases/{referred['id']}/claim")
     await act(f"/v1/cases/{referred['id']}/referral", claimed["version"], reason="需现场勘查。")
-    # Accepted (one party by silence), claims opened, assessed twice, paid → closed.
-    accepted = await decided()
-    await answer(accepted, 0, True, "insurer_claim")
-    assert await apply_response_deadlines(session, now=utc_now() + timedelta(days=30)) >= 1
-    await session.commit()
-    await partners.send("picc", accepted, "claim.opened", party=0, claim_number="PICC-1")
+    # The parties' agreement confirmed (final at once), both claim from insurers → closed.
+    agreement = await decided(report_body(agreed_liability=DECISION["liabilities"]))
+    assert await deliver(agreement, no_objection=False) == "final"
+    await choose(agreement, 0, "insurer_claim")
+    assert await choose(agreement, 1, "insurer_claim") == "accepted"
+    await partners.send("picc", agreement, "claim.opened", party=0, claim_number="PICC-1")
     for partner_id, party, loss in (("picc", 0, "3000"), ("cpic", 1, "5000"), ("cpic", 1, "5100")):
-        await partners.send(partner_id, accepted, "claim.assessed", party=party, assessed_loss=loss)
-    settlement = await client.get(f"/v1/cases/{accepted}/settlement", headers=app_headers)
+        await partners.send(
+            partner_id, agreement, "claim.assessed", party=party, assessed_loss=loss
+        )
+    settlement = await client.get(f"/v1/cases/{agreement}/settlement", headers=app_headers)
     # One payment to each party closes the case (the first insurer line paying it).
     lines = [
         line for line in settlement.json()["settlement"]["lines"] if "insurer:" in line["payer"]
@@ -239,16 +324,36 @@ async def test_every_stored_event_holds_what_its_model_and_the_document_say(
     payments = {line["payee_party"]: line for line in reversed(lines)}
     for party, line in sorted(payments.items()):
         partner_id = line["payer"].removeprefix("insurer:").lower()
-        await partners.send(partner_id, accepted, "claim.paid", party=party, amount=line["amount"])
-    # Disputed → mediation, which agrees; disputed → mediation, which fails → court.
-    agreed = await decided()
-    await answer(agreed, 1, False, "mediation")
-    await partners.send("mediation-lc", agreed, "mediation.agreed", agreement="乙方赔偿 800 元。")
+        await partners.send(partner_id, agreement, "claim.paid", party=party, amount=line["amount"])
+    # Delivered, both windows lapse (housekeeping) → final; mediation, which agrees.
+    lapsed = await decided()
+    assert await deliver(lapsed, no_objection=False) == "decided"
+    later = utc_now() + window + timedelta(minutes=1)
+    assert await lapse_review_windows(session, now=later, review_window=window) == 1
+    await session.commit()
+    assert await choose(lapsed, 1, "mediation") == "in_mediation"
+    await partners.send("mediation-lc", lapsed, "mediation.agreed", agreement="乙方赔偿 800 元。")
+    # No objection on receipt → final; mediation fails → court.
     failed = await decided()
-    await answer(failed, 1, False, "mediation")
+    assert await deliver(failed) == "final"
+    assert await choose(failed, 1, "mediation") == "in_mediation"
     await partners.send("mediation-lc", failed, "mediation.failed", reason="双方未达成一致。")
     await partners.send("court-lc", failed, "lawsuit.filed", docket_number="(2026)鲁1502民初1号")
     await partners.send("court-lc", failed, "judgment.issued", summary="乙方赔偿甲方 900 元。")
+    # A late report taken; reviewed and upheld → final; a party goes to court.
+    hours = settings.report_max_age_hours + 6
+    late_body = report_body(occurred_at=(datetime.now(UTC) - timedelta(hours=hours)).isoformat())
+    upheld = await decided(late_body, late=True)
+    assert await deliver(upheld, no_objection=False) == "decided"
+    assert await review(upheld, "upheld") == "final"
+    assert await choose(upheld, 0, "litigation") == "in_litigation"
+    # Reviewed and revoked → queued, determined again, delivered → final.
+    revoked = await decided()
+    assert await deliver(revoked, no_objection=False, parties=[1]) == "decided"
+    assert await review(revoked, "revoked") == "queued"
+    claimed = await act(f"/v1/cases/{revoked}/claim")
+    await act(f"/v1/cases/{revoked}/decision", claimed["version"], **DECISION)
+    assert await deliver(revoked) == "final"
 
     stored = (await session.exec(select(CaseEvent))).all()
     problems = [p for event in stored for p in event_problems(event.type, event.data)]

@@ -31,6 +31,10 @@ Yuan = Annotated[str, Field(pattern=r"^-?[0-9]+\.[0-9]{2}$", examples=["5000.00"
 PartyIndex = Annotated[int, Field(ge=0, description="The party's index (0 = 甲).")]
 Resolution = Literal["insurer_claim", "mediation", "litigation"]  # decisions.schemas
 RoutingReason = Literal["jurisdiction", "overflow", "closed", "offline", "no_center_open"]
+CorrectedField = Literal["plate", "phone", "licence_number", "insurer"]  # PartyCorrection
+ReviewOutcome = Literal["upheld", "revoked"]  # reviews.schemas
+# determination_rules.FinalBecause, and the two ways that are not about receipts.
+FinalReason = Literal["no_objection", "windows_lapsed", "review_upheld", "agreement_confirmed"]
 
 
 class _Data(BaseModel):
@@ -40,6 +44,11 @@ class _Data(BaseModel):
 class CaseReportedEntryData(_Data):
     number: str = Field(description="The case number.", examples=["LC20261128-0001"])
     parties: int = Field(ge=2, description="How many vehicles are in the report.")
+    late: bool = Field(
+        default=False,
+        description="Reported after the time allowed (order 146 art. 18): an officer decides "
+        "whether it is taken (`case.late_report_taken`) or referred offline.",
+    )
 
 
 class CaseRoutedEntryData(_Data):
@@ -89,6 +98,78 @@ class CaseReferredOfflineEntryData(StatusChangeEntryData):
     reason: str = Field(description="Why the case is to be handled in person.")
 
 
+class CaseConfirmedEntryData(_Data):
+    party: PartyIndex
+    method: str = Field(
+        pattern=r"^[a-z0-9_]+$",
+        description="How the driver confirmed on their own phone.",
+        examples=["sms_code"],
+    )
+    confirmed_at: AwareDatetime
+
+
+class PartyDetails(_Data):
+    """A party's corrected details; phone and licence number masked."""
+
+    plate: str | None = Field(default=None, examples=["鲁P54321"])
+    phone: str | None = Field(default=None, examples=["159****0002"])
+    licence_number: str | None = None
+    insurer: str | None = Field(default=None, description="The insurer's code.")
+
+
+class CaseCorrectedEntryData(_Data):
+    party: PartyIndex
+    fields: list[CorrectedField] = Field(description="What was corrected.")
+    previous: PartyDetails = Field(description="The values before, of those fields.")
+    current: PartyDetails = Field(description="The values now, of those fields.")
+
+
+class CaseConfirmationRequestedEntryData(StatusChangeEntryData):
+    party: PartyIndex = Field(description="The corrected party, to confirm again.")
+
+
+class CaseExpiredEntryData(StatusChangeEntryData):
+    missing_confirmations: list[int] = Field(description="The parties that never confirmed.")
+
+
+class CaseDeliveredEntryData(_Data):
+    party: PartyIndex
+    received_at: AwareDatetime = Field(description="送达时间 · When the party received it.")
+    signed: bool = Field(description="Signed (true) or refused to sign (false).")
+    no_objection: bool = Field(description="The party waived review.")
+
+
+class CaseReviewRequestedEntryData(StatusChangeEntryData):
+    party: PartyIndex
+    reason: str = Field(description="Why the party disagrees with the determination.")
+    due_at: AwareDatetime = Field(description="When the review is to be decided.")
+
+
+class CaseReviewDecidedEntryData(_Data):
+    outcome: ReviewOutcome
+    reasons: str
+
+
+class CaseDecisionFinalEntryData(StatusChangeEntryData):
+    reason: FinalReason = Field(description="Why liability is final now.")
+    liabilities: list[DecidedLiability] | None = Field(
+        default=None, description="Present when an agreement was confirmed (协议书)."
+    )
+    agreement: Literal["confirmed", "changed"] | None = Field(
+        default=None, description="Present when an agreement was confirmed (协议书)."
+    )
+
+
+class CaseDecisionRevokedEntryData(StatusChangeEntryData):
+    reasons: str = Field(description="The reviewer's reasons.")
+    revoked: int = Field(ge=0, description="The decision's index in `revoked_decisions`.")
+    determination_due_at: AwareDatetime = Field(description="When it is to be determined again.")
+
+
+class CaseLateReportTakenEntryData(_Data):
+    taken_at: AwareDatetime
+
+
 class CaseDecidedEntryData(StatusChangeEntryData):
     liabilities: list[DecidedLiability]
     agreement: Literal["confirmed", "changed"] | None = Field(
@@ -99,14 +180,7 @@ class CaseDecidedEntryData(StatusChangeEntryData):
 
 class CaseResponseEntryData(_Data):
     party: PartyIndex
-    accepts: bool = Field(description="Whether the party accepts the decision.")
-    resolution: Resolution = Field(description="How the party wants the case settled.")
-
-
-class CaseResponseDeadlinePassedEntryData(_Data):
-    parties_deemed_to_accept: list[int] = Field(
-        description="The parties that had not answered: their silence counts as acceptance."
-    )
+    resolution: Resolution = Field(description="How the party wants compensation settled.")
 
 
 class CaseDisputedEntryData(StatusChangeEntryData):
@@ -172,6 +246,10 @@ TIMELINE_EVENTS: Final[Mapping[str, type[BaseModel]]] = MappingProxyType(
         "case.reported": CaseReportedEntryData,
         "case.routed": CaseRoutedEntryData,
         "evidence.added": EvidenceAddedEntryData,
+        "case.confirmed": CaseConfirmedEntryData,
+        "case.corrected": CaseCorrectedEntryData,
+        "case.confirmation_requested": CaseConfirmationRequestedEntryData,
+        "case.expired": CaseExpiredEntryData,
         "case.queued": StatusChangeEntryData,
         "case.claimed": CaseClaimedEntryData,
         "case.claim_renewed": CaseClaimedEntryData,
@@ -179,9 +257,14 @@ TIMELINE_EVENTS: Final[Mapping[str, type[BaseModel]]] = MappingProxyType(
         "case.claim_expired": CaseClaimExpiredEntryData,
         "case.evidence_requested": CaseEvidenceRequestedEntryData,
         "case.referred_offline": CaseReferredOfflineEntryData,
+        "case.late_report_taken": CaseLateReportTakenEntryData,
         "case.decided": CaseDecidedEntryData,
+        "case.delivered": CaseDeliveredEntryData,
+        "case.review_requested": CaseReviewRequestedEntryData,
+        "case.review_decided": CaseReviewDecidedEntryData,
+        "case.decision_revoked": CaseDecisionRevokedEntryData,
+        "case.decision_final": CaseDecisionFinalEntryData,
         "case.response": CaseResponseEntryData,
-        "case.response_deadline_passed": CaseResponseDeadlinePassedEntryData,
         "case.accepted": StatusChangeEntryData,
         "case.disputed": CaseDisputedEntryData,
         "case.mediation_requested": StatusChangeEntryData,

@@ -10,7 +10,7 @@ from accident_online.cases.service import actor_of, append_event
 from accident_online.decisions.exceptions import LateReportAlreadyTaken, NotALateReport
 from accident_online.decisions.schemas import LateReportDecisionCreate, ReferralCreate
 from accident_online.decisions.service import _require_holder, refer_offline
-from accident_online.kit.time import utc_now
+from accident_online.kit.time import in_beijing, utc_now
 from accident_online.models.case import Case
 
 
@@ -33,6 +33,7 @@ async def decide_late_report(
         case,
         type="case.late_report_taken",
         actor=actor_of(principal),
-        data={"taken_at": case.late_taken_at.isoformat()},
+        # On Beijing's clock, as every other time on the timeline.
+        data={"taken_at": in_beijing(case.late_taken_at).isoformat()},
     )
     return case
