@@ -22,6 +22,7 @@ from typing import Annotated, Final, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from accident_online.cases.evidence_kinds import EvidenceKind
+from accident_online.cases.timeline_disputes import CHANGED_TIMELINE_EVENTS
 from accident_online.models.case import CaseStatus
 from accident_online.models.records import DecidedLiability
 
@@ -277,5 +278,7 @@ TIMELINE_EVENTS: Final[Mapping[str, type[BaseModel]]] = MappingProxyType(
         "mediation.failed": MediationFailedEntryData,
         "lawsuit.filed": LawsuitFiledEntryData,
         "judgment.issued": JudgmentIssuedEntryData,
+        # Compensation disputes (timeline_disputes.py): the shapes they extend.
+        **CHANGED_TIMELINE_EVENTS,
     }
 )
