@@ -146,8 +146,6 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "amounts": DUES,
             "requested_by": "partner:mediation-lc",
         },
-        # determinations/corrections.py:correct_party (main's transition)
-        {"from": "under_review", "to": "awaiting_evidence", "party": 1},
     ],
     # claims/service.py:settle_compensation
     "case.compensation_settled": [

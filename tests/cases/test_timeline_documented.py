@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, get_args
 
+from accident_online.decisions.answers import COMPENSATION_PATHS
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
@@ -22,7 +23,6 @@ from accident_online.cases import timeline_events
 from accident_online.cases.determination_rules import FinalBecause, limits_from
 from accident_online.cases.timeline_events import TIMELINE_EVENTS
 from accident_online.centers.routing import RoutingReason
-from accident_online.decisions.answers import COMPENSATION_PATHS
 from accident_online.decisions.schemas import Resolution
 from accident_online.decisions.service import release_expired_leases
 from accident_online.determinations.confirmations import expire_unconfirmed
@@ -52,7 +52,7 @@ DYNAMIC_TYPES: dict[str, set[str]] = {
 # The types this test's flows write: every type of this version (others test their own).
 FLOW_TYPES = {
     "case.reported", "case.routed", "evidence.added", "case.confirmed", "case.corrected",
-    "case.confirmation_requested", "case.expired", "case.queued", "case.claimed",
+    "case.reconfirmation_requested", "case.expired", "case.queued", "case.claimed",
     "case.claim_renewed", "case.released", "case.claim_expired", "case.evidence_requested",
     "case.referred_offline", "case.late_report_taken", "case.decided", "case.delivered",
     "case.review_requested", "case.review_decided", "case.decision_revoked",

@@ -5,16 +5,9 @@ insurers pay with their due dates. Written in timeline_events.py's conventions: 
 the code stores, as stored (ids, times and yuan as strings, absent keys not required);
 built on kit and models only.
 
-DISPUTE_TIMELINE_EVENTS: the types main does not write yet. They stay out of
-TIMELINE_EVENTS until the disputes branch is merged, since
-tests/cases/test_timeline_documented.py refuses a model for a type nothing writes; at
-the merge, the lead adds this one line to TIMELINE_EVENTS's dict in timeline_events.py:
-
-    **DISPUTE_TIMELINE_EVENTS,
-
-CHANGED_TIMELINE_EVENTS: types main writes already whose data the disputes branch
-extends; each model is a superset of main's (main's data still validates), so they are
-wired into TIMELINE_EVENTS now.
+DISPUTE_TIMELINE_EVENTS: the types compensation disputes add. CHANGED_TIMELINE_EVENTS:
+types of the determination's life whose data disputes extend (each a superset: older data
+still validates). Both are part of TIMELINE_EVENTS.
 """
 
 from __future__ import annotations
@@ -152,17 +145,12 @@ class CaseArbitrationRequestedEntryData(_StatusChange):
 
 
 class CaseConfirmationRequestedEntryData(_Data):
-    """Two writers share this type: determinations/corrections.py (a status change back
-    to await the corrected party's confirmation: from, to, party) and
-    disputes/proceedings.py (司法确认 of a mediated agreement, no status change)."""
+    """司法确认 of a mediated agreement asked of the court (disputes/proceedings.py)."""
 
-    from_: CaseStatus | None = Field(default=None, alias="from")
-    to: CaseStatus | None = None
-    party: PartyIndex | None = Field(default=None, description="The party corrected.")
-    compensation_id: uuid.UUID | None = None
-    basis: Basis | None = None
-    amounts: list[AmountDueEntry] | None = None
-    requested_by: str | None = None
+    compensation_id: uuid.UUID
+    basis: Basis
+    amounts: list[AmountDueEntry]
+    requested_by: str
 
 
 class CourtNoteEntryData(_PartnerEvent):

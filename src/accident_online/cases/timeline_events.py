@@ -22,7 +22,10 @@ from typing import Annotated, Final, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from accident_online.cases.evidence_kinds import EvidenceKind
-from accident_online.cases.timeline_disputes import CHANGED_TIMELINE_EVENTS
+from accident_online.cases.timeline_disputes import (
+    CHANGED_TIMELINE_EVENTS,
+    DISPUTE_TIMELINE_EVENTS,
+)
 from accident_online.models.case import CaseStatus
 from accident_online.models.records import DecidedLiability
 
@@ -125,7 +128,7 @@ class CaseCorrectedEntryData(_Data):
     current: PartyDetails = Field(description="The values now, of those fields.")
 
 
-class CaseConfirmationRequestedEntryData(StatusChangeEntryData):
+class CaseReconfirmationRequestedEntryData(StatusChangeEntryData):
     party: PartyIndex = Field(description="The corrected party, to confirm again.")
 
 
@@ -249,7 +252,7 @@ TIMELINE_EVENTS: Final[Mapping[str, type[BaseModel]]] = MappingProxyType(
         "evidence.added": EvidenceAddedEntryData,
         "case.confirmed": CaseConfirmedEntryData,
         "case.corrected": CaseCorrectedEntryData,
-        "case.confirmation_requested": CaseConfirmationRequestedEntryData,
+        "case.reconfirmation_requested": CaseReconfirmationRequestedEntryData,
         "case.expired": CaseExpiredEntryData,
         "case.queued": StatusChangeEntryData,
         "case.claimed": CaseClaimedEntryData,
@@ -278,7 +281,9 @@ TIMELINE_EVENTS: Final[Mapping[str, type[BaseModel]]] = MappingProxyType(
         "mediation.failed": MediationFailedEntryData,
         "lawsuit.filed": LawsuitFiledEntryData,
         "judgment.issued": JudgmentIssuedEntryData,
-        # Compensation disputes (timeline_disputes.py): the shapes they extend.
+        # Compensation disputes (timeline_disputes.py): their types, and the shapes they
+        # extend.
+        **DISPUTE_TIMELINE_EVENTS,
         **CHANGED_TIMELINE_EVENTS,
     }
 )
