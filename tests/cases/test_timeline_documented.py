@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, get_args
 
-from accident_online.decisions.answers import COMPENSATION_PATHS
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
@@ -19,7 +18,7 @@ from sqlmodel import select
 from standardwebhooks import Webhook
 
 from accident_online.auth.service import principal_for_user
-from accident_online.cases import timeline_events
+from accident_online.cases import timeline_disputes, timeline_events
 from accident_online.cases.determination_rules import FinalBecause, limits_from
 from accident_online.cases.timeline_events import TIMELINE_EVENTS
 from accident_online.centers.routing import RoutingReason
@@ -28,6 +27,7 @@ from accident_online.decisions.service import release_expired_leases
 from accident_online.determinations.confirmations import expire_unconfirmed
 from accident_online.determinations.delivery import lapse_review_windows
 from accident_online.determinations.schemas import PartyCorrection
+from accident_online.disputes.stage import COMPENSATION_PATHS
 from accident_online.external_events.schemas import INBOUND_EVENTS
 from accident_online.kit.time import utc_now
 from accident_online.models.case import CaseEvent
@@ -47,7 +47,12 @@ DYNAMIC_TYPES: dict[str, set[str]] = {
         for model in INBOUND_EVENTS
         for event_type in get_args(model.model_fields["type"].annotation)
     },
-    "decisions/answers.py": {path.event_type for path in COMPENSATION_PATHS.values()},
+    "external_events/disputes.py": {
+        event_type
+        for model in INBOUND_EVENTS
+        for event_type in get_args(model.model_fields["type"].annotation)
+    },
+    "disputes/stage.py": {path.event_type for path in COMPENSATION_PATHS.values()},
 }
 # The types this test's flows write: every type of this version (others test their own).
 FLOW_TYPES = {
@@ -131,7 +136,7 @@ def test_every_event_type_the_code_writes_has_a_data_model() -> None:
 
 
 def test_the_spelled_out_enums_match_their_packages() -> None:
-    assert set(get_args(timeline_events.Resolution)) == {r.value for r in Resolution}
+    assert set(get_args(timeline_disputes.Resolution)) == {r.value for r in Resolution}
     assert set(get_args(timeline_events.RoutingReason)) == {r.value for r in RoutingReason}
     assert set(get_args(timeline_events.ReviewOutcome)) == {o.value for o in ReviewOutcome}
     assert set(get_args(timeline_events.CorrectedField)) == set(PartyCorrection.model_fields)
@@ -312,19 +317,18 @@ async def test_every_stored_event_holds_what_its_model_and_the_document_say(
     await choose(agreement, 0, "insurer_claim")
     assert await choose(agreement, 1, "insurer_claim") == "accepted"
     await partners.send("picc", agreement, "claim.opened", party=0, claim_number="PICC-1")
-    for partner_id, party, loss in (("picc", 0, "3000"), ("cpic", 1, "5000"), ("cpic", 1, "5100")):
+    for partner_id, party, loss in (("picc", 0, "3000"), ("cpic", 1, "5000")):
         await partners.send(
             partner_id, agreement, "claim.assessed", party=party, assessed_loss=loss
         )
-    settlement = await client.get(f"/v1/cases/{agreement}/settlement", headers=app_headers)
-    # One payment to each party closes the case (the first insurer line paying it).
-    lines = [
-        line for line in settlement.json()["settlement"]["lines"] if "insurer:" in line["payer"]
-    ]
-    payments = {line["payee_party"]: line for line in reversed(lines)}
-    for party, line in sorted(payments.items()):
-        partner_id = line["payer"].removeprefix("insurer:").lower()
-        await partners.send(partner_id, agreement, "claim.paid", party=party, amount=line["amount"])
+    # Every loss assessed: the claim lines are requested at once; paying each closes the case.
+    claims = await client.get("/v1/claims", params={"limit": 200}, headers=admin_headers)
+    assert claims.status_code == 200, claims.text
+    for line in claims.json()["items"]:
+        if line["case_id"] == agreement and line["status"] == "open":
+            await partners.send(
+                line["insurer"], agreement, "claim.paid", party=line["party"], amount=line["amount"]
+            )
     # Delivered, both windows lapse (housekeeping) → final; mediation, which agrees.
     lapsed = await decided()
     assert await deliver(lapsed, no_objection=False) == "decided"
