@@ -192,7 +192,12 @@ def test_advice_tells_the_driver_to_stay_and_call_122() -> None:
 
 def test_the_report_asks_exactly_the_twelve_questions_the_rules_read() -> None:
     report = ReportCreate.model_validate(EXAMPLE_REPORT)
-    asked = {name for name, value in report.model_dump().items() if isinstance(value, bool)}
+    # determination_requested is the parties' joint request (order 146 art. 19), not a rule.
+    asked = {
+        name
+        for name, value in report.model_dump().items()
+        if isinstance(value, bool) and name != "determination_requested"
+    }
 
     assert len(ANSWER_FIELDS) == 12
     assert asked == set(ANSWER_FIELDS)
