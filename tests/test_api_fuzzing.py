@@ -456,6 +456,7 @@ OPERATION_RULES: list[dict[str, Any]] = [
             "POST /v1/cases/{case_id}/referral",
             "POST /v1/cases/{case_id}/decision",
             "POST /v1/cases/{case_id}/review",
+            "POST /v1/cases/{case_id}/late-report",
         ],
         "checks": {
             "positive_data_acceptance": {

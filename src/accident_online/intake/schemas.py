@@ -147,6 +147,8 @@ VehicleType = Annotated[
     WithJsonSchema(
         {
             "type": "string",
+            "maxLength": 32,
+            "pattern": NOT_BLANK_LINE,
             "description": "GA 802-2019 vehicle type code (机动车类型); the code's Chinese "
             "name (小型轿车) is taken too. "
             + ", ".join(f"{code} {name}" for code, name in VEHICLE_TYPE_NAMES.items()),
