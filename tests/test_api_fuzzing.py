@@ -327,6 +327,7 @@ CASE_READING = {
     "GET /v1/cases/{case_id}/decision/document",
     "GET /v1/cases/{case_id}/revoked-decisions/{number}/document",
     "GET /v1/cases/{case_id}/settlement",
+    "GET /v1/cases/{case_id}/appraisals",
     "GET /v1/centers",
     "POST /v1/settlements/calculate",
 }
@@ -356,6 +357,7 @@ MAY_CALL = {
         "GET /v1/centers/{center_id}/queue",
         "GET /v1/stats",
         "GET /v1/reviews",
+        "GET /v1/claims",
     },
     "officer": CASE_READING
     | {
@@ -366,6 +368,7 @@ MAY_CALL = {
         "POST /v1/cases/{case_id}/evidence-requests",
         "POST /v1/cases/{case_id}/referral",
         "POST /v1/cases/{case_id}/decision",
+        "POST /v1/cases/{case_id}/late-report",
         "GET /v1/stats",
     },
     "app": PARTNER_OPERATIONS
@@ -378,11 +381,16 @@ MAY_CALL = {
         "PATCH /v1/cases/{case_id}/parties/{party}",
         "POST /v1/cases/{case_id}/receipts",
         "POST /v1/cases/{case_id}/review-requests",
+        "POST /v1/cases/{case_id}/appraisals",
+        "POST /v1/cases/{case_id}/appraisals/{appraisal_id}/objections",
+        "POST /v1/cases/{case_id}/arbitration-agreements",
+        "POST /v1/cases/{case_id}/confirmation-requests",
     },
     "reviewer": CASE_READING | {"GET /v1/reviews", "POST /v1/cases/{case_id}/review"},
     "insurer": PARTNER_OPERATIONS,
-    "mediation": PARTNER_OPERATIONS,
-    "court": PARTNER_OPERATIONS,
+    "mediation": PARTNER_OPERATIONS
+    | {"POST /v1/cases/{case_id}/appraisals", "POST /v1/cases/{case_id}/confirmation-requests"},
+    "court": PARTNER_OPERATIONS | {"POST /v1/cases/{case_id}/appraisals", "GET /v1/claims"},
 }
 
 
@@ -435,6 +443,7 @@ OPERATION_RULES: list[dict[str, Any]] = [
         "GET /v1/centers/{center_id}/queue",
         "GET /v1/deliveries",
         "GET /v1/reviews",
+        "GET /v1/claims",
     ),
     # `If-Match` carries the case's version, which only the server knows: CONTRACT.md
     # "Concurrency" answers any other with 412 and none with 428.
@@ -483,6 +492,16 @@ OPERATION_RULES: list[dict[str, Any]] = [
     # An event type must be one the partner's kind sends, its party one of the case's
     # (422); which partner sends is known only from the path.
     valid_data_may_get(["422"], "POST /v1/webhooks/{partner_id}"),
+    # Compensation disputes: the vehicles, consenting and objecting parties must name the
+    # case's parties, the app's appraisal needs every party's consent, an objection comes
+    # within its window (422 objection-window-closed).
+    valid_data_may_get(
+        ["422"],
+        "POST /v1/cases/{case_id}/appraisals",
+        "POST /v1/cases/{case_id}/appraisals/{appraisal_id}/objections",
+        "POST /v1/cases/{case_id}/arbitration-agreements",
+        "POST /v1/cases/{case_id}/confirmation-requests",
+    ),
     # `since` must come before `until`: two parameters, one rule (422).
     valid_data_may_get(["422"], "GET /v1/stats"),
     # `party` must name one of the case's vehicles (422); liabilities and vehicles must
