@@ -1,6 +1,6 @@
 """The data models of the compensation disputes' timeline events (cases/timeline_disputes.py)
-against data built as the `disputes` branch's writers build it (file:function beside each),
-so that, merged, every disputes test's stored events pass tests/conftest.py's check."""
+against data built as their writers build it (file:function beside each), and against the
+data of the types they changed as it was stored before compensation disputes."""
 
 from __future__ import annotations
 
@@ -31,21 +31,6 @@ DUES = [
     {"party": 0, "payer_party": 1, "insurer_code": "CPIC", "amount": "800.00", "rule": "ctpl"},
     {"party": 1, "payer_party": None, "insurer_code": "PICC", "amount": "0", "rule": "own"},
 ]
-
-# The statuses the disputes branch adds to models.case.CaseStatus (its models/case.py).
-DISPUTE_STATUSES = {"in_arbitration", "awaiting_payment"}
-
-
-def as_on_this_branch(data: dict[str, Any]) -> dict[str, Any]:
-    """The data with a status this branch's CaseStatus does not have yet replaced by one it
-    has: the models take CaseStatus from models.case, which gains them at the merge (then
-    this changes nothing)."""
-    known = {status.value for status in CaseStatus}
-    return {
-        key: "disputed" if key in ("from", "to") and value not in known else value
-        for key, value in data.items()
-    }
-
 
 SAMPLES: dict[str, list[dict[str, Any]]] = {
     # disputes/appraisals.py:request_appraisal (materials: _materials)
@@ -248,7 +233,8 @@ CHANGED_SAMPLES: dict[str, list[dict[str, Any]]] = {
     ],
 }
 
-# Main's data of the changed types, as main's writers store it: still valid.
+# The changed types' data as stored before compensation disputes: still valid, so that
+# the timeline of a case filed before reads back.
 MAIN_SAMPLES: dict[str, dict[str, Any]] = {
     "case.response": {"party": 0, "accepts": True, "resolution": "insurer_claim"},
     "case.litigation_requested": {"from": "in_mediation", "to": "in_litigation"},
@@ -274,7 +260,7 @@ def test_the_writers_data_validates_and_declares_every_key(
 ) -> None:
     model = DISPUTE_TIMELINE_EVENTS.get(event_type) or CHANGED_TIMELINE_EVENTS[event_type]
 
-    model.model_validate(as_on_this_branch(data))
+    model.model_validate(data)
     assert undeclared(model, data) == []
 
 
@@ -287,7 +273,7 @@ def test_the_changed_models_still_take_mains_data(event_type: str) -> None:
     assert undeclared(model, MAIN_SAMPLES[event_type]) == []
 
 
-def test_only_the_disputes_statuses_are_replaced() -> None:
+def test_every_status_named_is_a_case_status() -> None:
     used = {
         data[key]
         for items in (*SAMPLES.values(), *CHANGED_SAMPLES.values())
@@ -295,12 +281,12 @@ def test_only_the_disputes_statuses_are_replaced() -> None:
         for key in ("from", "to")
         if key in data
     }
-    assert used - {status.value for status in CaseStatus} <= DISPUTE_STATUSES
+    assert used <= {status.value for status in CaseStatus}
 
 
-def test_the_new_types_wait_for_the_merge() -> None:
-    # tests/cases/test_timeline_documented.py refuses models for types nothing writes.
-    assert not set(DISPUTE_TIMELINE_EVENTS) & set(TIMELINE_EVENTS)
+def test_the_timeline_registry_holds_every_dispute_type() -> None:
+    for event_type, model in {**DISPUTE_TIMELINE_EVENTS, **CHANGED_TIMELINE_EVENTS}.items():
+        assert TIMELINE_EVENTS[event_type] is model
 
 
 def test_amounts_as_stored_and_unknown_keys_are_caught() -> None:

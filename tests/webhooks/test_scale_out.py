@@ -88,6 +88,17 @@ async def test_two_apis_and_two_workers_on_one_postgresql(
             stdin="scale-out-password\n",
         )
 
+    cli(
+        env,
+        "users",
+        "add",
+        "admin-scale",
+        "--role",
+        "admin",
+        "--password-stdin",
+        stdin="scale-out-password\n",
+    )
+
     ports = [free_port(), free_port()]
     apis = [
         subprocess.Popen(  # noqa: ASYNC220
@@ -124,6 +135,24 @@ async def test_two_apis_and_two_workers_on_one_postgresql(
             )
         ).json()["access_token"]
         app_headers = {"Authorization": f"Bearer {token}"}
+        admin_token = (
+            await clients[0].post(
+                "/v1/auth/token",
+                data={
+                    "grant_type": "password",
+                    "username": "admin-scale",
+                    "password": "scale-out-password",
+                },
+            )
+        ).json()["access_token"]
+        # Every report queues at its home center, open round the clock with room for all
+        # of them: the officers here work that one queue (overflow is tests/centers').
+        opened = await clients[0].patch(
+            "/v1/centers/dongchangfu",
+            json={"capacity": REPORTS, "hours": {"opens": "00:00", "closes": "00:00"}},
+            headers={"Authorization": f"Bearer {admin_token}"},
+        )
+        assert opened.status_code == 200, opened.text
         officer_headers = []
         for n in range(OFFICERS):
             answer = await clients[n % 2].post(
@@ -267,6 +296,7 @@ async def test_two_apis_and_two_workers_on_one_postgresql(
             f"undelivered={undelivered} duplicates={duplicates}"
         )
     assert len(set(numbers)) == REPORTS
+    assert {record["center_id"] for record in records} == {"dongchangfu"}
     assert all(record["status"] == "final" for record in records)
     assert sorted(claims.values()) == [1] * REPORTS
     assert set(claims) == set(case_ids)
