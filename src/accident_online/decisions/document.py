@@ -61,8 +61,6 @@ LAWSUIT_RIGHT = (
     "诉讼：当事人对损害赔偿有争议的，可以不经调解，直接向人民法院提起民事诉讼"
     "（诉讼时效三年，《民法典》第一百八十八条）。"
 )
-# Kept for readers of the old name.
-COMPENSATION_RIGHT = LAWSUIT_RIGHT
 MARGIN = 60
 
 
