@@ -11,23 +11,13 @@ verification are for the name.
 
 from __future__ import annotations
 
-import importlib.util
 import ssl
-import sys
 import typing
 
 import httpcore
 import httpx
 
 from accident_online.kit.net import Resolver, is_public_address, system_resolver
-
-# httpcore asks sniffio which event loop runs each time it makes a lock or an event,
-# several times per request, by importing it; anyio 4.16 no longer depends on sniffio,
-# and a failed import searches the whole sys.path again every time (0.25 ms on this
-# machine, most of a request's own cost). Absent, it is remembered as absent: an import
-# of it then fails at once, as Python documents for a None entry in sys.modules.
-if importlib.util.find_spec("sniffio") is None:
-    sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
 
 
 class BlockedAddress(Exception):
