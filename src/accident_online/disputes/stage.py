@@ -35,6 +35,7 @@ from accident_online.decisions.exceptions import (
 )
 from accident_online.decisions.schemas import Resolution, ResponseCreate
 from accident_online.disputes.compensation import settle_accepted_case
+from accident_online.kit.i18n import _
 from accident_online.kit.problems import ValidationFailed
 from accident_online.models.case import Case, CaseResponse, CaseStatus
 
@@ -83,6 +84,18 @@ async def answer_decision(
     parties = (await cases_repository.parties_of(session, [case.id]))[case.id]
     if body.party >= len(parties):
         raise ValidationFailed.at(["body", "party"], f"party {body.party} does not exist")
+    if body.knock_for_knock_consent and body.resolution != Resolution.insurer_claim:
+        # 互碰自赔 is a way insurers settle: agreeing to it and choosing another way is no
+        # answer the settlement could follow.
+        raise ValidationFailed.at(
+            ["body", "knock_for_knock_consent"],
+            _("only with resolution insurer_claim"),
+            detail=_(
+                "Consent to 互碰自赔 (knock-for-knock) goes with resolution insurer_claim, "
+                "not {resolution}.",
+                resolution=body.resolution.value,
+            ),
+        )
     if case.status not in COMPENSATION_STAGE:
         raise NotAwaitingAnswers()
     # Arbitration needs every party's written agreement, and then excludes the court.
@@ -95,13 +108,24 @@ async def answer_decision(
     answered = (await cases_repository.responses_of(session, [case.id]))[case.id]
     if any(r.party == body.party for r in answered):
         raise AlreadyAnswered()
-    session.add(CaseResponse(case_id=case.id, party=body.party, resolution=body.resolution.value))
+    session.add(
+        CaseResponse(
+            case_id=case.id,
+            party=body.party,
+            resolution=body.resolution.value,
+            knock_for_knock_consent=body.knock_for_knock_consent,
+        )
+    )
     await append_event(
         session,
         case,
         type="case.response",
         actor=actor_of(principal),
-        data={"party": body.party, "resolution": body.resolution.value},
+        data={
+            "party": body.party,
+            "resolution": body.resolution.value,
+            "knock_for_knock_consent": body.knock_for_knock_consent,
+        },
     )
     await session.flush()
     answers = (await cases_repository.responses_of(session, [case.id]))[case.id]
