@@ -319,40 +319,53 @@ async def test_agreed_amounts_name_parties_of_the_case(world) -> None:
 
 
 # Both parties liable (primary/secondary): 互碰自赔 qualifies when each loss is at most
-# 2,000 yuan, and applies only when both consented with their insurer_claim responses.
+# 2,000 yuan, and applies only when both consented with their insurer_claim responses (a
+# party's insurer_claim sent again gives or withdraws its consent).
 KNOCK_FOR_KNOCK_CASES = {
     "both consent": (
-        (True, True),
+        [(0, True), (1, True)],
         ("1500.00", "1800.00"),
         "knock_for_knock",
         # Each insurer pays its own insured's loss: (insurer, payer party, payee, amount).
         [("cpic", 1, 1, "1800.00"), ("picc", 0, 0, "1500.00")],
     ),
     "one does not": (
-        (True, False),
+        [(0, True), (1, False)],
         ("1500.00", "1800.00"),
         "standard",
         [("cpic", 1, 0, "1500.00"), ("picc", 0, 1, "1800.00")],
     ),
     "a loss over 2,000": (
-        (True, True),
+        [(0, True), (1, True)],
         ("1500.00", "2000.01"),
         "standard",
         [("cpic", 1, 0, "1500.00"), ("picc", 0, 1, "2000.00")],
+    ),
+    "consent given later": (
+        [(0, False), (1, True), (0, True)],
+        ("1500.00", "1800.00"),
+        "knock_for_knock",
+        [("cpic", 1, 1, "1800.00"), ("picc", 0, 0, "1500.00")],
+    ),
+    "consent withdrawn once accepted": (
+        [(0, True), (1, True), (1, False)],
+        ("1500.00", "1800.00"),
+        "standard",
+        [("cpic", 1, 0, "1500.00"), ("picc", 0, 1, "1800.00")],
     ),
 }
 
 
 @pytest.mark.parametrize(
-    ("consents", "losses", "method", "claims"),
+    ("answers", "losses", "method", "claims"),
     list(KNOCK_FOR_KNOCK_CASES.values()),
     ids=list(KNOCK_FOR_KNOCK_CASES),
 )
 async def test_knock_for_knock_only_when_every_party_consents(
-    client, world, admin_headers, app_headers, consents, losses, method, claims
+    client, world, admin_headers, app_headers, answers, losses, method, claims
 ) -> None:
     case = await world["final"]()
-    for party, consent in enumerate(consents):
+    for party, consent in answers:
         answered = await world["answer"](
             case["id"], party, "insurer_claim", knock_for_knock_consent=consent
         )
@@ -364,6 +377,11 @@ async def test_knock_for_knock_only_when_every_party_consents(
         assert assessed.status_code == 200, assessed.text
     settlement = await client.get(f"/v1/cases/{case['id']}/settlement", headers=app_headers)
     listed = (await client.get("/v1/claims", params={"limit": 200}, headers=admin_headers)).json()
+    # The insurers were asked to pay: the consent stands as it was.
+    party, consent = answers[-1]
+    too_late = await world["answer"](
+        case["id"], party, "insurer_claim", knock_for_knock_consent=not consent
+    )
     events = (
         await client.get(f"/v1/cases/{case['id']}/events?limit=200", headers=admin_headers)
     ).json()["items"]
@@ -372,19 +390,27 @@ async def test_knock_for_knock_only_when_every_party_consents(
     assert settlement.status_code == 200, settlement.text
     assert settlement.json()["complete"] is True
     assert settlement.json()["settlement"]["method"] == method
+    mine = [c for c in listed["items"] if c["case_id"] == case["id"]]
     requested = sorted(
         (c["insurer"], c["payer_party"], c["party"], c["amount"])
-        for c in listed["items"]
-        if c["case_id"] == case["id"] and c["rule"] in {"compulsory", "own_damage_knock_for_knock"}
+        for c in mine
+        if c["rule"] in {"compulsory", "own_damage_knock_for_knock"}
     )
     assert requested == claims
     if method == "knock_for_knock":
-        mine = [c for c in listed["items"] if c["case_id"] == case["id"]]
         assert {c["rule"] for c in mine} == {"own_damage_knock_for_knock"}
-    assert [r["knock_for_knock_consent"] for r in record["responses"]] == list(consents)
+    assert too_late.status_code == 409
+    assert too_late.json()["code"] == "knock-for-knock-consent-closed"
+    final_consents = dict(answers)
+    assert [r["knock_for_knock_consent"] for r in record["responses"]] == [
+        final_consents[0],
+        final_consents[1],
+    ]
     assert [
-        e["data"]["knock_for_knock_consent"] for e in events if e["type"] == "case.response"
-    ] == list(consents)
+        (e["data"]["party"], e["data"]["knock_for_knock_consent"])
+        for e in events
+        if e["type"] == "case.response"
+    ] == answers
 
 
 @pytest.mark.parametrize("resolution", ["mediation", "litigation"])
