@@ -8,6 +8,11 @@ choice opens its path at once, per COMPENSATION_PATHS: the case is ``disputed`` 
 where the weightiest choice so far leads (a party that wants a judgment cannot be made to
 mediate; arbitration, agreed in writing by every party, excludes the court).
 
+With ``insurer_claim`` a party may agree to 互碰自赔 (``knock_for_knock_consent``); the
+settlement applies it only when every party did (settlement.service.case_settlement). The
+consent is given or withdrawn by answering ``insurer_claim`` again, until the compensation
+is settled.
+
 This module lives in disputes/ rather than decisions/ because it starts the settlement
 (claims/, settlement/), which itself builds on decisions/.
 """
