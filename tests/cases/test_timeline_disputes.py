@@ -195,8 +195,12 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
 }
 
 CHANGED_SAMPLES: dict[str, list[dict[str, Any]]] = {
-    # disputes/stage.py:answer_decision (no `accepts` any more; arbitration a choice)
-    "case.response": [{"party": 1, "resolution": "arbitration"}],
+    # disputes/stage.py:answer_decision (no `accepts` any more; arbitration a choice;
+    # consent to 互碰自赔 beside it)
+    "case.response": [
+        {"party": 1, "resolution": "arbitration", "knock_for_knock_consent": False},
+        {"party": 0, "resolution": "insurer_claim", "knock_for_knock_consent": True},
+    ],
     # disputes/proceedings.py:send_to_court; external_events/service.py (mediation failed)
     "case.litigation_requested": [
         {"from": "awaiting_payment", "to": "in_litigation", "reason": "confirmation_refused"},

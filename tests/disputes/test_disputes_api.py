@@ -1,5 +1,5 @@
 """Appraisals, arbitration and judicial confirmation through the API: the refusals, and the
-ways back to court."""
+ways back to court; 互碰自赔 by every party's consent."""
 
 from __future__ import annotations
 
@@ -73,10 +73,10 @@ async def world(client, make_partner, make_officer, queued_case, admin_headers, 
         }
         return await client.post(f"/v1/webhooks/{partner_id}", content=payload, headers=headers)
 
-    async def answer(case_id: str, party: int, resolution: str) -> Any:
+    async def answer(case_id: str, party: int, resolution: str, **extra: Any) -> Any:
         return await client.post(
             f"/v1/cases/{case_id}/responses",
-            json={"party": party, "resolution": resolution},
+            json={"party": party, "resolution": resolution, **extra},
             headers=app_headers,
         )
 
@@ -316,3 +316,122 @@ async def test_agreed_amounts_name_parties_of_the_case(world) -> None:
     assert bad.status_code == 422
     assert bad.json()["errors"][0]["loc"] == ["body", "data", "amounts", 0, "payer_party"]
     assert (await world["read"](case["id"]))["status"] == "in_mediation"
+
+
+# Both parties liable (primary/secondary): 互碰自赔 qualifies when each loss is at most
+# 2,000 yuan, and applies only when both consented with their insurer_claim responses (a
+# party's insurer_claim sent again gives or withdraws its consent).
+KNOCK_FOR_KNOCK_CASES = {
+    "both consent": (
+        [(0, True), (1, True)],
+        ("1500.00", "1800.00"),
+        "knock_for_knock",
+        # Each insurer pays its own insured's loss: (insurer, payer party, payee, amount).
+        [("cpic", 1, 1, "1800.00"), ("picc", 0, 0, "1500.00")],
+    ),
+    "one does not": (
+        [(0, True), (1, False)],
+        ("1500.00", "1800.00"),
+        "standard",
+        [("cpic", 1, 0, "1500.00"), ("picc", 0, 1, "1800.00")],
+    ),
+    "a loss over 2,000": (
+        [(0, True), (1, True)],
+        ("1500.00", "2000.01"),
+        "standard",
+        [("cpic", 1, 0, "1500.00"), ("picc", 0, 1, "2000.00")],
+    ),
+    "consent given later": (
+        [(0, False), (1, True), (0, True)],
+        ("1500.00", "1800.00"),
+        "knock_for_knock",
+        [("cpic", 1, 1, "1800.00"), ("picc", 0, 0, "1500.00")],
+    ),
+    "consent withdrawn once accepted": (
+        [(0, True), (1, True), (1, False)],
+        ("1500.00", "1800.00"),
+        "standard",
+        [("cpic", 1, 0, "1500.00"), ("picc", 0, 1, "1800.00")],
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("answers", "losses", "method", "claims"),
+    list(KNOCK_FOR_KNOCK_CASES.values()),
+    ids=list(KNOCK_FOR_KNOCK_CASES),
+)
+async def test_knock_for_knock_only_when_every_party_consents(
+    client, world, admin_headers, app_headers, answers, losses, method, claims
+) -> None:
+    case = await world["final"]()
+    for party, consent in answers:
+        answered = await world["answer"](
+            case["id"], party, "insurer_claim", knock_for_knock_consent=consent
+        )
+        assert answered.status_code == 200, answered.text
+    for partner_id, party, loss in zip(("picc", "cpic"), (0, 1), losses, strict=True):
+        assessed = await world["send"](
+            partner_id, case["id"], "claim.assessed", party=party, assessed_loss=loss
+        )
+        assert assessed.status_code == 200, assessed.text
+    settlement = await client.get(f"/v1/cases/{case['id']}/settlement", headers=app_headers)
+    listed = (await client.get("/v1/claims", params={"limit": 200}, headers=admin_headers)).json()
+    # The insurers were asked to pay: the consent stands as it was.
+    party, consent = answers[-1]
+    too_late = await world["answer"](
+        case["id"], party, "insurer_claim", knock_for_knock_consent=not consent
+    )
+    events = (
+        await client.get(f"/v1/cases/{case['id']}/events?limit=200", headers=admin_headers)
+    ).json()["items"]
+    record = await world["read"](case["id"])
+
+    assert settlement.status_code == 200, settlement.text
+    assert settlement.json()["complete"] is True
+    assert settlement.json()["settlement"]["method"] == method
+    mine = [c for c in listed["items"] if c["case_id"] == case["id"]]
+    requested = sorted(
+        (c["insurer"], c["payer_party"], c["party"], c["amount"])
+        for c in mine
+        if c["rule"] in {"compulsory", "own_damage_knock_for_knock"}
+    )
+    assert requested == claims
+    if method == "knock_for_knock":
+        assert {c["rule"] for c in mine} == {"own_damage_knock_for_knock"}
+    assert too_late.status_code == 409
+    assert too_late.json()["code"] == "knock-for-knock-consent-closed"
+    final_consents = dict(answers)
+    assert [r["knock_for_knock_consent"] for r in record["responses"]] == [
+        final_consents[0],
+        final_consents[1],
+    ]
+    assert [
+        (e["data"]["party"], e["data"]["knock_for_knock_consent"])
+        for e in events
+        if e["type"] == "case.response"
+    ] == answers
+
+
+@pytest.mark.parametrize("resolution", ["mediation", "litigation"])
+async def test_consent_to_knock_for_knock_goes_with_an_insurer_claim_only(
+    world, admin_headers, client, resolution
+) -> None:
+    case = await world["final"]()
+
+    refused = await world["answer"](case["id"], 1, resolution, knock_for_knock_consent=True)
+    not_a_flag = await world["answer"](
+        case["id"], 1, "insurer_claim", knock_for_knock_consent="yes"
+    )
+    record = await world["read"](case["id"])
+    events = (
+        await client.get(f"/v1/cases/{case['id']}/events?limit=200", headers=admin_headers)
+    ).json()["items"]
+
+    assert refused.status_code == 422
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["errors"][0]["loc"] == ["body", "knock_for_knock_consent"]
+    assert resolution in refused.json()["detail"]
+    assert not_a_flag.status_code == 422
+    assert (record["status"], record["responses"]) == ("final", [])
+    assert [e for e in events if e["type"] == "case.response"] == []

@@ -124,6 +124,10 @@ class ResponseRead(BaseModel):
     party: int
     label: str = Field(description="甲, 乙, 丙… for the party.")
     resolution: str = Field(description="How the party wants compensation settled.")
+    knock_for_knock_consent: bool = Field(
+        description="The party agrees to 互碰自赔; the settlement applies it only when every "
+        "party does (and it qualifies)."
+    )
     answered_at: BeijingDateTime
 
 

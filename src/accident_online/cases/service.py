@@ -294,6 +294,7 @@ def case_record(
                 party=r.party,
                 label=party_label(r.party),
                 resolution=r.resolution,
+                knock_for_knock_consent=r.knock_for_knock_consent,
                 answered_at=r.answered_at,
             )
             for r in responses

@@ -227,6 +227,11 @@ class CaseResponseChoiceEntryData(_Data):
     party: PartyIndex
     accepts: bool | None = Field(default=None, description="Written by earlier versions only.")
     resolution: Resolution = Field(description="How the party wants compensation settled.")
+    knock_for_knock_consent: bool | None = Field(
+        default=None,
+        description="The party agrees to 互碰自赔 (only with insurer_claim); absent on "
+        "responses given before it was asked.",
+    )
 
 
 class CaseLitigationRequestedDisputeEntryData(_StatusChange):

@@ -50,6 +50,15 @@ class AlreadyAnswered(Conflict):
     default_detail = _("This party has already chosen how compensation is to be settled.")
 
 
+class KnockForKnockConsentClosed(Conflict):
+    code = "knock-for-knock-consent-closed"
+    title = _("The compensation is settled")
+    default_detail = _(
+        "The compensation of this case is settled: consent to 互碰自赔 (knock-for-knock) can "
+        "no longer be given or withdrawn."
+    )
+
+
 class NotAwaitingAnswers(Conflict):
     code = "not-awaiting-answers"
     title = _("Liability is not final")

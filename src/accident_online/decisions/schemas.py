@@ -194,6 +194,7 @@ class ResponseCreate(BaseModel):
         json_schema_extra={
             "examples": [
                 {"party": 0, "resolution": "insurer_claim"},
+                {"party": 0, "resolution": "insurer_claim", "knock_for_knock_consent": True},
                 {"party": 1, "resolution": "mediation"},
             ]
         },
@@ -205,6 +206,16 @@ class ResponseCreate(BaseModel):
         "`arbitration` 仲裁（须各方仲裁协议已登记，且此后排除诉讼）· How compensation is to be "
         "settled: insurers settle, mediation, a lawsuit, or arbitration (every party's "
         "arbitration agreement recorded first; it then excludes the court)."
+    )
+    knock_for_knock_consent: StrictBool = Field(
+        default=False,
+        description="同意互碰自赔（仅与 `insurer_claim` 同用；各方均同意且符合条件——均有交强险、"
+        "各方均有责任、每车损失不超过 2000 元——时，各自的保险公司赔付本车损失；赔偿确定前可再次"
+        "提交 `insurer_claim` 给出或撤回）· The party agrees to 互碰自赔 (only with "
+        "`insurer_claim`): when every party agrees and it qualifies (all insured, every party "
+        "liable, each loss at most 2,000 yuan), each insurer pays its own insured's loss. True "
+        "with another resolution → 422. Sent again with `insurer_claim` and the other value, "
+        "it is given or withdrawn until the compensation is settled.",
     )
 
     @model_validator(mode="before")

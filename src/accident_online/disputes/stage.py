@@ -8,6 +8,11 @@ choice opens its path at once, per COMPENSATION_PATHS: the case is ``disputed`` 
 where the weightiest choice so far leads (a party that wants a judgment cannot be made to
 mediate; arbitration, agreed in writing by every party, excludes the court).
 
+With ``insurer_claim`` a party may agree to 互碰自赔 (``knock_for_knock_consent``); the
+settlement applies it only when every party did (settlement.service.case_settlement). The
+consent is given or withdrawn by answering ``insurer_claim`` again, until the compensation
+is settled.
+
 This module lives in disputes/ rather than decisions/ because it starts the settlement
 (claims/, settlement/), which itself builds on decisions/.
 """
@@ -26,15 +31,18 @@ from accident_online.cases import repository as cases_repository
 from accident_online.cases.resolvers import assign_arbitration, assign_court, assign_mediation
 from accident_online.cases.service import actor_of, append_event, transition
 from accident_online.cases.state import COMPENSATION_STAGE
+from accident_online.claims import service as claims
 from accident_online.claims.rules import ClaimRules
 from accident_online.decisions.exceptions import (
     AlreadyAnswered,
     ArbitrationAgreementMissing,
     ArbitrationExcludesCourt,
+    KnockForKnockConsentClosed,
     NotAwaitingAnswers,
 )
 from accident_online.decisions.schemas import Resolution, ResponseCreate
 from accident_online.disputes.compensation import settle_accepted_case
+from accident_online.kit.i18n import _
 from accident_online.kit.problems import ValidationFailed
 from accident_online.models.case import Case, CaseResponse, CaseStatus
 
@@ -83,6 +91,23 @@ async def answer_decision(
     parties = (await cases_repository.parties_of(session, [case.id]))[case.id]
     if body.party >= len(parties):
         raise ValidationFailed.at(["body", "party"], f"party {body.party} does not exist")
+    if body.knock_for_knock_consent and body.resolution != Resolution.insurer_claim:
+        # 互碰自赔 is a way insurers settle: agreeing to it and choosing another way is no
+        # answer the settlement could follow.
+        raise ValidationFailed.at(
+            ["body", "knock_for_knock_consent"],
+            _("only with resolution insurer_claim"),
+            detail=_(
+                "Consent to 互碰自赔 (knock-for-knock) goes with resolution insurer_claim, "
+                "not {resolution}.",
+                resolution=body.resolution.value,
+            ),
+        )
+    answered = (await cases_repository.responses_of(session, [case.id]))[case.id]
+    previous = next((r for r in answered if r.party == body.party), None)
+    if previous is not None and _changes_consent(previous, body):
+        await _change_consent(session, principal, case, previous, body)
+        return case
     if case.status not in COMPENSATION_STAGE:
         raise NotAwaitingAnswers()
     # Arbitration needs every party's written agreement, and then excludes the court.
@@ -92,16 +117,26 @@ async def answer_decision(
         raise ArbitrationAgreementMissing()
     if body.resolution == Resolution.litigation and everyone_agreed:
         raise ArbitrationExcludesCourt()
-    answered = (await cases_repository.responses_of(session, [case.id]))[case.id]
-    if any(r.party == body.party for r in answered):
+    if previous is not None:
         raise AlreadyAnswered()
-    session.add(CaseResponse(case_id=case.id, party=body.party, resolution=body.resolution.value))
+    session.add(
+        CaseResponse(
+            case_id=case.id,
+            party=body.party,
+            resolution=body.resolution.value,
+            knock_for_knock_consent=body.knock_for_knock_consent,
+        )
+    )
     await append_event(
         session,
         case,
         type="case.response",
         actor=actor_of(principal),
-        data={"party": body.party, "resolution": body.resolution.value},
+        data={
+            "party": body.party,
+            "resolution": body.resolution.value,
+            "knock_for_knock_consent": body.knock_for_knock_consent,
+        },
     )
     await session.flush()
     answers = (await cases_repository.responses_of(session, [case.id]))[case.id]
@@ -109,6 +144,45 @@ async def answer_decision(
         session, case, answers, actor=actor_of(principal), party_count=len(parties), rules=rules
     )
     return case
+
+
+def _changes_consent(previous: CaseResponse, body: ResponseCreate) -> bool:
+    """The party's insurer_claim again, with its consent to 互碰自赔 given or withdrawn."""
+    return (
+        previous.resolution == Resolution.insurer_claim
+        and body.resolution == Resolution.insurer_claim
+        and previous.knock_for_knock_consent != body.knock_for_knock_consent
+    )
+
+
+async def _change_consent(
+    session: AsyncSession,
+    principal: Principal,
+    case: Case,
+    previous: CaseResponse,
+    body: ResponseCreate,
+) -> None:
+    """Consent to 互碰自赔 is given or withdrawn until the compensation is settled: once
+    the insurers were asked to pay (or another way settled it), it stands as it was."""
+    open_statuses = COMPENSATION_STAGE | {CaseStatus.accepted}
+    if case.status not in open_statuses or await claims.has_claims(session, case.id):
+        raise KnockForKnockConsentClosed()
+    previous.knock_for_knock_consent = body.knock_for_knock_consent
+    session.add(previous)
+    # Nothing else moves: an accepted case without claims still awaits an assessment or
+    # an appraisal, which then requests them with the consent as it is by then.
+    await append_event(
+        session,
+        case,
+        type="case.response",
+        actor=actor_of(principal),
+        data={
+            "party": body.party,
+            "resolution": body.resolution.value,
+            "knock_for_knock_consent": body.knock_for_knock_consent,
+        },
+    )
+    await session.flush()
 
 
 async def _settle_answers(

@@ -208,6 +208,11 @@ class CaseResponse(SQLModel, table=True):
     case_id: uuid.UUID = Field(foreign_key="cases.id", index=True)
     party: int
     resolution: str = Field(sa_column=Column(String(24), nullable=False))
+    # With `insurer_claim`: the party agrees to 互碰自赔, which the case's settlement applies
+    # only when every party agreed (settlement.service.case_settlement).
+    knock_for_knock_consent: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
+    )
     answered_at: datetime = Field(
         default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False)
     )

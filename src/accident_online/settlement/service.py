@@ -8,7 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from accident_online.cases import repository as cases_repository
 from accident_online.decisions.exceptions import NoDecisionYet
 from accident_online.decisions.liability import InvalidLiability, PartyLiability, resolve_shares
-from accident_online.decisions.schemas import LiabilityIn
+from accident_online.decisions.schemas import LiabilityIn, Resolution
 from accident_online.kit.i18n import _
 from accident_online.models.case import Case
 from accident_online.settlement.calculation import calculate_settlement
@@ -113,6 +113,14 @@ async def case_settlement(session: AsyncSession, case: Case) -> CaseSettlementRe
     if not case.decision:
         raise NoDecisionYet()
     parties = (await cases_repository.parties_of(session, [case.id]))[case.id]
+    responses = (await cases_repository.responses_of(session, [case.id]))[case.id]
+    # 互碰自赔 only by agreement: a party consents with its insurer_claim response, and the
+    # calculation applies it only when every party did (and the case qualifies).
+    consenting = {
+        r.party
+        for r in responses
+        if r.knock_for_knock_consent and r.resolution == Resolution.insurer_claim
+    }
     awaiting = [party.index for party in parties if party.assessed_loss is None]
     shares = {item.party: item.share_percent for item in case.decision.liabilities}
     vehicles = [
@@ -125,7 +133,7 @@ async def case_settlement(session: AsyncSession, case: Case) -> CaseSettlementRe
             commercial_insurer=party.commercial_insurer_code,
             commercial_third_party_cover=party.commercial_third_party_cover,
             own_damage=bool(party.commercial_own_damage),
-            # No consent to 互碰自赔 is recorded with a case: the standard method.
+            knock_for_knock_consent=party.index in consenting,
         )
         for party in parties
     ]
