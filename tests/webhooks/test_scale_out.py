@@ -47,6 +47,13 @@ def environment(url: str, var: Path, **extra: str) -> dict[str, str]:
     )
 
 
+async def signed_in(client: httpx.AsyncClient, **form: str) -> str:
+    """An access token from the token endpoint, for these credentials."""
+    answer = await client.post("/v1/auth/token", data=form)
+    assert answer.status_code == 200, answer.text
+    return str(answer.json()["access_token"])
+
+
 async def test_two_apis_and_two_workers_on_one_postgresql(
     postgres_url, receiver, tmp_path, report_body, png, capsys
 ) -> None:
@@ -124,27 +131,19 @@ async def test_two_apis_and_two_workers_on_one_postgresql(
         for url, process in zip(urls, apis, strict=True):
             await wait_ready_async(url, process)
         clients = [httpx.AsyncClient(base_url=url, timeout=30) for url in urls]
-        token = (
-            await clients[0].post(
-                "/v1/auth/token",
-                data={
-                    "grant_type": "client_credentials",
-                    "client_id": "app-scale",
-                    "client_secret": app_secret["client_secret"],
-                },
-            )
-        ).json()["access_token"]
+        token = await signed_in(
+            clients[0],
+            grant_type="client_credentials",
+            client_id="app-scale",
+            client_secret=app_secret["client_secret"],
+        )
         app_headers = {"Authorization": f"Bearer {token}"}
-        admin_token = (
-            await clients[0].post(
-                "/v1/auth/token",
-                data={
-                    "grant_type": "password",
-                    "username": "admin-scale",
-                    "password": "scale-out-password",
-                },
-            )
-        ).json()["access_token"]
+        admin_token = await signed_in(
+            clients[0],
+            grant_type="password",
+            username="admin-scale",
+            password="scale-out-password",
+        )
         # Every report queues at its home center, open round the clock with room for all
         # of them: the officers here work that one queue (overflow is tests/centers').
         opened = await clients[0].patch(
@@ -153,17 +152,16 @@ async def test_two_apis_and_two_workers_on_one_postgresql(
             headers={"Authorization": f"Bearer {admin_token}"},
         )
         assert opened.status_code == 200, opened.text
-        officer_headers = []
-        for n in range(OFFICERS):
-            answer = await clients[n % 2].post(
-                "/v1/auth/token",
-                data={
-                    "grant_type": "password",
-                    "username": f"officer{n}",
-                    "password": "scale-out-password",
-                },
+        officer_tokens = [
+            await signed_in(
+                clients[n % 2],
+                grant_type="password",
+                username=f"officer{n}",
+                password="scale-out-password",
             )
-            officer_headers.append({"Authorization": f"Bearer {answer.json()['access_token']}"})
+            for n in range(OFFICERS)
+        ]
+        officer_headers = [{"Authorization": f"Bearer {token}"} for token in officer_tokens]
 
         async def file_one(i: int) -> str:
             client = clients[i % 2]

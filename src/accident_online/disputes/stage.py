@@ -132,11 +132,7 @@ async def answer_decision(
         case,
         type="case.response",
         actor=actor_of(principal),
-        data={
-            "party": body.party,
-            "resolution": body.resolution.value,
-            "knock_for_knock_consent": body.knock_for_knock_consent,
-        },
+        data=_response_data(body),
     )
     await session.flush()
     answers = (await cases_repository.responses_of(session, [case.id]))[case.id]
@@ -144,6 +140,15 @@ async def answer_decision(
         session, case, answers, actor=actor_of(principal), party_count=len(parties), rules=rules
     )
     return case
+
+
+def _response_data(body: ResponseCreate) -> dict[str, object]:
+    """The data of the case.response event: the party's answer as it now stands."""
+    return {
+        "party": body.party,
+        "resolution": body.resolution.value,
+        "knock_for_knock_consent": body.knock_for_knock_consent,
+    }
 
 
 def _changes_consent(previous: CaseResponse, body: ResponseCreate) -> bool:
@@ -176,11 +181,7 @@ async def _change_consent(
         case,
         type="case.response",
         actor=actor_of(principal),
-        data={
-            "party": body.party,
-            "resolution": body.resolution.value,
-            "knock_for_knock_consent": body.knock_for_knock_consent,
-        },
+        data=_response_data(body),
     )
     await session.flush()
 
