@@ -358,6 +358,7 @@ MAY_CALL = {
         "GET /v1/stats",
         "GET /v1/reviews",
         "GET /v1/claims",
+        "POST /v1/cases/{case_id}/claims/{claim_id}/payments",
     },
     "officer": CASE_READING
     | {
@@ -385,6 +386,7 @@ MAY_CALL = {
         "POST /v1/cases/{case_id}/appraisals/{appraisal_id}/objections",
         "POST /v1/cases/{case_id}/arbitration-agreements",
         "POST /v1/cases/{case_id}/confirmation-requests",
+        "POST /v1/cases/{case_id}/claims/{claim_id}/payments",
     },
     "reviewer": CASE_READING | {"GET /v1/reviews", "POST /v1/cases/{case_id}/review"},
     "insurer": PARTNER_OPERATIONS,
@@ -494,13 +496,15 @@ OPERATION_RULES: list[dict[str, Any]] = [
     valid_data_may_get(["422"], "POST /v1/webhooks/{partner_id}"),
     # Compensation disputes: the vehicles, consenting and objecting parties must name the
     # case's parties, the app's appraisal needs every party's consent, an objection comes
-    # within its window (422 objection-window-closed).
+    # within its window (422 objection-window-closed); an attested payment names the party
+    # the claim pays, more than 0 and no more than is open, and no time ahead of the clock.
     valid_data_may_get(
         ["422"],
         "POST /v1/cases/{case_id}/appraisals",
         "POST /v1/cases/{case_id}/appraisals/{appraisal_id}/objections",
         "POST /v1/cases/{case_id}/arbitration-agreements",
         "POST /v1/cases/{case_id}/confirmation-requests",
+        "POST /v1/cases/{case_id}/claims/{claim_id}/payments",
     ),
     # `since` must come before `until`: two parameters, one rule (422).
     valid_data_may_get(["422"], "GET /v1/stats"),
