@@ -220,14 +220,20 @@ async def test_what_does_not_fit_the_line_changes_nothing(
     assert (await road.lines(case["id"]))["CPIC"]["paid_amount"] == "0.00"
 
 
-async def test_a_paid_line_takes_no_second_payment(road, final_case) -> None:
+async def test_a_retry_or_a_paid_line_takes_no_second_payment(road, final_case) -> None:
     case, lines = await road.judged(final_case)
     offline = lines["CPIC"]["id"]
 
-    paid = await road.attest(case["id"], offline)
-    again = await road.attest(case["id"], offline, amount="1.00")
+    part = await road.attest(case["id"], offline, amount="200.00", reference="TRF-1")
+    retried = await road.attest(case["id"], offline, amount="200.00", reference="TRF-1")
+    rest = await road.attest(case["id"], offline, amount="400.00", reference="TRF-2")
+    again = await road.attest(case["id"], offline, amount="1.00", reference="TRF-3")
 
-    assert paid.status_code == 201, paid.text
+    assert part.status_code == 201, part.text
+    assert retried.status_code == 409
+    assert retried.json()["code"] == "payment-already-recorded"
+    assert rest.status_code == 201, rest.text
+    assert (rest.json()["paid_amount"], rest.json()["status"]) == ("600.00", "paid")
     assert again.status_code == 409
     assert again.json()["code"] == "claim-not-requested"
     assert (await road.read(case["id"]))["status"] == "awaiting_payment"

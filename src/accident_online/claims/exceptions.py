@@ -50,3 +50,12 @@ class InsurerReportsItsPayments(Conflict):
         "This claim's insurer is connected to the platform and sends claim.paid itself; a "
         "payment is attested here only for an insurer that is not. Nothing was changed."
     )
+
+
+class PaymentAlreadyRecorded(Conflict):
+    code = "payment-already-recorded"
+    title = _("Payment already recorded")
+    default_detail = _(
+        "A payment with this reference was recorded for this claim already (a retry?); "
+        "nothing was changed."
+    )

@@ -24,6 +24,7 @@ from accident_online.claims.exceptions import (
     ClaimNotRequested,
     ClaimOverpaid,
     InsurerReportsItsPayments,
+    PaymentAlreadyRecorded,
 )
 from accident_online.claims.schemas import ClaimPaymentCreate
 from accident_online.claims.service import PAYING, ZERO
@@ -126,6 +127,9 @@ async def record_attested_payment(
         raise ValidationFailed.at(["body", "amount"], _("more than 0"))
     if body.paid_at - utc_now() > CLOCK_GRACE:
         raise ValidationFailed.at(["body", "paid_at"], _("in the future"))
+    # One transfer, one payment: an app retrying after a timeout must not pay it twice.
+    if body.reference in await repository.attested_references(session, line):
+        raise PaymentAlreadyRecorded()
     parties = {p.index: p for p in (await cases_repository.parties_of(session, [case.id]))[case.id]}
     data: dict[str, Any] = {
         "party": line.payee_party,

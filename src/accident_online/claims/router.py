@@ -16,6 +16,7 @@ from accident_online.claims.exceptions import (
     ClaimNotRequested,
     ClaimOverpaid,
     InsurerReportsItsPayments,
+    PaymentAlreadyRecorded,
 )
 from accident_online.claims.rules import is_overdue
 from accident_online.claims.schemas import ClaimPaymentCreate, ClaimRead
@@ -119,6 +120,7 @@ async def case_for_payment(
         ClaimNotFound,
         InsurerReportsItsPayments,
         ClaimNotRequested,
+        PaymentAlreadyRecorded,
         ClaimOverpaid,
         ValidationFailed,
     ),
@@ -139,6 +141,7 @@ async def attest_claim_payment(
     timeline as `claim.paid` with `attested_by`; once every claim line of the case is paid
     the case closes, as with an insurer's own `claim.paid`. A connected insurer's line →
     409 `insurer-reports-payments` (it sends `claim.paid` itself); more than is open →
-    422 `claim-overpaid`; a line not open → 409 `claim-not-requested`."""
+    422 `claim-overpaid`; a line not open → 409 `claim-not-requested`; a reference already
+    recorded for the line (a retry) → 409 `payment-already-recorded`."""
     line = await payments.record_attested_payment(session, principal, case, claim_id, body)
     return _read(line)
