@@ -2,8 +2,9 @@
 
 One real ``accident-online serve`` process per backend (a fresh SQLite file, a fresh
 PostgreSQL database), seeded through the CLI and the API with a small world: accounts
-and partners of every kind, a queued, a held and a decided case with their photos, and
-the outbound messages they made. Then every operation of its ``GET /openapi.json`` is
+and partners of every kind, a queued, a held and a decided case with their photos, a case
+sent to the appraiser and one to the arbitration commission, and the outbound messages
+they made. Then every operation of its ``GET /openapi.json`` is
 fuzzed, signed in as each kind of caller, with schema-valid and schema-violating data
 (the document's examples, schemathesis' coverage cases and generated ones) and every
 check schemathesis has, plus ``bearer_token_required`` (its ``ignored_auth`` cannot
@@ -45,7 +46,10 @@ from service_processes import cli, postgres_database, service_environment, tiny_
 
 BACKENDS = ["sqlite", "postgresql"]
 # Every kind of caller, signed in the way it really signs in (password or client credentials).
-CALLERS = ["admin", "officer", "app", "insurer", "mediation", "court", "reviewer"]
+CALLERS = [
+    "admin", "officer", "app", "insurer", "mediation", "court", "reviewer", "appraisal",
+    "arbitration",
+]  # fmt: skip
 # Fixed, so every run sends the same requests; set FUZZ_SEED (and FUZZ_EXAMPLES) to look
 # further afield by hand.
 SEED = int(os.environ.get("FUZZ_SEED", "20261128"))
@@ -77,6 +81,10 @@ class World:
     partner_ids: list[str] = field(default_factory=list)
     webhook_secrets: dict[str, str] = field(default_factory=dict)  # by partner id
     center_ids: list[str] = field(default_factory=list)
+    # Cases only one caller is fuzzed with: those sent to the appraiser and the arbitration
+    # commission (each sees no other), kept from the other callers' dictionaries so that
+    # their requests stay as they were.
+    cases_sent_to: dict[str, list[str]] = field(default_factory=dict)  # by caller
 
 
 # --- the server -------------------------------------------------------------------------
@@ -146,6 +154,9 @@ def seed_world(env: dict[str, str], url: str) -> World:
                         "insurer_codes": ["PICC"]},
             "mediation": {"id": "fuzz-mediation", "kind": "mediation"},
             "court": {"id": "fuzz-court", "kind": "court"},
+            "appraisal": {"id": "fuzz-appraisal", "kind": "appraisal", "webhook_url": hook},
+            "arbitration": {"id": "fuzz-arbitration", "kind": "arbitration",
+                            "webhook_url": hook},
         }  # fmt: skip
         for caller, partner in partners.items():
             registered = client.post(
@@ -162,7 +173,7 @@ def seed_world(env: dict[str, str], url: str) -> World:
         app = {"Authorization": f"Bearer {world.tokens['app']}"}
         officer = {"Authorization": f"Bearer {world.tokens['officer']}"}
 
-        for n in range(4):
+        for n in range(6):
             filed = client.post(
                 "/v1/reports",
                 json=report(f"鲁P{n + 1:05d}"),
@@ -191,9 +202,10 @@ def seed_world(env: dict[str, str], url: str) -> World:
                 assert uploaded.status_code == 201, uploaded.text
                 world.evidence_ids.append(uploaded.json()["id"])
             world.case_ids.append(case_id)
-        _, held, decided, in_review = world.case_ids
+        _, held, decided, in_review, appraised, arbitrated = world.case_ids
+        del world.case_ids[4:]
         assert client.post(f"/v1/cases/{held}/claim", headers=officer).status_code == 200
-        for case_id in (decided, in_review):
+        for case_id in (decided, in_review, appraised, arbitrated):
             claimed = client.post(f"/v1/cases/{case_id}/claim", headers=officer)
             decision = client.post(
                 f"/v1/cases/{case_id}/decision",
@@ -208,6 +220,8 @@ def seed_world(env: dict[str, str], url: str) -> World:
             headers=app,
         )
         assert requested.status_code == 201, requested.text
+        send_to_appraisal_and_arbitration(client, app, appraised, arbitrated)
+        world.cases_sent_to = {"appraisal": [appraised], "arbitration": [arbitrated]}
         messages = client.get("/v1/deliveries", headers=admin).json()["items"]
         world.message_ids = [message["id"] for message in messages]
         assert world.message_ids
@@ -215,6 +229,49 @@ def seed_world(env: dict[str, str], url: str) -> World:
             center["id"] for center in client.get("/v1/centers", headers=admin).json()
         ]
     return world
+
+
+def send_to_appraisal_and_arbitration(
+    client: httpx.Client, app: dict[str, str], appraised: str, arbitrated: str
+) -> None:
+    """Two decided cases made final (every party received the determination and waived
+    review): the first in mediation with an appraisal asked of fuzz-appraisal, the second,
+    with both parties' arbitration agreements, in arbitration at fuzz-arbitration."""
+    now = datetime.now(UTC).isoformat()
+    for case_id in (appraised, arbitrated):
+        for party in (0, 1):
+            received = client.post(
+                f"/v1/cases/{case_id}/receipts",
+                json={"party": party, "received_at": now, "signed": True, "no_objection": True},
+                headers=app,
+            )
+            assert received.status_code == 201, received.text
+    mediation = client.post(
+        f"/v1/cases/{appraised}/responses",
+        json={"party": 1, "resolution": "mediation"},
+        headers=app,
+    )
+    assert mediation.status_code == 200, mediation.text
+    asked = client.post(
+        f"/v1/cases/{appraised}/appraisals",
+        json={"vehicles": [1], "question": "乙车维修费用", "consenting_parties": [0, 1],
+              "appraiser": "fuzz-appraisal"},
+        headers=app,
+    )  # fmt: skip
+    assert asked.status_code == 201, asked.text
+    for party in (0, 1):
+        agreed = client.post(
+            f"/v1/cases/{arbitrated}/arbitration-agreements",
+            json={"party": party, "signed_at": now},
+            headers=app,
+        )
+        assert agreed.status_code == 201, agreed.text
+    arbitration = client.post(
+        f"/v1/cases/{arbitrated}/responses",
+        json={"party": 1, "resolution": "arbitration"},
+        headers=app,
+    )
+    assert arbitration.status_code == 200, arbitration.text
 
 
 # --- fixtures ---------------------------------------------------------------------------
@@ -273,7 +330,7 @@ def api_schema(fuzz_world: World, caller: str) -> schemathesis.BaseSchema:
 
 def fuzzing_config(world: World, caller: str) -> dict[str, Any]:
     ids = {
-        "cases": world.case_ids,
+        "cases": world.case_ids + world.cases_sent_to.get(caller, []),
         "evidence": world.evidence_ids,
         "messages": world.message_ids,
         "partners": world.partner_ids,
@@ -358,6 +415,7 @@ MAY_CALL = {
         "GET /v1/stats",
         "GET /v1/reviews",
         "GET /v1/claims",
+        "POST /v1/cases/{case_id}/claims/{claim_id}/payments",
     },
     "officer": CASE_READING
     | {
@@ -385,12 +443,18 @@ MAY_CALL = {
         "POST /v1/cases/{case_id}/appraisals/{appraisal_id}/objections",
         "POST /v1/cases/{case_id}/arbitration-agreements",
         "POST /v1/cases/{case_id}/confirmation-requests",
+        "POST /v1/cases/{case_id}/claims/{claim_id}/payments",
     },
     "reviewer": CASE_READING | {"GET /v1/reviews", "POST /v1/cases/{case_id}/review"},
     "insurer": PARTNER_OPERATIONS,
     "mediation": PARTNER_OPERATIONS
     | {"POST /v1/cases/{case_id}/appraisals", "POST /v1/cases/{case_id}/confirmation-requests"},
     "court": PARTNER_OPERATIONS | {"POST /v1/cases/{case_id}/appraisals", "GET /v1/claims"},
+    # They read the cases sent to them (an appraisal asked, arbitration chosen) and their own
+    # deliveries; what they report goes through their signed webhook (PUBLIC, fuzzed as the
+    # first caller, with their partner ids and secrets among the world's).
+    "appraisal": PARTNER_OPERATIONS,
+    "arbitration": PARTNER_OPERATIONS,
 }
 
 
@@ -494,13 +558,15 @@ OPERATION_RULES: list[dict[str, Any]] = [
     valid_data_may_get(["422"], "POST /v1/webhooks/{partner_id}"),
     # Compensation disputes: the vehicles, consenting and objecting parties must name the
     # case's parties, the app's appraisal needs every party's consent, an objection comes
-    # within its window (422 objection-window-closed).
+    # within its window (422 objection-window-closed); an attested payment names the party
+    # the claim pays, more than 0 and no more than is open, and no time ahead of the clock.
     valid_data_may_get(
         ["422"],
         "POST /v1/cases/{case_id}/appraisals",
         "POST /v1/cases/{case_id}/appraisals/{appraisal_id}/objections",
         "POST /v1/cases/{case_id}/arbitration-agreements",
         "POST /v1/cases/{case_id}/confirmation-requests",
+        "POST /v1/cases/{case_id}/claims/{claim_id}/payments",
     ),
     # `since` must come before `until`: two parameters, one rule (422).
     valid_data_may_get(["422"], "GET /v1/stats"),

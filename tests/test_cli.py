@@ -75,6 +75,15 @@ async def test_migrate_seed_users_and_partners(fresh_database_url, settings_for,
         database_url=url,
         var_dir=var,
     )
+    # The kinds compensation disputes added: 鉴定机构 and 仲裁委员会 (docs/partners.md).
+    dispute_partners = [
+        await run_cli(
+            *("partners", "add", f"{kind}-lc", "--kind", kind, "--name", name),
+            database_url=url,
+            var_dir=var,
+        )
+        for kind, name in (("appraisal", "聊城某司法鉴定所"), ("arbitration", "聊城仲裁委员会"))
+    ]
 
     assert migrated.returncode == 0, migrated.stderr
     assert first_seed.returncode == 0, first_seed.stderr
@@ -95,6 +104,9 @@ async def test_migrate_seed_users_and_partners(fresh_database_url, settings_for,
     secrets = json.loads(partner.stdout)
     assert secrets["webhook_secret"].startswith("whsec_")
     assert secrets["name"] == "聊城交警 App"
+    for result, kind in zip(dispute_partners, ("appraisal", "arbitration"), strict=True):
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)["kind"] == kind
 
     app = create_app(settings_for(url))
     transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 5))

@@ -26,6 +26,7 @@ from accident_online.cases.router import router as cases_router
 from accident_online.cases.timeline_events import TIMELINE_EVENTS
 from accident_online.cases.webhook_payloads import OUTBOUND_EVENTS
 from accident_online.centers.router import router as centers_router
+from accident_online.claims.router import case_router as case_claims_router
 from accident_online.claims.router import router as claims_router
 from accident_online.claims.rules import rules_from
 from accident_online.decisions.late_report_router import router as late_report_router
@@ -220,6 +221,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     v1.include_router(settlement_router)
     v1.include_router(disputes_router)
     v1.include_router(claims_router)
+    v1.include_router(case_claims_router)
     v1.include_router(stats_router)
     v1.include_router(deliveries_router)
     v1.include_router(external_events_router)

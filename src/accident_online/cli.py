@@ -18,6 +18,7 @@ from accident_online.kit.db import hold_setup_lock
 from accident_online.kit.migrations import upgrade_to_head
 from accident_online.kit.passwords import configure_hashing
 from accident_online.kit.problems import AppError
+from accident_online.models.partner import PartnerKind
 from accident_online.settings import Settings
 
 T = TypeVar("T")
@@ -319,9 +320,7 @@ def build_parser() -> argparse.ArgumentParser:
         "add", help="register a partner; prints its secrets once, as JSON"
     )
     partners_add.add_argument("id")
-    partners_add.add_argument(
-        "--kind", required=True, choices=["app", "insurer", "mediation", "court"]
-    )
+    partners_add.add_argument("--kind", required=True, choices=[kind.value for kind in PartnerKind])
     partners_add.add_argument("--name", required=True)
     partners_add.add_argument("--webhook-url")
     partners_add.add_argument(

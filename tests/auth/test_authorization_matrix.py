@@ -317,6 +317,19 @@ def matrix(w: dict[str, Any]) -> dict[tuple[str, str], Call]:
             only({"filing_app"}, 409, hidden_from={"other_app", "mediation"}),
         ),
         ("GET", "/v1/claims"): Call("GET", "/v1/claims", only({"admin", "court"}, 200)),
+        # An insurer not on the platform: the party paid attests (app) or an admin records.
+        # The decided case has no claim lines yet, so who may ask gets as far as 404.
+        ("POST", "/v1/cases/{case_id}/claims/{claim_id}/payments"): Call(
+            "POST",
+            f"/v1/cases/{decided}/claims/{uuid.UUID(int=1)}/payments",
+            only({"admin", "filing_app"}, 404, hidden_from={"other_app"}),
+            json={
+                "party": 0,
+                "amount": "600.00",
+                "paid_at": w["now"],
+                "reference": "CPIC-TRF-20261202-0001",
+            },
+        ),
         ("POST", "/v1/settlements/calculate"): Call(
             "POST",
             "/v1/settlements/calculate",

@@ -208,12 +208,13 @@ CHANGED_SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"from": "in_mediation", "to": "in_litigation", "reason": "mediation_failed"},
         {"from": "disputed", "to": "in_litigation"},
     ],
-    # claims/service.py:settle_compensation and record_claim_payment
+    # claims/service.py:settle_compensation and claims/payments.py:_pay
     "case.closed": [
         {"from": "accepted", "to": "closed", "reason": "nothing_owed"},
         {"from": "awaiting_payment", "to": "closed", "reason": "claims_paid"},
     ],
-    # claims/service.py:record_claim_payment (data from external_events/service.py)
+    # claims/payments.py:record_claim_payment (data from external_events/service.py), and
+    # record_attested_payment (an insurer not on the platform: the payee's or an admin's word)
     "claim.paid": [
         {
             "party": 0,
@@ -224,6 +225,17 @@ CHANGED_SAMPLES: dict[str, list[dict[str, Any]]] = {
             **INBOUND,
         },
         {"party": 0, "amount": "100.00", "paid_total": "900.00", "claims_paid": [], **INBOUND},
+        {
+            "party": 0,
+            "amount": "600.00",
+            "claim_id": LINE,
+            "insurer_code": "CPIC",
+            "paid_at": AT,
+            "reference": "CPIC-TRF-20261202-0001",
+            "attested_by": "payee",
+            "paid_total": "600.00",
+            "claims_paid": [LINE],
+        },
     ],
     # external_events/disputes.py:apply_dispute_event, MediationAgreed / JudgmentIssued
     "mediation.agreed": [{"agreement": "乙方赔偿 800 元。", "amounts": AGREED, **INBOUND}],
@@ -291,6 +303,20 @@ def test_every_status_named_is_a_case_status() -> None:
 def test_the_timeline_registry_holds_every_dispute_type() -> None:
     for event_type, model in {**DISPUTE_TIMELINE_EVENTS, **CHANGED_TIMELINE_EVENTS}.items():
         assert TIMELINE_EVENTS[event_type] is model
+
+
+def test_a_payment_is_an_insurers_event_or_an_attestation() -> None:
+    paid = CHANGED_TIMELINE_EVENTS["claim.paid"]
+    sent, attested = CHANGED_SAMPLES["claim.paid"][0], CHANGED_SAMPLES["claim.paid"][2]
+
+    with pytest.raises(ValidationError):  # neither
+        paid.model_validate({k: v for k, v in sent.items() if k not in INBOUND})
+    with pytest.raises(ValidationError):  # both
+        paid.model_validate({**attested, **INBOUND})
+    with pytest.raises(ValidationError):  # an attestation without its reference
+        paid.model_validate({k: v for k, v in attested.items() if k != "reference"})
+    with pytest.raises(ValidationError):
+        paid.model_validate({**attested, "attested_by": "insurer"})
 
 
 def test_amounts_as_stored_and_unknown_keys_are_caught() -> None:

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Annotated, Final, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from accident_online.cases.evidence_kinds import EvidenceKind
 from accident_online.models.case import CaseStatus
@@ -244,7 +244,18 @@ class CaseClosedSettledEntryData(_StatusChange):
     reason: Literal["claims_paid", "nothing_owed", "mediation_agreed", "judgment_issued"]
 
 
-class ClaimPaidOnLinesEntryData(_PartnerEvent):
+class ClaimPaidOnLinesEntryData(_Data):
+    """A payment against claim lines (claims/payments.py): an insurer's signed `claim.paid`
+    (`webhook_id`, `sent_at`, as `_PartnerEvent`), or, for an insurer that is not on the
+    platform, the payment of one line attested by the party paid or an admin (`claim_id`,
+    `paid_at`, `reference`, `attested_by`)."""
+
+    webhook_id: str | None = Field(
+        default=None, description="The insurer's `webhook-id` of the message."
+    )
+    sent_at: AwareDatetime | None = Field(
+        default=None, description="The event's `timestamp`, as the insurer sent it."
+    )
     party: PartyIndex
     amount: Yuan
     claim_number: str | None = None
@@ -252,6 +263,24 @@ class ClaimPaidOnLinesEntryData(_PartnerEvent):
     claims_paid: list[uuid.UUID] | None = Field(
         default=None, description="The claim lines this payment settled in full."
     )
+    claim_id: uuid.UUID | None = Field(default=None, description="The line an attestation pays.")
+    insurer_code: str | None = Field(default=None, description="The insurer not connected.")
+    paid_at: AwareDatetime | None = Field(default=None, description="When the money arrived.")
+    reference: str | None = Field(default=None, description="The bank transfer's number.")
+    attested_by: Literal["payee", "admin"] | None = Field(
+        default=None, description="Who attests the payment: the party paid (via the app), an admin."
+    )
+
+    @model_validator(mode="after")
+    def _sent_or_attested(self) -> ClaimPaidOnLinesEntryData:
+        sent = self.webhook_id is not None and self.sent_at is not None
+        attested = None not in (self.attested_by, self.claim_id, self.paid_at, self.reference)
+        if sent == attested:
+            raise ValueError(
+                "either an insurer's event (webhook_id, sent_at) or an attestation "
+                "(attested_by, claim_id, paid_at, reference)"
+            )
+        return self
 
 
 class MediationAgreedAmountsEntryData(_PartnerEvent):

@@ -1,7 +1,7 @@
 """What can go wrong with claim lines."""
 
 from accident_online.kit.i18n import _
-from accident_online.kit.problems import Conflict, Forbidden, ValidationFailed
+from accident_online.kit.problems import Conflict, Forbidden, NotFound, ValidationFailed
 
 
 class ClaimNotRequested(Conflict):
@@ -34,4 +34,28 @@ class ClaimNotCovered(Forbidden):
     default_detail = _(
         "An insurer assesses only its own insured's loss and pays only the claims it was "
         "sent; nothing was changed."
+    )
+
+
+class ClaimNotFound(NotFound):
+    code = "claim-not-found"
+    title = _("Claim not found")
+    default_detail = _("The case has no such claim line.")
+
+
+class InsurerReportsItsPayments(Conflict):
+    code = "insurer-reports-payments"
+    title = _("The insurer reports its own payments")
+    default_detail = _(
+        "This claim's insurer is connected to the platform and sends claim.paid itself; a "
+        "payment is attested here only for an insurer that is not. Nothing was changed."
+    )
+
+
+class PaymentAlreadyRecorded(Conflict):
+    code = "payment-already-recorded"
+    title = _("Payment already recorded")
+    default_detail = _(
+        "A payment with this reference was recorded for this claim already (a retry?); "
+        "nothing was changed."
     )

@@ -11,7 +11,9 @@ from sqlalchemy import ColumnElement, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from accident_online.cases.timeline_disputes import ClaimPaidOnLinesEntryData
 from accident_online.kit.pagination import after_key
+from accident_online.models.case import CaseEvent
 from accident_online.models.dispute import ClaimLine, ClaimStatus, Compensation
 
 
@@ -22,6 +24,17 @@ async def lines_of(session: AsyncSession, case_id: uuid.UUID) -> list[ClaimLine]
         .order_by(col(ClaimLine.requested_at), col(ClaimLine.id))
     )
     return list(rows)
+
+
+async def attested_references(session: AsyncSession, line: ClaimLine) -> set[str]:
+    """The references of the payments attested for this line (its `claim.paid` events)."""
+    rows = await session.exec(
+        select(CaseEvent.data).where(
+            CaseEvent.case_id == line.case_id, CaseEvent.type == "claim.paid"
+        )
+    )
+    payments = [ClaimPaidOnLinesEntryData.model_validate(data) for data in rows]
+    return {p.reference for p in payments if p.claim_id == line.id and p.reference is not None}
 
 
 async def current_compensation(session: AsyncSession, case_id: uuid.UUID) -> Compensation | None:

@@ -1,4 +1,5 @@
-"""Claim lines: opened from whatever settled the compensation, paid by insurers, closed.
+"""Claim lines: opened from whatever settled the compensation, withdrawn, listed, overdue
+(what is paid against them: payments.py).
 
 ``settle_compensation`` is the one entry for every path (the parties' acceptance of the
 calculation, a mediated or confirmed agreement, 诉前调解, an award, a judgment): it records
@@ -23,14 +24,8 @@ from accident_online.cases import repository as cases_repository
 from accident_online.cases.access import visible_to
 from accident_online.cases.service import SYSTEM_ACTOR, append_event, transition
 from accident_online.claims import repository
-from accident_online.claims.exceptions import (
-    ClaimNotCovered,
-    ClaimNotRequested,
-    ClaimOverpaid,
-    ClaimsBeingPaid,
-)
+from accident_online.claims.exceptions import ClaimsBeingPaid
 from accident_online.claims.rules import PAYMENT_DEADLINE_SOURCE, ClaimRules, payment_due
-from accident_online.kit.i18n import _
 from accident_online.kit.time import utc_now
 from accident_online.models.case import Case, CaseParty, CaseStatus
 from accident_online.models.dispute import (
@@ -44,6 +39,9 @@ from accident_online.models.partner import InsurerCode
 from accident_online.parties.labels import party_label
 
 ZERO = Decimal("0.00")
+# A case whose claims are being paid: every party accepted the calculation, or something
+# else settled the compensation (awaiting_payment).
+PAYING: frozenset[CaseStatus] = frozenset({CaseStatus.accepted, CaseStatus.awaiting_payment})
 
 
 def _amounts_data(amounts: Sequence[AmountDue]) -> list[dict[str, Any]]:
@@ -188,82 +186,6 @@ async def withdraw_open_claims(
         await append_event(session, case, type="claim.withdrawn", actor=actor, data=data)
     await session.flush()
     return True
-
-
-async def record_claim_payment(
-    session: AsyncSession,
-    case: Case,
-    party: CaseParty,
-    *,
-    insurer_partner_id: str,
-    amount: Decimal,
-    actor: str,
-    data: dict[str, Any],
-) -> None:
-    """An insurer's payment to a party, against its open lines to that party; once every
-    line of the case is paid, the case closes."""
-    lines = await repository.lines_of(session, case.id)
-    # Oldest due first, then the smallest, so that as many lines as possible are settled.
-    mine = sorted(
-        (
-            line
-            for line in lines
-            if line.status == ClaimStatus.open
-            and line.insurer_partner_id == insurer_partner_id
-            and line.payee_party == party.index
-        ),
-        key=lambda line: (line.due_at, line.amount - line.paid_amount, str(line.id)),
-    )
-    outstanding = sum((line.amount - line.paid_amount for line in mine), ZERO)
-    if not any(line.status == ClaimStatus.open for line in lines):
-        raise ClaimNotRequested()
-    if not mine:
-        raise ClaimNotCovered(
-            _(
-                "No open claim asks {partner} to pay party {party}. Nothing was changed.",
-                partner=insurer_partner_id,
-                party=party.index,
-            )
-        )
-    if amount > outstanding:
-        raise ClaimOverpaid.at(
-            ["body", "data", "amount"],
-            f"at most {outstanding}",
-            detail=_(
-                "The open claims have {partner} pay party {party} {owed} yuan; {amount} is "
-                "more. Nothing was changed.",
-                partner=insurer_partner_id,
-                party=party.index,
-                owed=outstanding,
-                amount=amount,
-            ),
-        )
-    now = utc_now()
-    left = amount
-    settled: list[str] = []
-    for line in mine:
-        paying = min(left, line.amount - line.paid_amount)
-        line.paid_amount += paying
-        left -= paying
-        if line.paid_amount == line.amount:
-            line.status = ClaimStatus.paid
-            line.paid_at = now
-            settled.append(str(line.id))
-        session.add(line)
-    party.paid_amount = (party.paid_amount or ZERO) + amount
-    session.add(party)
-    data["paid_total"] = str(party.paid_amount)
-    data["claims_paid"] = settled
-    await append_event(session, case, type="claim.paid", actor=actor, data=data)
-    if all(line.status != ClaimStatus.open for line in lines):
-        await transition(
-            session,
-            case,
-            CaseStatus.closed,
-            actor=actor,
-            event_type="case.closed",
-            data={"reason": "claims_paid"},
-        )
 
 
 async def has_claims(session: AsyncSession, case_id: uuid.UUID) -> bool:

@@ -9,6 +9,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from accident_online.cases.service import append_event
+from accident_online.claims import payments
 from accident_online.claims import service as claims
 from accident_online.claims.rules import ClaimRules
 from accident_online.disputes import appraisals, proceedings
@@ -60,7 +61,7 @@ DISPUTE_TYPES_BY_KIND: Mapping[PartnerKind, frozenset[str]] = {
     PartnerKind.court: _COURT,
 }
 
-_PAYING = frozenset({CaseStatus.accepted, CaseStatus.awaiting_payment})
+_PAYING = claims.PAYING
 _APPRAISING = frozenset(
     {
         CaseStatus.accepted,
@@ -117,7 +118,7 @@ async def apply_dispute_event(
     match event:
         case ClaimPaid():
             assert party is not None
-            await claims.record_claim_payment(
+            await payments.record_claim_payment(
                 session,
                 case,
                 party,
