@@ -146,6 +146,22 @@ async def test_response_headers_are_declared_where_the_server_sets_them(client) 
     assert "Location" in document["paths"]["/v1/partners"]["post"]["responses"]["201"]["headers"]
 
 
+async def test_every_201_declares_where_the_new_resource_is_read(client) -> None:
+    document = (await client.get("/openapi.json")).json()
+    location = document["components"]["headers"]["Location"]
+    created = {
+        name: response.get("headers", {}).get("Location", {})
+        for name, operation in operations(document)
+        for status, response in operation["responses"].items()
+        if status == "201"
+    }
+
+    assert location["required"] is True
+    assert "POST /v1/admin/users" in created
+    assert {name for name, header in created.items() if not header} == set()
+    assert {header["$ref"] for header in created.values()} == {"#/components/headers/Location"}
+
+
 async def test_a_replayed_report_carries_the_headers_the_document_names(
     client, app_headers, report_body
 ) -> None:

@@ -10,6 +10,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
@@ -119,6 +120,13 @@ async def test_real_deliveries_of_every_type_match_the_document(
     report_body,
     settings,
 ) -> None:
+    created: list[httpx.Response] = []
+
+    async def record(response: httpx.Response) -> None:
+        if response.status_code == 201:
+            created.append(response)
+
+    client.event_hooks["response"].append(record)
     patched = await client.patch(
         "/v1/partners/app-lc", json={"webhook_url": f"{receiver.url}/app-lc"}, headers=admin_headers
     )
@@ -298,6 +306,20 @@ async def test_real_deliveries_of_every_type_match_the_document(
     await act(
         "POST", f"/v1/cases/{referred['id']}/referral", claimed["version"], reason="需现场勘查。"
     )
+
+    # Every 201 on the way names where its resource is read, and the creator can read it there.
+    client.event_hooks["response"].remove(record)
+    made = {
+        f"{r.request.method} {r.request.url.path}".split("/v1/")[1].split("/")[-1] for r in created
+    }
+    assert {"reports", "evidence", "confirmations", "receipts", "review-requests"} <= made
+    assert {"appraisals", "arbitration-agreements", "confirmation-requests"} <= made
+    for response in created:
+        where = response.headers.get("Location")
+        assert where, (response.request.method, response.request.url)
+        auth = {"Authorization": response.request.headers["authorization"]}
+        read = await client.get(where, headers=auth)
+        assert read.status_code == 200, (response.request.url, where, read.text)
 
     worker = DeliveryWorker(
         database,
