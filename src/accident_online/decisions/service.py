@@ -65,6 +65,7 @@ from accident_online.decisions.schemas import (
 )
 from accident_online.kit.i18n import _
 from accident_online.kit.problems import ProblemErrorItem, ValidationFailed
+from accident_online.kit.sweeps import SWEEP_BATCH, Batch, SweepKey
 from accident_online.kit.time import in_beijing, utc_now
 from accident_online.models.case import Case, CaseStatus
 from accident_online.models.records import (
@@ -330,10 +331,25 @@ def _compare_with_agreement(
     return "confirmed" if tuple(theirs) == tuple(resolved) else "changed"
 
 
-async def release_expired_leases(session: AsyncSession, *, now: datetime) -> int:
-    """Returns to the queue every case whose officer's lease ran out."""
+async def release_expired_leases(
+    session: AsyncSession, *, now: datetime, limit: int = SWEEP_BATCH
+) -> int:
+    """Returns to the queue the cases (one batch) whose officer's lease ran out."""
+    return (await release_expired_leases_batch(session, now=now, limit=limit)).changed
+
+
+async def release_expired_leases_batch(
+    session: AsyncSession, *, now: datetime, limit: int, after: SweepKey | None = None
+) -> Batch:
+    """One batch of release_expired_leases, after ``after`` (kit.sweeps)."""
+    cases = await repository.cases_with_expired_leases(session, now=now, limit=limit, after=after)
+    last = None
+    if cases:
+        expires = cases[-1].claim_expires_at
+        assert expires is not None
+        last = (expires, cases[-1].id)
     count = 0
-    for case in await repository.cases_with_expired_leases(session, now=now):
+    for case in cases:
         officer = case.assigned_officer_id
         _release_officer(case)
         await transition(
@@ -345,7 +361,7 @@ async def release_expired_leases(session: AsyncSession, *, now: datetime) -> int
             data={"officer_id": str(officer) if officer else None},
         )
         count += 1
-    return count
+    return Batch(changed=count, taken=len(cases), last=last)
 
 
 async def decision_document(
