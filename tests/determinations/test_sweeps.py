@@ -5,6 +5,7 @@ batch are all changed in one pass, batch after batch, up to the pass's bound."""
 from __future__ import annotations
 
 import dataclasses
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,6 +13,7 @@ from sqlmodel import col, update
 
 from accident_online.cases.determination_rules import limits_from
 from accident_online.decisions.tasks import run_deadlines
+from accident_online.kit.sweeps import Batch, sweep
 from accident_online.models.case import Case
 from accident_online_testing.road import confirm_every_party
 
@@ -83,3 +85,28 @@ async def test_review_windows_lapse_past_cases_whose_last_window_is_open(
     assert lapsed == len(lapsed_ones)
     assert await statuses(client, app_headers, lapsed_ones) == ["final"] * len(lapsed_ones)
     assert await statuses(client, app_headers, open_ones) == ["decided"] * len(open_ones)
+
+
+async def test_a_pass_repeats_batches_after_the_last_row_taken_up_to_its_bound(database) -> None:
+    # The claim sweeps (disputes.tasks) use the same driver: rows 0..9 in the sweep's order,
+    # the even ones due; each batch starts after the last row the one before took.
+    start = datetime(2026, 12, 1, tzinfo=UTC)
+    keys = [(start + timedelta(minutes=index), uuid.UUID(int=index)) for index in range(10)]
+    taken: list[list[int]] = []
+
+    async def batch(session, after):  # type: ignore[no-untyped-def]
+        rows = [i for i, key in enumerate(keys) if after is None or key > after][:BATCH]
+        taken.append(rows)
+        return Batch(
+            changed=sum(1 for i in rows if i % 2 == 0),
+            taken=len(rows),
+            last=keys[rows[-1]] if rows else None,
+        )
+
+    everything = await sweep(database, batch, limit=BATCH)
+    rows_taken, taken[:] = [*taken], []
+    bounded = await sweep(database, batch, limit=BATCH, max_batches=2)
+
+    assert everything == 5
+    assert rows_taken == [[0, 1, 2], [3, 4, 5], [6, 7, 8], [9]]
+    assert (bounded, taken) == (3, [[0, 1, 2], [3, 4, 5]])
