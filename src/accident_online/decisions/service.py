@@ -24,7 +24,6 @@ from accident_online.cases.evidence_kinds import PER_PARTY_KINDS, EvidenceKind
 from accident_online.cases.exceptions import InvalidTransition
 from accident_online.cases.late_reports import require_taken
 from accident_online.cases.service import (
-    SYSTEM_ACTOR,
     actor_of,
     append_event,
     load_visible_case,
@@ -65,7 +64,6 @@ from accident_online.decisions.schemas import (
 )
 from accident_online.kit.i18n import _
 from accident_online.kit.problems import ProblemErrorItem, ValidationFailed
-from accident_online.kit.sweeps import SWEEP_BATCH, Batch, SweepKey
 from accident_online.kit.time import in_beijing, utc_now
 from accident_online.models.case import Case, CaseStatus
 from accident_online.models.records import (
@@ -92,7 +90,8 @@ def _require_holder(case: Case, principal: Principal) -> None:
         raise NotHoldingCase()
 
 
-def _release_officer(case: Case) -> None:
+def release_officer(case: Case) -> None:
+    """The case is no longer under any officer's lease."""
     case.assigned_officer_id = None
     case.claim_expires_at = None
 
@@ -158,7 +157,7 @@ async def _take(
 
 async def release_case(session: AsyncSession, principal: Principal, case: Case) -> Case:
     _require_holder(case, principal)
-    _release_officer(case)
+    release_officer(case)
     await transition(
         session, case, CaseStatus.queued, actor=actor_of(principal), event_type="case.released"
     )
@@ -176,7 +175,7 @@ async def request_evidence(
     wanted = _requested_items(body, party_count=len(parties))
     case.requested_evidence = wanted
     case.evidence_request_message = body.message
-    _release_officer(case)
+    release_officer(case)
     await transition(
         session,
         case,
@@ -222,7 +221,7 @@ async def refer_offline(
 ) -> Case:
     _require_holder(case, principal)
     case.referral_reason = body.reason
-    _release_officer(case)
+    release_officer(case)
     await transition(
         session,
         case,
@@ -299,7 +298,7 @@ async def decide(
         document="quick_handling_agreement" if agreement_case else "liability_determination",
     )
     case.decision = decision
-    _release_officer(case)
+    release_officer(case)
     await transition(
         session,
         case,
@@ -329,39 +328,6 @@ def _compare_with_agreement(
     except InvalidLiability:
         return "changed"
     return "confirmed" if tuple(theirs) == tuple(resolved) else "changed"
-
-
-async def release_expired_leases(
-    session: AsyncSession, *, now: datetime, limit: int = SWEEP_BATCH
-) -> int:
-    """Returns to the queue the cases (one batch) whose officer's lease ran out."""
-    return (await release_expired_leases_batch(session, now=now, limit=limit)).changed
-
-
-async def release_expired_leases_batch(
-    session: AsyncSession, *, now: datetime, limit: int, after: SweepKey | None = None
-) -> Batch:
-    """One batch of release_expired_leases, after ``after`` (kit.sweeps)."""
-    cases = await repository.cases_with_expired_leases(session, now=now, limit=limit, after=after)
-    last = None
-    if cases:
-        expires = cases[-1].claim_expires_at
-        assert expires is not None
-        last = (expires, cases[-1].id)
-    count = 0
-    for case in cases:
-        officer = case.assigned_officer_id
-        _release_officer(case)
-        await transition(
-            session,
-            case,
-            CaseStatus.queued,
-            actor=SYSTEM_ACTOR,
-            event_type="case.claim_expired",
-            data={"officer_id": str(officer) if officer else None},
-        )
-        count += 1
-    return Batch(changed=count, taken=len(cases), last=last)
 
 
 async def decision_document(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from accident_online.cases.determination_rules import Limits
-from accident_online.decisions.service import release_expired_leases_batch
+from accident_online.decisions.leases import release_expired_leases_batch
 from accident_online.determinations.confirmations import expire_unconfirmed_batch
 from accident_online.determinations.delivery import lapse_review_windows_batch
 from accident_online.kit.db import Database
