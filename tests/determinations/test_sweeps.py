@@ -7,14 +7,18 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlmodel import col, update
 
 from accident_online.cases.determination_rules import limits_from
+from accident_online.claims.rules import ClaimRules
 from accident_online.decisions.tasks import run_deadlines
+from accident_online.disputes.tasks import run_claim_deadlines
 from accident_online.kit.sweeps import Batch, sweep
 from accident_online.models.case import Case
+from accident_online.models.dispute import ClaimLine, ClaimStatus, Compensation, CompensationBasis
 from accident_online_testing.road import confirm_every_party
 
 BATCH = 3
@@ -110,3 +114,39 @@ async def test_a_pass_repeats_batches_after_the_last_row_taken_up_to_its_bound(d
     assert everything == 5
     assert rows_taken == [[0, 1, 2], [3, 4, 5], [6, 7, 8], [9]]
     assert (bounded, taken) == (3, [[0, 1, 2], [3, 4, 5]])
+
+
+async def test_more_overdue_claims_than_one_batch_are_announced_in_one_pass(
+    client, database, session, app_headers, file_report
+) -> None:
+    case = (await file_report()).json()
+    compensation = Compensation(
+        case_id=uuid.UUID(case["id"]), basis=CompensationBasis.calculation, amounts=[]
+    )
+    session.add(compensation)
+    await session.flush()
+    past = datetime.now(UTC) - timedelta(days=11)
+    session.add_all(
+        ClaimLine(
+            case_id=compensation.case_id,
+            compensation_id=compensation.id,
+            basis=CompensationBasis.calculation,
+            rule="compulsory",
+            insurer_code="PICC",
+            payee_party=index % 2,
+            amount=Decimal("100.00"),
+            status=ClaimStatus.open,
+            requested_at=past,
+            due_at=past + timedelta(days=10, minutes=index),
+        )
+        for index in range(2 * BATCH + 1)
+    )
+    await session.commit()
+
+    bounded = await run_claim_deadlines(database, ClaimRules(), batch=BATCH, max_batches=1)
+    rest = await run_claim_deadlines(database, ClaimRules(), batch=BATCH)
+    again = await run_claim_deadlines(database, ClaimRules(), batch=BATCH)
+    events = (await client.get(f"/v1/cases/{case['id']}/events", headers=app_headers)).json()
+
+    assert (bounded, rest, again) == (BATCH, BATCH + 1, 0)
+    assert [e["type"] for e in events["items"]].count("claim.overdue") == 2 * BATCH + 1
