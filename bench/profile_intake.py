@@ -127,7 +127,7 @@ async def core_floor(engine: Any, backend: str, reports: int) -> dict[str, float
                     await connection.execute(
                         select(codes.c.code, codes.c.partner_id)
                         .join(partners, partners.c.id == codes.c.partner_id)
-                        .where(codes.c.code.in_([p.insurer for p in report.parties]))
+                        .where(codes.c.code.in_([p.compulsory.insurer for p in report.parties]))
                     )
                 ).all()
             )
@@ -164,6 +164,11 @@ async def core_floor(engine: Any, backend: str, reports: int) -> dict[str, float
                     district=report.location.district,
                     description=report.description,
                     requested_evidence=[],
+                    confirmations=[],
+                    receipts=[],
+                    revoked_decisions=[],
+                    weather=report.weather.value,
+                    accident_form=report.accident_form.value,
                     eligibility_answers=report.model_dump(include={"injuries", "deliberate"}),
                     agreed_liability=[a.model_dump(mode="json") for a in report.agreed_liability]
                     if report.agreed_liability
@@ -182,10 +187,9 @@ async def core_floor(engine: Any, backend: str, reports: int) -> dict[str, float
                             "licence_number": p.licence_number,
                             "plate": p.plate,
                             "vehicle_type": p.vehicle_type,
-                            "insurer_code": p.insurer,
+                            "insurer_code": p.compulsory.insurer,
                             "insurer_partner_id": insurers.get(p.insurer),
-                            "policy_number": p.policy_number,
-                            "commercial_third_party_cover": p.commercial_third_party_cover,
+                            "policy_number": p.compulsory.policy_number,
                         }
                         for i, p in enumerate(report.parties)
                     ]

@@ -400,6 +400,7 @@ MAY_CALL = {
     | {
         "GET /v1/admin/users",
         "POST /v1/admin/users",
+        "GET /v1/admin/users/{username}",
         "GET /v1/partners",
         "POST /v1/partners",
         "GET /v1/partners/{partner_id}",

@@ -12,6 +12,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from accident_online.apidocs.openapi import OFFICERS_TAG
+from accident_online.kit.fields import INSURER_CODE_PATTERN
 
 DOCUMENT_URI = "urn:accident-online:openapi"
 CAMEL_CASE = re.compile(r"^[a-z]+(?:[A-Z0-9][a-z0-9]*)*$")
@@ -144,6 +145,58 @@ async def test_response_headers_are_declared_where_the_server_sets_them(client) 
     assert missing == []
     assert {"Location", "ETag", "Idempotent-Replayed"} <= set(report)
     assert "Location" in document["paths"]["/v1/partners"]["post"]["responses"]["201"]["headers"]
+
+
+async def test_every_201_declares_where_the_new_resource_is_read(client) -> None:
+    document = (await client.get("/openapi.json")).json()
+    location = document["components"]["headers"]["Location"]
+    created = {
+        name: response.get("headers", {}).get("Location", {})
+        for name, operation in operations(document)
+        for status, response in operation["responses"].items()
+        if status == "201"
+    }
+
+    assert location["required"] is True
+    assert "POST /v1/admin/users" in created
+    assert {name for name, header in created.items() if not header} == set()
+    assert {header["$ref"] for header in created.values()} == {"#/components/headers/Location"}
+
+
+async def test_every_insurer_code_a_request_carries_declares_the_one_pattern(client) -> None:
+    document = (await client.get("/openapi.json")).json()
+    schemas = document["components"]["schemas"]
+    requested: set[str] = set()
+    todo = [
+        media["schema"]
+        for name, operation in operations(document)
+        if " /" in name  # the service's own operations, not the webhooks partners receive
+        for media in operation.get("requestBody", {}).get("content", {}).values()
+    ]
+    while todo:
+        node = todo.pop()
+        text = json.dumps(node)
+        for name in re.findall(r'"#/components/schemas/([^"]+)"', text):
+            if name not in requested:
+                requested.add(name)
+                todo.append(schemas[name])
+    found = {}
+    for name in requested:
+        for field, declared in schemas[name].get("properties", {}).items():
+            if field in ("insurer", "commercial_insurer", "insurer_codes"):
+                strings = declared.get("anyOf", [declared.get("items", declared)])
+                found[f"{name}.{field}"] = {s.get("pattern") for s in strings} - {None}
+
+    assert set(found) >= {
+        "PartyCreate.insurer",
+        "CompulsoryPolicy.insurer",
+        "CommercialPolicy.insurer",
+        "PartyCorrection.insurer",
+        "VehicleIn.insurer",
+        "VehicleIn.commercial_insurer",
+        "PartnerCreate.insurer_codes",
+    }
+    assert found == {field: {INSURER_CODE_PATTERN} for field in found}
 
 
 async def test_a_replayed_report_carries_the_headers_the_document_names(

@@ -123,6 +123,9 @@ def matrix(w: dict[str, Any]) -> dict[tuple[str, str], Call]:
             },
         ),
         ("GET", "/v1/admin/users"): Call("GET", "/v1/admin/users", only({"admin"}, 200)),
+        ("GET", "/v1/admin/users/{username}"): Call(
+            "GET", "/v1/admin/users/spare.officer", only({"admin"}, 200)
+        ),
         ("POST", "/v1/partners"): Call(
             "POST",
             "/v1/partners",

@@ -19,6 +19,8 @@ async def test_admin_creates_an_officer_who_can_then_sign_in(client, admin_heade
         headers=admin_headers,
     )
     listed = await client.get("/v1/admin/users", headers=admin_headers)
+    located = await client.get(created.headers["Location"], headers=admin_headers)
+    unknown = await client.get("/v1/admin/users/nobody", headers=admin_headers)
     token = await client.post(
         "/v1/auth/token",
         data={
@@ -29,6 +31,10 @@ async def test_admin_creates_an_officer_who_can_then_sign_in(client, admin_heade
     )
 
     assert created.status_code == 201
+    assert created.headers["Location"] == "/v1/admin/users/officer.chen"
+    assert located.status_code == 200, located.text
+    assert located.json() == created.json()
+    assert (unknown.status_code, unknown.json()["code"]) == (404, "user-not-found")
     body = created.json()
     assert body["username"] == "officer.chen"
     assert body["center_id"] == "gaotang"

@@ -22,8 +22,8 @@ from accident_online.cases import timeline_disputes, timeline_events
 from accident_online.cases.determination_rules import FinalBecause, limits_from
 from accident_online.cases.timeline_events import TIMELINE_EVENTS
 from accident_online.centers.routing import RoutingReason
+from accident_online.decisions.leases import release_expired_leases
 from accident_online.decisions.schemas import Resolution
-from accident_online.decisions.service import release_expired_leases
 from accident_online.determinations.confirmations import expire_unconfirmed
 from accident_online.determinations.delivery import lapse_review_windows
 from accident_online.determinations.schemas import PartyCorrection

@@ -9,7 +9,7 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from accident_online.decisions.service import release_expired_leases
+from accident_online.decisions.leases import release_expired_leases
 from accident_online.kit.time import utc_now
 from accident_online_testing.road import confirm_every_party
 from service_processes import tiny_png

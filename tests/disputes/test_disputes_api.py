@@ -164,6 +164,9 @@ async def test_an_objection_comes_within_the_window_once(
     assert wrong_appraiser.status_code == 422  # an insurer sends no appraisal events
     assert done.status_code == 200, done.text
     assert first.status_code == 201, first.text
+    assert asked.headers["Location"] == first.headers["Location"]
+    located = await client.get(first.headers["Location"], headers=app_headers)
+    assert [a["id"] for a in located.json() if a["objections"]] == [appraisal]
     assert again.json()["code"] == "already-objected"
     assert late.status_code == 422
     assert late.json()["code"] == "objection-window-closed"

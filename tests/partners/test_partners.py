@@ -76,6 +76,11 @@ async def test_duplicate_id_and_taken_insurer_code_are_409(
         {"id": "ok-id", "kind": "app", "name": "X", "insurer_codes": ["PICC"]},
         {"id": "ok-id", "kind": "app", "name": "X", "webhook_url": "ftp://example.org/x"},
         {"id": "ok-id", "kind": "insurer", "name": "X", "insurer_codes": ["A", "A"]},
+        {"id": "ok-id", "kind": "insurer", "name": "X", "insurer_codes": ["picc", "PICC"]},
+        # As the document's pattern says: no spaces, letters of other scripts, or dots.
+        {"id": "ok-id", "kind": "insurer", "name": "X", "insurer_codes": [" PICC"]},
+        {"id": "ok-id", "kind": "insurer", "name": "X", "insurer_codes": ["人保"]},
+        {"id": "ok-id", "kind": "insurer", "name": "X", "insurer_codes": ["P.ICC"]},
     ],
 )
 async def test_invalid_partner_is_422_and_nothing_stored(client, admin_headers, body) -> None:

@@ -10,13 +10,16 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 from standardwebhooks import Webhook
 
 from accident_online.auth.service import principal_for_user
+from accident_online.cases.determination_rules import limits_from
 from accident_online.claims.service import announce_overdue_claims
+from accident_online.determinations.confirmations import expire_unconfirmed
 from accident_online.kit.time import utc_now
 from accident_online.models.user import UserRole
 from accident_online.webhooks.subscriptions import SUBSCRIPTIONS
@@ -113,7 +116,17 @@ async def test_real_deliveries_of_every_type_match_the_document(
     png,
     make_user,
     auth_headers,
+    file_report,
+    report_body,
+    settings,
 ) -> None:
+    created: list[httpx.Response] = []
+
+    async def record(response: httpx.Response) -> None:
+        if response.status_code == 201:
+            created.append(response)
+
+    client.event_hooks["response"].append(record)
     patched = await client.patch(
         "/v1/partners/app-lc", json={"webhook_url": f"{receiver.url}/app-lc"}, headers=admin_headers
     )
@@ -273,12 +286,40 @@ async def test_real_deliveries_of_every_type_match_the_document(
         f"/v1/cases/{mediated['id']}/confirmation-requests", headers=app_headers
     )
     assert confirmation.status_code == 201, confirmation.text
+    # Never confirmed by 乙: expired by housekeeping.
+    unconfirmed = (await file_report()).json()
+    await confirm_every_party(client, unconfirmed, app_headers, [0])
+    expiry = limits_from(settings).confirmation_expiry
+    later = utc_now() + expiry + timedelta(minutes=1)
+    assert await expire_unconfirmed(session, now=later, expiry=expiry) == 1
+    await session.commit()
+    # Reported late, and taken by the officer.
+    hours = settings.report_max_age_hours + 6
+    late = await queued_case(
+        report_body(occurred_at=(datetime.now(UTC) - timedelta(hours=hours)).isoformat())
+    )
+    claimed = await act("POST", f"/v1/cases/{late['id']}/claim")
+    await act("POST", f"/v1/cases/{late['id']}/late-report", claimed["version"], take=True)
     # Sent to be handled in person.
     referred = await queued_case()
     claimed = await act("POST", f"/v1/cases/{referred['id']}/claim")
     await act(
         "POST", f"/v1/cases/{referred['id']}/referral", claimed["version"], reason="需现场勘查。"
     )
+
+    # Every 201 on the way names where its resource is read, and the creator can read it there.
+    client.event_hooks["response"].remove(record)
+    made = {
+        f"{r.request.method} {r.request.url.path}".split("/v1/")[1].split("/")[-1] for r in created
+    }
+    assert {"reports", "evidence", "confirmations", "receipts", "review-requests"} <= made
+    assert {"appraisals", "arbitration-agreements", "confirmation-requests"} <= made
+    for response in created:
+        where = response.headers.get("Location")
+        assert where, (response.request.method, response.request.url)
+        auth = {"Authorization": response.request.headers["authorization"]}
+        read = await client.get(where, headers=auth)
+        assert read.status_code == 200, (response.request.url, where, read.text)
 
     worker = DeliveryWorker(
         database,

@@ -15,6 +15,7 @@ HEADERS: dict[str, Any] = {
     },
     "Location": {
         "description": "Where the new resource is read.",
+        "required": True,
         "schema": {"type": "string", "format": "uri-reference"},
     },
     "Idempotent-Replayed": {

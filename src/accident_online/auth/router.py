@@ -3,9 +3,9 @@ from __future__ import annotations
 import base64
 import binascii
 from typing import Annotated
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
-from fastapi import APIRouter, Form, Query, Request, status
+from fastapi import APIRouter, Form, Query, Request, Response, status
 
 from accident_online.apidocs.openapi import OFFICERS_TAG
 from accident_online.auth import repository, service
@@ -25,6 +25,7 @@ from accident_online.auth.exceptions import (
 from accident_online.auth.lockout import SignInPolicy, SignInThrottle
 from accident_online.auth.schemas import TokenResponse, UserCreate, UserRead
 from accident_online.auth.token_route import TokenRoute
+from accident_online.kit.created import created_responses
 from accident_online.kit.db import SessionDep
 from accident_online.kit.fields import CONTROL_CHARACTERS, CONTROL_MESSAGE, Name
 from accident_online.kit.i18n import _
@@ -181,13 +182,34 @@ def _basic_credentials(header: str | None) -> tuple[str, str] | None:
     summary="Create an officer or admin account",
     status_code=status.HTTP_201_CREATED,
     response_model=UserRead,
-    responses=problem_responses(
-        Unauthorized, Forbidden, UsernameTaken, UnknownCenter, ValidationFailed
-    ),
+    responses={
+        **created_responses("The new account (`getUser`)"),
+        **problem_responses(
+            Unauthorized, Forbidden, UsernameTaken, UnknownCenter, ValidationFailed
+        ),
+    },
 )
-async def create_user(body: UserCreate, session: SessionDep, _: AdminPrincipal) -> UserRead:
+async def create_user(
+    body: UserCreate, session: SessionDep, _: AdminPrincipal, response: Response
+) -> UserRead:
     """An officer belongs to exactly one of the nine centers; an admin to none."""
     user = await service.create_user(session, body)
+    response.headers["Location"] = f"/v1/admin/users/{quote(user.username, safe='')}"
+    return UserRead.model_validate(user)
+
+
+@router.get(
+    "/admin/users/{username}",
+    operation_id="getUser",
+    summary="An officer or admin account",
+    response_model=UserRead,
+    responses=problem_responses(Unauthorized, Forbidden, UserNotFound),
+)
+async def get_user(username: str, session: SessionDep, _: AdminPrincipal) -> UserRead:
+    """The account as `createUser` answered it, with its state now (`disabled_at`)."""
+    user = await repository.get_user_by_username(session, username.lower())
+    if user is None:
+        raise UserNotFound()
     return UserRead.model_validate(user)
 
 

@@ -149,6 +149,18 @@ class CaseLitigationRequestedData(StatusChange):
     ) = Field(default=None, description="Present when another way failed first.")
 
 
+class CaseExpiredData(StatusChange):
+    missing_confirmations: list[int] = Field(
+        description="The parties (0 = 甲) that never confirmed the report in time."
+    )
+
+
+class CaseLateReportTakenData(CaseEventData):
+    taken_at: AwareDatetime = Field(
+        description="When the officer took the late report: it goes on as any other."
+    )
+
+
 class CaseConfirmedData(CaseEventData):
     party: int = Field(ge=0, description="The party that confirmed the report.")
     method: str = Field(description="How, e.g. sms_code.")
@@ -260,6 +272,20 @@ class CaseLitigationRequestedEvent(_OutboundEvent):
     data: CaseLitigationRequestedData
 
 
+class CaseExpiredEvent(_OutboundEvent):
+    """Some party never confirmed the report in time: the case is closed unheard."""
+
+    type: Literal["case.expired"]
+    data: CaseExpiredData
+
+
+class CaseLateReportTakenEvent(_OutboundEvent):
+    """The officer took a late report (order 146 art. 18): it is decided online."""
+
+    type: Literal["case.late_report_taken"]
+    data: CaseLateReportTakenData
+
+
 class CaseConfirmedEvent(_OutboundEvent):
     """A party confirmed the report on their own phone."""
 
@@ -314,6 +340,8 @@ OUTBOUND_EVENTS: Final[Mapping[str, type[_OutboundEvent]]] = MappingProxyType(
         "case.closed": CaseClosedEvent,
         "case.mediation_requested": CaseMediationRequestedEvent,
         "case.litigation_requested": CaseLitigationRequestedEvent,
+        "case.expired": CaseExpiredEvent,
+        "case.late_report_taken": CaseLateReportTakenEvent,
         "case.confirmed": CaseConfirmedEvent,
         "case.corrected": CaseCorrectedEvent,
         "case.review_requested": CaseReviewRequestedEvent,

@@ -74,12 +74,19 @@ async def list_lines(
     return (await session.exec(query)).all()
 
 
-async def newly_overdue(session: AsyncSession, *, now: datetime, limit: int) -> Sequence[ClaimLine]:
+async def newly_overdue(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    limit: int,
+    after: tuple[datetime, uuid.UUID] | None = None,
+) -> Sequence[ClaimLine]:
+    query = select(ClaimLine).where(_overdue(now), col(ClaimLine.overdue_at).is_(None))
+    if after is not None:
+        query = query.where(after_key(col(ClaimLine.due_at), col(ClaimLine.id), after))
     return (
         await session.exec(
-            select(ClaimLine)
-            .where(_overdue(now), col(ClaimLine.overdue_at).is_(None))
-            .order_by(col(ClaimLine.due_at), col(ClaimLine.id))
+            query.order_by(col(ClaimLine.due_at), col(ClaimLine.id))
             .limit(limit)
             .with_for_update(skip_locked=True)
         )

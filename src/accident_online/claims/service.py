@@ -26,6 +26,7 @@ from accident_online.cases.service import SYSTEM_ACTOR, append_event, transition
 from accident_online.claims import repository
 from accident_online.claims.exceptions import ClaimsBeingPaid
 from accident_online.claims.rules import PAYMENT_DEADLINE_SOURCE, ClaimRules, payment_due
+from accident_online.kit.sweeps import Batch, SweepKey
 from accident_online.kit.time import utc_now
 from accident_online.models.case import Case, CaseParty, CaseStatus
 from accident_online.models.dispute import (
@@ -207,10 +208,18 @@ async def list_claims(
     )
 
 
-async def announce_overdue_claims(session: AsyncSession, *, now: datetime) -> int:
-    """``claim.overdue`` once per line past its due date: to the app, the insurer and,
-    where the case went to court, the court."""
-    lines = await repository.newly_overdue(session, now=now, limit=200)
+async def announce_overdue_claims(session: AsyncSession, *, now: datetime, limit: int = 200) -> int:
+    """``claim.overdue`` once per line past its due date (one batch): to the app, the
+    insurer and, where the case went to court, the court."""
+    return (await announce_overdue_claims_batch(session, now=now, limit=limit)).changed
+
+
+async def announce_overdue_claims_batch(
+    session: AsyncSession, *, now: datetime, limit: int, after: SweepKey | None = None
+) -> Batch:
+    """One batch of announce_overdue_claims, after ``after`` (kit.sweeps)."""
+    lines = await repository.newly_overdue(session, now=now, limit=limit, after=after)
+    last = (lines[-1].due_at, lines[-1].id) if lines else None
     for line in lines:
         case = await session.get(Case, line.case_id, with_for_update=True)
         assert case is not None
@@ -228,4 +237,4 @@ async def announce_overdue_claims(session: AsyncSession, *, now: datetime) -> in
             data["insurer"] = line.insurer_partner_id
         await append_event(session, case, type="claim.overdue", actor=SYSTEM_ACTOR, data=data)
     await session.flush()
-    return len(lines)
+    return Batch(changed=len(lines), taken=len(lines), last=last)

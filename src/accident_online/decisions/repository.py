@@ -6,15 +6,13 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, update
+from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from accident_online.kit.pagination import after_key
+from accident_online.kit.sweeps import SWEEP_BATCH, SweepKey
 from accident_online.models.case import Case, CaseStatus
-
-# Each sweep takes at most this many cases per transaction, so that one pass never holds
-# many rows locked; the next pass takes the rest.
-SWEEP_BATCH = 100
 
 
 async def lease_if_unchanged(
@@ -29,19 +27,20 @@ async def lease_if_unchanged(
     return bool(result.rowcount == 1)
 
 
-async def cases_with_expired_leases(session: AsyncSession, *, now: datetime) -> Sequence[Case]:
-    return await _due(session, CaseStatus.under_review, col(Case.claim_expires_at) <= now)
-
-
-async def _due(
-    session: AsyncSession, status: CaseStatus, passed: ColumnElement[bool]
+async def cases_with_expired_leases(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    limit: int = SWEEP_BATCH,
+    after: SweepKey | None = None,
 ) -> Sequence[Case]:
-    """Cases in ``status`` whose time ``passed``, locked; those another sweep holds are
-    skipped, so two processes never move one case twice."""
+    """Cases under review whose lease ran out, the longest expired first, locked; those
+    another sweep holds are skipped, so two processes never move one case twice."""
+    expires = col(Case.claim_expires_at)
+    query = select(Case).where(Case.status == CaseStatus.under_review, expires <= now)
+    if after is not None:
+        query = query.where(after_key(expires, col(Case.id), after))
     result = await session.exec(
-        select(Case)
-        .where(Case.status == status, passed)
-        .with_for_update(skip_locked=True)
-        .limit(SWEEP_BATCH)
+        query.order_by(expires, col(Case.id)).with_for_update(skip_locked=True).limit(limit)
     )
     return result.all()

@@ -24,7 +24,6 @@ from accident_online.cases.evidence_kinds import PER_PARTY_KINDS, EvidenceKind
 from accident_online.cases.exceptions import InvalidTransition
 from accident_online.cases.late_reports import require_taken
 from accident_online.cases.service import (
-    SYSTEM_ACTOR,
     actor_of,
     append_event,
     load_visible_case,
@@ -91,7 +90,8 @@ def _require_holder(case: Case, principal: Principal) -> None:
         raise NotHoldingCase()
 
 
-def _release_officer(case: Case) -> None:
+def release_officer(case: Case) -> None:
+    """The case is no longer under any officer's lease."""
     case.assigned_officer_id = None
     case.claim_expires_at = None
 
@@ -157,7 +157,7 @@ async def _take(
 
 async def release_case(session: AsyncSession, principal: Principal, case: Case) -> Case:
     _require_holder(case, principal)
-    _release_officer(case)
+    release_officer(case)
     await transition(
         session, case, CaseStatus.queued, actor=actor_of(principal), event_type="case.released"
     )
@@ -175,7 +175,7 @@ async def request_evidence(
     wanted = _requested_items(body, party_count=len(parties))
     case.requested_evidence = wanted
     case.evidence_request_message = body.message
-    _release_officer(case)
+    release_officer(case)
     await transition(
         session,
         case,
@@ -221,7 +221,7 @@ async def refer_offline(
 ) -> Case:
     _require_holder(case, principal)
     case.referral_reason = body.reason
-    _release_officer(case)
+    release_officer(case)
     await transition(
         session,
         case,
@@ -298,7 +298,7 @@ async def decide(
         document="quick_handling_agreement" if agreement_case else "liability_determination",
     )
     case.decision = decision
-    _release_officer(case)
+    release_officer(case)
     await transition(
         session,
         case,
@@ -328,24 +328,6 @@ def _compare_with_agreement(
     except InvalidLiability:
         return "changed"
     return "confirmed" if tuple(theirs) == tuple(resolved) else "changed"
-
-
-async def release_expired_leases(session: AsyncSession, *, now: datetime) -> int:
-    """Returns to the queue every case whose officer's lease ran out."""
-    count = 0
-    for case in await repository.cases_with_expired_leases(session, now=now):
-        officer = case.assigned_officer_id
-        _release_officer(case)
-        await transition(
-            session,
-            case,
-            CaseStatus.queued,
-            actor=SYSTEM_ACTOR,
-            event_type="case.claim_expired",
-            data={"officer_id": str(officer) if officer else None},
-        )
-        count += 1
-    return count
 
 
 async def decision_document(

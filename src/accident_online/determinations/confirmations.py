@@ -25,6 +25,7 @@ from accident_online.determinations import repository
 from accident_online.determinations.exceptions import AlreadyConfirmed, NotBeforeDecision
 from accident_online.determinations.schemas import ConfirmationCreate
 from accident_online.kit.problems import ValidationFailed
+from accident_online.kit.sweeps import SWEEP_BATCH, Batch, SweepKey
 from accident_online.kit.time import in_beijing, utc_now
 from accident_online.models.case import Case, CaseParty, CaseStatus
 from accident_online.models.determination import ConfirmationRecord
@@ -103,9 +104,27 @@ async def queue_if_ready(
     return True
 
 
-async def expire_unconfirmed(session: AsyncSession, *, now: datetime, expiry: timedelta) -> int:
-    """Closes the cases some party never confirmed, once the setting's time has passed."""
-    candidates = await repository.unconfirmed_candidates(session, reported_before=now - expiry)
+async def expire_unconfirmed(
+    session: AsyncSession, *, now: datetime, expiry: timedelta, limit: int = SWEEP_BATCH
+) -> int:
+    """Closes the cases (one batch) some party never confirmed, once the setting's time
+    has passed."""
+    return (await expire_unconfirmed_batch(session, now=now, expiry=expiry, limit=limit)).changed
+
+
+async def expire_unconfirmed_batch(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    expiry: timedelta,
+    limit: int,
+    after: SweepKey | None = None,
+) -> Batch:
+    """One batch of expire_unconfirmed, after ``after`` (kit.sweeps)."""
+    candidates = await repository.unconfirmed_candidates(
+        session, reported_before=now - expiry, limit=limit, after=after
+    )
+    last = (candidates[-1].reported_at, candidates[-1].id) if candidates else None
     parties = await cases_repository.parties_of(session, [case.id for case in candidates])
     count = 0
     for case in candidates:
@@ -121,4 +140,4 @@ async def expire_unconfirmed(session: AsyncSession, *, now: datetime, expiry: ti
             data={"missing_confirmations": missing},
         )
         count += 1
-    return count
+    return Batch(changed=count, taken=len(candidates), last=last)

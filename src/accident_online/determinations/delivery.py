@@ -21,6 +21,7 @@ from accident_online.determinations import repository
 from accident_online.determinations.exceptions import AlreadyReceived, NotDelivered
 from accident_online.determinations.schemas import ReceiptCreate
 from accident_online.kit.problems import ValidationFailed
+from accident_online.kit.sweeps import SWEEP_BATCH, Batch, SweepKey
 from accident_online.kit.time import in_beijing, utc_now
 from accident_online.models.case import Case, CaseStatus
 from accident_online.models.determination import ReceiptRecord
@@ -111,10 +112,34 @@ async def finalize_if_due(
 
 
 async def lapse_review_windows(
-    session: AsyncSession, *, now: datetime, review_window: timedelta
+    session: AsyncSession, *, now: datetime, review_window: timedelta, limit: int = SWEEP_BATCH
 ) -> int:
-    """Housekeeping: every decided case whose parties' windows all closed becomes final."""
-    cases = await repository.delivered_decisions(session, received_before=now - review_window)
+    """Housekeeping: the decided cases (one batch) whose parties' windows all closed become
+    final."""
+    done = await lapse_review_windows_batch(
+        session, now=now, review_window=review_window, limit=limit
+    )
+    return done.changed
+
+
+async def lapse_review_windows_batch(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    review_window: timedelta,
+    limit: int,
+    after: SweepKey | None = None,
+) -> Batch:
+    """One batch of lapse_review_windows, after ``after`` (kit.sweeps): a case taken whose
+    last window is still open stays behind the cursor, not in the next batch's way."""
+    cases = await repository.delivered_decisions(
+        session, received_before=now - review_window, limit=limit, after=after
+    )
+    last = None
+    if cases:
+        decided = cases[-1].decided_at
+        assert decided is not None
+        last = (decided, cases[-1].id)
     parties = await cases_repository.parties_of(session, [case.id for case in cases])
     count = 0
     for case in cases:
@@ -127,4 +152,4 @@ async def lapse_review_windows(
             actor=SYSTEM_ACTOR,
         )
         count += because is not None
-    return count
+    return Batch(changed=count, taken=len(cases), last=last)

@@ -31,6 +31,7 @@ from accident_online.determinations.schemas import (
     ReceiptCreate,
     ReviewRequestCreate,
 )
+from accident_online.kit.created import created_responses
 from accident_online.kit.db import SessionDep
 from accident_online.kit.problems import (
     Forbidden,
@@ -56,12 +57,16 @@ def _settings(request: Request) -> Settings:
     summary="当事人确认 · A party confirmed the report on their own phone",
     status_code=201,
     response_model=CaseRead,
-    responses=problem_responses(*APP_ERRORS, NotBeforeDecision, AlreadyConfirmed),
+    responses={
+        **created_responses("The case, with the confirmation in `confirmations`"),
+        **problem_responses(*APP_ERRORS, NotBeforeDecision, AlreadyConfirmed),
+    },
 )
 async def confirm_report(
     body: ConfirmationCreate,
     case: CaseForFilingApp,
     request: Request,
+    response: Response,
     session: SessionDep,
     principal: AppPartnerPrincipal,
     links: EvidenceLinksDep,
@@ -76,6 +81,7 @@ async def confirm_report(
     await confirmations.confirm_party(
         session, principal, case, body, determination_limit=limits.determination
     )
+    response.headers["Location"] = f"/v1/cases/{case.id}"
     return await read_case(session, case, principal, links=links)
 
 
@@ -110,12 +116,16 @@ async def correct_party(
     summary="送达 · The document was delivered to a party",
     status_code=201,
     response_model=CaseRead,
-    responses=problem_responses(*APP_ERRORS, NotDelivered, AlreadyReceived, InvalidTransition),
+    responses={
+        **created_responses("The case, with the receipt in `receipts`"),
+        **problem_responses(*APP_ERRORS, NotDelivered, AlreadyReceived, InvalidTransition),
+    },
 )
 async def record_receipt(
     body: ReceiptCreate,
     case: CaseForFilingApp,
     request: Request,
+    response: Response,
     session: SessionDep,
     principal: AppPartnerPrincipal,
     links: EvidenceLinksDep,
@@ -130,6 +140,7 @@ async def record_receipt(
     await delivery.record_receipt(
         session, principal, case, body, review_window=limits.review_window
     )
+    response.headers["Location"] = f"/v1/cases/{case.id}"
     return await read_case(session, case, principal, links=links)
 
 
@@ -139,14 +150,17 @@ async def record_receipt(
     summary="申请复核 · A party applies for review of the determination",
     status_code=201,
     response_model=CaseRead,
-    responses=problem_responses(
-        *APP_ERRORS,
-        ReviewAlreadyRequested,
-        NothingToReview,
-        NotUnderDetermination,
-        ReviewWindowClosed,
-        InvalidTransition,
-    ),
+    responses={
+        **created_responses("The case, under review"),
+        **problem_responses(
+            *APP_ERRORS,
+            ReviewAlreadyRequested,
+            NothingToReview,
+            NotUnderDetermination,
+            ReviewWindowClosed,
+            InvalidTransition,
+        ),
+    },
 )
 async def request_review(
     body: ReviewRequestCreate,

@@ -14,7 +14,7 @@ from pydantic import (
     model_validator,
 )
 
-from accident_online.kit.fields import JSON_INTEGER, NO_PLACEHOLDER, NOT_BLANK, Name
+from accident_online.kit.fields import JSON_INTEGER, NO_PLACEHOLDER, NOT_BLANK, InsurerCodeStr, Name
 from accident_online.kit.fields import Text as FreeText
 from accident_online.kit.time import Rfc3339DateTime
 from accident_online.parties.formats import validate_mobile, validate_plate
@@ -25,12 +25,6 @@ PartyIndex = Annotated[int, Field(ge=0, le=19), JSON_INTEGER]
 # Checked as a report's are (intake.schemas).
 Plate = Annotated[Name, StringConstraints(max_length=16), AfterValidator(validate_plate)]
 Mobile = Annotated[Name, StringConstraints(max_length=20), AfterValidator(validate_mobile)]
-Code = Annotated[
-    Name,
-    StringConstraints(
-        strip_whitespace=True, to_upper=True, min_length=1, max_length=32, pattern=r"^[A-Z0-9_-]+$"
-    ),
-]
 
 
 class ConfirmationCreate(BaseModel):
@@ -66,7 +60,9 @@ class PartyCorrection(BaseModel):
     licence_number: Line | None = Field(
         default=None, min_length=6, max_length=32, pattern=r"^[0-9A-Za-z]+$"
     )
-    insurer: Code | None = Field(default=None, description="The insurer's code, e.g. PICC.")
+    insurer: InsurerCodeStr | None = Field(
+        default=None, description="The insurer's code, e.g. PICC."
+    )
 
     @model_validator(mode="after")
     def _something_changes(self) -> PartyCorrection:

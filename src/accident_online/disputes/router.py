@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Response
 
 from accident_online.auth.dependencies import AppPartnerPrincipal, require_roles
 from accident_online.auth.principal import Principal
@@ -39,6 +39,7 @@ from accident_online.disputes.schemas import (
     ObjectionRead,
     RepairQuoteRead,
 )
+from accident_online.kit.created import created_responses
 from accident_online.kit.db import SessionDep
 from accident_online.kit.problems import (
     Forbidden,
@@ -130,16 +131,19 @@ async def case_for_app(
     summary="申请鉴定 · Ask an appraisal organisation to appraise a disputed loss",
     status_code=201,
     response_model=AppraisalRead,
-    responses=problem_responses(
-        Unauthorized,
-        Forbidden,
-        CaseNotFound,
-        AppraisalNotOpen,
-        ClaimsBeingPaid,
-        NotAnAppraiser,
-        AppraisalConsentMissing,
-        ValidationFailed,
-    ),
+    responses={
+        **created_responses("The case's appraisals, where this one is read by its `id`"),
+        **problem_responses(
+            Unauthorized,
+            Forbidden,
+            CaseNotFound,
+            AppraisalNotOpen,
+            ClaimsBeingPaid,
+            NotAnAppraiser,
+            AppraisalConsentMissing,
+            ValidationFailed,
+        ),
+    },
 )
 async def request_appraisal(
     body: AppraisalCreate,
@@ -147,6 +151,7 @@ async def request_appraisal(
     session: SessionDep,
     principal: Annotated[Principal, Depends(appraisal_requester)],
     links: EvidenceLinksDep,
+    response: Response,
 ) -> AppraisalRead:
     """当事人共同申请（或经对方同意），或调解组织、法院委托鉴定。The app sends it with every
     party in `consenting_parties`; the case's mediation organisation or court may ask on
@@ -154,6 +159,7 @@ async def request_appraisal(
     the insurers' assessed losses and the repair quotes. On an accepted case, claims
     not yet paid are withdrawn until the appraisal is done."""
     appraisal = await appraisals.request_appraisal(session, principal, case, body, links=links)
+    response.headers["Location"] = f"/v1/cases/{case.id}/appraisals"
     return _appraisal(appraisal)
 
 
@@ -176,16 +182,21 @@ async def list_appraisals(case: CaseForReader, session: SessionDep) -> list[Appr
     summary="对鉴定意见提出异议 · A party objects to a completed appraisal",
     status_code=201,
     response_model=AppraisalRead,
-    responses=problem_responses(
-        Unauthorized,
-        Forbidden,
-        CaseNotFound,
-        AppraisalNotFound,
-        AppraisalNotCompleted,
-        AlreadyObjected,
-        ObjectionWindowClosed,
-        ValidationFailed,
-    ),
+    responses={
+        **created_responses(
+            "The case's appraisals, where this one is read with the objection by its `id`"
+        ),
+        **problem_responses(
+            Unauthorized,
+            Forbidden,
+            CaseNotFound,
+            AppraisalNotFound,
+            AppraisalNotCompleted,
+            AlreadyObjected,
+            ObjectionWindowClosed,
+            ValidationFailed,
+        ),
+    },
 )
 async def object_to_appraisal(
     appraisal_id: AppraisalId,
@@ -193,9 +204,11 @@ async def object_to_appraisal(
     case: Annotated[Case, Depends(case_for_app)],
     session: SessionDep,
     principal: AppPartnerPrincipal,
+    response: Response,
 ) -> AppraisalRead:
     """Once per party, until `objection_deadline` (422 `objection-window-closed` after)."""
     appraisal = await appraisals.object_to_appraisal(session, principal, case, appraisal_id, body)
+    response.headers["Location"] = f"/v1/cases/{case.id}/appraisals"
     return _appraisal(appraisal)
 
 
@@ -205,26 +218,33 @@ async def object_to_appraisal(
     summary="记录仲裁协议 · Record a party's written arbitration agreement",
     status_code=201,
     response_model=list[ArbitrationAgreementRead],
-    responses=problem_responses(
-        Unauthorized,
-        Forbidden,
-        CaseNotFound,
-        NotAwaitingResolution,
-        ArbitrationAgreementExists,
-        ValidationFailed,
-    ),
+    responses={
+        **created_responses(
+            "The case's timeline, where the agreement is read (`arbitration.agreement_recorded`)"
+        ),
+        **problem_responses(
+            Unauthorized,
+            Forbidden,
+            CaseNotFound,
+            NotAwaitingResolution,
+            ArbitrationAgreementExists,
+            ValidationFailed,
+        ),
+    },
 )
 async def record_arbitration_agreement(
     body: ArbitrationAgreementCreate,
     case: Annotated[Case, Depends(case_for_app)],
     session: SessionDep,
     principal: AppPartnerPrincipal,
+    response: Response,
 ) -> list[ArbitrationAgreementRead]:
     """While the case is `decided`, `review_requested` or `final` (before the parties
     choose). With every party's agreement recorded a party may answer with
     `resolution: "arbitration"`, and none may choose the court. Answers the agreements
     recorded so far."""
     recorded = await proceedings.record_arbitration_agreement(session, principal, case, body)
+    response.headers["Location"] = f"/v1/cases/{case.id}/events"
     return [ArbitrationAgreementRead.model_validate(a, from_attributes=True) for a in recorded]
 
 
@@ -234,16 +254,24 @@ async def record_arbitration_agreement(
     summary="申请司法确认 · Send the mediated agreement to the court for confirmation",
     status_code=201,
     response_model=CompensationRead,
-    responses=problem_responses(
-        Unauthorized, Forbidden, CaseNotFound, NoAgreementToConfirm, ValidationFailed
-    ),
+    responses={
+        **created_responses(
+            "The case's timeline, where the request is read (`case.confirmation_requested`)"
+        ),
+        **problem_responses(
+            Unauthorized, Forbidden, CaseNotFound, NoAgreementToConfirm, ValidationFailed
+        ),
+    },
 )
 async def request_confirmation(
     case: Annotated[Case, Depends(case_for_confirmation)],
     session: SessionDep,
     principal: Annotated[Principal, Depends(confirmation_requester)],
+    response: Response,
 ) -> CompensationRead:
     """The case's court receives `case.confirmation_requested` with the agreed amounts and
     answers `confirmation.granted` or `confirmation.refused` (then the court decides the
     dispute and the agreement's unpaid claims are withdrawn)."""
-    return _compensation(await proceedings.request_confirmation(session, principal, case))
+    compensation = await proceedings.request_confirmation(session, principal, case)
+    response.headers["Location"] = f"/v1/cases/{case.id}/events"
+    return _compensation(compensation)

@@ -26,7 +26,7 @@ from accident_online.decisions.liability import (
 )
 from accident_online.decisions.schemas import PartyIndex, SharePercent
 from accident_online.intake.eligibility import ANSWER_FIELDS, EligibilityAnswers
-from accident_online.kit.fields import NOT_BLANK_LINE, Name
+from accident_online.kit.fields import NOT_BLANK_LINE, InsurerCodeStr, Name
 from accident_online.kit.fields import Text as FreeText
 from accident_online.kit.money import Amount
 from accident_online.kit.time import Rfc3339DateTime
@@ -44,12 +44,6 @@ from accident_online.parties.formats import validate_id_number, validate_mobile,
 Plate = Annotated[Name, StringConstraints(max_length=16), AfterValidator(validate_plate)]
 IdNumber = Annotated[Name, StringConstraints(max_length=24), AfterValidator(validate_id_number)]
 Mobile = Annotated[Name, StringConstraints(max_length=20), AfterValidator(validate_mobile)]
-Code = Annotated[
-    Name,
-    StringConstraints(
-        strip_whitespace=True, to_upper=True, min_length=1, max_length=32, pattern=r"^[A-Z0-9_-]+$"
-    ),
-]
 Line = Annotated[Name, StringConstraints(strip_whitespace=True)]
 Text = Annotated[FreeText, StringConstraints(strip_whitespace=True)]
 
@@ -175,7 +169,7 @@ class CompulsoryPolicy(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    insurer: Code = Field(description="The insurer's code, e.g. PICC.")
+    insurer: InsurerCodeStr = Field(description="The insurer's code, e.g. PICC.")
     policy_number: PolicyNumber
 
 
@@ -184,7 +178,7 @@ class CommercialPolicy(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    insurer: Code = Field(description="The insurer's code, e.g. PINGAN.")
+    insurer: InsurerCodeStr = Field(description="The insurer's code, e.g. PINGAN.")
     policy_number: PolicyNumber
     third_party_cover: Amount | None = Field(
         default=None, description="Commercial third-party cover (商业三者险) in yuan; null: none."
@@ -217,7 +211,7 @@ class PartyCreate(BaseModel):
         default=None,
         description="The 交强险 policy; required (`insurer` + `policy_number` is its shorthand).",
     )
-    insurer: Code | None = Field(
+    insurer: InsurerCodeStr | None = Field(
         default=None,
         json_schema_extra={"deprecated": True},
         description="Shorthand for `compulsory_policy.insurer` (give both or neither).",

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Annotated
 
-from pydantic import AfterValidator, BeforeValidator, GetJsonSchemaHandler
+from pydantic import AfterValidator, BeforeValidator, GetJsonSchemaHandler, StringConstraints
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError
 
@@ -145,3 +145,14 @@ def _no_placeholder(value: str) -> str:
 
 NO_PLACEHOLDER = AfterValidator(_no_placeholder)
 """On a text whose example in the docs is a placeholder: refuses it until it is filled in."""
+
+INSURER_CODE_PATTERN = "^[A-Za-z0-9_-]+$"
+InsurerCodeStr = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=32, pattern=INSURER_CODE_PATTERN),
+    AfterValidator(str.upper),
+]
+"""An insurer's code as drivers give it and insurers register it (PICC, PINGAN): 1–32
+letters, digits, '-' or '_', stored upper-cased. Every request field that carries one uses
+this type, so the OpenAPI document states the one pattern the service checks, as given:
+a generator's valid values are accepted and its invalid ones refused."""

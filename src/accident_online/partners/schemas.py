@@ -12,7 +12,7 @@ from pydantic import (
     model_validator,
 )
 
-from accident_online.kit.fields import NAME_PATTERN, Name
+from accident_online.kit.fields import NAME_PATTERN, InsurerCodeStr, Name
 from accident_online.kit.time import BeijingDateTime
 from accident_online.models.partner import PartnerKind
 
@@ -36,16 +36,12 @@ class PartnerCreate(BaseModel):
     kind: PartnerKind
     name: Name = Field(min_length=1, max_length=200)
     webhook_url: AnyHttpUrl | None = Field(default=None)
-    insurer_codes: list[Name] = Field(default_factory=list, max_length=20)
+    insurer_codes: list[InsurerCodeStr] = Field(default_factory=list, max_length=20)
 
     @model_validator(mode="after")
     def _codes_only_for_insurers(self) -> PartnerCreate:
         if self.kind != PartnerKind.insurer and self.insurer_codes:
             raise ValueError("only insurer partners have insurer_codes")
-        self.insurer_codes = [code.strip().upper() for code in self.insurer_codes]
-        for code in self.insurer_codes:
-            if not (1 <= len(code) <= 32) or not code.replace("-", "").replace("_", "").isalnum():
-                raise ValueError(f"insurer code {code!r}: 1-32 letters, digits, '-' or '_'")
         if len(set(self.insurer_codes)) != len(self.insurer_codes):
             raise ValueError("insurer_codes has duplicates")
         if self.webhook_url is not None and len(str(self.webhook_url)) > 2048:

@@ -5,7 +5,7 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from accident_online.decisions.schemas import LiabilityIn, PartyIndex
-from accident_online.intake.schemas import Code
+from accident_online.kit.fields import InsurerCodeStr
 from accident_online.kit.money import Amount
 
 Money = Decimal
@@ -19,8 +19,8 @@ class VehicleIn(BaseModel):
     compulsory_insured: StrictBool = Field(
         default=True, description="Has compulsory insurance (交强险)."
     )
-    insurer: Code | None = Field(default=None, description="The 交强险 insurer's code.")
-    commercial_insurer: Code | None = Field(
+    insurer: InsurerCodeStr | None = Field(default=None, description="The 交强险 insurer's code.")
+    commercial_insurer: InsurerCodeStr | None = Field(
         default=None,
         description="The commercial policy's insurer, if another (default: `insurer`).",
     )

@@ -55,6 +55,10 @@ SUBSCRIPTIONS: Final[Mapping[str, frozenset[Audience]]] = MappingProxyType(
         "case.accepted": _CASE_PARTIES,
         "case.disputed": _CASE_PARTIES,
         "case.referred_offline": _CASE_PARTIES,
+        # A case never confirmed in time closes (housekeeping); a late report taken goes on
+        # (the other answer to it is case.referred_offline).
+        "case.expired": _CASE_PARTIES,
+        "case.late_report_taken": _CASE_PARTIES,
         "case.closed": _CASE_PARTIES,
         # The determination's legal life (order 146).
         "case.confirmed": _CASE_PARTIES,
