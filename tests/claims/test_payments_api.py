@@ -125,6 +125,7 @@ async def test_the_payees_word_pays_an_unconnected_insurers_line_and_closes_the_
     assert (by_admin.json()["paid_amount"], by_admin.json()["status"]) == ("200.00", "open")
     assert between["status"] == "awaiting_payment"
     assert by_payee.status_code == 201, by_payee.text
+    assert by_payee.headers["location"] == f"/v1/cases/{case['id']}/events"
     assert (by_payee.json()["paid_amount"], by_payee.json()["status"]) == ("600.00", "paid")
     assert by_payee.json()["paid_at"] is not None
     assert record["status"] == "closed"

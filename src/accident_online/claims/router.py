@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Response
 
 from accident_online.auth.dependencies import require_roles
 from accident_online.auth.principal import Principal
@@ -20,6 +20,7 @@ from accident_online.claims.exceptions import (
 )
 from accident_online.claims.rules import is_overdue
 from accident_online.claims.schemas import ClaimPaymentCreate, ClaimRead
+from accident_online.kit.created import created_responses
 from accident_online.kit.db import SessionDep
 from accident_online.kit.pagination import (
     InvalidCursor,
@@ -113,17 +114,20 @@ async def case_for_payment(
     summary="登记未接入保险公司的赔款 · Record what an insurer not on the platform paid",
     status_code=201,
     response_model=ClaimRead,
-    responses=problem_responses(
-        Unauthorized,
-        Forbidden,
-        CaseNotFound,
-        ClaimNotFound,
-        InsurerReportsItsPayments,
-        ClaimNotRequested,
-        PaymentAlreadyRecorded,
-        ClaimOverpaid,
-        ValidationFailed,
-    ),
+    responses={
+        **created_responses("The case's timeline, where the payment is read as `claim.paid`"),
+        **problem_responses(
+            Unauthorized,
+            Forbidden,
+            CaseNotFound,
+            ClaimNotFound,
+            InsurerReportsItsPayments,
+            ClaimNotRequested,
+            PaymentAlreadyRecorded,
+            ClaimOverpaid,
+            ValidationFailed,
+        ),
+    },
 )
 async def attest_claim_payment(
     claim_id: ClaimId,
@@ -131,6 +135,7 @@ async def attest_claim_payment(
     case: Annotated[Case, Depends(case_for_payment)],
     session: SessionDep,
     principal: Annotated[Principal, Depends(payment_attester)],
+    response: Response,
 ) -> ClaimRead:
     """未接入平台的保险公司无法发送 `claim.paid`：由收款当事人通过 App（或管理员）登记到账
     金额、时间和转账流水号。
@@ -144,4 +149,5 @@ async def attest_claim_payment(
     422 `claim-overpaid`; a line not open → 409 `claim-not-requested`; a reference already
     recorded for the line (a retry) → 409 `payment-already-recorded`."""
     line = await payments.record_attested_payment(session, principal, case, claim_id, body)
+    response.headers["Location"] = f"/v1/cases/{case.id}/events"
     return _read(line)
