@@ -174,6 +174,12 @@ class CaseCorrectedData(CaseEventData):
     current: dict[str, str] = Field(description="The values now (phone, licence masked).")
 
 
+class CaseReconfirmationRequestedData(StatusChange):
+    party: int = Field(
+        ge=0, description="The corrected party, whose confirmation of the report is asked again."
+    )
+
+
 class CaseReviewRequestedData(StatusChange):
     party: int = Field(ge=0, description="The party that applied for review (复核).")
     reason: str
@@ -293,6 +299,14 @@ class CaseConfirmedEvent(_OutboundEvent):
     data: CaseConfirmedData
 
 
+class CaseReconfirmationRequestedEvent(_OutboundEvent):
+    """A correction sent the case back (from the queue or an officer's desk) to wait for
+    the corrected party's confirmation."""
+
+    type: Literal["case.reconfirmation_requested"]
+    data: CaseReconfirmationRequestedData
+
+
 class CaseCorrectedEvent(_OutboundEvent):
     """A party's plate, phone, licence or insurer was corrected before the decision."""
 
@@ -344,6 +358,7 @@ OUTBOUND_EVENTS: Final[Mapping[str, type[_OutboundEvent]]] = MappingProxyType(
         "case.late_report_taken": CaseLateReportTakenEvent,
         "case.confirmed": CaseConfirmedEvent,
         "case.corrected": CaseCorrectedEvent,
+        "case.reconfirmation_requested": CaseReconfirmationRequestedEvent,
         "case.review_requested": CaseReviewRequestedEvent,
         "case.review_decided": CaseReviewDecidedEvent,
         "case.decision_revoked": CaseDecisionRevokedEvent,

@@ -63,6 +63,8 @@ SUBSCRIPTIONS: Final[Mapping[str, frozenset[Audience]]] = MappingProxyType(
         # The determination's legal life (order 146).
         "case.confirmed": _CASE_PARTIES,
         "case.corrected": _CASE_PARTIES,
+        # After a correction the case waits again for that party: its status changes.
+        "case.reconfirmation_requested": _CASE_PARTIES,
         "case.review_requested": _CASE_PARTIES,
         "case.review_decided": _CASE_PARTIES,
         "case.decision_revoked": _CASE_PARTIES,
