@@ -74,10 +74,12 @@ def worktree_of(ref: str) -> Iterator[tuple[Path, str]]:
 
 
 @contextlib.contextmanager
-def side(backend: str, tree: Path) -> Iterator[tuple[Server, str]]:
+def side(
+    backend: str, tree: Path, overrides: dict[str, str]
+) -> Iterator[tuple[Server, str]]:
     """One side's database, partners and server; the server and the app's token."""
     with fresh_database(backend) as database:
-        env = service_env(database)
+        env = service_env(database, **overrides)
         migrate_and_seed(env, tree=tree)
         app = add_partner(env, "app-bench", kind="app", webhook_url=UNUSED_HOOK, tree=tree)
         for partner, code in (("picc-bench", "PICC"), ("cpic-bench", "CPIC")):
@@ -100,11 +102,19 @@ def order(rounds: int) -> list[str]:
 
 
 def bench_backend(
-    backend: str, *, a_tree: Path, b_tree: Path, rounds: int, seconds: float, connections: int
+    backend: str,
+    *,
+    a_tree: Path,
+    b_tree: Path,
+    a_env: dict[str, str],
+    b_env: dict[str, str],
+    rounds: int,
+    seconds: float,
+    connections: int,
 ) -> dict[str, Any]:
     print(f"\n== {backend} ==", flush=True)
     measured: dict[str, list[LoadResult]] = {"A": [], "B": []}
-    with side(backend, a_tree) as a, side(backend, b_tree) as b:
+    with side(backend, a_tree, a_env) as a, side(backend, b_tree, b_env) as b:
         sides = {"A": a, "B": b}
         offsets = {"A": 0, "B": 0}
         for name in order(rounds):
@@ -138,6 +148,18 @@ def bench_backend(
     return summary
 
 
+def environment(pairs: list[str]) -> dict[str, str]:
+    """``KEY=VALUE`` arguments as a mapping (a setting one side runs with, e.g.
+    ``ACCIDENT_ONLINE_RUN_HOUSEKEEPING=false``)."""
+    env = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise SystemExit(f"not KEY=VALUE: {pair!r}")
+        env[key] = value
+    return env
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--ref", default="main", help="A: the commit to compare against")
@@ -146,7 +168,18 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3, help="rounds per side")
     parser.add_argument("--seconds", type=float, default=10.0, help="per round")
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument(
+        "--a-env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a setting for A's commands and server only (repeatable)",
+    )
+    parser.add_argument(
+        "--b-env", action="append", default=[], metavar="KEY=VALUE", help="the same for B"
+    )
     args = parser.parse_args()
+    a_env, b_env = environment(args.a_env), environment(args.b_env)
 
     machine = describe_machine()
     print_machine(machine)
@@ -157,11 +190,14 @@ def main() -> int:
             trees.enter_context(worktree_of(args.b_ref)) if args.b_ref else (ROOT, "this tree")
         )
         print(f"A: {args.ref} ({a_commit}); B: {args.b_ref or ''} ({b_commit})", flush=True)
+        print(f"A settings: {a_env or 'as shipped'}; B settings: {b_env or 'as shipped'}")
         runs = [
             bench_backend(
                 backend,
                 a_tree=a_tree,
                 b_tree=b_tree,
+                a_env=a_env,
+                b_env=b_env,
                 rounds=args.rounds,
                 seconds=args.seconds,
                 connections=args.connections,

@@ -33,6 +33,7 @@ from accident_online.cases.schemas import (
     ResponseRead,
 )
 from accident_online.cases.state import can_transition
+from accident_online.kit.db import new_row
 from accident_online.kit.i18n import _
 from accident_online.kit.time import utc_now
 from accident_online.models.case import (
@@ -84,8 +85,14 @@ def next_event(
     case.last_event_seq += 1
     case.version += 1
     case.updated_at = at
-    return CaseEvent(
-        case_id=case.id, seq=case.last_event_seq, type=type, at=at, actor=actor, data=data or {}
+    return new_row(
+        CaseEvent,
+        case_id=case.id,
+        seq=case.last_event_seq,
+        type=type,
+        at=at,
+        actor=actor,
+        data=data or {},
     )
 
 

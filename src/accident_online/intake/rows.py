@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from accident_online.intake.schemas import ReportCreate
+from accident_online.kit.db import new_row
 from accident_online.models.case import CaseParty
 
 
@@ -38,7 +39,8 @@ def party_rows(
     for index, party in enumerate(report.parties):
         compulsory, commercial = party.compulsory, party.commercial_policy
         rows.append(
-            CaseParty(
+            new_row(
+                CaseParty,
                 case_id=case_id,
                 index=index,
                 name=party.name,

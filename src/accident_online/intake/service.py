@@ -36,7 +36,7 @@ from accident_online.intake.schemas import (
     is_late,
     occurred_at_in_future,
 )
-from accident_online.kit.db import insert_steps
+from accident_online.kit.db import insert_steps, new_row
 from accident_online.kit.idempotency import KeyedRequest, StoredAnswer, stored_first
 from accident_online.kit.problems import ProblemErrorItem, ValidationFailed
 from accident_online.kit.time import utc_now
@@ -150,7 +150,8 @@ async def file_report(
         insurer_codes=insurer_codes(report),
     )
 
-    case = Case(
+    case = new_row(
+        Case,
         number=f"LC{day}-{serial:04d}",
         status=CaseStatus.awaiting_evidence,
         center_id=routing.center_id,

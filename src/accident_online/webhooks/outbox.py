@@ -14,6 +14,7 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from accident_online.kit.db import new_row
 from accident_online.models.case import Case, CaseEvent, CaseParty
 from accident_online.models.partner import Partner
 from accident_online.models.webhook import DeliveryStatus, WebhookMessage
@@ -99,7 +100,8 @@ def _message(
         separators=(",", ":"),
         default=str,
     )
-    return WebhookMessage(
+    return new_row(
+        WebhookMessage,
         id=new_message_id(),
         partner_id=partner_id,
         event_type=event.type,

@@ -1,4 +1,4 @@
-"""The database: column types, engines, SQLite's set-up, sessions, upserts, batches.
+"""The database: column types, engines, SQLite's set-up, sessions, upserts, batches, rows.
 
 SQLite is the embedded default and PostgreSQL the scale-out database; everything here
 makes the two behave alike where the service depends on it (durable commits, foreign
@@ -8,6 +8,7 @@ its module; the names most code needs are importable from here.
 
 from accident_online.kit.db.batch import BatchStep, execute_batch, insert_steps
 from accident_online.kit.db.engine import create_engine, is_sqlite
+from accident_online.kit.db.rows import new_row
 from accident_online.kit.db.session import (
     SAFE_METHODS,
     Database,
@@ -48,6 +49,7 @@ __all__ = [
     "hold_setup_lock",
     "insert_steps",
     "is_sqlite",
+    "new_row",
     "serial_primary_key",
     "upsert_increment",
     "upserting_insert",
