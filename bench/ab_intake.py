@@ -11,6 +11,13 @@ the rounds.
     .venv/bin/python bench/ab_intake.py --ref main
     .venv/bin/python bench/ab_intake.py --ref 1c3b6fc --rounds 3 --seconds 10
 
+Where the request body changed between the two, ``--body-from a`` sends A's example report
+to both, and ``--b-ref`` with ``--b-patch`` measures an older commit with one change
+applied (the issue-12 A/B of docs/BENCHMARKS.md §6):
+
+    .venv/bin/python bench/ab_intake.py --ref 1c3b6fc --b-ref 07a8f07 \
+        --b-patch bench/patches/new-row-on-07a8f07.patch --body-from a
+
 Goal (issue 12): B >= 0.9 x A in reports/s on each backend, p99 <= 100 ms at 16
 connections, no errors.
 """
@@ -19,8 +26,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
+import os
 import statistics
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,6 +40,7 @@ from deployment import (
     BACKENDS,
     Server,
     add_partner,
+    env_of,
     fresh_database,
     migrate_and_seed,
     service_env,
@@ -46,8 +57,9 @@ GOAL_P99_MS = 100.0
 
 
 @contextlib.contextmanager
-def worktree_of(ref: str) -> Iterator[tuple[Path, str]]:
-    """A detached ``git worktree`` of ``ref`` in a temp dir, and the commit it is."""
+def worktree_of(ref: str, patch: Path | None = None) -> Iterator[tuple[Path, str]]:
+    """A detached ``git worktree`` of ``ref`` in a temp dir (``patch`` applied to it), and
+    the commit it is."""
     commit = subprocess.run(  # noqa: S603 (git, fixed arguments)
         ["git", "rev-parse", "--short", f"{ref}^{{commit}}"],  # noqa: S607
         cwd=ROOT,
@@ -62,6 +74,13 @@ def worktree_of(ref: str) -> Iterator[tuple[Path, str]]:
         check=True,
         capture_output=True,
     )
+    if patch is not None:
+        subprocess.run(  # noqa: S603
+            ["git", "apply", str(patch.resolve())],  # noqa: S607
+            cwd=path,
+            check=True,
+        )
+        commit = f"{commit} + {patch.name}"
     try:
         yield path, commit
     finally:
@@ -74,9 +93,7 @@ def worktree_of(ref: str) -> Iterator[tuple[Path, str]]:
 
 
 @contextlib.contextmanager
-def side(
-    backend: str, tree: Path, overrides: dict[str, str]
-) -> Iterator[tuple[Server, str]]:
+def side(backend: str, tree: Path, overrides: dict[str, str]) -> Iterator[tuple[Server, str]]:
     """One side's database, partners and server; the server and the app's token."""
     with fresh_database(backend) as database:
         env = service_env(database, **overrides)
@@ -95,6 +112,23 @@ def side(
             yield server, token_for_client(server.base_url, app["client_id"], app["client_secret"])
 
 
+def example_report_of(tree: Path) -> dict[str, Any]:
+    """The example report of the API docs as ``tree``'s code has it."""
+    code = (
+        "import json; from accident_online.intake.schemas import EXAMPLE_REPORT as r; "
+        "print(json.dumps(r, ensure_ascii=False))"
+    )
+    out = subprocess.run(  # noqa: S603 (this venv's Python, fixed code)
+        [sys.executable, "-c", code],
+        env=env_of(tree, dict(os.environ)),
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    example: dict[str, Any] = json.loads(out)
+    return example
+
+
 def order(rounds: int) -> list[str]:
     """A B, B A, A B, …: each side goes first as often as the other."""
     pairs = [("A", "B") if n % 2 == 0 else ("B", "A") for n in range(rounds)]
@@ -111,6 +145,7 @@ def bench_backend(
     rounds: int,
     seconds: float,
     connections: int,
+    example: dict[str, Any] | None,
 ) -> dict[str, Any]:
     print(f"\n== {backend} ==", flush=True)
     measured: dict[str, list[LoadResult]] = {"A": [], "B": []}
@@ -121,7 +156,7 @@ def bench_backend(
             server, token = sides[name]
 
             def reports_for(index: int, base: int = offsets[name], t: str = token) -> ReportPosts:
-                return ReportPosts(token=t, offset=base + index * 5_000_000)
+                return ReportPosts(token=t, offset=base + index * 5_000_000, example=example)
 
             result = run_load(
                 port=server.port,
@@ -164,6 +199,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--ref", default="main", help="A: the commit to compare against")
     parser.add_argument("--b-ref", help="B: another commit instead of this tree")
+    parser.add_argument("--b-patch", type=Path, help="a patch applied to --b-ref's tree")
+    parser.add_argument(
+        "--body-from",
+        choices=["this", "a"],
+        default="this",
+        help="whose example report both sides get: this tree's or A's",
+    )
     parser.add_argument("--backend", choices=[*BACKENDS, "both"], default="both")
     parser.add_argument("--rounds", type=int, default=3, help="rounds per side")
     parser.add_argument("--seconds", type=float, default=10.0, help="per round")
@@ -180,6 +222,8 @@ def main() -> int:
     )
     args = parser.parse_args()
     a_env, b_env = environment(args.a_env), environment(args.b_env)
+    if args.b_patch and not args.b_ref:
+        parser.error("--b-patch needs --b-ref")
 
     machine = describe_machine()
     print_machine(machine)
@@ -187,8 +231,11 @@ def main() -> int:
     with contextlib.ExitStack() as trees:
         a_tree, a_commit = trees.enter_context(worktree_of(args.ref))
         b_tree, b_commit = (
-            trees.enter_context(worktree_of(args.b_ref)) if args.b_ref else (ROOT, "this tree")
+            trees.enter_context(worktree_of(args.b_ref, args.b_patch))
+            if args.b_ref
+            else (ROOT, "this tree")
         )
+        example = example_report_of(a_tree) if args.body_from == "a" else None
         print(f"A: {args.ref} ({a_commit}); B: {args.b_ref or ''} ({b_commit})", flush=True)
         print(f"A settings: {a_env or 'as shipped'}; B settings: {b_env or 'as shipped'}")
         runs = [
@@ -201,6 +248,7 @@ def main() -> int:
                 rounds=args.rounds,
                 seconds=args.seconds,
                 connections=args.connections,
+                example=example,
             )
             for backend in backends
         ]

@@ -184,5 +184,5 @@ def write_results(name: str, payload: dict[str, Any]) -> Path:
         ignore.write_text("*\n")
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     path = directory / f"{name}-{stamp}.json"
-    path.write_text(json.dumps(payload, indent=2, ensure_ascii=False))
+    path.write_text(json.dumps(payload, indent=2, ensure_ascii=False, default=str))
     return path

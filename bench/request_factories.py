@@ -48,11 +48,14 @@ def plate_serial(n: int) -> str:
     return "".join(reversed(chars))
 
 
-def report_body(n: int, *, occurred_at: datetime) -> dict[str, Any]:
-    """The two-party example report of the API docs; plates differ with ``n``."""
+def report_body(
+    n: int, *, occurred_at: datetime, example: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The two-party example report of the API docs (this tree's, or ``example``: another
+    commit's); plates differ with ``n``."""
     from accident_online.intake.schemas import EXAMPLE_REPORT
 
-    body = copy.deepcopy(EXAMPLE_REPORT)
+    body = copy.deepcopy(EXAMPLE_REPORT if example is None else example)
     body["occurred_at"] = occurred_at.isoformat()
     for index, party in enumerate(body["parties"]):
         party["plate"] = f"鲁P{plate_serial(2 * n + index)}"
@@ -71,10 +74,12 @@ class ReportPosts:
     occurred_at: datetime = field(default_factory=lambda: datetime.now(UTC) - timedelta(minutes=10))
     # /v1/eligibility takes the same body and stores nothing.
     path: str = "/v1/reports"
+    # Another commit's example report instead of this tree's (bench/ab_intake.py).
+    example: dict[str, Any] | None = None
 
     def __call__(self, n: int) -> Request:
         body = json.dumps(
-            report_body(self.offset + n, occurred_at=self.occurred_at),
+            report_body(self.offset + n, occurred_at=self.occurred_at, example=self.example),
             ensure_ascii=False,
             separators=(",", ":"),
         ).encode()

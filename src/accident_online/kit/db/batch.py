@@ -39,12 +39,19 @@ def insert_steps(*groups: Sequence[SQLModel]) -> list[BatchStep]:
         if not objects:
             continue
         table = _table(objects)
+        # Each object's values as its state holds them (``__dict__``, where a table
+        # model's constructor and ``new_row`` put every field): a column's descriptor
+        # would cost a call per value.
+        first = objects[0].__dict__
         columns = [
             column.key
             for column in table.columns
-            if not (column.primary_key and getattr(objects[0], column.key) is None)
+            if not (column.primary_key and first.get(column.key) is None)
         ]
-        rows = [{name: getattr(item, name) for name in columns} for item in objects]
+        rows = [
+            {name: values.get(name) for name in columns}
+            for values in (item.__dict__ for item in objects)
+        ]
         steps.append(BatchStep(_insert_of(table), rows))
     return steps
 

@@ -51,6 +51,7 @@ class _Defaults:
                 else:
                     self.mutable[name] = field.default
         self.fields = frozenset(model.model_fields)
+        self.manager = inspect(model).class_manager
 
 
 @cache
@@ -64,7 +65,7 @@ def new_row(model: type[M], /, **values: Any) -> M:
     unknown = values.keys() - defaults.fields
     if unknown:
         raise TypeError(f"{model.__name__} has no fields {sorted(unknown)}")
-    instance: M = inspect(model).class_manager.new_instance()
+    instance: M = defaults.manager.new_instance()
     state = instance.__dict__
     state.update(defaults.constant)
     for name, value in defaults.mutable.items():
