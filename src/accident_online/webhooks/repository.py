@@ -14,8 +14,6 @@ from accident_online.kit.pagination import before_key
 from accident_online.models.partner import Partner
 from accident_online.models.webhook import DeliveryStatus, WebhookAttempt, WebhookMessage
 
-M = WebhookMessage
-
 
 @dataclass(frozen=True)
 class ClaimedMessage:
@@ -46,14 +44,14 @@ async def claim_due(
     this worker holds as much of as it takes.
     """
     due = (
-        select(M.id, M.partner_id)
+        select(WebhookMessage.id, WebhookMessage.partner_id)
         .where(
-            M.status == DeliveryStatus.pending,
-            col(M.next_attempt_at) <= now,
-            (col(M.locked_until).is_(None)) | (col(M.locked_until) < now),
+            WebhookMessage.status == DeliveryStatus.pending,
+            col(WebhookMessage.next_attempt_at) <= now,
+            (col(WebhookMessage.locked_until).is_(None)) | (col(WebhookMessage.locked_until) < now),
         )
-        .where(col(M.partner_id).not_in(skip_partners) if skip_partners else true())
-        .order_by(col(M.next_attempt_at))
+        .where(col(WebhookMessage.partner_id).not_in(skip_partners) if skip_partners else true())
+        .order_by(col(WebhookMessage.next_attempt_at))
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
@@ -70,10 +68,15 @@ async def claim_due(
     if connection.dialect.name == "postgresql":
         await connection.execute(_ASYNCHRONOUS_COMMIT)
     result = await session.exec(
-        update(M)
-        .where(col(M.id).in_(chosen))
+        update(WebhookMessage)
+        .where(col(WebhookMessage.id).in_(chosen))
         .values(locked_by=worker, locked_until=lease_until)
-        .returning(col(M.id), col(M.partner_id), col(M.body), col(M.attempts))
+        .returning(
+            col(WebhookMessage.id),
+            col(WebhookMessage.partner_id),
+            col(WebhookMessage.body),
+            col(WebhookMessage.attempts),
+        )
     )
     leased = {row[0]: ClaimedMessage(*row) for row in result.all()}
     return [leased[message_id] for message_id in chosen if message_id in leased]
@@ -87,8 +90,8 @@ async def release(session: AsyncSession, *, worker: str, message_ids: Sequence[s
     if not message_ids:
         return
     await session.exec(
-        update(M)
-        .where(col(M.id).in_(message_ids), col(M.locked_by) == worker)
+        update(WebhookMessage)
+        .where(col(WebhookMessage.id).in_(message_ids), col(WebhookMessage.locked_by) == worker)
         .values(locked_by=None, locked_until=None)
     )
 
@@ -110,7 +113,7 @@ async def record_outcomes(
     if attempts:
         await connection.execute(insert(WebhookAttempt.__table__), list(attempts))  # type: ignore[attr-defined]
     if updates:
-        table = M.__table__  # type: ignore[attr-defined]
+        table = WebhookMessage.__table__  # type: ignore[attr-defined]
         statement = (
             update(table)
             .where(table.c.id == bindparam("message_id"), table.c.locked_by == worker)
@@ -149,18 +152,22 @@ async def list_messages(
     limit: int,
 ) -> Sequence[WebhookMessage]:
     """Newest first (created_at, then id); ``visibility`` is the caller's where-clause."""
-    query = select(M).where(visibility)
+    query = select(WebhookMessage).where(visibility)
     if status is not None:
-        query = query.where(M.status == status)
+        query = query.where(WebhookMessage.status == status)
     if partner_id is not None:
-        query = query.where(M.partner_id == partner_id)
+        query = query.where(WebhookMessage.partner_id == partner_id)
     if case_id is not None:
-        query = query.where(M.case_id == case_id)
+        query = query.where(WebhookMessage.case_id == case_id)
     if event_type is not None:
-        query = query.where(M.event_type == event_type)
+        query = query.where(WebhookMessage.event_type == event_type)
     if before is not None:
-        query = query.where(before_key(col(M.created_at), col(M.id), before))
-    query = query.order_by(col(M.created_at).desc(), col(M.id).desc()).limit(limit)
+        query = query.where(
+            before_key(col(WebhookMessage.created_at), col(WebhookMessage.id), before)
+        )
+    query = query.order_by(
+        col(WebhookMessage.created_at).desc(), col(WebhookMessage.id).desc()
+    ).limit(limit)
     return (await session.exec(query)).all()
 
 
@@ -171,7 +178,7 @@ async def get_message(
     visibility: ColumnElement[bool],
     for_update: bool = False,
 ) -> WebhookMessage | None:
-    query = select(M).where(M.id == message_id, visibility)
+    query = select(WebhookMessage).where(WebhookMessage.id == message_id, visibility)
     if for_update:
         query = query.with_for_update()
     return (await session.exec(query)).first()

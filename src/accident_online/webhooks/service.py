@@ -20,15 +20,13 @@ from accident_online.webhooks import repository
 from accident_online.webhooks.exceptions import DeliveryNotFound, EndpointDisabled
 from accident_online.webhooks.schemas import DeliveryAttemptRead, DeliveryDetail, DeliveryRead
 
-M = WebhookMessage
-
 
 def visible_to(principal: Principal) -> ColumnElement[bool]:
     """Admins see every message, a partner system its own; anyone else none."""
     if principal.role == Role.admin:
         return true()
     if principal.partner_id is not None:
-        return col(M.partner_id) == principal.partner_id
+        return col(WebhookMessage.partner_id) == principal.partner_id
     return false()
 
 
