@@ -46,6 +46,12 @@ def noise(format: str, size: tuple[int, int] = (256, 192)) -> bytes:
     return buffer.getvalue()
 
 
+def progressive_noise() -> bytes:
+    buffer = io.BytesIO()
+    Image.open(io.BytesIO(noise("JPEG"))).save(buffer, "JPEG", progressive=True, quality=90)
+    return buffer.getvalue()
+
+
 MP4_WITH_HEIC_BRAND = (
     struct.pack(">I", 24)
     + b"ftypheic"
@@ -128,6 +134,14 @@ async def test_a_file_that_only_starts_like_an_image_is_415(
     "data",
     [
         pytest.param(noise("JPEG")[: len(noise("JPEG")) * 6 // 10], id="jpeg cut at 60%"),
+        pytest.param(noise("JPEG")[:-2], id="jpeg without its end marker"),
+        pytest.param(progressive_noise()[: len(progressive_noise()) // 2], id="progressive cut"),
+        pytest.param(
+            noise("JPEG")[: len(noise("JPEG")) // 2]
+            + b"\xff\xd8"
+            + noise("JPEG")[len(noise("JPEG")) // 2 :],
+            id="jpeg with a second start marker",
+        ),
         pytest.param(noise("PNG")[: len(noise("PNG")) // 2], id="png cut in half"),
         pytest.param(noise("WEBP")[: len(noise("WEBP")) // 2], id="webp cut in half"),
     ],
@@ -222,6 +236,8 @@ async def test_whole_images_of_every_type_are_still_accepted(client, app_headers
     for format in ("JPEG", "PNG", "WEBP"):
         response = await upload(client, app_headers, case["id"], noise(format))
         assert response.status_code == 201, (format, response.text)
+    response = await upload(client, app_headers, case["id"], progressive_noise())
+    assert response.status_code == 201, response.text
     response = await upload(client, app_headers, case["id"], heic(b"whole", size=(640, 480)))
     assert response.status_code == 201, response.text
 

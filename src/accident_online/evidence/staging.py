@@ -1,9 +1,10 @@
 """One upload's file on its way into the evidence store, and back out if its row is not
 committed (evidence/service.py tells the steps of an upload).
 
-A JPEG is decoded while it arrives (arriving.py), in a thread of its own, so that by the
-time the body is in, its check is mostly done; other types, and JPEGs beyond
-``ARRIVING_CHECKS`` at once, are decoded once they are whole, while they are placed.
+A JPEG is checked while it arrives (arriving.py), in a thread of its own, its structure
+followed marker by marker (jpeg_structure.py), so that by the time the body is in, its
+check is done; other types, and JPEGs beyond ``ARRIVING_CHECKS`` at once, are checked
+(other types decoded) once they are whole, while they are placed.
 
 Blocking I/O and decoding run in worker threads.
 """
@@ -170,8 +171,8 @@ class StagedUpload:
         return self.placed
 
     async def settle(self, content_type: str) -> None:
-        """Places the received file and decodes it at the same time, in two worker threads:
-        it must be a whole ``content_type`` image, or the upload fails with the decoder's
+        """Places the received file and checks it at the same time, in two worker threads:
+        it must be a whole ``content_type`` image, or the upload fails with the check's
         problem once the placement is over too (and ``abandon`` takes the file back).
 
         The placement is shielded from cancellation, so that whatever happens to the
