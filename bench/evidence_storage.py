@@ -13,11 +13,13 @@ use). For each:
 - photo download through ``view_url`` (following the 307 to the store when it redirects)
   against a direct GET of the same object, median of 8 sequential downloads each.
 
-    .venv/bin/python bench/evidence_storage.py [--stores local,s3] [--rounds N]
+    .venv/bin/python bench/evidence_storage.py [--stores local,s3] [--rounds N] [--warmup W]
 
 With ``--rounds N`` the uploads and the direct PUTs are measured N times each, alternating
 (API, direct, API, direct, ...), and the medians are reported: on a shared machine one
-round of either side varies a lot. The photos are kept in the temporary folder between
+round of either side varies a lot. The first ``--warmup`` rounds of each side (default 1:
+the first connections, the worker threads' start) are run the same way and shown apart,
+not counted; the peak RSS counts them. The photos are kept in the temporary folder between
 runs (making them takes half a minute).
 """
 
@@ -175,7 +177,9 @@ def _now() -> datetime:
     return datetime.now(UTC) - timedelta(minutes=5)
 
 
-def run(store: str, photos: list[bytes], swift: ObjectStore | None, rounds: int) -> dict[str, Any]:
+def run(
+    store: str, photos: list[bytes], swift: ObjectStore | None, rounds: int, warmup: int
+) -> dict[str, Any]:
     megabytes = sum(len(p) for p in photos) / 1e6
     with fresh_database("sqlite") as database:
         extra: dict[str, str] = {}
@@ -191,7 +195,7 @@ def run(store: str, photos: list[bytes], swift: ObjectStore | None, rounds: int)
             headers = {"Authorization": f"Bearer {token}"}
             every_case = [
                 asyncio.run(make_cases(server.base_url, headers, len(photos), f"r{r}"))
-                for r in range(rounds)
+                for r in range(warmup + rounds)
             ]
             # One small request first, so the RSS before counts a warmed-up process.
             httpx.get(f"{server.base_url}/readyz", timeout=10)
@@ -213,7 +217,7 @@ def run(store: str, photos: list[bytes], swift: ObjectStore | None, rounds: int)
             busy: list[float] = []
             client = swift.client() if swift is not None else None
             try:
-                for round_ in range(rounds):
+                for round_ in range(warmup + rounds):
                     sent = variant(photos, round_)
                     cpu_before = process_cpu_seconds(server.pid)
                     busy_before, total_before = machine_busy_seconds()
@@ -236,6 +240,9 @@ def run(store: str, photos: list[bytes], swift: ObjectStore | None, rounds: int)
                 sampler.join()
             server.check_alive()
             peak = max(sampled)
+            warm_walls, walls = walls[:warmup], walls[warmup:]
+            warm_direct, direct_walls = direct_walls[:warmup], direct_walls[warmup:]
+            cpu, busy = cpu[warmup:], busy[warmup:]
             wall = statistics.median(walls)
             row: dict[str, Any] = {
                 "store": store,
@@ -245,6 +252,7 @@ def run(store: str, photos: list[bytes], swift: ObjectStore | None, rounds: int)
                 "rise MiB": f"{peak - before:.0f}",
                 "API upload MB/s": f"{megabytes / wall:.0f}",
                 "API rounds MB/s": " ".join(f"{megabytes / w:.0f}" for w in walls),
+                "API warm-up MB/s": " ".join(f"{megabytes / w:.0f}" for w in warm_walls),
                 "server CPU s": f"{statistics.median(cpu):.2f}",
                 "machine busy": f"{statistics.median(busy):.2f}",
             }
@@ -272,6 +280,7 @@ def run(store: str, photos: list[bytes], swift: ObjectStore | None, rounds: int)
                 direct_wall = statistics.median(direct_walls)
                 row["direct PUT MB/s"] = f"{megabytes / direct_wall:.0f}"
                 row["direct rounds MB/s"] = " ".join(f"{megabytes / w:.0f}" for w in direct_walls)
+                row["direct warm-up MB/s"] = " ".join(f"{megabytes / w:.0f}" for w in warm_direct)
                 row["API ÷ direct"] = f"{direct_wall / wall:.2f}"
     return row
 
@@ -280,6 +289,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--stores", default="local,s3", help="local, s3 or both")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of each side")
+    parser.add_argument("--warmup", type=int, default=1, help="rounds first, not counted")
     args = parser.parse_args()
     stores = args.stores.split(",")
     machine = describe_machine()
@@ -289,10 +299,10 @@ def main() -> None:
     print(f"photo sizes: {', '.join(f'{len(p) / 2**20:.2f} MiB' for p in photos)}")
     rows = []
     if "local" in stores:
-        rows.append(run("local", photos, None, args.rounds))
+        rows.append(run("local", photos, None, args.rounds, args.warmup))
     if "s3" in stores:
         with start_swift(Path(tempfile.mkdtemp(prefix="ao-bench-swift-"))) as swift:
-            rows.append(run("s3 (Swift)", photos, swift, args.rounds))
+            rows.append(run("s3 (Swift)", photos, swift, args.rounds, args.warmup))
     columns = list(dict.fromkeys(key for row in rows for key in row))
     print(format_table(rows, columns))
     print("results:", write_results("evidence_storage", {"machine": machine, "rows": rows}))
