@@ -83,7 +83,7 @@ class NotAnImage(UnsupportedEvidenceType):
 class TruncatedImage(UnprocessableContent):
     code = "image-truncated"
     title = _("Image truncated or damaged")
-    default_detail = _("The image could not be decoded to its end; upload the photo again.")
+    default_detail = _("The image is cut short or damaged; upload the photo again.")
 
 
 class TooManyPixels(UnprocessableContent):
