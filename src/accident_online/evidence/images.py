@@ -120,13 +120,21 @@ def _shorter_than_declared(path: Source, content_type: str) -> bool:
     decodes WebP as it opens it, so a cut one fails there, not when loaded)."""
     if content_type != WEBP:
         return False
+    with _from_start(path) as handle:
+        header = handle.read(8)
+        size = handle.seek(0, 2)
+    return len(header) == 8 and int.from_bytes(header[4:8], "little") + 8 > size
+
+
+@contextmanager
+def _from_start(path: Source) -> Iterator[BinaryIO | ArrivingFile]:
+    """The file to read again from its first byte: opened anew, or rewound."""
     if isinstance(path, Path):
         with path.open("rb") as handle:
-            return _shorter_than_declared(handle, content_type)
-    path.seek(0)
-    header = path.read(8)
-    size = path.seek(0, 2)
-    return len(header) == 8 and int.from_bytes(header[4:8], "little") + 8 > size
+            yield handle
+    else:
+        path.seek(0)
+        yield path
 
 
 def inspect_image(
@@ -170,11 +178,8 @@ def inspect_image(
 
 
 def _jpeg_whole(path: Source) -> bool:
-    if isinstance(path, Path):
-        with path.open("rb") as handle:
-            return runs_to_its_end(handle)
-    path.seek(0)
-    return runs_to_its_end(path)
+    with _from_start(path) as handle:
+        return runs_to_its_end(handle)
 
 
 def _viewable(image: Image.Image) -> Image.Image:

@@ -113,14 +113,15 @@ def runs_to_its_end(source: Readable, *, chunk: int = CHUNK) -> bool:
             return frames == 1 and scans > 0
         if code == _TEM or 0xD0 <= code <= 0xD7:
             continue  # markers without a length
-        length = reader.take(2)
-        if length is None or int.from_bytes(length, "big") < 2:
+        stated = reader.take(2)
+        length = int.from_bytes(stated, "big") if stated is not None else 0
+        if length < 2:
             return False
         if code in _FRAMES:
             frames += 1
             if frames > 1 or scans:
                 return False
-        if not reader.skip(int.from_bytes(length, "big") - 2):
+        if not reader.skip(length - 2):
             return False
         if code == _SOS:
             if not frames:

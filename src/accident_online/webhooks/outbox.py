@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -50,13 +49,23 @@ def case_event_messages(
         arbitration=case.arbitration_partner_id,
         data=event.data,
     )
-    sending = [
-        (partner_id, insured) for partner_id, insured in to.items() if partner_id in with_url
-    ]
+    sending = {partner_id: insured for partner_id, insured in to.items() if partner_id in with_url}
     if not sending:
         return []
-    about = _About.of(case, event)
-    return [about.message(partner_id, insured) for partner_id, insured in sending]
+    # What every message of the event says of its case, read from the case once.
+    about: dict[str, Any] = {
+        "case_id": str(case.id),
+        "case_number": case.number,
+        "case_version": case.version,
+        "status": case.status,
+        "center_id": case.center_id,
+        "seq": event.seq,
+        **event.data,
+    }
+    return [
+        _message(about, event.type, event.at, partner_id, insured)
+        for partner_id, insured in sending.items()
+    ]
 
 
 def insured_policies(parties: Sequence[CaseParty]) -> list[InsuredPolicy]:
@@ -79,66 +88,43 @@ def insured_policies(parties: Sequence[CaseParty]) -> list[InsuredPolicy]:
     return policies
 
 
-@dataclass(frozen=True, slots=True)
-class _About:
-    """What every message of one event says of its case, read from the case once."""
-
-    case_id: str
-    case_version: int
-    event_type: str
-    at: datetime
-    data: dict[str, Any]
-
-    @classmethod
-    def of(cls, case: Case, event: CaseEvent) -> _About:
-        case_id = str(case.id)
-        return cls(
-            case_id=case_id,
-            case_version=case.version,
-            event_type=event.type,
-            at=event.at,
-            data={
-                "case_id": case_id,
-                "case_number": case.number,
-                "case_version": case.version,
-                "status": case.status,
-                "center_id": case.center_id,
-                "seq": event.seq,
-                **event.data,
-            },
-        )
-
-    def message(self, partner_id: str, insured: list[InsuredPolicy]) -> WebhookMessage:
-        data = self.data
-        if insured:
-            # An insurer learns of its own policies only (a vehicle's two insurers may differ).
-            data = {
-                **data,
-                "insured_parties": sorted({policy.party for policy in insured}),
-                "insured_policies": [
-                    {"party": p.party, "policy": p.policy, "policy_number": p.policy_number}
-                    for p in insured
-                ],
-            }
-        body = json.dumps(
-            {"type": self.event_type, "timestamp": self.at.isoformat(), "data": data},
-            ensure_ascii=False,
-            separators=(",", ":"),
-            default=str,
-        )
-        return new_row(
-            WebhookMessage,
-            id=new_message_id(),
-            partner_id=partner_id,
-            event_type=self.event_type,
-            case_id=self.case_id,
-            case_version=self.case_version,
-            body=body,
-            status=DeliveryStatus.pending,
-            attempts=0,
-            created_at=self.at,
-            next_attempt_at=self.at,
-        )
+def _message(
+    about: dict[str, Any],
+    event_type: str,
+    at: datetime,
+    partner_id: str,
+    insured: list[InsuredPolicy],
+) -> WebhookMessage:
+    data = about
+    if insured:
+        # An insurer learns of its own policies only (a vehicle's two insurers may differ).
+        data = {
+            **about,
+            "insured_parties": sorted({policy.party for policy in insured}),
+            "insured_policies": [
+                {"party": p.party, "policy": p.policy, "policy_number": p.policy_number}
+                for p in insured
+            ],
+        }
+    body = json.dumps(
+        {"type": event_type, "timestamp": at.isoformat(), "data": data},
+        ensure_ascii=False,
+        separators=(",", ":"),
+        default=str,
+    )
+    return new_row(
+        WebhookMessage,
+        id=new_message_id(),
+        partner_id=partner_id,
+        event_type=event_type,
+        case_id=about["case_id"],
+        case_version=about["case_version"],
+        body=body,
+        status=DeliveryStatus.pending,
+        attempts=0,
+        created_at=at,
+        next_attempt_at=at,
+    )
 
 
 async def enqueue_case_event(

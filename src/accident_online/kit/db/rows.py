@@ -14,9 +14,9 @@ included, as the constructor would have left them. 17 × faster for a ``Case``.
 The object is a true, transient instance of the model: ``session.add`` inserts it (a
 pending object's INSERT takes every value in its ``__dict__``), changes after this go
 through the instrumentation as usual, and pydantic reads and dumps it alike.
-``tests/kit/test_rows.py`` holds it to the constructor for every table model and writes
-its objects on both databases. It does not validate, as the constructor of a table model
-does not either; relationships are not set.
+``tests/kit/test_rows.py`` holds it to the constructor for the models it builds (and a
+partner) and writes its objects on both databases. It does not validate, as the
+constructor of a table model does not either; relationships are not set.
 """
 
 from __future__ import annotations
