@@ -8,15 +8,19 @@ use). For each:
 - the API process's RSS before 8 concurrent uploads of distinct 10 MiB JPEGs and its
   highest RSS during them, sampled every 5 ms from /proc (VmHWM cannot tell: start-up
   peaks higher); the difference is the rise;
-- upload throughput through the API, and, for the object store, 8 concurrent plain
-  HTTP PUTs of the same bytes straight to the store (presigned URLs) in the same run;
+- upload throughput through the API, the app declaring each photo's ``sha256`` and
+  ``size`` before its bytes (the photo then goes to the store while it arrives) and, in
+  the same rounds, without that declaration (placed once whole); for the object store,
+  8 concurrent plain HTTP PUTs of the same bytes straight to the store (presigned URLs)
+  in the same run;
 - photo download through ``view_url`` (following the 307 to the store when it redirects)
   against a direct GET of the same object, median of 8 sequential downloads each.
 
     .venv/bin/python bench/evidence_storage.py [--stores local,s3] [--rounds N] [--warmup W]
 
 With ``--rounds N`` the uploads and the direct PUTs are measured N times each, alternating
-(API, direct, API, direct, ...), and the medians are reported: on a shared machine one
+(API declared, API undeclared, direct, API declared, ...), and the medians are
+reported (``--declare yes`` or ``no`` measures one API side only): on a shared machine one
 round of either side varies a lot. The first ``--warmup`` rounds of each side (default 1:
 the first connections, the worker threads' start) are run the same way and shown apart,
 not counted; the peak RSS counts them. The photos are kept in the temporary folder between
@@ -103,15 +107,22 @@ async def make_cases(base_url: str, headers: dict[str, str], count: int, tag: st
 
 
 async def upload_all(
-    base_url: str, headers: dict[str, str], photos: list[bytes], cases: list[str]
+    base_url: str, headers: dict[str, str], photos: list[bytes], cases: list[str], *, declare: bool
 ) -> float:
-    """One photo to each case, all at once: the wall time."""
+    """One photo to each case, all at once: the wall time. With ``declare``, the form's
+    ``sha256`` and ``size`` come before the file, as an app that hashed the photo sends
+    them (hashed here before the clock starts: the phone's work, not the API's)."""
+    forms = [
+        {"kind": "overview_front"}
+        | ({"sha256": hashlib.sha256(p).hexdigest(), "size": str(len(p))} if declare else {})
+        for p in photos
+    ]
     async with httpx.AsyncClient(base_url=base_url, timeout=300) as client:
 
         async def one(n: int) -> None:
             answer = await client.post(
                 f"/v1/cases/{cases[n]}/evidence",
-                data={"kind": "overview_front"},
+                data=forms[n],
                 files={"file": ("IMG.JPG", photos[n], "image/jpeg")},
                 headers=headers,
             )
@@ -169,7 +180,12 @@ def _now() -> datetime:
 
 
 def run(
-    store: str, photos: list[bytes], swift: ObjectStore | None, rounds: int, warmup: int
+    store: str,
+    photos: list[bytes],
+    swift: ObjectStore | None,
+    rounds: int,
+    warmup: int,
+    sides: list[bool],
 ) -> dict[str, Any]:
     megabytes = sum(len(p) for p in photos) / 1e6
     with fresh_database("sqlite") as database:
@@ -186,7 +202,7 @@ def run(
             headers = {"Authorization": f"Bearer {token}"}
             every_case = [
                 asyncio.run(make_cases(server.base_url, headers, len(photos), f"r{r}"))
-                for r in range(warmup + rounds)
+                for r in range((warmup + rounds) * len(sides))
             ]
             # One small request first, so the RSS before counts a warmed-up process.
             httpx.get(f"{server.base_url}/readyz", timeout=10)
@@ -202,22 +218,35 @@ def run(
 
             sampler = threading.Thread(target=sample)
             sampler.start()
-            walls: list[float] = []
+            walls: dict[bool, list[float]] = {side: [] for side in sides}
             direct_walls: list[float] = []
-            cpu: list[float] = []
-            busy: list[float] = []
+            cpu: dict[bool, list[float]] = {side: [] for side in sides}
+            busy: dict[bool, list[float]] = {side: [] for side in sides}
             client = swift.client() if swift is not None else None
             try:
                 for round_ in range(warmup + rounds):
-                    sent = variant(photos, round_)
-                    cpu_before = process_cpu_seconds(server.pid)
-                    busy_before, total_before = machine_busy_seconds()
-                    walls.append(
-                        asyncio.run(upload_all(server.base_url, headers, sent, every_case[round_]))
-                    )
-                    cpu.append(process_cpu_seconds(server.pid) - cpu_before)
-                    busy_after, total_after = machine_busy_seconds()
-                    busy.append((busy_after - busy_before) / max(1e-9, total_after - total_before))
+                    for number, declare in enumerate(sides):
+                        # New bytes for each side and round: nothing dedupes.
+                        side_round = round_ * len(sides) + number
+                        sent = variant(photos, side_round)
+                        cpu_before = process_cpu_seconds(server.pid)
+                        busy_before, total_before = machine_busy_seconds()
+                        walls[declare].append(
+                            asyncio.run(
+                                upload_all(
+                                    server.base_url,
+                                    headers,
+                                    sent,
+                                    every_case[side_round],
+                                    declare=declare,
+                                )
+                            )
+                        )
+                        cpu[declare].append(process_cpu_seconds(server.pid) - cpu_before)
+                        busy_after, total_after = machine_busy_seconds()
+                        busy[declare].append(
+                            (busy_after - busy_before) / max(1e-9, total_after - total_before)
+                        )
                     if client is not None:
                         puts = [
                             client.presigned_put_object(
@@ -231,22 +260,24 @@ def run(
                 sampler.join()
             server.check_alive()
             peak = max(sampled)
-            warm_walls, walls = walls[:warmup], walls[warmup:]
             warm_direct, direct_walls = direct_walls[:warmup], direct_walls[warmup:]
-            cpu, busy = cpu[warmup:], busy[warmup:]
-            wall = statistics.median(walls)
             row: dict[str, Any] = {
                 "store": store,
                 "RSS before MiB": f"{before:.0f}",
                 "peak before MiB": f"{peak_before:.0f}",
                 "peak RSS during MiB": f"{peak:.0f}",
                 "rise MiB": f"{peak - before:.0f}",
-                "API upload MB/s": f"{megabytes / wall:.0f}",
-                "API rounds MB/s": " ".join(f"{megabytes / w:.0f}" for w in walls),
-                "API warm-up MB/s": " ".join(f"{megabytes / w:.0f}" for w in warm_walls),
-                "server CPU s": f"{statistics.median(cpu):.2f}",
-                "machine busy": f"{statistics.median(busy):.2f}",
             }
+            median_wall: dict[bool, float] = {}
+            for declare in sides:
+                side = "API declared" if declare else "API undeclared"
+                warm_walls, side_walls = walls[declare][:warmup], walls[declare][warmup:]
+                median_wall[declare] = statistics.median(side_walls)
+                row[f"{side} MB/s"] = f"{megabytes / median_wall[declare]:.0f}"
+                row[f"{side} rounds MB/s"] = " ".join(f"{megabytes / w:.0f}" for w in side_walls)
+                row[f"{side} warm-up MB/s"] = " ".join(f"{megabytes / w:.0f}" for w in warm_walls)
+                row[f"{side} server CPU s"] = f"{statistics.median(cpu[declare][warmup:]):.2f}"
+                row[f"{side} machine busy"] = f"{statistics.median(busy[declare][warmup:]):.2f}"
             # The view_urls, from each case as the app reads it.
             with httpx.Client(base_url=server.base_url, timeout=60) as api:
                 views = [
@@ -274,7 +305,9 @@ def run(
                 row["direct PUT MB/s"] = f"{megabytes / direct_wall:.0f}"
                 row["direct rounds MB/s"] = " ".join(f"{megabytes / w:.0f}" for w in direct_walls)
                 row["direct warm-up MB/s"] = " ".join(f"{megabytes / w:.0f}" for w in warm_direct)
-                row["API ÷ direct"] = f"{direct_wall / wall:.2f}"
+                for declare in sides:
+                    side = "API declared" if declare else "API undeclared"
+                    row[f"{side} ÷ direct"] = f"{direct_wall / median_wall[declare]:.2f}"
     return row
 
 
@@ -283,7 +316,14 @@ def main() -> None:
     parser.add_argument("--stores", default="local,s3", help="local, s3 or both")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of each side")
     parser.add_argument("--warmup", type=int, default=1, help="rounds first, not counted")
+    parser.add_argument(
+        "--declare",
+        choices=["both", "yes", "no"],
+        default="both",
+        help="API uploads with the photo's sha256 and size declared first, without, or both",
+    )
     args = parser.parse_args()
+    sides = {"both": [True, False], "yes": [True], "no": [False]}[args.declare]
     stores = args.stores.split(",")
     machine = describe_machine()
     print_machine(machine)
@@ -292,10 +332,10 @@ def main() -> None:
     print(f"photo sizes: {', '.join(f'{len(p) / 2**20:.2f} MiB' for p in photos)}")
     rows = []
     if "local" in stores:
-        rows.append(run("local", photos, None, args.rounds, args.warmup))
+        rows.append(run("local", photos, None, args.rounds, args.warmup, sides))
     if "s3" in stores:
         with start_swift(Path(tempfile.mkdtemp(prefix="ao-bench-swift-"))) as swift:
-            rows.append(run("s3 (Swift)", photos, swift, args.rounds, args.warmup))
+            rows.append(run("s3 (Swift)", photos, swift, args.rounds, args.warmup, sides))
     columns = list(dict.fromkeys(key for row in rows for key in row))
     print(format_table(rows, columns))
     print("results:", write_results("evidence_storage", {"machine": machine, "rows": rows}))

@@ -142,6 +142,9 @@ pipeline = catch_errors gatekeeper healthcheck proxy-logging cache listing_forma
 [app:proxy-server]
 use = egg:swift#proxy
 account_autocreate = true
+# A client that stops sending a PUT body for this long is given up on (60 s by default;
+# tests/evidence/test_object_storage.py stalls an upload longer).
+client_timeout = 5
 
 [filter:s3api]
 use = egg:swift#s3api

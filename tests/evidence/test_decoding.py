@@ -173,7 +173,7 @@ LARGE_NOISE_JPEG = large_noise_jpeg()
 async def test_a_large_jpeg_checked_as_it_arrives_is_refused_when_broken(
     client, app_headers, case, settings, data
 ) -> None:
-    from accident_online.evidence import staging
+    from accident_online.evidence import staging, workers
 
     assert len(data) > 2 * staging.WRITE_BATCH
     response = await upload(client, app_headers, case["id"], data)
@@ -188,20 +188,20 @@ async def test_a_large_jpeg_checked_as_it_arrives_is_refused_when_broken(
         response.status_code,
         response.json()["code"],
     )
-    assert staging._checks_running == 0  # its slot given back
+    assert workers.CHECK_SLOTS.taken == 0  # its slot given back
 
 
 async def test_a_large_jpeg_checked_as_it_arrives_is_stored_whole(
     client, app_headers, case, settings
 ) -> None:
-    from accident_online.evidence import staging
+    from accident_online.evidence import workers
 
     response = await upload(client, app_headers, case["id"], LARGE_NOISE_JPEG)
 
     assert response.status_code == 201, response.text
     [stored] = stored_files(settings)
     assert stored.read_bytes() == LARGE_NOISE_JPEG
-    assert staging._checks_running == 0
+    assert workers.CHECK_SLOTS.taken == 0
 
 
 async def test_a_png_of_50000_by_50000_zeros_is_refused_before_decoding(

@@ -5,12 +5,17 @@ URL, the sweep of objects without a row, ``evidence check`` and ``evidence migra
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
+import logging
 import os
+import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import anyio.to_thread
 import httpx
 import pytest
 from minio.error import S3Error
@@ -113,10 +118,13 @@ def test_the_store_refuses_bytes_that_do_not_match_the_signed_hash(
     path.write_bytes(b"the bytes sent")
     wrong = hashlib.sha256(b"other bytes").hexdigest()
 
-    with pytest.raises(S3Error):
+    with pytest.raises(S3Error), path.open("rb") as body:
         store._put_signed(
-            blob_key(wrong), path, size=path.stat().st_size, sha256=wrong, metadata={}
+            blob_key(wrong), body, size=path.stat().st_size, sha256=wrong, metadata={}
         )
+    # The same PUT streamed from a file still arriving, as a declared upload sends it.
+    with pytest.raises(S3Error):
+        store.place_arriving(io.BytesIO(b"the bytes sent"), sha256=wrong, size=14)
 
     assert keys(swift, bucket) == set()
 
@@ -316,6 +324,240 @@ async def test_the_sweep_and_check_take_objects_without_a_row(
         f"/v1/cases/{case['id']}/evidence/sheet", headers=officer_headers
     )
     assert again_sheet.status_code == 200  # drawn from the thumbnail, which stayed
+
+
+# --- uploads whose digest the app declared -------------------------------------------------
+
+BOUNDARY = "ao-declared"
+MULTIPART = {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
+
+
+def noise_jpeg(width: int = 1600, height: int = 1200) -> bytes:
+    """A JPEG of noise of about a megabyte: many write batches."""
+    image = Image.effect_noise((width, height), 80).convert("RGB")
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=95)
+    return buffer.getvalue()
+
+
+def declared_form(photo: bytes, *, sha256: str | None = None, size: int | None = None) -> bytes:
+    """kind, sha256 and size, then the file: a closed multipart body."""
+    fields = {
+        "kind": "overview_front",
+        "sha256": sha256 or hashlib.sha256(photo).hexdigest(),
+        "size": str(len(photo) if size is None else size),
+    }
+    body = b"".join(
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    )
+    body += (
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="a.jpg"\r\n'
+        "Content-Type: image/jpeg\r\n\r\n"
+    ).encode()
+    return body + photo + f"\r\n--{BOUNDARY}--\r\n".encode()
+
+
+def has_object(swift: ObjectStore, bucket: str, sha256: str) -> bool:
+    return blob_key(sha256) in keys(swift, bucket)
+
+
+async def test_a_declared_photo_is_in_the_bucket_before_its_body_has_ended(
+    client: httpx.AsyncClient,
+    app_headers: dict[str, str],
+    case: dict[str, Any],
+    settings: Settings,
+    swift: ObjectStore,
+    bucket: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    photo = noise_jpeg()
+    sha256 = hashlib.sha256(photo).hexdigest()
+    body = declared_form(photo)
+    seen_before_the_end: list[bool] = []
+
+    async def arriving() -> AsyncIterator[bytes]:
+        # Everything but the body's last two bytes: the file part is over, the body not.
+        # Without a declaration nothing is placed before the body ends (service.py).
+        yield body[:-2]
+        deadline = time.monotonic() + 30
+        while not await anyio.to_thread.run_sync(has_object, swift, bucket, sha256):
+            assert time.monotonic() < deadline, "the object never came while the body was open"
+            await asyncio.sleep(0.05)
+        seen_before_the_end.append(True)
+        yield body[-2:]
+
+    with caplog.at_level(logging.INFO, logger="accident_online.evidence.staging"):
+        response = await client.post(
+            f"/v1/cases/{case['id']}/evidence",
+            content=arriving(),
+            headers={**app_headers, **MULTIPART},
+        )
+
+    assert response.status_code == 201, response.text
+    assert response.json()["sha256"] == sha256
+    assert seen_before_the_end == [True]
+    assert "ended early" not in caplog.text
+    assert keys(swift, bucket) == {blob_key(sha256)}
+    assert store_sha256(swift, bucket, sha256) == sha256
+    assert files_under(settings.resolved_storage_dir) == []
+
+
+def store_sha256(swift: ObjectStore, bucket: str, sha256: str) -> str:
+    answer = swift.client().get_object(bucket, blob_key(sha256))
+    try:
+        return hashlib.sha256(answer.read()).hexdigest()
+    finally:
+        answer.close()
+        answer.release_conn()
+
+
+async def test_a_stream_the_store_gave_up_on_is_placed_once_whole(
+    client: httpx.AsyncClient,
+    app_headers: dict[str, str],
+    case: dict[str, Any],
+    settings: Settings,
+    swift: ObjectStore,
+    bucket: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # A phone that stalls longer than the store waits for a PUT's next bytes (the test
+    # store's client_timeout, 5 s): the stream is given up, the upload is not.
+    photo = noise_jpeg()
+    sha256 = hashlib.sha256(photo).hexdigest()
+    body = declared_form(photo)
+
+    async def stalling() -> AsyncIterator[bytes]:
+        half = len(body) // 2
+        yield body[:half]
+        await asyncio.sleep(7)
+        yield body[half:]
+
+    with caplog.at_level(logging.INFO, logger="accident_online.evidence.staging"):
+        response = await client.post(
+            f"/v1/cases/{case['id']}/evidence",
+            content=stalling(),
+            headers={**app_headers, **MULTIPART},
+        )
+
+    assert response.status_code == 201, response.text
+    assert f"streaming {sha256} to the store ended early" in caplog.text
+    assert keys(swift, bucket) == {blob_key(sha256)}
+    assert store_sha256(swift, bucket, sha256) == sha256
+    assert files_under(settings.resolved_storage_dir) == []
+
+
+@pytest.mark.parametrize("wrong", ["sha256", "longer size", "a shorter file's digest"])
+async def test_a_declared_photo_unlike_its_bytes_leaves_nothing_in_the_bucket(
+    client: httpx.AsyncClient,
+    app_headers: dict[str, str],
+    case: dict[str, Any],
+    settings: Settings,
+    swift: ObjectStore,
+    bucket: str,
+    wrong: str,
+) -> None:
+    photo = noise_jpeg()
+    if wrong == "sha256":
+        body = declared_form(photo, sha256=hashlib.sha256(b"another photo").hexdigest())
+    elif wrong == "longer size":
+        body = declared_form(photo, size=len(photo) + 1)
+    else:
+        # The digest of the file's first 600 kB, and that size: the store takes those
+        # bytes at their address, and the upload, stopped there, takes the object back.
+        start = photo[:600_000]
+        body = declared_form(photo, sha256=hashlib.sha256(start).hexdigest(), size=len(start))
+
+    response = await client.post(
+        f"/v1/cases/{case['id']}/evidence", content=body, headers={**app_headers, **MULTIPART}
+    )
+
+    assert response.status_code == 422, response.text
+    assert response.json()["code"] == "evidence-digest-mismatch"
+    shown = await client.get(f"/v1/cases/{case['id']}", headers=app_headers)
+    assert shown.json()["evidence"] == []
+    assert keys(swift, bucket) == set()
+    assert files_under(settings.resolved_storage_dir) == []
+
+
+async def test_a_declared_photo_already_in_the_bucket_is_claimed_not_sent_again(
+    client: httpx.AsyncClient,
+    app_headers: dict[str, str],
+    case: dict[str, Any],
+    settings: Settings,
+    swift: ObjectStore,
+    bucket: str,
+) -> None:
+    photo = noise_jpeg(800, 600)
+    sha256 = hashlib.sha256(photo).hexdigest()
+    first = await upload(client, app_headers, case["id"], "overview_front", photo)
+    claim_before = storage(swift, bucket, settings.resolved_storage_dir).claim_of(blob_key(sha256))
+
+    second = await client.post(
+        f"/v1/cases/{case['id']}/evidence",
+        content=declared_form(photo),
+        headers={**app_headers, **MULTIPART},
+    )
+
+    assert second.status_code == 201, second.text
+    assert first["sha256"] == second.json()["sha256"] == sha256
+    assert first["id"] != second.json()["id"]
+    assert keys(swift, bucket) == {blob_key(sha256)}
+    store = storage(swift, bucket, settings.resolved_storage_dir)
+    assert store.claim_of(blob_key(sha256)) not in (None, claim_before)  # claimed again
+    assert files_under(settings.resolved_storage_dir) == []
+
+
+async def test_a_declared_upload_cut_off_leaves_nothing_in_the_bucket(
+    app: Any,
+    client: httpx.AsyncClient,
+    app_headers: dict[str, str],
+    case: dict[str, Any],
+    settings: Settings,
+    swift: ObjectStore,
+    bucket: str,
+) -> None:
+    photo = noise_jpeg()
+    body = declared_form(photo)
+    messages = [
+        {"type": "http.request", "body": body[:300_000], "more_body": True},
+        {"type": "http.request", "body": body[300_000 : len(body) - 1000], "more_body": True},
+    ]
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    sent: list[dict[str, Any]] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    headers = {**app_headers, "content-type": MULTIPART["Content-Type"], "host": "testserver"}
+    headers["content-length"] = str(len(body))
+    path = f"/v1/cases/{case['id']}/evidence"
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+        "client": ("127.0.0.1", 51000),
+        "server": ("testserver", 80),
+    }
+
+    await app(scope, receive, send)
+
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    assert start["status"] == 400
+    shown = await client.get(f"/v1/cases/{case['id']}", headers=app_headers)
+    assert shown.json()["evidence"] == []
+    assert keys(swift, bucket) == set()
+    assert files_under(settings.resolved_storage_dir) == []
 
 
 # --- the commands -------------------------------------------------------------------------

@@ -621,3 +621,144 @@ async def test_a_failed_commit_keeps_bytes_another_row_refers_to(
     assert_problem(response, 500, "internal-error")
     assert len(await evidence_of(client, app_headers, case["id"])) == 1
     assert len(stored_files(settings)) == 1
+
+
+# --- a digest declared by the app -------------------------------------------------------
+
+
+def declaration(data: bytes) -> dict[str, str]:
+    return {"sha256": hashlib.sha256(data).hexdigest(), "size": str(len(data))}
+
+
+def form(parts: list[tuple[str, str | bytes]]) -> bytes:
+    """A closed multipart body of these parts in this order; bytes are the file."""
+    body = b""
+    for name, value in parts:
+        if isinstance(value, bytes):
+            head = f'Content-Disposition: form-data; name="{name}"; filename="a.png"\r\n'
+            head += "Content-Type: image/png\r\n"
+            body += f"--{BOUNDARY}\r\n{head}\r\n".encode() + value + b"\r\n"
+        else:
+            body += (
+                f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+            ).encode()
+    return body + f"--{BOUNDARY}--\r\n".encode()
+
+
+@pytest.mark.parametrize("where", ["before the file", "after the file"])
+async def test_a_photo_matching_its_declaration_is_stored(
+    client, app_headers, case, settings, where
+) -> None:
+    photo = png(b"declared by the phone")
+    fields = declaration(photo)
+    fields["sha256"] = fields["sha256"].upper()  # hex in either case
+    declared = list(fields.items())
+    parts: list[tuple[str, str | bytes]] = [("kind", "overview_front")]
+    if where == "before the file":
+        parts += [*declared, ("file", photo)]
+    else:
+        parts += [("file", photo), *declared]
+
+    response = await client.post(
+        f"/v1/cases/{case['id']}/evidence",
+        content=form(parts),
+        headers={**app_headers, **MULTIPART},
+    )
+
+    assert response.status_code == 201, response.text
+    sha256 = hashlib.sha256(photo).hexdigest()
+    assert response.json()["sha256"] == sha256
+    assert stored_files(settings) == [
+        settings.resolved_storage_dir / sha256[:2] / sha256[2:4] / sha256
+    ]
+
+
+@pytest.mark.parametrize("where", ["before the file", "after the file"])
+@pytest.mark.parametrize(
+    ("wrong", "field", "detail"),
+    [
+        ("sha256", "sha256", "The file's SHA-256 is "),
+        ("shorter size", "size", "The file "),
+        ("longer size", "size", "The file has "),
+    ],
+)
+async def test_a_photo_unlike_its_declaration_is_422_and_stores_nothing(
+    client, app_headers, case, settings, where, wrong, field, detail
+) -> None:
+    photo = png(b"y" * 300_000)
+    fields = declaration(photo)
+    if wrong == "sha256":
+        fields["sha256"] = hashlib.sha256(b"another photo").hexdigest()
+    else:
+        fields["size"] = str(len(photo) + (-1 if wrong == "shorter size" else 1))
+    parts: list[tuple[str, str | bytes]] = [("kind", "overview_front")]
+    if where == "before the file":
+        parts += [*fields.items(), ("file", photo)]
+    else:
+        parts += [("file", photo), *fields.items()]
+
+    response = await client.post(
+        f"/v1/cases/{case['id']}/evidence",
+        content=form(parts),
+        headers={**app_headers, **MULTIPART},
+    )
+
+    body = assert_problem(response, 422, "evidence-digest-mismatch")
+    assert [error["loc"] for error in body["errors"]] == [["body", field]]
+    assert body["detail"].startswith(detail)
+    if wrong == "shorter size" and where == "before the file":
+        # Stopped where the declared size ended, not at the end of the file.
+        assert body["detail"].startswith("The file is longer than the ")
+    assert await evidence_of(client, app_headers, case["id"]) == []
+    assert stored_files(settings) == []
+
+
+async def test_a_declared_size_over_the_limit_is_413_before_the_file_is_read(
+    client, app_headers, case, settings
+) -> None:
+    settings.max_upload_bytes = 100_000
+    photo = png(b"z" * 50_000)
+    parts: list[tuple[str, str | bytes]] = [
+        ("kind", "overview_front"),
+        ("size", "100001"),
+        ("file", photo),
+    ]
+
+    response = await client.post(
+        f"/v1/cases/{case['id']}/evidence",
+        content=form(parts),
+        headers={**app_headers, **MULTIPART},
+    )
+
+    assert_problem(response, 413, "evidence-too-large")
+    assert stored_files(settings) == []
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "type_"),
+    [
+        ("sha256", "not a hash", "string_pattern_mismatch"),
+        ("sha256", "ab" * 31, "string_pattern_mismatch"),
+        ("size", "ten", "int_parsing"),
+        ("size", "-1", "int_parsing"),
+    ],
+)
+async def test_a_malformed_declaration_is_422_and_stores_nothing(
+    client, app_headers, case, settings, field, value, type_
+) -> None:
+    photo = png(b"w")
+    parts: list[tuple[str, str | bytes]] = [
+        ("kind", "overview_front"),
+        (field, value),
+        ("file", photo),
+    ]
+
+    response = await client.post(
+        f"/v1/cases/{case['id']}/evidence",
+        content=form(parts),
+        headers={**app_headers, **MULTIPART},
+    )
+
+    body = assert_problem(response, 422, "validation-error")
+    assert [(error["loc"], error["type"]) for error in body["errors"]] == [(["body", field], type_)]
+    assert stored_files(settings) == []

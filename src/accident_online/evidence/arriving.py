@@ -1,5 +1,6 @@
 """A file read while it is still being written: the decoder checks a JPEG upload as its
-bytes arrive, instead of after the whole body is in.
+bytes arrive, instead of after the whole body is in, and an object store's PUT sends a
+declared upload on as it arrives (staging.py).
 
 The writer (StagedUpload) appends to the temporary file and calls ``grew`` after each
 batch, ``complete`` at the end, ``abandon`` if the upload fails; a read past what is
@@ -40,9 +41,11 @@ class ArrivingFile:
             self._changed.notify_all()
 
     def abandon(self) -> None:
+        """The upload failed: a reader waiting for more raises; none once it was complete."""
         with self._changed:
-            self._abandoned = True
-            self._changed.notify_all()
+            if not self._complete:
+                self._abandoned = True
+                self._changed.notify_all()
 
     # The reader's side.
     def read(self, size: int = -1) -> bytes:

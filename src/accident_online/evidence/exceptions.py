@@ -86,6 +86,14 @@ class TruncatedImage(UnprocessableContent):
     default_detail = _("The image is cut short or damaged; upload the photo again.")
 
 
+class DigestMismatch(UnprocessableContent):
+    code = "evidence-digest-mismatch"
+    title = _("Photo differs from its declared digest")
+    default_detail = _(
+        "The file's bytes do not match the sha256 or size sent with it; nothing was stored."
+    )
+
+
 class TooManyPixels(UnprocessableContent):
     code = "image-too-many-pixels"
     title = _("Image too large in pixels")

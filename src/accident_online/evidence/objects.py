@@ -6,8 +6,10 @@ an optional prefix. An upload is received into a local temporary file (storage.p
 hashed as it arrives; that hash is the object's key and also the SHA-256 its one PUT is
 signed with (``_put_signed``), so the file is streamed from disk as it is, neither read
 into memory to be signed nor hashed a second time, and the store checks the bytes it got
-against it. Other files (derived ones, migrated ones) are streamed in parts of
-``PART_SIZE`` by the client, which holds one part in memory at a time.
+against it. When the app declared the hash and size before the bytes, the same PUT
+starts at once and reads the temporary file as it grows (``place_arriving``). Other files
+(derived ones, migrated ones) are streamed in parts of ``PART_SIZE`` by the client, which
+holds one part in memory at a time.
 
 Dedupe across machines: the same bytes are one object. A placement that finds the
 object already there *claims* it by copying it onto itself with a fresh ``claim``
@@ -26,28 +28,28 @@ from __future__ import annotations
 import hashlib
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
-from urllib.parse import urlsplit, urlunsplit
+from typing import TYPE_CHECKING, BinaryIO
+from urllib.parse import urlsplit
 
 import certifi
 import urllib3
 from minio import Minio
 from minio.commonconfig import REPLACE, CopySource
 from minio.credentials.credentials import Credentials
-from minio.error import S3Error, ServerError
+from minio.error import S3Error
 from minio.helpers import BaseURL
-from minio.signer import sign_v4_s3
-from minio.time import to_amz_date, utcnow
 
+from accident_online.evidence.signed_put import SEND_BLOCK, SignedPuts, exactly
 from accident_online.evidence.storage import (
     CHUNK,
     BlobWriter,
     ContentStore,
+    Readable,
     StoredBlob,
     blob_key,
 )
@@ -59,8 +61,6 @@ if TYPE_CHECKING:
 # reads one part into memory to sign it, so an upload in flight holds 5 MiB at most,
 # never a whole 10 MiB photo (bench/evidence_storage.py measures the RSS).
 PART_SIZE = 5 * 1024 * 1024
-# What a streamed PUT reads from its file per send: 8 uploads at once hold 2 MiB.
-SEND_BLOCK = 256 * 1024
 _TIMEOUT = 300.0
 _MISSING = frozenset({"NoSuchKey", "NoSuchObject", "NotFound", "ResourceNotFound"})
 _CLAIM = "claim"
@@ -112,9 +112,12 @@ class ObjectStorage:
             region=region,
             http_client=self._http,
         )
-        self._url = BaseURL(f"{address.scheme}://{address.netloc}", region)
-        self._region = region
-        self._credentials = Credentials(access_key, secret_key) if access_key else None
+        self._signed = SignedPuts(
+            self._http,
+            BaseURL(f"{address.scheme}://{address.netloc}", region),
+            region=region,
+            credentials=Credentials(access_key, secret_key) if access_key else None,
+        )
         self.bucket = bucket
         self.prefix = prefix
         # Uploads and renders are received here before they go to the bucket.
@@ -234,51 +237,51 @@ class ObjectStorage:
             metadata = {_CLAIM: claim, _SHA256: sha256}
             if self._claim(key, metadata):
                 return StoredBlob(sha256, writer.size, created=False, claim=claim)
-            self._put_signed(key, writer.path, size=writer.size, sha256=sha256, metadata=metadata)
+            with writer.path.open("rb") as body:
+                self._put_signed(key, body, size=writer.size, sha256=sha256, metadata=metadata)
             return StoredBlob(sha256, writer.size, created=True, claim=claim)
         finally:
             writer.discard()
 
-    def _put_signed(
-        self, key: str, path: Path, *, size: int, sha256: str, metadata: dict[str, str]
-    ) -> None:
-        """One PUT of a file whose SHA-256 is known, its payload signed with that hash
-        (AWS Signature V4, as the client signs) and streamed from disk in ``SEND_BLOCK``s.
+    def place_arriving(self, source: Readable, *, sha256: str, size: int) -> StoredBlob:
+        """Streams ``size`` bytes from a file still arriving (an ``ArrivingFile``) to the
+        address of their declared hash, or claims the object there without reading them.
 
-        The client would read the whole body into memory to hash and sign it; one PUT,
-        not a multipart upload, is also what the store keeps in one piece (Swift's s3api
-        makes a multipart upload segments and a manifest).
+        Not retried: a PUT cut short cannot be replayed from a stream, and the upload then
+        places its file once whole (staging.py). Bytes of another hash never land at that
+        address: the store checks them against the signed hash, and the upload stops the
+        PUT, by failing ``source``'s reads, when they differ from what was declared.
         """
-        url = self._url.build(
-            method="PUT", region=self._region, bucket_name=self.bucket, object_name=self._name(key)
+        key = blob_key(sha256)
+        claim = uuid.uuid4().hex
+        metadata = {_CLAIM: claim, _SHA256: sha256}
+        if self._claim(key, metadata):
+            return StoredBlob(sha256, size, created=False, claim=claim)
+        self._put_signed(
+            key, exactly(source, size), size=size, sha256=sha256, metadata=metadata, retry=False
         )
-        date = utcnow()
-        headers: dict[str, str | list[str] | tuple[str]] = {
-            "Host": url.netloc,
-            "Content-Length": str(size),
-            "Content-Type": "application/octet-stream",
-            "x-amz-content-sha256": sha256,
-            "x-amz-date": to_amz_date(date),
-            **{f"x-amz-meta-{name}": value for name, value in metadata.items()},
-        }
-        if self._credentials is not None:
-            headers = sign_v4_s3(
-                method="PUT",
-                url=url,
-                region=self._region,
-                headers=headers,
-                credentials=self._credentials,
-                content_sha256=sha256,
-                date=date,
-            )
-        with path.open("rb") as body:
-            response = self._http.urlopen(
-                "PUT", urlunsplit(url), body=body, headers=headers, preload_content=True
-            )
-        if response.status != 200:
-            if response.data and b"<Error" in response.data:
-                raise S3Error.fromxml(response)
-            raise ServerError(f"PUT {key}: the store answered {response.status}", response.status)
+        return StoredBlob(sha256, size, created=True, claim=claim)
+
+    def _put_signed(
+        self,
+        key: str,
+        body: BinaryIO | Iterable[bytes],
+        *,
+        size: int,
+        sha256: str,
+        metadata: dict[str, str],
+        retry: bool = True,
+    ) -> None:
+        """One PUT of ``size`` bytes signed with their SHA-256 (signed_put.py)."""
+        self._signed.put(
+            self.bucket,
+            self._name(key),
+            body,
+            size=size,
+            sha256=sha256,
+            metadata=metadata,
+            retry=retry,
+        )
 
     def _claim(self, key: str, metadata: dict[str, str]) -> bool:
         """Marks an existing object as relied on by this upload; False if there is none."""

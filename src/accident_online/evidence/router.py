@@ -20,6 +20,7 @@ from accident_online.cases.determination_rules import limits_from
 from accident_online.cases.exceptions import CaseNotFound, LinkExpired, LinkInvalid
 from accident_online.evidence import service
 from accident_online.evidence.exceptions import (
+    DigestMismatch,
     EvidenceNotAccepted,
     EvidenceNotFound,
     EvidenceTooLarge,
@@ -106,6 +107,7 @@ StagedUploadDep = Annotated[StagedUpload, Depends(staged_upload, scope="function
             NotAnImage,
             TruncatedImage,
             TooManyPixels,
+            DigestMismatch,
             ValidationFailed,
         ),
     },
@@ -121,7 +123,10 @@ async def upload_evidence(
     links: EvidenceLinksDep,
 ) -> EvidenceUploaded:
     """A multipart form with `kind`, `party` (the vehicle's index, for `plate`, `damage`,
-    `driving_licence` and `vehicle_licence` only) and `file`, one photo per request.
+    `driving_licence` and `vehicle_licence` only) and `file`, one photo per request;
+    optionally the photo's `sha256` and `size` as the phone computed them, checked against
+    the bytes received (`422 evidence-digest-mismatch` if they differ). Send them before
+    `file`: the photo then goes to storage while it arrives.
 
     The photo's type is recognised from its bytes, whatever the phone declared: JPEG,
     PNG, HEIC/HEIF and WebP are accepted, anything else is refused with `415

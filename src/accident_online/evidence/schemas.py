@@ -36,6 +36,26 @@ UPLOAD_FORM: dict[str, Any] = {
                                 "not allowed for the other kinds."
                             ),
                         },
+                        "sha256": {
+                            "type": "string",
+                            "pattern": "^[0-9a-fA-F]{64}$",
+                            "description": (
+                                "Optional: the file's SHA-256 in hex, as the phone computed "
+                                "it. The received bytes must match it, or the upload fails "
+                                "with `422 evidence-digest-mismatch` and stores nothing. Sent "
+                                "with `size` before `file`, it lets the photo go to storage "
+                                "while it arrives (a faster upload)."
+                            ),
+                        },
+                        "size": {
+                            "type": "integer",
+                            "minimum": 0,
+                            "description": (
+                                "Optional: the file's length in bytes; checked like "
+                                "`sha256`. Sent before `file`, a longer file is stopped at "
+                                "this length and one over the limit before it is sent."
+                            ),
+                        },
                         "file": {
                             "type": "string",
                             "format": "binary",

@@ -6,6 +6,15 @@ followed marker by marker (jpeg_structure.py), so that by the time the body is i
 check is done; other types, and JPEGs beyond ``ARRIVING_CHECKS`` at once, are checked
 (other types decoded) once they are whole, while they are placed.
 
+When the app declared the file's SHA-256 and size before its bytes (upload.py) and the
+store can take a file as it arrives (an object store: ``StreamingStore``), the file is
+also sent to its content address while it arrives, read back from the temporary file as
+it grows like the check reads it, so that the store has it by the time the body is in;
+the store checks the bytes against the signed hash, and the upload checks them against
+the declaration before letting the PUT end. A stream the store gave up on (a phone
+slower than the store waits for) is not an error: the file is placed once whole, as
+without a declaration.
+
 Blocking I/O and decoding run in worker threads.
 """
 
@@ -14,8 +23,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import BinaryIO
 
@@ -24,38 +31,31 @@ import anyio.to_thread
 
 from accident_online.evidence import repository as evidence_repository
 from accident_online.evidence.arriving import ArrivingFile
+from accident_online.evidence.exceptions import DigestMismatch
 from accident_online.evidence.images import ImageInfo, inspect_image
 from accident_online.evidence.sniffing import JPEG
-from accident_online.evidence.storage import IN_FLIGHT, BlobWriter, EvidenceStore, StoredBlob
+from accident_online.evidence.storage import (
+    IN_FLIGHT,
+    BlobWriter,
+    EvidenceStore,
+    StoredBlob,
+    StreamingStore,
+)
+from accident_online.evidence.workers import (
+    CHECK_SLOTS,
+    CHECKERS,
+    PUT_SLOTS,
+    STREAMERS,
+    WRITERS,
+)
 from accident_online.kit.db import Database
+from accident_online.kit.i18n import _
+from accident_online.kit.problems import ProblemErrorItem
 
 logger = logging.getLogger(__name__)
 
 # Bytes gathered before they are written: 8 uploads at once hold 4 MiB.
 WRITE_BATCH = 512 * 1024
-# JPEG checks running while their bytes arrive, each in a thread mostly waiting for them
-# (a slow phone holds one for as long as it sends); more uploads are checked once whole.
-ARRIVING_CHECKS = 16
-_CHECKERS = ThreadPoolExecutor(ARRIVING_CHECKS, thread_name_prefix="evidence-check")
-# Batches are written (and hashed) here while the next one is received.
-_WRITERS = ThreadPoolExecutor(8, thread_name_prefix="evidence-write")
-_checks_lock = threading.Lock()
-_checks_running = 0
-
-
-def _take_check_slot() -> bool:
-    global _checks_running
-    with _checks_lock:
-        if _checks_running >= ARRIVING_CHECKS:
-            return False
-        _checks_running += 1
-        return True
-
-
-def _give_check_slot() -> None:
-    global _checks_running
-    with _checks_lock:
-        _checks_running -= 1
 
 
 def _check_arriving(source: ArrivingFile, *, max_pixels: int) -> ImageInfo:
@@ -63,7 +63,17 @@ def _check_arriving(source: ArrivingFile, *, max_pixels: int) -> ImageInfo:
         return inspect_image(source, JPEG, max_pixels=max_pixels, arriving=True)
     finally:
         source.close()
-        _give_check_slot()
+        CHECK_SLOTS.give()
+
+
+def _put_arriving(
+    store: StreamingStore, source: ArrivingFile, *, sha256: str, size: int
+) -> StoredBlob:
+    try:
+        return store.place_arriving(source, sha256=sha256, size=size)
+    finally:
+        source.close()
+        PUT_SLOTS.give()
 
 
 class StagedUpload:
@@ -74,13 +84,17 @@ class StagedUpload:
         self.max_pixels = max_pixels
         self.placed: StoredBlob | None = None
         self._writer: BlobWriter | None = None
-        self._holds_blob = False
         self._pending = bytearray()
         self._content_type: str | None = None
-        self._arriving: ArrivingFile | None = None
+        # Readers of the temporary file as it grows: the JPEG check, the streamed PUT.
+        self._readers: list[ArrivingFile] = []
         self._check: asyncio.Future[ImageInfo] | None = None
+        self._streaming: asyncio.Future[StoredBlob] | None = None
         self._writing: asyncio.Future[None] | None = None
         self._received = 0
+        self._declared_sha256: str | None = None
+        self._declared_size: int | None = None
+        self._held_blob: str | None = None
 
     @property
     def size(self) -> int:
@@ -98,6 +112,14 @@ class StagedUpload:
         cost more than the writing)."""
         if self._writer is None:
             await self._begin()  # the temporary file exists from the first byte on
+        if self._declared_size is not None and self._received + len(data) > self._declared_size:
+            raise _mismatch(
+                "size",
+                _(
+                    "The file is longer than the {declared} bytes its size field says.",
+                    declared=self._declared_size,
+                ),
+            )
         self._pending += data
         self._received += len(data)
         if len(self._pending) >= WRITE_BATCH:
@@ -105,13 +127,26 @@ class StagedUpload:
 
     async def _begin(self) -> BlobWriter:
         writer = self._writer = await anyio.to_thread.run_sync(self.store.begin)
-        if self._content_type == JPEG and _take_check_slot():
+        if self._content_type == JPEG and CHECK_SLOTS.take():
             self._start_check(writer)
+        sha256, size = self._declared_sha256, self._declared_size
+        if (
+            sha256 is not None
+            and size is not None
+            and isinstance(self.store, StreamingStore)
+            and PUT_SLOTS.take()
+        ):
+            self._start_streaming(self.store, writer, sha256=sha256, size=size)
         return writer
 
     def expect(self, content_type: str | None) -> None:
         """The type the first bytes showed: a JPEG is checked from its first batch on."""
         self._content_type = content_type
+
+    def declare(self, *, sha256: str | None, size: int | None) -> None:
+        """The digest the app sent before the file's first byte (either may be None)."""
+        self._declared_sha256 = sha256
+        self._declared_size = size
 
     async def flush(self) -> None:
         """Starts writing out the bytes gathered so far, once the previous batch is written:
@@ -121,7 +156,7 @@ class StagedUpload:
             data, self._pending = bytes(self._pending), bytearray()
             await self._written()
             self._writing = asyncio.get_running_loop().run_in_executor(
-                _WRITERS, self._append, writer, data
+                WRITERS, self._append, writer, data
             )
 
     async def _written(self) -> None:
@@ -136,39 +171,109 @@ class StagedUpload:
 
     def _append(self, writer: BlobWriter, data: bytes) -> None:
         writer.write(data)
-        if self._arriving is not None:
-            writer.flush()  # to the OS, where the check reads it
-            self._arriving.grew()
+        if self._readers:
+            writer.flush()  # to the OS, where the check and the PUT read it
+            for reader in self._readers:
+                reader.grew()
 
     def _start_check(self, writer: BlobWriter) -> None:
         try:
-            self._arriving = ArrivingFile(writer.path)
+            reader = ArrivingFile(writer.path)
         except BaseException:
-            _give_check_slot()
+            CHECK_SLOTS.give()
             raise
+        self._readers.append(reader)
         check = asyncio.get_running_loop().run_in_executor(
-            _CHECKERS, partial(_check_arriving, self._arriving, max_pixels=self.max_pixels)
+            CHECKERS, partial(_check_arriving, reader, max_pixels=self.max_pixels)
         )
         # Its failure is read in settle(); one of an upload that failed first, never.
         check.add_done_callback(lambda done: done.cancelled() or done.exception())
         self._check = check
 
-    async def received(self) -> None:
-        """The whole file is in: the last bytes written, the check told so."""
+    def _start_streaming(
+        self, store: StreamingStore, writer: BlobWriter, *, sha256: str, size: int
+    ) -> None:
+        try:
+            reader = ArrivingFile(writer.path)
+        except BaseException:
+            PUT_SLOTS.give()
+            raise
+        self._readers.append(reader)
+        # Held from now on: the sweep must not take an object whose row is not committed.
+        self._hold(sha256)
+        streaming = asyncio.get_running_loop().run_in_executor(
+            STREAMERS, partial(_put_arriving, store, reader, sha256=sha256, size=size)
+        )
+        streaming.add_done_callback(lambda done: done.cancelled() or done.exception())
+        self._streaming = streaming
+
+    async def received(self, *, sha256: str | None = None, size: int | None = None) -> None:
+        """The whole file is in: the last bytes written, checked against the digest the app
+        declared (before or after the file), and the readers told so."""
         await self.flush()
         await self._written()
-        if self._arriving is not None:
-            self._arriving.complete()
+        writer = self._writer
+        assert writer is not None  # flush() began it
+        if size is not None and writer.size != size:
+            raise _mismatch(
+                "size",
+                _(
+                    "The file has {received} bytes; its size field says {declared}.",
+                    received=writer.size,
+                    declared=size,
+                ),
+            )
+        if sha256 is not None and writer.sha256 != sha256:
+            raise _mismatch(
+                "sha256",
+                _(
+                    "The file's SHA-256 is {received}; its sha256 field says {declared}.",
+                    received=writer.sha256,
+                    declared=sha256,
+                ),
+            )
+        for reader in self._readers:
+            reader.complete()
+
+    def _hold(self, sha256: str) -> None:
+        if self._held_blob is None:
+            IN_FLIGHT.hold_blob(sha256)
+            self._held_blob = sha256
 
     async def place(self) -> StoredBlob:
-        if self._writer is None:
+        writer = self._writer
+        if writer is None:
             raise RuntimeError("nothing received")
         # Held until this upload's transaction is over: the sweep must not take a placed
-        # file whose row is not committed yet.
-        IN_FLIGHT.hold_blob(self._writer.sha256)
-        self._holds_blob = True
-        self.placed = await anyio.to_thread.run_sync(self.store.place, self._writer)
+        # file whose row is not committed yet. (A streamed file's hash, checked by now.)
+        self._hold(writer.sha256)
+        if self._streaming is not None:
+            streamed = await self._streamed()
+            if streamed is not None:
+                self.placed = streamed
+                await anyio.to_thread.run_sync(writer.discard)
+                return streamed
+        self.placed = await anyio.to_thread.run_sync(self.store.place, writer)
         return self.placed
+
+    async def _streamed(self) -> StoredBlob | None:
+        """What the PUT streamed while the file arrived placed; None if it failed."""
+        streaming = self._streaming
+        if streaming is None:
+            return None
+        try:
+            return await asyncio.shield(streaming)
+        except Exception as error:
+            if self._declared_sha256 is not None:
+                logger.info(
+                    "streaming %s to the store ended early (%s); placed once whole instead",
+                    self._declared_sha256,
+                    error,
+                )
+            return None
+        finally:
+            if streaming.done():
+                self._streaming = None
 
     async def settle(self, content_type: str) -> None:
         """Places the received file and checks it at the same time, in two worker threads:
@@ -212,16 +317,19 @@ class StagedUpload:
 
     async def discard(self) -> None:
         """Removes the temporary file, if the upload never reached its place."""
-        if self._arriving is not None:
-            self._arriving.abandon()  # nothing, once it was complete
+        for reader in self._readers:
+            reader.abandon()  # nothing, once it was complete
         if self._writing is not None:
             with contextlib.suppress(Exception):
                 await self._written()  # before the file it writes to goes
         if self._writer is not None and self.placed is None:
             await anyio.to_thread.run_sync(self._writer.discard)
-        if self._holds_blob and self._writer is not None:
-            self._holds_blob = False
-            IN_FLIGHT.release_blob(self._writer.sha256)
+            # A PUT that ended before it was stopped placed its file: abandon() takes
+            # it back (the store took only bytes of the declared hash).
+            self.placed = await self._streamed()
+        if self._held_blob is not None:
+            IN_FLIGHT.release_blob(self._held_blob)
+            self._held_blob = None
 
     async def abandon(self, database: Database) -> None:
         """Undoes the upload after its transaction failed.
@@ -244,6 +352,12 @@ class StagedUpload:
         if not referenced:
             # Unless another upload of the same bytes, still running, claimed the file.
             await anyio.to_thread.run_sync(self.store.remove_unclaimed, self.placed)
+
+
+def _mismatch(field: str, detail: str) -> DigestMismatch:
+    return DigestMismatch(
+        detail, errors=[ProblemErrorItem(loc=["body", field], msg=detail, type="digest_mismatch")]
+    )
 
 
 def _inspect_and_close(source: BinaryIO, content_type: str, max_pixels: int) -> ImageInfo:

@@ -15,7 +15,9 @@ Two stores keep the same content addresses behind one interface (``EvidenceStore
 (objects.py), chosen by the ``evidence_store`` setting (``open_store``). Both receive an
 upload into a local temporary file first, hashed as it arrives: the hash is the address,
 known only at the end, and a file on disk, not memory, is what the decoder reads while it
-arrives and the object store's one PUT then streams from (evidence/staging.py).
+arrives and the object store's one PUT then streams from (evidence/staging.py). When the
+app declares the hash up front, an object store (``StreamingStore``) takes the file at
+its address while it arrives, from the same temporary file as it grows.
 Derived files (derived.py) are stored under keys of the same store.
 
 Blocking I/O: call these methods from a worker thread in async code.
@@ -35,7 +37,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, Protocol
+from typing import TYPE_CHECKING, BinaryIO, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from accident_online.settings import Settings
@@ -179,6 +181,20 @@ class EvidenceStore(Protocol):
     def local_copy(self, key: str) -> AbstractContextManager[Path]: ...
     def temporary_path(self, suffix: str) -> Path: ...
     def presigned_url(self, key: str, *, content_type: str, seconds: int) -> str | None: ...
+
+
+class Readable(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+@runtime_checkable
+class StreamingStore(Protocol):
+    """A store that can take a file while it arrives, given its SHA-256 and size first."""
+
+    def place_arriving(self, source: Readable, *, sha256: str, size: int) -> StoredBlob:
+        """Places ``size`` bytes read from ``source`` at the address of ``sha256`` (or
+        claims the object there); the store refuses bytes of another hash."""
+        ...
 
 
 class ContentStore:

@@ -4,10 +4,16 @@ The `file` part is streamed into a ``StagedUpload`` (evidence/service.py) while 
 bytes decide its type, so that a wrong or oversized file stops the upload early; the
 short `kind` and `party` fields are then checked as a request model would be, every
 error at once.
+
+The app may declare the photo's `sha256` and `size` (optional fields): the received bytes
+must match them or the upload fails with `422 evidence-digest-mismatch`, storing nothing.
+Sent before `file`, they let an object store take the photo at its content address while
+it arrives (staging.py) and stop a longer file at its declared size.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -33,8 +39,9 @@ if TYPE_CHECKING:
 
 # Room for boundaries, part headers and the small fields around the file.
 MULTIPART_OVERHEAD = 64 * 1024
-_FIELDS = ("kind", "party", "file")
-_MAX_FIELD_BYTES = 64  # `kind` and `party` are short words
+_FIELDS = ("kind", "party", "sha256", "size", "file")
+_MAX_FIELD_BYTES = 80  # short words, numbers and a SHA-256 in hex (64 digits)
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 _MAX_FILENAME = 255
 
 
@@ -48,6 +55,8 @@ class UploadForm:
     party: int | None
     content_type: str  # sniffed from the bytes
     filename: str | None
+    sha256: str | None = None  # declared by the app, checked against the bytes
+    size: int | None = None
 
 
 async def receive_upload(
@@ -76,6 +85,8 @@ async def receive_upload(
 
     sniffer = _Sniffer()
     received = 0
+    declared = False
+    file_flushed = False
     async for chunk in chunks:
         received += len(chunk)
         if received > max_bytes + MULTIPART_OVERHEAD:
@@ -86,18 +97,27 @@ async def receive_upload(
             raise MalformedUpload() from error
         data = form.take_file_data()
         if data:
+            if not declared:
+                declared = True
+                sha256, size = form.declared()
+                if size is not None and size > max_bytes:
+                    raise _too_large(max_bytes)
+                staged.declare(sha256=sha256, size=size)
             if sniffer.feed(data):
                 staged.expect(sniffer.content_type)
             if staged.size + len(data) > max_bytes:
                 raise _too_large(max_bytes)
             await staged.write(data)
-        if form.file_complete and sniffer.content_type is None:
-            sniffer.finish()  # a file shorter than the sniffed length
-            staged.expect(sniffer.content_type)
+        if form.file_complete and not file_flushed:
+            file_flushed = True
+            if sniffer.content_type is None:
+                sniffer.finish()  # a file shorter than the sniffed length
+                staged.expect(sniffer.content_type)
+            await staged.flush()  # the last bytes on their way, whatever follows the file
     if not form.complete:
         raise MalformedUpload(_("The body ended before the closing multipart boundary."))
     validated = form.validated(sniffer.content_type)
-    await staged.received()
+    await staged.received(sha256=validated.sha256, size=validated.size)
     return validated
 
 
@@ -191,7 +211,7 @@ class _MultipartForm:
         if name not in _FIELDS:
             raise ValidationFailed.at(
                 ["body", name],
-                _("Unexpected field; send kind, party and file."),
+                _("Unexpected field; send kind, party, sha256, size and file."),
                 type="extra_forbidden",
             )
         if name in self.fields or (name == "file" and self.file_seen):
@@ -256,11 +276,43 @@ class _MultipartForm:
                     "party", f"{kind} is shot once per case; send no party.", "extra_forbidden"
                 )
             )
+        sha256, size = self.declared()
+        if self._text("sha256") is not None and sha256 is None:
+            errors.append(
+                _field_error(
+                    "sha256",
+                    _("Input should be the file's SHA-256 in 64 hexadecimal digits"),
+                    "string_pattern_mismatch",
+                )
+            )
+        if self._text("size") is not None and size is None:
+            errors.append(
+                _field_error("size", _("Input should be the file's size in bytes"), "int_parsing")
+            )
         if not self.file_seen:
             errors.append(_field_error("file", _("Field required"), "missing"))
         if errors or kind is None or content_type is None:
             raise ValidationFailed(errors=errors)
-        return UploadForm(kind=kind, party=party, content_type=content_type, filename=self.filename)
+        return UploadForm(
+            kind=kind,
+            party=party,
+            content_type=content_type,
+            filename=self.filename,
+            sha256=sha256,
+            size=size,
+        )
+
+    def declared(self) -> tuple[str | None, int | None]:
+        """The `sha256` and `size` sent so far, each None unless sent and well formed."""
+        raw_sha256 = self._text("sha256")
+        raw_size = self._text("size")
+        sha256 = raw_sha256.lower() if raw_sha256 is not None else None
+        if sha256 is not None and not _SHA256_HEX.fullmatch(sha256):
+            sha256 = None
+        size = None
+        if raw_size is not None and raw_size.isascii() and raw_size.isdigit():
+            size = int(raw_size)
+        return sha256, size
 
     def _text(self, name: str) -> str | None:
         """A field's value; an empty one counts as not sent (forms send blanks)."""
