@@ -10,8 +10,8 @@ written waits for one of those. Only the reading thread blocks; the event loop n
 from __future__ import annotations
 
 import threading
+from io import BufferedReader
 from pathlib import Path
-from typing import BinaryIO
 
 # A reader re-checks at least this often, whatever it is told.
 _WAIT_SECONDS = 1.0
@@ -25,7 +25,7 @@ class ArrivingFile:
     """Read, seek and tell over a file that is still growing, for Pillow's decoders."""
 
     def __init__(self, path: Path) -> None:
-        self._file: BinaryIO = path.open("rb")
+        self._file: BufferedReader = path.open("rb")
         self._changed = threading.Condition()
         self._complete = False
         self._abandoned = False
@@ -70,6 +70,26 @@ class ArrivingFile:
                 if not self._complete and not self._abandoned:
                     self._changed.wait(_WAIT_SECONDS)
         return b"".join(parts)
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:
+        """Fills ``buffer`` with the next bytes, waiting for them; short only at the end."""
+        view = memoryview(buffer).cast("B")
+        filled = 0
+        while filled < len(view):
+            if self._abandoned:
+                raise UploadAbandoned()
+            with self._changed:
+                complete = self._complete  # read before the bytes: then none can be missed
+            count = self._file.readinto(view[filled:])
+            if count:
+                filled += count
+                continue
+            if complete:
+                break
+            with self._changed:
+                if not self._complete and not self._abandoned:
+                    self._changed.wait(_WAIT_SECONDS)
+        return filled
 
     def seek(self, offset: int, whence: int = 0) -> int:
         if whence == 2:  # the end is known once the file is

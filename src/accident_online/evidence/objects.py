@@ -265,7 +265,7 @@ class ObjectStorage:
     def _put_signed(
         self,
         key: str,
-        body: BinaryIO | Iterable[bytes],
+        body: BinaryIO | Iterable[bytes | memoryview],
         *,
         size: int,
         sha256: str,

@@ -34,15 +34,17 @@ class ShortBody(Exception):
     """The file ended before the size its upload declared."""
 
 
-def exactly(source: Readable, size: int) -> Iterator[bytes]:
-    """``size`` bytes of ``source`` in ``SEND_BLOCK``s; fails if it ends before."""
+def exactly(source: Readable, size: int) -> Iterator[memoryview]:
+    """``size`` bytes of ``source``, read into one buffer of ``SEND_BLOCK`` sent before it
+    is refilled (no memory taken per block); fails if ``source`` ends before."""
+    view = memoryview(bytearray(min(SEND_BLOCK, size)))
     left = size
     while left > 0:
-        data = source.read(min(SEND_BLOCK, left))
-        if not data:
+        count = source.readinto(view[: min(len(view), left)])
+        if not count:
             raise ShortBody(f"the file ended {left} bytes before its declared size")
-        left -= len(data)
-        yield data
+        left -= count
+        yield view[:count]
 
 
 class SignedPuts:
@@ -63,7 +65,7 @@ class SignedPuts:
         self,
         bucket: str,
         name: str,
-        body: BinaryIO | Iterable[bytes],
+        body: BinaryIO | Iterable[bytes | memoryview],
         *,
         size: int,
         sha256: str,

@@ -84,7 +84,9 @@ class StagedUpload:
         self.max_pixels = max_pixels
         self.placed: StoredBlob | None = None
         self._writer: BlobWriter | None = None
-        self._pending = bytearray()
+        # The network chunks of the next batch, as they came (not copied together).
+        self._pending: list[bytes] = []
+        self._pending_size = 0
         self._content_type: str | None = None
         # Readers of the temporary file as it grows: the JPEG check, the streamed PUT.
         self._readers: list[ArrivingFile] = []
@@ -120,9 +122,10 @@ class StagedUpload:
                     declared=self._declared_size,
                 ),
             )
-        self._pending += data
+        self._pending.append(data)
+        self._pending_size += len(data)
         self._received += len(data)
-        if len(self._pending) >= WRITE_BATCH:
+        if self._pending_size >= WRITE_BATCH:
             await self.flush()
 
     async def _begin(self) -> BlobWriter:
@@ -153,7 +156,7 @@ class StagedUpload:
         the next batch is received meanwhile (one batch written while one gathers)."""
         writer = self._writer or await self._begin()
         if self._pending:
-            data, self._pending = bytes(self._pending), bytearray()
+            data, self._pending, self._pending_size = self._pending, [], 0
             await self._written()
             self._writing = asyncio.get_running_loop().run_in_executor(
                 WRITERS, self._append, writer, data
@@ -169,8 +172,9 @@ class StagedUpload:
                 if writing.done():
                     self._writing = None
 
-    def _append(self, writer: BlobWriter, data: bytes) -> None:
-        writer.write(data)
+    def _append(self, writer: BlobWriter, chunks: list[bytes]) -> None:
+        for chunk in chunks:
+            writer.write(chunk)
         if self._readers:
             writer.flush()  # to the OS, where the check and the PUT read it
             for reader in self._readers:

@@ -184,7 +184,7 @@ class EvidenceStore(Protocol):
 
 
 class Readable(Protocol):
-    def read(self, size: int = -1, /) -> bytes: ...
+    def readinto(self, buffer: bytearray | memoryview, /) -> int: ...
 
 
 @runtime_checkable
