@@ -30,7 +30,7 @@ from accident_online_testing.databases import (
     PostgresUnavailable,
     unique_name,
 )
-from accident_online_testing.processes import command
+from accident_online_testing.processes import command, stop, wait_ready_async
 
 pillow_heif.register_heif_opener()
 
@@ -68,6 +68,22 @@ def cli(env: dict[str, str], *args: str, stdin: str = "") -> str:
     )
     assert result.returncode == 0, result.stderr
     return result.stdout
+
+
+async def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    """``accident-online serve`` on 127.0.0.1:``port``, once it answers /readyz."""
+    process = subprocess.Popen(  # noqa: ASYNC220
+        command("serve", "--port", str(port)),
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        await wait_ready_async(f"http://127.0.0.1:{port}", process)
+    except BaseException:
+        stop(process)
+        raise
+    return process
 
 
 POSTGRES = PostgresServer(os.environ.get("ACCIDENT_ONLINE_TEST_POSTGRES_DSN", DEFAULT_ADMIN_DSN))

@@ -7,7 +7,6 @@ import asyncio
 import json
 import os
 import signal
-import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -20,8 +19,8 @@ from accident_online.evidence.storage import IN_FLIGHT, INCOMING_DIR, ContentSto
 from accident_online.evidence.sweep import keep_swept, sweep_store
 from accident_online.kit.db import Database
 from accident_online.settings import Settings
-from accident_online_testing.processes import command, free_port, stop, wait_ready_async
-from service_processes import cli, jpeg, service_environment, tiny_png
+from accident_online_testing.processes import free_port, stop
+from service_processes import cli, jpeg, service_environment, start_server, tiny_png
 
 LONG_AGO = time.time() - 7200
 
@@ -133,21 +132,6 @@ async def test_a_photo_claimed_while_the_sweep_runs_is_put_back(
 JWT_SECRET = "sweep-crash-" + "k" * 40
 
 
-async def _start(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(  # noqa: ASYNC220
-        command("serve", "--port", str(port)),
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        await wait_ready_async(f"http://127.0.0.1:{port}", process)
-    except BaseException:
-        stop(process)
-        raise
-    return process
-
-
 async def _half_upload(port: int, token: str, case_id: str, n: int) -> asyncio.StreamWriter:
     """An upload whose body stops halfway: the server is receiving it when killed."""
     boundary = f"crash{n}"
@@ -191,7 +175,7 @@ async def test_after_a_sigkill_during_uploads_a_restart_leaves_the_store_clean(
     root = var / "evidence"
     store = ContentStore(root)
     port = free_port()
-    server = await _start(env, port)
+    server = await start_server(env, port)
     writers: list[asyncio.StreamWriter] = []
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
@@ -248,7 +232,7 @@ async def test_after_a_sigkill_during_uploads_a_restart_leaves_the_store_clean(
     copy.parent.mkdir(parents=True)
     copy.write_bytes(b"copy")
 
-    restarted = await _start(env, port)
+    restarted = await start_server(env, port)
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
             record = (await client.get(f"/v1/cases/{case['id']}", headers=headers)).json()

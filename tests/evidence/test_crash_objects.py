@@ -1,0 +1,159 @@
+"""A real API process on the object store killed with SIGKILL during uploads that declared
+their digest (streamed to the bucket as they arrive): one whose object the store already
+holds while its body is still open, so its row was never committed (the crash between
+the object write and the commit, timed from outside), and two whose PUT is cut off
+halfway. Nothing of them is visible afterwards: a PUT cut short leaves no object, and the
+restarted process's start-up sweep takes the one no row names."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+import signal
+import time
+from pathlib import Path
+
+import anyio.to_thread
+import httpx
+
+from accident_online.evidence.storage import INCOMING_DIR, blob_key
+from accident_online_testing.processes import free_port, stop
+from object_store import ObjectStore
+from service_processes import cli, jpeg, service_environment, start_server
+
+JWT_SECRET = "objects-crash-" + "k" * 40
+
+
+def keys(swift: ObjectStore, bucket: str) -> set[str]:
+    return {
+        str(item.object_name)
+        for item in swift.client().list_objects(bucket, recursive=True)
+        if item.object_name is not None
+    }
+
+
+def declared_body(boundary: str, photo: bytes) -> bytes:
+    fields = {
+        "kind": "other",
+        "sha256": hashlib.sha256(photo).hexdigest(),
+        "size": str(len(photo)),
+    }
+    head = b"".join(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    )
+    head += (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="p.jpg"\r\n'
+        "Content-Type: image/jpeg\r\n\r\n"
+    ).encode()
+    return head + photo + f"\r\n--{boundary}--\r\n".encode()
+
+
+async def send_part(
+    port: int, token: str, case_id: str, boundary: str, body: bytes, upto: int
+) -> asyncio.StreamWriter:
+    """The request and the first ``upto`` bytes of its body; the rest never comes."""
+    _, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(
+        (
+            f"POST /v1/cases/{case_id}/evidence HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            f"Authorization: Bearer {token}\r\n"
+            f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n"
+        ).encode()
+        + body[:upto]
+    )
+    await writer.drain()
+    return writer
+
+
+async def wait_for(condition, what: str) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + 30
+    while not await anyio.to_thread.run_sync(condition):
+        assert time.monotonic() < deadline, what
+        await asyncio.sleep(0.05)
+
+
+async def test_a_sigkill_during_streamed_uploads_leaves_nothing_after_a_restart(
+    tmp_path: Path, report_body, swift: ObjectStore, bucket: str
+) -> None:  # type: ignore[no-untyped-def]
+    var = tmp_path / "var"
+    env = service_environment(
+        f"sqlite+aiosqlite:///{tmp_path / 'crash.db'}",
+        var,
+        jwt_secret=JWT_SECRET,
+        ACCIDENT_ONLINE_RUN_DELIVERY_WORKER="false",
+        # The restarted process is alone: whatever no upload of its own holds may go.
+        ACCIDENT_ONLINE_EVIDENCE_SWEEP_GRACE_SECONDS="0",
+        **swift.environment(bucket),
+    )
+    cli(env, "migrate")
+    cli(env, "seed")
+    secret = json.loads(cli(env, "partners", "add", "app-crash", "--kind", "app", "--name", "A"))
+    port = free_port()
+    server = await start_server(env, port)
+    writers: list[asyncio.StreamWriter] = []
+    held_back = jpeg(b"in the bucket, its body still open", size=(640, 480))
+    cut_off = [jpeg(b"cut off %d" % n, size=(640, 480)) + os.urandom(600_000) for n in (1, 2)]
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+            token = (
+                await client.post(
+                    "/v1/auth/token",
+                    data={
+                        "grant_type": "client_credentials",
+                        "client_id": "app-crash",
+                        "client_secret": secret["client_secret"],
+                    },
+                )
+            ).json()["access_token"]
+            headers = {"Authorization": f"Bearer {token}"}
+            case = (
+                await client.post(
+                    "/v1/reports", json=report_body(), headers={**headers, "Idempotency-Key": "c"}
+                )
+            ).json()
+            kept = jpeg(b"committed before the kill", size=(64, 48))
+            answer = await client.post(
+                f"/v1/cases/{case['id']}/evidence",
+                data={"kind": "road", "sha256": hashlib.sha256(kept).hexdigest()},
+                files={"file": ("p.jpg", kept, "image/jpeg")},
+                headers=headers,
+            )
+            assert answer.status_code == 201, answer.text
+        body = declared_body("held", held_back)
+        writers.append(await send_part(port, token, case["id"], "held", body, len(body) - 2))
+        orphan = blob_key(hashlib.sha256(held_back).hexdigest())
+        await wait_for(lambda: orphan in keys(swift, bucket), "the streamed object never came")
+        for n, photo in enumerate(cut_off):
+            body = declared_body(f"cut{n}", photo)
+            half = len(body) // 2
+            writers.append(await send_part(port, token, case["id"], f"cut{n}", body, half))
+        # Each upload's temporary file is begun with its PUT (staging.py); none can end.
+        incoming = var / "evidence" / INCOMING_DIR
+        await wait_for(lambda: len(list(incoming.glob("*.part"))) == 3, "uploads not begun")
+        os.kill(server.pid, signal.SIGKILL)
+        server.wait(timeout=10)
+    finally:
+        stop(server)
+        for writer in writers:
+            writer.close()
+
+    committed = blob_key(hashlib.sha256(kept).hexdigest())
+    # What the kill left: the object of the upload whose row never came, and no part of
+    # the two cut off.
+    assert keys(swift, bucket) == {committed, orphan}
+
+    restarted = await start_server(env, port)
+    try:
+        await wait_for(lambda: keys(swift, bucket) == {committed}, "the sweep left the orphan")
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+            record = (await client.get(f"/v1/cases/{case['id']}", headers=headers)).json()
+    finally:
+        stop(restarted)
+
+    assert [item["sha256"] for item in record["evidence"]] == [hashlib.sha256(kept).hexdigest()]
+    left = [p for p in (var / "evidence").rglob("*") if p.is_file()]
+    assert left == []
