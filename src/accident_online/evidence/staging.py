@@ -54,8 +54,10 @@ from accident_online.kit.problems import ProblemErrorItem
 
 logger = logging.getLogger(__name__)
 
-# Bytes gathered before they are written: 8 uploads at once hold 4 MiB.
-WRITE_BATCH = 512 * 1024
+# Bytes gathered before they are written; an upload holds two batches at most (one
+# gathering, one being written): 8 uploads at once, 4 MiB. Batches of 512 KiB measured
+# no faster, and the RSS rose 2 to 4 MiB more (docs/BENCHMARKS.md section 5).
+WRITE_BATCH = 256 * 1024
 
 
 def _check_arriving(source: ArrivingFile, *, max_pixels: int) -> ImageInfo:
