@@ -84,8 +84,10 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
     from accident_online.app import create_app
     from accident_online.kit.http_server import header_limits_protocol
+    from accident_online.kit.malloc import limit_arenas
     from accident_online.kit.observability import configure_logging
 
+    limit_arenas()  # before any thread of the server's starts (kit/malloc.py)
     configure_logging(level=settings.log_level, json_lines=settings.log_json)
     app = create_app(settings)
     # What is loaded by now (modules, the app, its OpenAPI models) lives as long as the
@@ -93,6 +95,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     # and again and show up as pauses in the tail latency under load.
     gc.collect()
     gc.freeze()
+    limit_arenas()  # before the upload threads start (kit/malloc.py)
     uvicorn.run(
         app,
         host=args.host or settings.host,
