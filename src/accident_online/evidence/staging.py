@@ -262,15 +262,16 @@ class StagedUpload:
         self.placed = await anyio.to_thread.run_sync(self.store.place, writer)
         return self.placed
 
-    async def _streamed(self) -> StoredBlob | None:
-        """What the PUT streamed while the file arrived placed; None if it failed."""
+    async def _streamed(self, *, placing: bool = True) -> StoredBlob | None:
+        """What the PUT streamed while the file arrived placed; None if it failed (told
+        in the log when the file is then ``placing`` once whole)."""
         streaming = self._streaming
         if streaming is None:
             return None
         try:
             return await asyncio.shield(streaming)
         except Exception as error:
-            if self._declared_sha256 is not None:
+            if placing:
                 logger.info(
                     "streaming %s to the store ended early (%s); placed once whole instead",
                     self._declared_sha256,
@@ -332,7 +333,7 @@ class StagedUpload:
             await anyio.to_thread.run_sync(self._writer.discard)
             # A PUT that ended before it was stopped placed its file: abandon() takes
             # it back (the store took only bytes of the declared hash).
-            self.placed = await self._streamed()
+            self.placed = await self._streamed(placing=False)
         if self._held_blob is not None:
             IN_FLIGHT.release_blob(self._held_blob)
             self._held_blob = None
