@@ -20,6 +20,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import NoReturn
 
+import httpx
 import pillow_heif
 import pytest
 from PIL import Image
@@ -84,6 +85,16 @@ async def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes
         stop(process)
         raise
     return process
+
+
+async def partner_headers(client: httpx.AsyncClient, client_id: str, secret: str) -> dict[str, str]:
+    """The Authorization header of a partner signed in with its client credentials."""
+    answer = await client.post(
+        "/v1/auth/token",
+        data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret},
+    )
+    assert answer.status_code == 200, answer.text
+    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
 
 
 POSTGRES = PostgresServer(os.environ.get("ACCIDENT_ONLINE_TEST_POSTGRES_DSN", DEFAULT_ADMIN_DSN))

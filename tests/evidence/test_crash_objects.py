@@ -21,7 +21,7 @@ import httpx
 from accident_online.evidence.storage import INCOMING_DIR, blob_key
 from accident_online_testing.processes import free_port, stop
 from object_store import ObjectStore
-from service_processes import cli, jpeg, service_environment, start_server
+from service_processes import cli, jpeg, partner_headers, service_environment, start_server
 
 JWT_SECRET = "objects-crash-" + "k" * 40
 
@@ -99,17 +99,8 @@ async def test_a_sigkill_during_streamed_uploads_leaves_nothing_after_a_restart(
     cut_off = [jpeg(b"cut off %d" % n, size=(640, 480)) + os.urandom(600_000) for n in (1, 2)]
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
-            token = (
-                await client.post(
-                    "/v1/auth/token",
-                    data={
-                        "grant_type": "client_credentials",
-                        "client_id": "app-crash",
-                        "client_secret": secret["client_secret"],
-                    },
-                )
-            ).json()["access_token"]
-            headers = {"Authorization": f"Bearer {token}"}
+            headers = await partner_headers(client, "app-crash", secret["client_secret"])
+            token = headers["Authorization"].removeprefix("Bearer ")
             case = (
                 await client.post(
                     "/v1/reports", json=report_body(), headers={**headers, "Idempotency-Key": "c"}

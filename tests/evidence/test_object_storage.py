@@ -29,6 +29,7 @@ from accident_online.evidence.storage import IN_FLIGHT, INCOMING_DIR, ContentSto
 from accident_online.kit.db import Database
 from accident_online.settings import Settings
 from conftest import make_settings
+from cut_off import post_cut_off
 from object_store import ObjectStore
 from service_processes import heic, jpeg
 
@@ -119,8 +120,8 @@ def test_the_store_refuses_bytes_that_do_not_match_the_signed_hash(
     wrong = hashlib.sha256(b"other bytes").hexdigest()
 
     with pytest.raises(S3Error), path.open("rb") as body:
-        store._put_signed(
-            blob_key(wrong), body, size=path.stat().st_size, sha256=wrong, metadata={}
+        store._signed.put(
+            bucket, blob_key(wrong), body, size=path.stat().st_size, sha256=wrong, metadata={}
         )
     # The same PUT streamed from a file still arriving, as a declared upload sends it.
     with pytest.raises(S3Error):
@@ -519,41 +520,15 @@ async def test_a_declared_upload_cut_off_leaves_nothing_in_the_bucket(
 ) -> None:
     photo = noise_jpeg()
     body = declared_form(photo)
-    messages = [
-        {"type": "http.request", "body": body[:300_000], "more_body": True},
-        {"type": "http.request", "body": body[300_000 : len(body) - 1000], "more_body": True},
-    ]
+    status, _ = await post_cut_off(
+        app,
+        f"/v1/cases/{case['id']}/evidence",
+        {**app_headers, **MULTIPART},
+        [body[:300_000], body[300_000 : len(body) - 1000]],
+        length=len(body),
+    )
 
-    async def receive() -> dict[str, Any]:
-        return messages.pop(0) if messages else {"type": "http.disconnect"}
-
-    sent: list[dict[str, Any]] = []
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    headers = {**app_headers, "content-type": MULTIPART["Content-Type"], "host": "testserver"}
-    headers["content-length"] = str(len(body))
-    path = f"/v1/cases/{case['id']}/evidence"
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "root_path": "",
-        "query_string": b"",
-        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
-        "client": ("127.0.0.1", 51000),
-        "server": ("testserver", 80),
-    }
-
-    await app(scope, receive, send)
-
-    start = next(m for m in sent if m["type"] == "http.response.start")
-    assert start["status"] == 400
+    assert status == 400
     shown = await client.get(f"/v1/cases/{case['id']}", headers=app_headers)
     assert shown.json()["evidence"] == []
     assert keys(swift, bucket) == set()

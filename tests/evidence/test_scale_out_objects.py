@@ -21,7 +21,7 @@ from accident_online.kit.db import create_engine
 from accident_online.kit.migrations import upgrade_to_head
 from accident_online_testing.processes import command, free_port, stop, wait_ready_async
 from object_store import ObjectStore
-from service_processes import cli, jpeg, postgres_database, service_environment
+from service_processes import cli, jpeg, partner_headers, postgres_database, service_environment
 
 REPORTS = 4
 KINDS = [
@@ -91,17 +91,7 @@ async def test_two_machines_share_one_bucket_and_nothing_else(
             httpx.AsyncClient(base_url=urls[1], timeout=30) as desk,
             httpx.AsyncClient(timeout=30) as browser,
         ):
-            token = (
-                await intake.post(
-                    "/v1/auth/token",
-                    data={
-                        "grant_type": "client_credentials",
-                        "client_id": "app-objects",
-                        "client_secret": app_secret["client_secret"],
-                    },
-                )
-            ).json()["access_token"]
-            app_headers = {"Authorization": f"Bearer {token}"}
+            app_headers = await partner_headers(intake, "app-objects", app_secret["client_secret"])
             signed_in = await desk.post(
                 "/v1/auth/token",
                 data={

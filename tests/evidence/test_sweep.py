@@ -20,7 +20,14 @@ from accident_online.evidence.sweep import keep_swept, sweep_store
 from accident_online.kit.db import Database
 from accident_online.settings import Settings
 from accident_online_testing.processes import free_port, stop
-from service_processes import cli, jpeg, service_environment, start_server, tiny_png
+from service_processes import (
+    cli,
+    jpeg,
+    partner_headers,
+    service_environment,
+    start_server,
+    tiny_png,
+)
 
 LONG_AGO = time.time() - 7200
 
@@ -179,17 +186,8 @@ async def test_after_a_sigkill_during_uploads_a_restart_leaves_the_store_clean(
     writers: list[asyncio.StreamWriter] = []
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
-            token = (
-                await client.post(
-                    "/v1/auth/token",
-                    data={
-                        "grant_type": "client_credentials",
-                        "client_id": "app-crash",
-                        "client_secret": secret["client_secret"],
-                    },
-                )
-            ).json()["access_token"]
-            headers = {"Authorization": f"Bearer {token}"}
+            headers = await partner_headers(client, "app-crash", secret["client_secret"])
+            token = headers["Authorization"].removeprefix("Bearer ")
             case = (
                 await client.post(
                     "/v1/reports",

@@ -21,6 +21,7 @@ from accident_online.evidence.storage import StoredBlob
 from accident_online.models.case import Case
 from accident_online.models.user import Role
 from accident_online.settings import Settings
+from cut_off import post_cut_off
 from service_processes import heic, jpeg, webp
 
 OTHER_APP = Principal(subject="partner:app-other", role=Role.app, partner_id="app-other")
@@ -525,46 +526,16 @@ async def test_an_interrupted_upload_leaves_no_file_and_no_row(
 ) -> None:
     body = closed(multipart({"kind": "overview_front"}, png(b"z" * 200_000)))
     half = body[: len(body) // 2]
-    messages = [
-        {"type": "http.request", "body": half[:50_000], "more_body": True},
-        {"type": "http.request", "body": half[50_000:], "more_body": True},
-    ]
+    status, answer = await post_cut_off(
+        app,
+        f"/v1/cases/{case['id']}/evidence",
+        {**app_headers, **MULTIPART},
+        [half[:50_000], half[50_000:]],
+        length=len(body),
+    )
 
-    async def receive() -> dict[str, Any]:
-        return messages.pop(0) if messages else {"type": "http.disconnect"}
-
-    sent: list[dict[str, Any]] = []
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    headers = {
-        **app_headers,
-        **{key.lower(): value for key, value in MULTIPART.items()},
-        "content-length": str(len(body)),
-        "host": "testserver",
-    }
-    path = f"/v1/cases/{case['id']}/evidence"
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "root_path": "",
-        "query_string": b"",
-        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
-        "client": ("127.0.0.1", 51000),
-        "server": ("testserver", 80),
-    }
-
-    await app(scope, receive, send)
-
-    start = next(m for m in sent if m["type"] == "http.response.start")
-    assert start["status"] == 400
-    problem = json.loads(b"".join(m.get("body", b"") for m in sent if "body" in m))
+    assert status == 400
+    problem = json.loads(answer)
     assert problem["code"] == "upload-interrupted"
     assert await evidence_of(client, app_headers, case["id"]) == []
     assert stored_files(settings) == []

@@ -10,8 +10,13 @@ written waits for one of those. Only the reading thread blocks; the event loop n
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from functools import partial
 from io import BufferedReader
 from pathlib import Path
+from typing import TypeVar
+
+_Read = TypeVar("_Read", bytes, int)
 
 # A reader re-checks at least this often, whatever it is told.
 _WAIT_SECONDS = 1.0
@@ -51,24 +56,13 @@ class ArrivingFile:
     def read(self, size: int = -1) -> bytes:
         parts: list[bytes] = []
         wanted = size
-        while True:
-            if self._abandoned:
-                raise UploadAbandoned()
-            with self._changed:
-                complete = self._complete  # read before the bytes: then none can be missed
-            data = self._file.read(wanted if wanted >= 0 else -1)
-            if data:
-                parts.append(data)
-                if wanted >= 0:
-                    wanted -= len(data)
-                    if wanted == 0:
-                        break
-                continue
-            if complete:
+        while wanted != 0:
+            data = self._arrived(partial(self._file.read, wanted))
+            if not data:
                 break
-            with self._changed:
-                if not self._complete and not self._abandoned:
-                    self._changed.wait(_WAIT_SECONDS)
+            parts.append(data)
+            if wanted > 0:
+                wanted -= len(data)
         return b"".join(parts)
 
     def readinto(self, buffer: bytearray | memoryview) -> int:
@@ -76,20 +70,26 @@ class ArrivingFile:
         view = memoryview(buffer).cast("B")
         filled = 0
         while filled < len(view):
+            count = self._arrived(partial(self._file.readinto, view[filled:]))
+            if not count:
+                break
+            filled += count
+        return filled
+
+    def _arrived(self, attempt: Callable[[], _Read]) -> _Read:
+        """Reads with ``attempt`` until it gets bytes or the file is complete: what it got
+        (empty, or 0, at the end)."""
+        while True:
             if self._abandoned:
                 raise UploadAbandoned()
             with self._changed:
                 complete = self._complete  # read before the bytes: then none can be missed
-            count = self._file.readinto(view[filled:])
-            if count:
-                filled += count
-                continue
-            if complete:
-                break
+            got = attempt()
+            if got or complete:
+                return got
             with self._changed:
                 if not self._complete and not self._abandoned:
                     self._changed.wait(_WAIT_SECONDS)
-        return filled
 
     def seek(self, offset: int, whence: int = 0) -> int:
         if whence == 2:  # the end is known once the file is

@@ -4,7 +4,7 @@ RGW, MinIO, Swift's s3api), through the ``minio`` client.
 Objects have the keys the local store has paths (storage.blob_key, derived.py), under
 an optional prefix. An upload is received into a local temporary file (storage.py),
 hashed as it arrives; that hash is the object's key and also the SHA-256 its one PUT is
-signed with (``_put_signed``), so the file is streamed from disk as it is, neither read
+signed with (signed_put.py), so the file is streamed from disk as it is, neither read
 into memory to be signed nor hashed a second time, and the store checks the bytes it got
 against it. When the app declared the hash and size before the bytes, the same PUT
 starts at once and reads the temporary file as it grows (``place_arriving``). Other files
@@ -28,12 +28,12 @@ from __future__ import annotations
 import hashlib
 import os
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import certifi
@@ -238,7 +238,14 @@ class ObjectStorage:
             if self._claim(key, metadata):
                 return StoredBlob(sha256, writer.size, created=False, claim=claim)
             with writer.path.open("rb") as body:
-                self._put_signed(key, body, size=writer.size, sha256=sha256, metadata=metadata)
+                self._signed.put(
+                    self.bucket,
+                    self._name(key),
+                    body,
+                    size=writer.size,
+                    sha256=sha256,
+                    metadata=metadata,
+                )
             return StoredBlob(sha256, writer.size, created=True, claim=claim)
         finally:
             writer.discard()
@@ -257,31 +264,16 @@ class ObjectStorage:
         metadata = {_CLAIM: claim, _SHA256: sha256}
         if self._claim(key, metadata):
             return StoredBlob(sha256, size, created=False, claim=claim)
-        self._put_signed(
-            key, exactly(source, size), size=size, sha256=sha256, metadata=metadata, retry=False
-        )
-        return StoredBlob(sha256, size, created=True, claim=claim)
-
-    def _put_signed(
-        self,
-        key: str,
-        body: BinaryIO | Iterable[bytes | memoryview],
-        *,
-        size: int,
-        sha256: str,
-        metadata: dict[str, str],
-        retry: bool = True,
-    ) -> None:
-        """One PUT of ``size`` bytes signed with their SHA-256 (signed_put.py)."""
         self._signed.put(
             self.bucket,
             self._name(key),
-            body,
+            exactly(source, size),
             size=size,
             sha256=sha256,
             metadata=metadata,
-            retry=retry,
+            retry=False,
         )
+        return StoredBlob(sha256, size, created=True, claim=claim)
 
     def _claim(self, key: str, metadata: dict[str, str]) -> bool:
         """Marks an existing object as relied on by this upload; False if there is none."""
