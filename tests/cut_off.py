@@ -1,8 +1,10 @@
-"""A request whose client goes away before its body ends, sent straight to the ASGI app:
-what httpx cannot send (its transports either finish a body or fail the request)."""
+"""Requests whose client goes away, or stops sending, before the body ends: what httpx
+cannot send (its transports either finish a body or fail the request). To the ASGI app
+in-process, or over a socket to a real server."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 
@@ -43,3 +45,22 @@ async def post_cut_off(
     await app(scope, receive, send)
     start = next(m for m in sent if m["type"] == "http.response.start")
     return int(start["status"]), b"".join(m.get("body", b"") for m in sent if "body" in m)
+
+
+async def send_upload_part(
+    port: int, token: str, case_id: str, boundary: str, body: bytes, upto: int
+) -> asyncio.StreamWriter:
+    """An upload to a real server on 127.0.0.1:``port``: the request and the first
+    ``upto`` bytes of its body; the rest never comes (close the writer to go away)."""
+    _, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(
+        (
+            f"POST /v1/cases/{case_id}/evidence HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            f"Authorization: Bearer {token}\r\n"
+            f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n"
+        ).encode()
+        + body[:upto]
+    )
+    await writer.drain()
+    return writer

@@ -11,6 +11,7 @@ pyproject.toml).
 from __future__ import annotations
 
 import io
+import json
 import os
 import struct
 import subprocess
@@ -69,6 +70,28 @@ def cli(env: dict[str, str], *args: str, stdin: str = "") -> str:
     )
     assert result.returncode == 0, result.stderr
     return result.stdout
+
+
+def crash_deployment(
+    tmp_path: Path, *, jwt_secret: str, client_id: str, **extra: str
+) -> tuple[dict[str, str], Path, str]:
+    """A migrated, seeded SQLite deployment in ``tmp_path`` with one app partner, for a
+    server that is killed and started again: its environment, its var folder and the
+    partner's client secret. No delivery worker; the sweep's grace is 0, since the
+    restarted process is alone and whatever no upload of its own holds may go."""
+    var = tmp_path / "var"
+    env = service_environment(
+        f"sqlite+aiosqlite:///{tmp_path / 'crash.db'}",
+        var,
+        jwt_secret=jwt_secret,
+        ACCIDENT_ONLINE_RUN_DELIVERY_WORKER="false",
+        ACCIDENT_ONLINE_EVIDENCE_SWEEP_GRACE_SECONDS="0",
+        **extra,
+    )
+    cli(env, "migrate")
+    cli(env, "seed")
+    added = cli(env, "partners", "add", client_id, "--kind", "app", "--name", "A")
+    return env, var, str(json.loads(added)["client_secret"])
 
 
 async def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:

@@ -95,7 +95,6 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     # and again and show up as pauses in the tail latency under load.
     gc.collect()
     gc.freeze()
-    limit_arenas()  # before the upload threads start (kit/malloc.py)
     uvicorn.run(
         app,
         host=args.host or settings.host,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import os
 import signal
 import time
@@ -20,8 +19,15 @@ import httpx
 
 from accident_online.evidence.storage import INCOMING_DIR, blob_key
 from accident_online_testing.processes import free_port, stop
+from cut_off import send_upload_part
+from multipart_bodies import declared_upload, form_body
 from object_store import ObjectStore
-from service_processes import cli, jpeg, partner_headers, service_environment, start_server
+from service_processes import (
+    crash_deployment,
+    jpeg,
+    partner_headers,
+    start_server,
+)
 
 JWT_SECRET = "objects-crash-" + "k" * 40
 
@@ -35,38 +41,7 @@ def keys(swift: ObjectStore, bucket: str) -> set[str]:
 
 
 def declared_body(boundary: str, photo: bytes) -> bytes:
-    fields = {
-        "kind": "other",
-        "sha256": hashlib.sha256(photo).hexdigest(),
-        "size": str(len(photo)),
-    }
-    head = b"".join(
-        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
-        for name, value in fields.items()
-    )
-    head += (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="p.jpg"\r\n'
-        "Content-Type: image/jpeg\r\n\r\n"
-    ).encode()
-    return head + photo + f"\r\n--{boundary}--\r\n".encode()
-
-
-async def send_part(
-    port: int, token: str, case_id: str, boundary: str, body: bytes, upto: int
-) -> asyncio.StreamWriter:
-    """The request and the first ``upto`` bytes of its body; the rest never comes."""
-    _, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write(
-        (
-            f"POST /v1/cases/{case_id}/evidence HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
-            f"Authorization: Bearer {token}\r\n"
-            f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n"
-        ).encode()
-        + body[:upto]
-    )
-    await writer.drain()
-    return writer
+    return form_body(boundary, declared_upload(photo, kind="other"))
 
 
 async def wait_for(condition, what: str) -> None:  # type: ignore[no-untyped-def]
@@ -79,19 +54,9 @@ async def wait_for(condition, what: str) -> None:  # type: ignore[no-untyped-def
 async def test_a_sigkill_during_streamed_uploads_leaves_nothing_after_a_restart(
     tmp_path: Path, report_body, swift: ObjectStore, bucket: str
 ) -> None:  # type: ignore[no-untyped-def]
-    var = tmp_path / "var"
-    env = service_environment(
-        f"sqlite+aiosqlite:///{tmp_path / 'crash.db'}",
-        var,
-        jwt_secret=JWT_SECRET,
-        ACCIDENT_ONLINE_RUN_DELIVERY_WORKER="false",
-        # The restarted process is alone: whatever no upload of its own holds may go.
-        ACCIDENT_ONLINE_EVIDENCE_SWEEP_GRACE_SECONDS="0",
-        **swift.environment(bucket),
+    env, var, secret = crash_deployment(
+        tmp_path, jwt_secret=JWT_SECRET, client_id="app-crash", **swift.environment(bucket)
     )
-    cli(env, "migrate")
-    cli(env, "seed")
-    secret = json.loads(cli(env, "partners", "add", "app-crash", "--kind", "app", "--name", "A"))
     port = free_port()
     server = await start_server(env, port)
     writers: list[asyncio.StreamWriter] = []
@@ -99,7 +64,7 @@ async def test_a_sigkill_during_streamed_uploads_leaves_nothing_after_a_restart(
     cut_off = [jpeg(b"cut off %d" % n, size=(640, 480)) + os.urandom(600_000) for n in (1, 2)]
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
-            headers = await partner_headers(client, "app-crash", secret["client_secret"])
+            headers = await partner_headers(client, "app-crash", secret)
             token = headers["Authorization"].removeprefix("Bearer ")
             case = (
                 await client.post(
@@ -115,13 +80,13 @@ async def test_a_sigkill_during_streamed_uploads_leaves_nothing_after_a_restart(
             )
             assert answer.status_code == 201, answer.text
         body = declared_body("held", held_back)
-        writers.append(await send_part(port, token, case["id"], "held", body, len(body) - 2))
+        writers.append(await send_upload_part(port, token, case["id"], "held", body, len(body) - 2))
         orphan = blob_key(hashlib.sha256(held_back).hexdigest())
         await wait_for(lambda: orphan in keys(swift, bucket), "the streamed object never came")
         for n, photo in enumerate(cut_off):
             body = declared_body(f"cut{n}", photo)
             half = len(body) // 2
-            writers.append(await send_part(port, token, case["id"], f"cut{n}", body, half))
+            writers.append(await send_upload_part(port, token, case["id"], f"cut{n}", body, half))
         # Each upload's temporary file is begun with its PUT (staging.py); none can end.
         incoming = var / "evidence" / INCOMING_DIR
         await wait_for(lambda: len(list(incoming.glob("*.part"))) == 3, "uploads not begun")

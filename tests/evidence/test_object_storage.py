@@ -30,6 +30,7 @@ from accident_online.kit.db import Database
 from accident_online.settings import Settings
 from conftest import make_settings
 from cut_off import post_cut_off
+from multipart_bodies import declared_upload, form_body
 from object_store import ObjectStore
 from service_processes import heic, jpeg
 
@@ -343,20 +344,9 @@ def noise_jpeg(width: int = 1600, height: int = 1200) -> bytes:
 
 def declared_form(photo: bytes, *, sha256: str | None = None, size: int | None = None) -> bytes:
     """kind, sha256 and size, then the file: a closed multipart body."""
-    fields = {
-        "kind": "overview_front",
-        "sha256": sha256 or hashlib.sha256(photo).hexdigest(),
-        "size": str(len(photo) if size is None else size),
-    }
-    body = b"".join(
-        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
-        for name, value in fields.items()
+    return form_body(
+        BOUNDARY, declared_upload(photo, kind="overview_front", sha256=sha256, size=size)
     )
-    body += (
-        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="a.jpg"\r\n'
-        "Content-Type: image/jpeg\r\n\r\n"
-    ).encode()
-    return body + photo + f"\r\n--{BOUNDARY}--\r\n".encode()
 
 
 def has_object(swift: ObjectStore, bucket: str, sha256: str) -> bool:

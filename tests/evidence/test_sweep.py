@@ -4,7 +4,6 @@ of gone photos; never what an upload of this process holds, never before the gra
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import signal
 import time
@@ -20,11 +19,12 @@ from accident_online.evidence.sweep import keep_swept, sweep_store
 from accident_online.kit.db import Database
 from accident_online.settings import Settings
 from accident_online_testing.processes import free_port, stop
+from cut_off import send_upload_part
+from multipart_bodies import form_body
 from service_processes import (
-    cli,
+    crash_deployment,
     jpeg,
     partner_headers,
-    service_environment,
     start_server,
     tiny_png,
 )
@@ -143,42 +143,14 @@ async def _half_upload(port: int, token: str, case_id: str, n: int) -> asyncio.S
     """An upload whose body stops halfway: the server is receiving it when killed."""
     boundary = f"crash{n}"
     photo = jpeg(b"%d" % n) + b"\x00" * 400_000
-    head = (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="kind"\r\n\r\nother\r\n'
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="p.jpg"\r\n'
-        "Content-Type: image/jpeg\r\n\r\n"
-    ).encode()
-    body = head + photo + f"\r\n--{boundary}--\r\n".encode()
-    _, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write(
-        (
-            f"POST /v1/cases/{case_id}/evidence HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
-            f"Authorization: Bearer {token}\r\n"
-            f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n"
-        ).encode()
-        + body[: len(body) // 2]
-    )
-    await writer.drain()
-    return writer
+    body = form_body(boundary, [("kind", "other"), ("file", photo)])
+    return await send_upload_part(port, token, case_id, boundary, body, len(body) // 2)
 
 
 async def test_after_a_sigkill_during_uploads_a_restart_leaves_the_store_clean(
     tmp_path: Path, report_body
 ) -> None:
-    var = tmp_path / "var"
-    url = f"sqlite+aiosqlite:///{tmp_path / 'crash.db'}"
-    env = service_environment(
-        url,
-        var,
-        jwt_secret=JWT_SECRET,
-        ACCIDENT_ONLINE_RUN_DELIVERY_WORKER="false",
-        # The restarted process is alone: whatever no upload of its own holds may go.
-        ACCIDENT_ONLINE_EVIDENCE_SWEEP_GRACE_SECONDS="0",
-    )
-    cli(env, "migrate")
-    cli(env, "seed")
-    secret = json.loads(cli(env, "partners", "add", "app-crash", "--kind", "app", "--name", "A"))
+    env, var, secret = crash_deployment(tmp_path, jwt_secret=JWT_SECRET, client_id="app-crash")
     root = var / "evidence"
     store = ContentStore(root)
     port = free_port()
@@ -186,7 +158,7 @@ async def test_after_a_sigkill_during_uploads_a_restart_leaves_the_store_clean(
     writers: list[asyncio.StreamWriter] = []
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
-            headers = await partner_headers(client, "app-crash", secret["client_secret"])
+            headers = await partner_headers(client, "app-crash", secret)
             token = headers["Authorization"].removeprefix("Bearer ")
             case = (
                 await client.post(

@@ -22,6 +22,7 @@ from accident_online.models.case import Case
 from accident_online.models.user import Role
 from accident_online.settings import Settings
 from cut_off import post_cut_off
+from multipart_bodies import Parts, form_body
 from service_processes import heic, jpeg, webp
 
 OTHER_APP = Principal(subject="partner:app-other", role=Role.app, partner_id="app-other")
@@ -601,19 +602,9 @@ def declaration(data: bytes) -> dict[str, str]:
     return {"sha256": hashlib.sha256(data).hexdigest(), "size": str(len(data))}
 
 
-def form(parts: list[tuple[str, str | bytes]]) -> bytes:
+def form(parts: Parts) -> bytes:
     """A closed multipart body of these parts in this order; bytes are the file."""
-    body = b""
-    for name, value in parts:
-        if isinstance(value, bytes):
-            head = f'Content-Disposition: form-data; name="{name}"; filename="a.png"\r\n'
-            head += "Content-Type: image/png\r\n"
-            body += f"--{BOUNDARY}\r\n{head}\r\n".encode() + value + b"\r\n"
-        else:
-            body += (
-                f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
-            ).encode()
-    return body + f"--{BOUNDARY}--\r\n".encode()
+    return form_body(BOUNDARY, parts, file_type="image/png")
 
 
 @pytest.mark.parametrize("where", ["before the file", "after the file"])
@@ -624,7 +615,7 @@ async def test_a_photo_matching_its_declaration_is_stored(
     fields = declaration(photo)
     fields["sha256"] = fields["sha256"].upper()  # hex in either case
     declared = list(fields.items())
-    parts: list[tuple[str, str | bytes]] = [("kind", "overview_front")]
+    parts: Parts = [("kind", "overview_front")]
     if where == "before the file":
         parts += [*declared, ("file", photo)]
     else:
@@ -662,7 +653,7 @@ async def test_a_photo_unlike_its_declaration_is_422_and_stores_nothing(
         fields["sha256"] = hashlib.sha256(b"another photo").hexdigest()
     else:
         fields["size"] = str(len(photo) + (-1 if wrong == "shorter size" else 1))
-    parts: list[tuple[str, str | bytes]] = [("kind", "overview_front")]
+    parts: Parts = [("kind", "overview_front")]
     if where == "before the file":
         parts += [*fields.items(), ("file", photo)]
     else:
@@ -689,7 +680,7 @@ async def test_a_declared_size_over_the_limit_is_413_before_the_file_is_read(
 ) -> None:
     settings.max_upload_bytes = 100_000
     photo = png(b"z" * 50_000)
-    parts: list[tuple[str, str | bytes]] = [
+    parts: Parts = [
         ("kind", "overview_front"),
         ("size", "100001"),
         ("file", photo),
@@ -718,7 +709,7 @@ async def test_a_malformed_declaration_is_422_and_stores_nothing(
     client, app_headers, case, settings, field, value, type_
 ) -> None:
     photo = png(b"w")
-    parts: list[tuple[str, str | bytes]] = [
+    parts: Parts = [
         ("kind", "overview_front"),
         (field, value),
         ("file", photo),

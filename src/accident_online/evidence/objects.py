@@ -28,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -231,22 +231,19 @@ class ObjectStorage:
         """Streams the received file to its content address, or claims the object there."""
         try:
             writer.close()  # the spool is scratch: no fsync, the store keeps the bytes
-            sha256 = writer.sha256
-            key = blob_key(sha256)
-            claim = uuid.uuid4().hex
-            metadata = {_CLAIM: claim, _SHA256: sha256}
-            if self._claim(key, metadata):
-                return StoredBlob(sha256, writer.size, created=False, claim=claim)
-            with writer.path.open("rb") as body:
-                self._signed.put(
-                    self.bucket,
-                    self._name(key),
-                    body,
-                    size=writer.size,
-                    sha256=sha256,
-                    metadata=metadata,
-                )
-            return StoredBlob(sha256, writer.size, created=True, claim=claim)
+
+            def put(name: str, metadata: dict[str, str]) -> None:
+                with writer.path.open("rb") as body:
+                    self._signed.put(
+                        self.bucket,
+                        name,
+                        body,
+                        size=writer.size,
+                        sha256=writer.sha256,
+                        metadata=metadata,
+                    )
+
+            return self._claim_or_put(writer.sha256, writer.size, put)
         finally:
             writer.discard()
 
@@ -259,20 +256,31 @@ class ObjectStorage:
         address: the store checks them against the signed hash, and the upload stops the
         PUT, by failing ``source``'s reads, when they differ from what was declared.
         """
+
+        def put(name: str, metadata: dict[str, str]) -> None:
+            self._signed.put(
+                self.bucket,
+                name,
+                exactly(source, size),
+                size=size,
+                sha256=sha256,
+                metadata=metadata,
+                retry=False,
+            )
+
+        return self._claim_or_put(sha256, size, put)
+
+    def _claim_or_put(
+        self, sha256: str, size: int, put: Callable[[str, dict[str, str]], None]
+    ) -> StoredBlob:
+        """Claims the object at the address of ``sha256``, or has ``put`` write it there
+        (its object name and metadata); either way under a claim marker of its own."""
         key = blob_key(sha256)
         claim = uuid.uuid4().hex
         metadata = {_CLAIM: claim, _SHA256: sha256}
         if self._claim(key, metadata):
             return StoredBlob(sha256, size, created=False, claim=claim)
-        self._signed.put(
-            self.bucket,
-            self._name(key),
-            exactly(source, size),
-            size=size,
-            sha256=sha256,
-            metadata=metadata,
-            retry=False,
-        )
+        put(self._name(key), metadata)
         return StoredBlob(sha256, size, created=True, claim=claim)
 
     def _claim(self, key: str, metadata: dict[str, str]) -> bool:

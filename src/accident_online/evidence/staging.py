@@ -23,8 +23,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
+from concurrent.futures import Executor
 from functools import partial
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 
 import anyio
 import anyio.to_thread
@@ -47,12 +49,15 @@ from accident_online.evidence.workers import (
     PUT_SLOTS,
     STREAMERS,
     WRITERS,
+    Slots,
 )
 from accident_online.kit.db import Database
 from accident_online.kit.i18n import _
 from accident_online.kit.problems import ProblemErrorItem
 
 logger = logging.getLogger(__name__)
+
+_Result = TypeVar("_Result")
 
 # Bytes gathered before they are written; an upload holds two batches at most (one
 # gathering, one being written): 8 uploads at once, 4 MiB. Batches of 512 KiB measured
@@ -183,35 +188,31 @@ class StagedUpload:
                 reader.grew()
 
     def _start_check(self, writer: BlobWriter) -> None:
-        try:
-            reader = ArrivingFile(writer.path)
-        except BaseException:
-            CHECK_SLOTS.give()
-            raise
-        self._readers.append(reader)
-        check = asyncio.get_running_loop().run_in_executor(
+        reader = self._follow(writer, CHECK_SLOTS)
+        self._check = _in_thread(
             CHECKERS, partial(_check_arriving, reader, max_pixels=self.max_pixels)
         )
-        # Its failure is read in settle(); one of an upload that failed first, never.
-        check.add_done_callback(lambda done: done.cancelled() or done.exception())
-        self._check = check
 
     def _start_streaming(
         self, store: StreamingStore, writer: BlobWriter, *, sha256: str, size: int
     ) -> None:
+        reader = self._follow(writer, PUT_SLOTS)
+        # Held from now on: the sweep must not take an object whose row is not committed.
+        self._hold(sha256)
+        self._streaming = _in_thread(
+            STREAMERS, partial(_put_arriving, store, reader, sha256=sha256, size=size)
+        )
+
+    def _follow(self, writer: BlobWriter, slots: Slots) -> ArrivingFile:
+        """A reader of the temporary file as it grows, told of every batch (the slot it
+        took given back if the file cannot be opened)."""
         try:
             reader = ArrivingFile(writer.path)
         except BaseException:
-            PUT_SLOTS.give()
+            slots.give()
             raise
         self._readers.append(reader)
-        # Held from now on: the sweep must not take an object whose row is not committed.
-        self._hold(sha256)
-        streaming = asyncio.get_running_loop().run_in_executor(
-            STREAMERS, partial(_put_arriving, store, reader, sha256=sha256, size=size)
-        )
-        streaming.add_done_callback(lambda done: done.cancelled() or done.exception())
-        self._streaming = streaming
+        return reader
 
     async def received(self, *, sha256: str | None = None, size: int | None = None) -> None:
         """The whole file is in: the last bytes written, checked against the digest the app
@@ -359,6 +360,14 @@ class StagedUpload:
         if not referenced:
             # Unless another upload of the same bytes, still running, claimed the file.
             await anyio.to_thread.run_sync(self.store.remove_unclaimed, self.placed)
+
+
+def _in_thread(pool: Executor, work: Callable[[], _Result]) -> asyncio.Future[_Result]:
+    """``work`` started in ``pool``. Its failure is read where it is awaited (settle,
+    place); one of an upload that failed first, never: so it is marked read here."""
+    future = asyncio.get_running_loop().run_in_executor(pool, work)
+    future.add_done_callback(lambda done: done.cancelled() or done.exception())
+    return future
 
 
 def _mismatch(field: str, detail: str) -> DigestMismatch:

@@ -13,7 +13,6 @@ it arrives (staging.py) and stop a longer file at its declared size.
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -29,6 +28,7 @@ from accident_online.evidence.exceptions import (
     UnsupportedEvidenceType,
 )
 from accident_online.evidence.sniffing import ACCEPTED_TYPES, SNIFF_LENGTH, sniff_image_type
+from accident_online.evidence.storage import is_sha256
 from accident_online.kit.i18n import _
 from accident_online.kit.problems import ProblemErrorItem, ValidationFailed
 
@@ -41,7 +41,6 @@ if TYPE_CHECKING:
 MULTIPART_OVERHEAD = 64 * 1024
 _FIELDS = ("kind", "party", "sha256", "size", "file")
 _MAX_FIELD_BYTES = 80  # short words, numbers and a SHA-256 in hex (64 digits)
-_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 _MAX_FILENAME = 255
 
 
@@ -307,7 +306,7 @@ class _MultipartForm:
         raw_sha256 = self._text("sha256")
         raw_size = self._text("size")
         sha256 = raw_sha256.lower() if raw_sha256 is not None else None
-        if sha256 is not None and not _SHA256_HEX.fullmatch(sha256):
+        if sha256 is not None and not is_sha256(sha256):
             sha256 = None
         size = None
         if raw_size is not None and raw_size.isascii() and raw_size.isdigit():

@@ -12,7 +12,6 @@ default, 21 with two arenas, at the same throughput (docs/BENCHMARKS.md section 
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 import sys
 
@@ -25,11 +24,8 @@ def limit_arenas(count: int = SERVER_ARENAS) -> bool:
     """Caps the arenas threads started from now on share; True if glibc took it."""
     if not sys.platform.startswith("linux") or "MALLOC_ARENA_MAX" in os.environ:
         return False
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return False
     try:
-        mallopt = ctypes.CDLL(name).mallopt
+        mallopt = ctypes.CDLL(None).mallopt  # the process's own C library
     except (OSError, AttributeError):  # not glibc (musl has no mallopt)
         return False
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
