@@ -10,16 +10,16 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlmodel import col, update
+from sqlmodel import col, select, update
 
 from accident_online.cases.determination_rules import limits_from
 from accident_online.claims.rules import ClaimRules
 from accident_online.decisions.tasks import run_deadlines
 from accident_online.disputes.tasks import run_claim_deadlines
 from accident_online.kit.sweeps import Batch, sweep
-from accident_online.models.case import Case
+from accident_online.models.case import Case, CaseParty
 from accident_online.models.dispute import ClaimLine, ClaimStatus, Compensation, CompensationBasis
-from accident_online_testing.road import confirm_every_party
+from accident_online_testing.road import confirm_every_party, deliver_to_every_party
 
 BATCH = 3
 
@@ -150,3 +150,52 @@ async def test_more_overdue_claims_than_one_batch_are_announced_in_one_pass(
 
     assert (bounded, rest, again) == (BATCH, BATCH + 1, 0)
     assert [e["type"] for e in events["items"]].count("claim.overdue") == 2 * BATCH + 1
+
+
+async def test_accepted_cases_are_settled_past_older_ones_still_awaiting_a_loss(
+    client, database, session, app_headers, decided_case
+) -> None:
+    # Every party accepted the calculation (insurer_claim) on each case; on the oldest
+    # BATCH + 1 an insurer has still to assess a loss, the newer ones have every loss in
+    # without the event that would have settled them (written straight to the rows).
+    now = datetime.now(UTC)
+    cases = [await decided_case(f"officer.settle{index}") for index in range(2 * BATCH + 2)]
+    for case in cases:
+        await deliver_to_every_party(client, case, app_headers)
+        for party in (0, 1):
+            answered = await client.post(
+                f"/v1/cases/{case['id']}/responses",
+                json={"party": party, "resolution": "insurer_claim"},
+                headers=app_headers,
+            )
+        assert answered.json()["status"] == "accepted", answered.text
+    waiting, assessed = cases[: BATCH + 1], cases[BATCH + 1 :]
+    for age, case in enumerate(reversed(cases)):
+        await session.exec(  # type: ignore[call-overload]
+            update(Case)
+            .where(col(Case.number) == case["number"])
+            .values(decided_at=now - timedelta(hours=3, minutes=age))
+        )
+    for case in assessed:
+        await session.exec(  # type: ignore[call-overload]
+            update(CaseParty)
+            .where(col(CaseParty.case_id) == uuid.UUID(case["id"]))
+            .values(assessed_loss=Decimal("3000.00"))
+        )
+    await session.commit()
+
+    # Two batches: the first takes only cases still waiting, the second starts after them.
+    bounded = await run_claim_deadlines(database, ClaimRules(), batch=BATCH, max_batches=2)
+    rest = await run_claim_deadlines(database, ClaimRules(), batch=BATCH)
+    again = await run_claim_deadlines(database, ClaimRules(), batch=BATCH)
+
+    settled = {
+        str(row.case_id)
+        for row in (await session.exec(select(Compensation))).all()
+        if not row.withdrawn
+    }
+
+    # Batches of cases 0-2 and 3-5; then again 0-2, and 3, 6, 7 (4 and 5 were settled).
+    assert (bounded, rest, again) == (2, 2, 0)
+    assert settled == {case["id"] for case in assessed}
+    assert not settled & {case["id"] for case in waiting}
