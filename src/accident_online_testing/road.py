@@ -62,3 +62,21 @@ async def deliver_to_every_party(
     if answer is None:
         raise ValueError("no party to deliver to")
     return answer
+
+
+async def accept_the_calculation(
+    client: httpx.AsyncClient, case: Mapping[str, Any], headers: Mapping[str, str]
+) -> dict[str, Any]:
+    """The determination reaches every party, none objects, and each asks the insurers to
+    settle (insurer_claim): the case is accepted. Returns the case as the last answer shows it."""
+    await deliver_to_every_party(client, case, headers)
+    answer = None
+    for party in range(len(case["parties"])):
+        answer = await client.post(
+            f"/v1/cases/{case['id']}/responses",
+            json={"party": party, "resolution": "insurer_claim"},
+            headers=dict(headers),
+        )
+    if answer is None or answer.json().get("status") != "accepted":
+        raise AssertionError(f"not accepted: {answer and answer.text}")
+    return dict(answer.json())

@@ -19,7 +19,7 @@ from accident_online.disputes.tasks import run_claim_deadlines
 from accident_online.kit.sweeps import Batch, sweep
 from accident_online.models.case import Case, CaseParty
 from accident_online.models.dispute import ClaimLine, ClaimStatus, Compensation, CompensationBasis
-from accident_online_testing.road import confirm_every_party, deliver_to_every_party
+from accident_online_testing.road import accept_the_calculation, confirm_every_party
 
 BATCH = 3
 
@@ -161,14 +161,7 @@ async def test_accepted_cases_are_settled_past_older_ones_still_awaiting_a_loss(
     now = datetime.now(UTC)
     cases = [await decided_case(f"officer.settle{index}") for index in range(2 * BATCH + 2)]
     for case in cases:
-        await deliver_to_every_party(client, case, app_headers)
-        for party in (0, 1):
-            answered = await client.post(
-                f"/v1/cases/{case['id']}/responses",
-                json={"party": party, "resolution": "insurer_claim"},
-                headers=app_headers,
-            )
-        assert answered.json()["status"] == "accepted", answered.text
+        await accept_the_calculation(client, case, app_headers)
     waiting, assessed = cases[: BATCH + 1], cases[BATCH + 1 :]
     for age, case in enumerate(reversed(cases)):
         await session.exec(  # type: ignore[call-overload]

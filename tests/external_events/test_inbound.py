@@ -27,7 +27,11 @@ from accident_online.kit.time import utc_now
 from accident_online.models.partner import Partner
 from accident_online.models.user import Role
 from accident_online.models.webhook import InboundEvent, WebhookMessage
-from accident_online_testing.road import confirm_every_party, deliver_to_every_party
+from accident_online_testing.road import (
+    accept_the_calculation,
+    confirm_every_party,
+    deliver_to_every_party,
+)
 
 DECISION = {
     "liabilities": [{"party": 0, "grade": "primary"}, {"party": 1, "grade": "secondary"}],
@@ -465,14 +469,7 @@ async def test_ten_concurrent_replays_apply_once(committed_app, report_body, png
             headers={**officer, "If-Match": f'"{claimed.json()["version"]}"'},
         )
         assert decided.status_code == 200, decided.text
-        await deliver_to_every_party(client, case, app)
-        for party in (0, 1):
-            accepted = await client.post(
-                f"/v1/cases/{case['id']}/responses",
-                json={"party": party, "resolution": "insurer_claim"},
-                headers=app,
-            )
-        assert accepted.json()["status"] == "accepted"
+        await accept_the_calculation(client, case, app)
         for partner_id, party, loss in (("picc", 0, "3000.00"), ("cpic", 1, "5000.00")):
             body, assessed_headers = signed(
                 secrets[partner_id],
