@@ -77,6 +77,8 @@ async def accept_the_calculation(
             json={"party": party, "resolution": "insurer_claim"},
             headers=dict(headers),
         )
-    if answer is None or answer.json().get("status") != "accepted":
-        raise AssertionError(f"not accepted: {answer and answer.text}")
+    if answer is None:
+        raise ValueError("no party to answer")
+    if answer.json().get("status") != "accepted":
+        raise AssertionError(f"not accepted: {answer.status_code} {answer.text}")
     return dict(answer.json())

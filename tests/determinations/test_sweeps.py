@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlmodel import col, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from accident_online.cases.determination_rules import limits_from
 from accident_online.claims.rules import ClaimRules
@@ -29,6 +30,19 @@ async def statuses(client, headers, cases: list[dict[str, Any]]) -> list[str]:  
         (await client.get(f"/v1/cases/{case['id']}", headers=headers)).json()["status"]
         for case in cases
     ]
+
+
+async def decided_in_order(
+    session: AsyncSession, cases: list[dict[str, Any]], *, now: datetime
+) -> None:
+    """The cases' decisions a minute apart, three hours ago and earlier, the first the
+    oldest: the order the sweeps take them in."""
+    for age, case in enumerate(reversed(cases)):
+        await session.exec(  # type: ignore[call-overload]
+            update(Case)
+            .where(col(Case.number) == case["number"])
+            .values(decided_at=now - timedelta(hours=3, minutes=age))
+        )
 
 
 async def test_unconfirmed_cases_expire_past_those_waiting_for_photos_alone(
@@ -61,12 +75,7 @@ async def test_review_windows_lapse_past_cases_whose_last_window_is_open(
     # The oldest decisions reached every party just now (their windows open for an hour);
     # the others two hours ago, so their windows have closed.
     open_ones, lapsed_ones = cases[: BATCH + 1], cases[BATCH + 1 :]
-    for age, case in enumerate(reversed(cases)):
-        await session.exec(  # type: ignore[call-overload]
-            update(Case)
-            .where(col(Case.number) == case["number"])
-            .values(decided_at=now - timedelta(hours=3, minutes=age))
-        )
+    await decided_in_order(session, cases, now=now)
     await session.commit()
     for received, group in ((now, open_ones), (now - 2 * window, lapsed_ones)):
         for case in group:
@@ -163,12 +172,7 @@ async def test_accepted_cases_are_settled_past_older_ones_still_awaiting_a_loss(
     for case in cases:
         await accept_the_calculation(client, case, app_headers)
     waiting, assessed = cases[: BATCH + 1], cases[BATCH + 1 :]
-    for age, case in enumerate(reversed(cases)):
-        await session.exec(  # type: ignore[call-overload]
-            update(Case)
-            .where(col(Case.number) == case["number"])
-            .values(decided_at=now - timedelta(hours=3, minutes=age))
-        )
+    await decided_in_order(session, cases, now=now)
     for case in assessed:
         await session.exec(  # type: ignore[call-overload]
             update(CaseParty)
