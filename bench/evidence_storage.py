@@ -175,6 +175,13 @@ def median_get(urls: list[str], *, follow: bool, photo: bool = True, times: int 
     return statistics.median(walls)
 
 
+def _store_cpu(swift: ObjectStore | None) -> float:
+    """The object store's processes' CPU seconds so far (0 without a store)."""
+    if swift is None:
+        return 0.0
+    return sum(process_cpu_seconds(pid) for pid in swift.pids)
+
+
 def _now() -> datetime:
     return datetime.now(UTC) - timedelta(minutes=5)
 
@@ -221,6 +228,8 @@ def run(
             walls: dict[bool, list[float]] = {side: [] for side in sides}
             direct_walls: list[float] = []
             cpu: dict[bool, list[float]] = {side: [] for side in sides}
+            store_cpu: dict[bool, list[float]] = {side: [] for side in sides}
+            direct_store_cpu: list[float] = []
             busy: dict[bool, list[float]] = {side: [] for side in sides}
             client = swift.client() if swift is not None else None
             try:
@@ -230,6 +239,7 @@ def run(
                         side_round = round_ * len(sides) + number
                         sent = variant(photos, side_round)
                         cpu_before = process_cpu_seconds(server.pid)
+                        store_before = _store_cpu(swift)
                         busy_before, total_before = machine_busy_seconds()
                         walls[declare].append(
                             asyncio.run(
@@ -243,6 +253,7 @@ def run(
                             )
                         )
                         cpu[declare].append(process_cpu_seconds(server.pid) - cpu_before)
+                        store_cpu[declare].append(_store_cpu(swift) - store_before)
                         busy_after, total_after = machine_busy_seconds()
                         busy[declare].append(
                             (busy_after - busy_before) / max(1e-9, total_after - total_before)
@@ -254,7 +265,9 @@ def run(
                             )
                             for n in range(len(photos))
                         ]
+                        store_before = _store_cpu(swift)
                         direct_walls.append(asyncio.run(put_direct(puts, sent)))
+                        direct_store_cpu.append(_store_cpu(swift) - store_before)
             finally:
                 sampling.set()
                 sampler.join()
@@ -277,6 +290,10 @@ def run(
                 row[f"{side} rounds MB/s"] = " ".join(f"{megabytes / w:.0f}" for w in side_walls)
                 row[f"{side} warm-up MB/s"] = " ".join(f"{megabytes / w:.0f}" for w in warm_walls)
                 row[f"{side} server CPU s"] = f"{statistics.median(cpu[declare][warmup:]):.2f}"
+                if swift is not None:
+                    row[f"{side} store CPU s"] = (
+                        f"{statistics.median(store_cpu[declare][warmup:]):.2f}"
+                    )
                 row[f"{side} machine busy"] = f"{statistics.median(busy[declare][warmup:]):.2f}"
             # The view_urls, from each case as the app reads it.
             with httpx.Client(base_url=server.base_url, timeout=60) as api:
@@ -305,6 +322,7 @@ def run(
                 row["direct PUT MB/s"] = f"{megabytes / direct_wall:.0f}"
                 row["direct rounds MB/s"] = " ".join(f"{megabytes / w:.0f}" for w in direct_walls)
                 row["direct warm-up MB/s"] = " ".join(f"{megabytes / w:.0f}" for w in warm_direct)
+                row["direct store CPU s"] = f"{statistics.median(direct_store_cpu[warmup:]):.2f}"
                 for declare in sides:
                     side = "API declared" if declare else "API undeclared"
                     row[f"{side} ÷ direct"] = f"{direct_wall / median_wall[declare]:.2f}"

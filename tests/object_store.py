@@ -51,6 +51,8 @@ class ObjectStore:
     access_key: str = ACCESS_KEY
     secret_key: str = SECRET_KEY
     region: str = REGION
+    # The store's server processes (memcached and Swift's four), for benchmarks' CPU counts.
+    pids: tuple[int, ...] = ()
 
     def client(self) -> Minio:
         return Minio(
@@ -251,7 +253,9 @@ def start_swift(folder: Path) -> Iterator[ObjectStore]:
                 )
             )
         _wait_healthy(f"http://127.0.0.1:{proxy_port}/healthcheck", processes, logs)
-        yield ObjectStore(endpoint=f"http://127.0.0.1:{proxy_port}")
+        yield ObjectStore(
+            endpoint=f"http://127.0.0.1:{proxy_port}", pids=tuple(p.pid for p in processes)
+        )
     finally:
         for process in processes:
             if process.poll() is None:

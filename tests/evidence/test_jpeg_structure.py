@@ -8,7 +8,7 @@ import random
 import pytest
 from PIL import Image
 
-from accident_online.evidence.jpeg_structure import runs_to_its_end
+from accident_online.evidence.jpeg_structure import JpegStructure, runs_to_its_end
 
 
 def photo(*, progressive: bool = False, restarts: bool = False) -> bytes:
@@ -85,3 +85,37 @@ def test_it_refuses_what_decoding_refused_and_no_more() -> None:
             decoder_refused = True
         if decoder_refused:
             assert not runs_to_its_end(io.BytesIO(cut))
+
+
+def fed(data: bytes, seed: int) -> JpegStructure:
+    """``data`` fed as an upload feeds it: views of the network's chunks, of any size."""
+    generator = random.Random(seed)
+    structure = JpegStructure()
+    view = memoryview(data)
+    at = 0
+    while at < len(data):
+        size = generator.choice([1, 2, 3, 5, 64, 4096, 65536, 256_000])
+        structure.feed(view[at : at + size])
+        at += size
+    return structure
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_fed_as_it_arrives_it_finds_what_reading_finds(shape: str) -> None:
+    data = SHAPES[shape]
+    for seed in range(5):
+        structure = fed(data, seed)
+        assert not structure.undecided  # settled at the end marker, before the end of file
+        assert structure.whole()
+        assert fed(data + b"trailer", seed).whole()
+    for cut in cut_everywhere(data)[::7]:
+        assert not fed(cut, len(cut)).whole(), len(cut)
+
+
+def test_a_damaged_structure_is_refused_at_the_fault_without_waiting_for_the_end() -> None:
+    structure = JpegStructure()
+    structure.feed(WHOLE[:2] + b"\x00" + WHOLE[2:4096])
+    assert not structure.undecided
+    assert not structure.whole()
+    structure.feed(WHOLE[4096:])  # the rest changes nothing
+    assert not structure.whole()

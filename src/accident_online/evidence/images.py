@@ -18,7 +18,6 @@ from typing import IO, BinaryIO, cast
 import pillow_heif
 from PIL import Image, ImageDraw, ImageFile, ImageFont, ImageOps, UnidentifiedImageError
 
-from accident_online.evidence.arriving import ArrivingFile, UploadAbandoned
 from accident_online.evidence.exceptions import (
     NotAnImage,
     SheetFontMissing,
@@ -66,8 +65,8 @@ class ImageInfo:
     height: int
 
 
-# A file to decode: its path, a handle, or one still arriving.
-Source = Path | BinaryIO | ArrivingFile
+# A file to decode: its path, or a handle.
+Source = Path | BinaryIO
 
 
 def _open(path: Source, content_type: str, *, max_pixels: int) -> Image.Image:
@@ -83,8 +82,6 @@ def _open(path: Source, content_type: str, *, max_pixels: int) -> Image.Image:
             image = Image.open(cast("Path | IO[bytes]", path), formats=formats)
     except Image.DecompressionBombError as error:
         raise TooManyPixels(max_pixels=max_pixels) from error
-    except UploadAbandoned:
-        raise
     except UnidentifiedImageError as error:
         raise NotAnImage(
             _("The file is not a readable {content_type} image.", content_type=content_type),
@@ -127,7 +124,7 @@ def _shorter_than_declared(path: Source, content_type: str) -> bool:
 
 
 @contextmanager
-def _from_start(path: Source) -> Iterator[BinaryIO | ArrivingFile]:
+def _from_start(path: Source) -> Iterator[BinaryIO]:
     """The file to read again from its first byte: opened anew, or rewound."""
     if isinstance(path, Path):
         with path.open("rb") as handle:
@@ -142,36 +139,28 @@ def inspect_image(
     content_type: str,
     *,
     max_pixels: int,
-    arriving: bool = False,
+    jpeg_whole: bool | None = None,
 ) -> ImageInfo:
     """Checks that the file (a path, or one opened for reading) is a complete
     ``content_type`` image of at most ``max_pixels``.
 
-    ``arriving``: the file is still being received (arriving.py); the check reads it as
-    it grows. A JPEG needs no decoding slot (see below); anything else takes one once its
-    header is read.
-
     The header is read first, so a huge image is refused before its pixels are decoded.
     Then a JPEG's structure is followed marker by marker to its end (jpeg_structure.py:
     what decoding it found, a file cut short or damaged between its markers, in a tenth of
-    the CPU and a chunk of memory); any other image is decoded whole, which finds a
-    truncated or damaged file.
+    the CPU and a chunk of memory), unless ``jpeg_whole`` already says what following it
+    as it arrived found (staging.py); any other image takes a decoding slot and is decoded
+    whole, which finds a truncated or damaged file.
     """
     with ExitStack() as stack:
-        if not arriving:
-            stack.enter_context(_decoding())
         image = stack.enter_context(_open(path, content_type, max_pixels=max_pixels))
         width, height = image.size
         if image.format in ("JPEG", "MPO"):
-            if not _jpeg_whole(path):
+            if not (_jpeg_whole(path) if jpeg_whole is None else jpeg_whole):
                 raise TruncatedImage()
             return ImageInfo(width=width, height=height)
-        if arriving:
-            stack.enter_context(_decoding())
+        stack.enter_context(_decoding())
         try:
             image.load()
-        except UploadAbandoned:
-            raise
         except Exception as error:
             raise TruncatedImage() from error
     return ImageInfo(width=width, height=height)

@@ -1,15 +1,16 @@
 """One upload's file on its way into the evidence store, and back out if its row is not
 committed (evidence/service.py tells the steps of an upload).
 
-A JPEG is checked while it arrives (arriving.py), in a thread of its own, its structure
-followed marker by marker (jpeg_structure.py), so that by the time the body is in, its
-check is done; other types, and JPEGs beyond ``ARRIVING_CHECKS`` at once, are checked
-(other types decoded) once they are whole, while they are placed.
+A JPEG's structure is followed marker by marker while it arrives (jpeg_structure.py), by
+the worker thread that writes and hashes each batch, from the same bytes in memory, so
+that by the time the body is in its check is done but for its header, which Pillow reads
+while the file is placed; other types are decoded once they are whole, while they are
+placed. (A thread of its own reading the temporary file back cost three times the scan.)
 
 When the app declared the file's SHA-256 and size before its bytes (upload.py) and the
 store can take a file as it arrives (an object store: ``StreamingStore``), the file is
 also sent to its content address while it arrives, read back from the temporary file as
-it grows like the check reads it, so that the store has it by the time the body is in;
+it grows (arriving.py), so that the store has it by the time the body is in;
 the store checks the bytes against the signed hash, and the upload checks them against
 the declaration before letting the PUT end. A stream the store gave up on (a phone
 slower than the store waits for) is not an error: the file is placed once whole, as
@@ -35,6 +36,7 @@ from accident_online.evidence import repository as evidence_repository
 from accident_online.evidence.arriving import ArrivingFile
 from accident_online.evidence.exceptions import DigestMismatch
 from accident_online.evidence.images import ImageInfo, inspect_image
+from accident_online.evidence.jpeg_structure import JpegStructure
 from accident_online.evidence.sniffing import JPEG
 from accident_online.evidence.storage import (
     IN_FLIGHT,
@@ -43,14 +45,7 @@ from accident_online.evidence.storage import (
     StoredBlob,
     StreamingStore,
 )
-from accident_online.evidence.workers import (
-    CHECK_SLOTS,
-    CHECKERS,
-    PUT_SLOTS,
-    STREAMERS,
-    WRITERS,
-    Slots,
-)
+from accident_online.evidence.workers import PUT_SLOTS, STREAMERS, WRITERS
 from accident_online.kit.db import Database
 from accident_online.kit.i18n import _
 from accident_online.kit.problems import ProblemErrorItem
@@ -63,14 +58,6 @@ _Result = TypeVar("_Result")
 # gathering, one being written): 8 uploads at once, 4 MiB. Batches of 512 KiB measured
 # no faster, and the RSS rose 2 to 4 MiB more (docs/BENCHMARKS.md section 5).
 WRITE_BATCH = 256 * 1024
-
-
-def _check_arriving(source: ArrivingFile, *, max_pixels: int) -> ImageInfo:
-    try:
-        return inspect_image(source, JPEG, max_pixels=max_pixels, arriving=True)
-    finally:
-        source.close()
-        CHECK_SLOTS.give()
 
 
 def _put_arriving(
@@ -95,9 +82,11 @@ class StagedUpload:
         self._pending: list[bytes] = []
         self._pending_size = 0
         self._content_type: str | None = None
-        # Readers of the temporary file as it grows: the JPEG check, the streamed PUT.
+        # Readers of the temporary file as it grows: the streamed PUT.
         self._readers: list[ArrivingFile] = []
-        self._check: asyncio.Future[ImageInfo] | None = None
+        # A JPEG's structure, followed by the writing thread from the first batch on.
+        self._structure: JpegStructure | None = None
+        self._batches = 0
         self._streaming: asyncio.Future[StoredBlob] | None = None
         self._writing: asyncio.Future[None] | None = None
         self._received = 0
@@ -137,8 +126,6 @@ class StagedUpload:
 
     async def _begin(self) -> BlobWriter:
         writer = self._writer = await anyio.to_thread.run_sync(self.store.begin)
-        if self._content_type == JPEG and CHECK_SLOTS.take():
-            self._start_check(writer)
         sha256, size = self._declared_sha256, self._declared_size
         if (
             sha256 is not None
@@ -150,8 +137,11 @@ class StagedUpload:
         return writer
 
     def expect(self, content_type: str | None) -> None:
-        """The type the first bytes showed: a JPEG is checked from its first batch on."""
+        """The type the first bytes showed: a JPEG is checked from its first batch on (the
+        sniffer decides before a batch is written; if not, it is checked once whole)."""
         self._content_type = content_type
+        if content_type == JPEG and self._batches == 0:
+            self._structure = JpegStructure()
 
     def declare(self, *, sha256: str | None, size: int | None) -> None:
         """The digest the app sent before the file's first byte (either may be None)."""
@@ -165,8 +155,9 @@ class StagedUpload:
         if self._pending:
             data, self._pending, self._pending_size = self._pending, [], 0
             await self._written()
+            self._batches += 1
             self._writing = asyncio.get_running_loop().run_in_executor(
-                WRITERS, self._append, writer, data
+                WRITERS, self._append, writer, data, self._structure
             )
 
     async def _written(self) -> None:
@@ -179,37 +170,35 @@ class StagedUpload:
                 if writing.done():
                     self._writing = None
 
-    def _append(self, writer: BlobWriter, chunks: list[bytes]) -> None:
+    def _append(
+        self, writer: BlobWriter, chunks: list[bytes], structure: JpegStructure | None
+    ) -> None:
         for chunk in chunks:
             writer.write(chunk)
+            if structure is not None:
+                structure.feed(chunk)
         if self._readers:
-            writer.flush()  # to the OS, where the check and the PUT read it
+            writer.flush()  # to the OS, where the PUT reads it
             for reader in self._readers:
                 reader.grew()
-
-    def _start_check(self, writer: BlobWriter) -> None:
-        reader = self._follow(writer, CHECK_SLOTS)
-        self._check = _in_thread(
-            CHECKERS, partial(_check_arriving, reader, max_pixels=self.max_pixels)
-        )
 
     def _start_streaming(
         self, store: StreamingStore, writer: BlobWriter, *, sha256: str, size: int
     ) -> None:
-        reader = self._follow(writer, PUT_SLOTS)
+        reader = self._follow(writer)
         # Held from now on: the sweep must not take an object whose row is not committed.
         self._hold(sha256)
         self._streaming = _in_thread(
             STREAMERS, partial(_put_arriving, store, reader, sha256=sha256, size=size)
         )
 
-    def _follow(self, writer: BlobWriter, slots: Slots) -> ArrivingFile:
-        """A reader of the temporary file as it grows, told of every batch (the slot it
-        took given back if the file cannot be opened)."""
+    def _follow(self, writer: BlobWriter) -> ArrivingFile:
+        """A reader of the temporary file as it grows, told of every batch (the PUT's slot
+        given back if the file cannot be opened)."""
         try:
             reader = ArrivingFile(writer.path)
         except BaseException:
-            slots.give()
+            PUT_SLOTS.give()
             raise
         self._readers.append(reader)
         return reader
@@ -294,9 +283,11 @@ class StagedUpload:
         writer = self._writer
         if writer is None:
             raise RuntimeError("nothing received")
-        check = self._check if content_type == JPEG else None
+        # The structure followed as the file arrived; None: the check reads the file.
+        structure = self._structure if content_type == JPEG else None
+        jpeg_whole = structure.whole() if structure is not None else None
         # Opened before the placement starts: the handle outlives the temporary name.
-        source = None if check is not None else await anyio.to_thread.run_sync(writer.open_copy)
+        source = await anyio.to_thread.run_sync(writer.open_copy)
         failures: list[Exception] = []
 
         async def place() -> None:
@@ -308,12 +299,15 @@ class StagedUpload:
 
         async def inspect() -> None:
             try:
-                if check is not None:
-                    await check
-                elif source is not None:
-                    await anyio.to_thread.run_sync(
-                        _inspect_and_close, source, content_type, self.max_pixels
+                await anyio.to_thread.run_sync(
+                    partial(
+                        _inspect_and_close,
+                        source,
+                        content_type,
+                        max_pixels=self.max_pixels,
+                        jpeg_whole=jpeg_whole,
                     )
+                )
             except Exception as error:
                 failures.insert(0, error)  # a refused image is the answer to give
 
@@ -376,8 +370,10 @@ def _mismatch(field: str, detail: str) -> DigestMismatch:
     )
 
 
-def _inspect_and_close(source: BinaryIO, content_type: str, max_pixels: int) -> ImageInfo:
+def _inspect_and_close(
+    source: BinaryIO, content_type: str, *, max_pixels: int, jpeg_whole: bool | None
+) -> ImageInfo:
     try:
-        return inspect_image(source, content_type, max_pixels=max_pixels)
+        return inspect_image(source, content_type, max_pixels=max_pixels, jpeg_whole=jpeg_whole)
     finally:
         source.close()

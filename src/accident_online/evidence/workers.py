@@ -1,9 +1,9 @@
 """The worker threads of uploads (staging.py): their pools, and how many of the threads
 that wait on a phone an upload may take.
 
-Blocking work (writing and hashing, the JPEG check, the object store's PUT) runs here so
-that the event loop never waits for it; a check or a PUT follows its file as it arrives,
-so it holds its thread for as long as the phone sends, which the slots bound.
+Blocking work (writing, hashing and following a JPEG's structure; the object store's PUT)
+runs here so that the event loop never waits for it; a PUT follows its file as it
+arrives, so it holds its thread for as long as the phone sends, which the slots bound.
 """
 
 from __future__ import annotations
@@ -11,21 +11,18 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-# JPEG checks running while their bytes arrive, each in a thread mostly waiting for them
-# (a slow phone holds one for as long as it sends); more uploads are checked once whole.
-ARRIVING_CHECKS = 16
-CHECKERS = ThreadPoolExecutor(ARRIVING_CHECKS, thread_name_prefix="evidence-check")
 # PUTs streaming files to the object store while they arrive, each in a thread mostly
 # waiting for the phone; more declared uploads are placed once whole.
 ARRIVING_PUTS = 16
 STREAMERS = ThreadPoolExecutor(ARRIVING_PUTS, thread_name_prefix="evidence-stream")
-# Batches are written (and hashed) here while the next one is received.
+# Batches are written (hashed, a JPEG's structure followed) here while the next one is
+# received.
 WRITERS = ThreadPoolExecutor(8, thread_name_prefix="evidence-write")
 
 
 class Slots:
     """A count of threads in use, none waited for: an upload finding none free does
-    without (its check or its PUT then runs once the file is whole)."""
+    without (its PUT then runs once the file is whole)."""
 
     def __init__(self, limit: int) -> None:
         self._limit = limit
@@ -49,5 +46,4 @@ class Slots:
             return self._taken
 
 
-CHECK_SLOTS = Slots(ARRIVING_CHECKS)
 PUT_SLOTS = Slots(ARRIVING_PUTS)
