@@ -79,7 +79,7 @@ class StagedUpload:
         self.placed: StoredBlob | None = None
         self._writer: BlobWriter | None = None
         # The network chunks of the next batch, as they came (not copied together).
-        self._pending: list[bytes] = []
+        self._pending: list[bytes | memoryview] = []
         self._pending_size = 0
         self._content_type: str | None = None
         # Readers of the temporary file as it grows: the streamed PUT.
@@ -104,7 +104,7 @@ class StagedUpload:
             raise RuntimeError("nothing received")
         return self._writer.sha256
 
-    async def write(self, data: bytes) -> None:
+    async def write(self, data: bytes | memoryview) -> None:
         """Takes the next bytes of the file: gathered into ``WRITE_BATCH``es, each written
         and hashed in one trip to a worker thread (a trip per network chunk of 64 KiB
         cost more than the writing)."""
@@ -171,7 +171,10 @@ class StagedUpload:
                     self._writing = None
 
     def _append(
-        self, writer: BlobWriter, chunks: list[bytes], structure: JpegStructure | None
+        self,
+        writer: BlobWriter,
+        chunks: list[bytes | memoryview],
+        structure: JpegStructure | None,
     ) -> None:
         for chunk in chunks:
             writer.write(chunk)

@@ -117,7 +117,7 @@ class BlobWriter:
     def sha256(self) -> str:
         return self._hash.hexdigest()
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes | memoryview) -> None:
         self._handle.write(data)
         self._hash.update(data)
         self.size += len(data)

@@ -133,7 +133,7 @@ class _Sniffer:
         self.content_type: str | None = None
         self._head = b""
 
-    def feed(self, data: bytes) -> bool:
+    def feed(self, data: bytes | memoryview) -> bool:
         """Takes the next bytes; True once, when they decided the type."""
         if self.content_type is None:
             self._head += data[: SNIFF_LENGTH - len(self._head)]
@@ -162,7 +162,8 @@ class _MultipartForm:
         self.file_seen = False
         self.file_complete = False
         self.complete = False
-        self._file_data: list[bytes] = []
+        # Views of the network's chunks, not copies (a photo is most of the body).
+        self._file_data: list[memoryview] = []
         self._part: str | None = None
         self._header_name = bytearray()
         self._header_value = bytearray()
@@ -180,8 +181,9 @@ class _MultipartForm:
             "on_end": self._on_end,
         }
 
-    def take_file_data(self) -> bytes:
-        data = b"".join(self._file_data)
+    def take_file_data(self) -> bytes | memoryview:
+        """The file's bytes the last chunk held: most often a view of the whole chunk."""
+        data = self._file_data[0] if len(self._file_data) == 1 else b"".join(self._file_data)
         self._file_data.clear()
         return data
 
@@ -224,7 +226,7 @@ class _MultipartForm:
 
     def _on_part_data(self, data: bytes, start: int, end: int) -> None:
         if self._part == "file":
-            self._file_data.append(data[start:end])
+            self._file_data.append(memoryview(data)[start:end])
         elif self._part is not None:
             value = self.fields[self._part]
             value += data[start:end]
