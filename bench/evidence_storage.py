@@ -12,7 +12,8 @@ use). For each:
   ``size`` before its bytes (the photo then goes to the store while it arrives) and, in
   the same rounds, without that declaration (placed once whole); for the object store,
   8 concurrent plain HTTP PUTs of the same bytes straight to the store (presigned URLs)
-  in the same run;
+  in the same run; with each side's CPU: the API process's and, on the object store, the
+  store's own processes' (Swift's four and memcached), per round;
 - photo download through ``view_url`` (following the 307 to the store when it redirects)
   against a direct GET of the same object, median of 8 sequential downloads each.
 
