@@ -1,6 +1,5 @@
-"""A file read while it is still being written: the decoder checks a JPEG upload as its
-bytes arrive, instead of after the whole body is in, and an object store's PUT sends a
-declared upload on as it arrives (staging.py).
+"""A file read while it is still being written: an object store's PUT sends a declared
+upload on as it arrives, instead of after the whole body is in (staging.py).
 
 The writer (StagedUpload) appends to the temporary file and calls ``grew`` after each
 batch, ``complete`` at the end, ``abandon`` if the upload fails; a read past what is
@@ -14,20 +13,17 @@ from collections.abc import Callable
 from functools import partial
 from io import BufferedReader
 from pathlib import Path
-from typing import TypeVar
-
-_Read = TypeVar("_Read", bytes, int)
 
 # A reader re-checks at least this often, whatever it is told.
 _WAIT_SECONDS = 1.0
 
 
 class UploadAbandoned(Exception):
-    """The upload failed before its file was complete: the check has nothing to say."""
+    """The upload failed before its file was complete: the PUT has nothing to send."""
 
 
 class ArrivingFile:
-    """Read, seek and tell over a file that is still growing, for Pillow's decoders."""
+    """``readinto`` over a file that is still growing, for the PUT's body (signed_put.py)."""
 
     def __init__(self, path: Path) -> None:
         self._file: BufferedReader = path.open("rb")
@@ -53,18 +49,6 @@ class ArrivingFile:
                 self._changed.notify_all()
 
     # The reader's side.
-    def read(self, size: int = -1) -> bytes:
-        parts: list[bytes] = []
-        wanted = size
-        while wanted != 0:
-            data = self._arrived(partial(self._file.read, wanted))
-            if not data:
-                break
-            parts.append(data)
-            if wanted > 0:
-                wanted -= len(data)
-        return b"".join(parts)
-
     def readinto(self, buffer: bytearray | memoryview) -> int:
         """Fills ``buffer`` with the next bytes, waiting for them; short only at the end."""
         view = memoryview(buffer).cast("B")
@@ -76,9 +60,9 @@ class ArrivingFile:
             filled += count
         return filled
 
-    def _arrived(self, attempt: Callable[[], _Read]) -> _Read:
-        """Reads with ``attempt`` until it gets bytes or the file is complete: what it got
-        (empty, or 0, at the end)."""
+    def _arrived(self, attempt: Callable[[], int]) -> int:
+        """Reads with ``attempt`` until it gets bytes or the file is complete: how many it
+        got (0 at the end)."""
         while True:
             if self._abandoned:
                 raise UploadAbandoned()
@@ -91,20 +75,5 @@ class ArrivingFile:
                 if not self._complete and not self._abandoned:
                     self._changed.wait(_WAIT_SECONDS)
 
-    def seek(self, offset: int, whence: int = 0) -> int:
-        if whence == 2:  # the end is known once the file is
-            self._wait_complete()
-        return self._file.seek(offset, whence)
-
-    def tell(self) -> int:
-        return self._file.tell()
-
     def close(self) -> None:
         self._file.close()
-
-    def _wait_complete(self) -> None:
-        with self._changed:
-            while not self._complete:
-                if self._abandoned:
-                    raise UploadAbandoned()
-                self._changed.wait(_WAIT_SECONDS)
