@@ -353,7 +353,11 @@ def main() -> None:
     if "local" in stores:
         rows.append(run("local", photos, None, args.rounds, args.warmup, sides))
     if "s3" in stores:
-        with start_swift(Path(tempfile.mkdtemp(prefix="ao-bench-swift-"))) as swift:
+        # The store's folder goes with the run: each run writes a gigabyte or more to it.
+        with (
+            tempfile.TemporaryDirectory(prefix="ao-bench-swift-") as folder,
+            start_swift(Path(folder)) as swift,
+        ):
             rows.append(run("s3 (Swift)", photos, swift, args.rounds, args.warmup, sides))
     columns = list(dict.fromkeys(key for row in rows for key in row))
     print(format_table(rows, columns))

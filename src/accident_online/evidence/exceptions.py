@@ -1,5 +1,7 @@
 """What can go wrong with an upload or a photo."""
 
+from __future__ import annotations
+
 from accident_online.kit.i18n import _
 from accident_online.kit.problems import (
     AppError,
@@ -92,6 +94,42 @@ class DigestMismatch(UnprocessableContent):
     default_detail = _(
         "The file's bytes do not match the sha256 or size sent with it; nothing was stored."
     )
+
+    @classmethod
+    def _of(cls, field: str, detail: str) -> DigestMismatch:
+        return cls.at(["body", field], detail, type="digest_mismatch", detail=detail)
+
+    @classmethod
+    def longer(cls, declared: int) -> DigestMismatch:
+        return cls._of(
+            "size",
+            _(
+                "The file is longer than the {declared} bytes its size field says.",
+                declared=declared,
+            ),
+        )
+
+    @classmethod
+    def of_size(cls, received: int, declared: int) -> DigestMismatch:
+        return cls._of(
+            "size",
+            _(
+                "The file has {received} bytes; its size field says {declared}.",
+                received=received,
+                declared=declared,
+            ),
+        )
+
+    @classmethod
+    def of_sha256(cls, received: str, declared: str) -> DigestMismatch:
+        return cls._of(
+            "sha256",
+            _(
+                "The file's SHA-256 is {received}; its sha256 field says {declared}.",
+                received=received,
+                declared=declared,
+            ),
+        )
 
 
 class TooManyPixels(UnprocessableContent):

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -44,7 +45,12 @@ from minio.credentials.credentials import Credentials
 from minio.error import S3Error
 from minio.helpers import BaseURL
 
-from accident_online.evidence.signed_put import SEND_BLOCK, SignedPuts, exactly
+from accident_online.evidence.signed_put import (
+    SEND_BLOCK,
+    SignedPuts,
+    exactly,
+    refuses_a_wrong_hash,
+)
 from accident_online.evidence.storage import (
     CHUNK,
     BlobWriter,
@@ -123,6 +129,8 @@ class ObjectStorage:
         # Uploads and renders are received here before they go to the bucket.
         self.spool = ContentStore(spool)
         self.root = spool
+        self._probing = threading.Lock()
+        self._refuses_wrong_hash: bool | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ObjectStorage:
@@ -226,6 +234,20 @@ class ObjectStorage:
 
     def begin(self) -> BlobWriter:
         return self.spool.begin()
+
+    def checks_signed_hash(self) -> bool:
+        """Whether the store refuses bytes of another SHA-256 than a PUT is signed with:
+        found out by trying, once (``refuses_a_wrong_hash``; again if it could not tell)."""
+        with self._probing:
+            if self._refuses_wrong_hash is None:
+                key = f".hash-check/{uuid.uuid4().hex}"
+                found = refuses_a_wrong_hash(
+                    self._signed, self.bucket, self._name(key), exists=lambda: self.has(key)
+                )
+                if found is False:
+                    self.remove(key)  # the probe's bytes, which it took
+                self._refuses_wrong_hash = found
+            return bool(self._refuses_wrong_hash)
 
     def place(self, writer: BlobWriter) -> StoredBlob:
         """Streams the received file to its content address, or claims the object there."""

@@ -8,12 +8,20 @@ against the signed hash and refuses others. One PUT, not a multipart upload, is 
 what the store keeps in one piece (Swift's s3api makes a multipart upload segments and a
 manifest).
 
+A store that refuses bytes of another hash (AWS S3, MinIO, Ceph RGW and Swift's s3api all
+do) is trusted with that check for a declared upload it takes as it arrives, so the API
+need not hash the photo too (staging.py); ``refuses_a_wrong_hash`` finds out whether it
+does, once, by trying.
+
 Blocking I/O (urllib3): call from a worker thread in async code.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import hashlib
+import io
+import logging
+from collections.abc import Callable, Iterable, Iterator
 from typing import BinaryIO
 from urllib.parse import urlunsplit
 
@@ -26,8 +34,11 @@ from minio.time import to_amz_date, utcnow
 
 from accident_online.evidence.storage import Readable
 
+logger = logging.getLogger(__name__)
+
 # What a streamed PUT reads from its file per send: 8 uploads at once hold 2 MiB.
 SEND_BLOCK = 256 * 1024
+_PROBE = b"accident-online: does the store check a signed payload's SHA-256?"
 
 
 class ShortBody(Exception):
@@ -110,3 +121,42 @@ class SignedPuts:
             if response.data and b"<Error" in response.data:
                 raise S3Error.fromxml(response)
             raise ServerError(f"PUT {name}: the store answered {response.status}", response.status)
+
+
+def refuses_a_wrong_hash(
+    puts: SignedPuts, bucket: str, name: str, *, exists: Callable[[], bool]
+) -> bool | None:
+    """Whether the store refuses a PUT to ``name`` whose bytes are not those of the SHA-256
+    it was signed with, and stores nothing then; None when it could not be told (the
+    store unreachable, say). ``exists`` says whether ``name`` holds an object; one that a
+    store took anyway is removed by the caller.
+    """
+    wrong = hashlib.sha256(b"not " + _PROBE).hexdigest()
+    try:
+        puts.put(
+            bucket,
+            name,
+            io.BytesIO(_PROBE),
+            size=len(_PROBE),
+            sha256=wrong,
+            metadata={},
+            retry=False,
+        )
+    except S3Error as error:
+        refused = error.response.status < 500 and error.response.status not in (401, 403)
+    except ServerError as error:
+        refused = 400 <= error.status_code < 500 and error.status_code not in (401, 403)
+    except Exception as error:  # the store unreachable: nothing learnt
+        logger.warning("could not tell whether the object store checks payload hashes: %s", error)
+        return None
+    else:
+        logger.warning(
+            "the object store took bytes of another hash than signed: uploads are hashed here too"
+        )
+        return False
+    if not refused:
+        return None
+    try:
+        return not exists()
+    except Exception:
+        return None

@@ -111,15 +111,37 @@ class BlobWriter:
         self.path = path
         self.size = 0
         self._handle = handle
-        self._hash = hashlib.sha256()
+        self._hash: hashlib._Hash | None = hashlib.sha256()
+
+    @property
+    def hashed(self) -> bool:
+        return self._hash is not None
 
     @property
     def sha256(self) -> str:
+        if self._hash is None:
+            raise RuntimeError("not hashed: hash_file() first")
+        return self._hash.hexdigest()
+
+    def skip_hashing(self) -> None:
+        """Written without hashing (the store checks the bytes against a declared hash,
+        staging.py); ``hash_file`` hashes them after all if they are needed."""
+        if self.size:
+            raise RuntimeError("already writing")
+        self._hash = None
+
+    def hash_file(self) -> str:
+        """Hashes what was written without hashing, reading it back (blocking)."""
+        if self._hash is None:
+            self._handle.flush()
+            with self.path.open("rb") as written:
+                self._hash = hashlib.file_digest(written, "sha256")
         return self._hash.hexdigest()
 
     def write(self, data: bytes | memoryview) -> None:
         self._handle.write(data)
-        self._hash.update(data)
+        if self._hash is not None:
+            self._hash.update(data)
         self.size += len(data)
 
     def flush(self) -> None:
@@ -194,6 +216,11 @@ class StreamingStore(Protocol):
     def place_arriving(self, source: Readable, *, sha256: str, size: int) -> StoredBlob:
         """Places ``size`` bytes read from ``source`` at the address of ``sha256`` (or
         claims the object there); the store refuses bytes of another hash."""
+        ...
+
+    def checks_signed_hash(self) -> bool:
+        """Whether that refusal is the store's own (then the bytes need not be hashed
+        here as well); blocking the first time."""
         ...
 
 
