@@ -110,26 +110,21 @@ class DigestMismatch(UnprocessableContent):
         )
 
     @classmethod
-    def of_size(cls, received: int, declared: int) -> DigestMismatch:
-        return cls._of(
-            "size",
-            _(
+    def differs(cls, field: str, received: object, declared: object) -> DigestMismatch:
+        """The file's ``field`` (``size`` or ``sha256``) is ``received``, not ``declared``."""
+        if field == "size":
+            detail = _(
                 "The file has {received} bytes; its size field says {declared}.",
                 received=received,
                 declared=declared,
-            ),
-        )
-
-    @classmethod
-    def of_sha256(cls, received: str, declared: str) -> DigestMismatch:
-        return cls._of(
-            "sha256",
-            _(
+            )
+        else:
+            detail = _(
                 "The file's SHA-256 is {received}; its sha256 field says {declared}.",
                 received=received,
                 declared=declared,
-            ),
-        )
+            )
+        return cls._of(field, detail)
 
 
 class TooManyPixels(UnprocessableContent):

@@ -224,9 +224,9 @@ class StagedUpload:
         writer = self._writer
         assert writer is not None  # flush() began it
         if size is not None and writer.size != size:
-            raise DigestMismatch.of_size(writer.size, size)
+            raise DigestMismatch.differs("size", writer.size, size)
         if sha256 is not None and writer.hashed and writer.sha256 != sha256:
-            raise DigestMismatch.of_sha256(writer.sha256, sha256)
+            raise DigestMismatch.differs("sha256", writer.sha256, sha256)
         for reader in self._readers:
             reader.complete()
 
@@ -253,7 +253,7 @@ class StagedUpload:
             received = await anyio.to_thread.run_sync(writer.hash_file)
             declared = self._declared_sha256
             if declared is not None and received != declared:
-                raise DigestMismatch.of_sha256(received, declared)
+                raise DigestMismatch.differs("sha256", received, declared)
         self.placed = await anyio.to_thread.run_sync(self.store.place, writer)
         return self.placed
 
