@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from accident_online.kit.i18n import _
 from accident_online.kit.problems import (
     AppError,
@@ -110,7 +112,9 @@ class DigestMismatch(UnprocessableContent):
         )
 
     @classmethod
-    def differs(cls, field: str, received: object, declared: object) -> DigestMismatch:
+    def differs(
+        cls, field: Literal["size", "sha256"], received: object, declared: object
+    ) -> DigestMismatch:
         """The file's ``field`` (``size`` or ``sha256``) is ``received``, not ``declared``."""
         if field == "size":
             detail = _(

@@ -20,8 +20,8 @@ from pathlib import Path
 import anyio.to_thread
 
 from accident_online.evidence.derived import DERIVED_DIR, SOURCES_SUFFIX
-from accident_online.evidence.objects import ObjectStorage, file_sha256
-from accident_online.evidence.storage import EvidenceStore, blob_key, is_sha256
+from accident_online.evidence.objects import ObjectStorage
+from accident_online.evidence.storage import EvidenceStore, blob_key, file_sha256, is_sha256
 from accident_online.evidence.sweep import missing_objects, sweep_evidence
 from accident_online.kit.db import Database
 

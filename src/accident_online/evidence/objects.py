@@ -58,6 +58,7 @@ from accident_online.evidence.storage import (
     Readable,
     StoredBlob,
     blob_key,
+    file_sha256,
 )
 
 if TYPE_CHECKING:
@@ -240,14 +241,21 @@ class ObjectStorage:
         found out by trying, once (``refuses_a_wrong_hash``; again if it could not tell)."""
         with self._probing:
             if self._refuses_wrong_hash is None:
-                key = f".hash-check/{uuid.uuid4().hex}"
-                found = refuses_a_wrong_hash(
-                    self._signed, self.bucket, self._name(key), exists=lambda: self.has(key)
-                )
-                if found is False:
-                    self.remove(key)  # the probe's bytes, which it took
-                self._refuses_wrong_hash = found
+                self._refuses_wrong_hash = self._try_a_wrong_hash()
             return bool(self._refuses_wrong_hash)
+
+    def _try_a_wrong_hash(self) -> bool | None:
+        key = f".hash-check/{uuid.uuid4().hex}"
+        refused = refuses_a_wrong_hash(self._signed, self.bucket, self._name(key))
+        if refused is None:
+            return None
+        try:
+            if not self.has(key):
+                return refused
+            self.remove(key)  # bytes it took, or kept though it refused them
+        except Exception:  # the store gone meanwhile: nothing learnt
+            return None
+        return False
 
     def place(self, writer: BlobWriter) -> StoredBlob:
         """Streams the received file to its content address, or claims the object there."""
@@ -376,11 +384,3 @@ class ObjectStorage:
         for chunk in self.chunks(key):
             digest.update(chunk)
         return digest.hexdigest()
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1024 * 1024):
-            digest.update(chunk)
-    return digest.hexdigest()

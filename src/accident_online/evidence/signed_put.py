@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from typing import BinaryIO
 from urllib.parse import urlunsplit
 
@@ -123,13 +123,10 @@ class SignedPuts:
             raise ServerError(f"PUT {name}: the store answered {response.status}", response.status)
 
 
-def refuses_a_wrong_hash(
-    puts: SignedPuts, bucket: str, name: str, *, exists: Callable[[], bool]
-) -> bool | None:
+def refuses_a_wrong_hash(puts: SignedPuts, bucket: str, name: str) -> bool | None:
     """Whether the store refuses a PUT to ``name`` whose bytes are not those of the SHA-256
-    it was signed with, and stores nothing then; None when it could not be told (the
-    store unreachable, say). ``exists`` says whether ``name`` holds an object; one that a
-    store took anyway is removed by the caller.
+    it was signed with; None when it could not be told (the store unreachable, say). Any
+    object the trial left at ``name`` is the caller's to remove.
     """
     wrong = hashlib.sha256(b"not " + _PROBE).hexdigest()
     try:
@@ -154,9 +151,4 @@ def refuses_a_wrong_hash(
             "the object store took bytes of another hash than signed: uploads are hashed here too"
         )
         return False
-    if not refused:
-        return None
-    try:
-        return not exists()
-    except Exception:
-        return None
+    return True if refused else None

@@ -87,7 +87,7 @@ class StagedUpload:
         self._readers: list[ArrivingFile] = []
         # A JPEG's structure, followed by the writing thread from the first batch on.
         self._structure: JpegStructure | None = None
-        self._batches = 0
+        self._flushed = False  # a batch went to be written
         self._streaming: asyncio.Future[StoredBlob] | None = None
         self._writing: asyncio.Future[None] | None = None
         self._received = 0
@@ -150,7 +150,7 @@ class StagedUpload:
         """The type the first bytes showed: a JPEG is checked from its first batch on (the
         sniffer decides before a batch is written; if not, it is checked once whole)."""
         self._content_type = content_type
-        if content_type == JPEG and self._batches == 0:
+        if content_type == JPEG and not self._flushed:
             self._structure = JpegStructure()
 
     def declare(self, *, sha256: str | None, size: int | None) -> None:
@@ -165,7 +165,7 @@ class StagedUpload:
         if self._pending:
             data, self._pending, self._pending_size = self._pending, [], 0
             await self._written()
-            self._batches += 1
+            self._flushed = True
             self._writing = asyncio.get_running_loop().run_in_executor(
                 WRITERS, self._append, writer, data, self._structure
             )
@@ -369,11 +369,11 @@ def _in_thread(pool: Executor, work: Callable[[], _Result]) -> asyncio.Future[_R
     return future
 
 
-def _streamed_writer(store: EvidenceStore) -> BlobWriter:
+def _streamed_writer(store: StreamingStore) -> BlobWriter:
     """The temporary file of an upload the store takes as it arrives: not hashed when the
     store checks the bytes against their declared hash itself."""
     writer = store.begin()
-    if isinstance(store, StreamingStore) and store.checks_signed_hash():
+    if store.checks_signed_hash():
         writer.skip_hashing()
     return writer
 

@@ -112,16 +112,19 @@ class BlobWriter:
         self.size = 0
         self._handle = handle
         self._hash: hashlib._Hash | None = hashlib.sha256()
+        self._file_sha256: str | None = None  # hash_file's, when written without hashing
 
     @property
     def hashed(self) -> bool:
-        return self._hash is not None
+        return self._hash is not None or self._file_sha256 is not None
 
     @property
     def sha256(self) -> str:
-        if self._hash is None:
+        if self._hash is not None:
+            return self._hash.hexdigest()
+        if self._file_sha256 is None:
             raise RuntimeError("not hashed: hash_file() first")
-        return self._hash.hexdigest()
+        return self._file_sha256
 
     def skip_hashing(self) -> None:
         """Written without hashing (the store checks the bytes against a declared hash,
@@ -132,11 +135,10 @@ class BlobWriter:
 
     def hash_file(self) -> str:
         """Hashes what was written without hashing, reading it back (blocking)."""
-        if self._hash is None:
+        if not self.hashed:
             self._handle.flush()
-            with self.path.open("rb") as written:
-                self._hash = hashlib.file_digest(written, "sha256")
-        return self._hash.hexdigest()
+            self._file_sha256 = file_sha256(self.path)
+        return self.sha256
 
     def write(self, data: bytes | memoryview) -> None:
         self._handle.write(data)
@@ -172,6 +174,11 @@ class BlobWriter:
         self._handle.close()
         self.path.unlink(missing_ok=True)
         IN_FLIGHT.release_path(self.path)
+
+
+def file_sha256(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def blob_key(sha256: str) -> str:
@@ -210,7 +217,7 @@ class Readable(Protocol):
 
 
 @runtime_checkable
-class StreamingStore(Protocol):
+class StreamingStore(EvidenceStore, Protocol):
     """A store that can take a file while it arrives, given its SHA-256 and size first."""
 
     def place_arriving(self, source: Readable, *, sha256: str, size: int) -> StoredBlob:
